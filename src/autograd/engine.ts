@@ -1,0 +1,321 @@
+/**
+ * The backward engine (PyTorch semantics, iterative). It counts how many
+ * edges reach each node, runs a node once all of its gradients have arrived
+ * (later-created nodes first when several are ready, leaves' accumulators as
+ * soon as they are ready), sums gradients arriving from several paths, sums
+ * each gradient back to the shape of the tensor it belongs to and casts it
+ * to its dtype, and frees saved tensors unless the graph is retained.
+ */
+
+import { AutogradError, ShapeError } from "../core/errors.js";
+import { formatShape, isExpandableTo, shapesEqual } from "../core/shape.js";
+import type { Tensor } from "../tensor.js";
+import { isGradEnabled, setGradEnabled } from "./grad_mode.js";
+import { AccumulateGrad, type Edge, gradientEdge, Node } from "./node.js";
+
+/** Operations the engine needs from the op table (provided by ops/ at load). */
+export interface EngineOps {
+  add(a: Tensor, b: Tensor): Tensor;
+  /** In-place a += b without recording. */
+  addInplace(a: Tensor, b: Tensor): void;
+  sumTo(g: Tensor, shape: readonly number[]): Tensor;
+  to(g: Tensor, dtype: Tensor["dtype"]): Tensor;
+  /** A copy outside the graph. */
+  detachedCopy(g: Tensor): Tensor;
+  /** A copy recorded in the graph (CopyBackwards), as PyTorch's first accumulation under createGraph. */
+  recordedCopy(g: Tensor): Tensor;
+}
+
+let ops: EngineOps | null = null;
+
+/** @internal called once by the op table. */
+export function provideEngineOps(o: EngineOps): void {
+  ops = o;
+}
+
+function engineOps(): EngineOps {
+  if (ops === null) throw new AutogradError("autograd engine used before the op table was loaded");
+  return ops;
+}
+
+/** The virtual node whose edges point at the roots of a backward pass. */
+class GraphRoot extends Node {
+  readonly name = "GraphRoot";
+  constructor(
+    edges: Edge[],
+    private readonly grads: (Tensor | null)[],
+  ) {
+    super(edges, Number.POSITIVE_INFINITY);
+  }
+
+  _apply(): (Tensor | null)[] {
+    return this.grads;
+  }
+}
+
+export interface RunOptions {
+  retainGraph: boolean;
+  createGraph: boolean;
+  /** Tensors whose gradients are wanted (autograd.grad, or backward's `inputs`). */
+  inputs?: readonly Tensor[];
+  /** true: add into `.grad` (backward); false: return the gradients of `inputs` (autograd.grad). */
+  accumulate: boolean;
+}
+
+interface Capture {
+  index: number;
+  inputNr: number;
+  tensor: Tensor;
+}
+
+/** Max-heap of nodes by sequence number (later nodes first; accumulators first of all). */
+class ReadyQueue {
+  private readonly heap: Node[] = [];
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(n: Node): void {
+    const h = this.heap;
+    h.push(n);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if ((h[p] as Node)._seq >= n._seq) break;
+      h[i] = h[p] as Node;
+      i = p;
+    }
+    h[i] = n;
+  }
+
+  pop(): Node {
+    const h = this.heap;
+    const top = h[0] as Node;
+    const last = h.pop() as Node;
+    if (h.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= h.length) break;
+        const r = l + 1;
+        const c = r < h.length && (h[r] as Node)._seq > (h[l] as Node)._seq ? r : l;
+        if ((h[c] as Node)._seq <= last._seq) break;
+        h[i] = h[c] as Node;
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
+  }
+}
+
+/** Counts, for every node reachable from `root`, how many edges point at it (iterative DFS). */
+function countDependencies(root: Node): Map<Node, number> {
+  const deps = new Map<Node, number>();
+  const seen = new Set<Node>([root]);
+  const stack: Node[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop() as Node;
+    for (const e of n._next) {
+      if (e === null) continue;
+      deps.set(e.node, (deps.get(e.node) ?? 0) + 1);
+      if (!seen.has(e.node)) {
+        seen.add(e.node);
+        stack.push(e.node);
+      }
+    }
+  }
+  return deps;
+}
+
+/** Nodes from which some target node can be reached through next edges (the only ones worth running). */
+function nodesLeadingTo(root: Node, targets: Set<Node>): Set<Node> {
+  const needed = new Set<Node>();
+  const state = new Map<Node, number>(); // 1: on the stack, 2: done
+  const stack: [Node, number][] = [[root, 0]];
+  state.set(root, 1);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as [Node, number];
+    const [n, i] = top;
+    if (i < n._next.length) {
+      top[1] = i + 1;
+      const e = n._next[i];
+      if (e !== null && e !== undefined && !state.has(e.node)) {
+        state.set(e.node, 1);
+        stack.push([e.node, 0]);
+      }
+      continue;
+    }
+    stack.pop();
+    state.set(n, 2);
+    if (n._next.some((e) => e !== null && (needed.has(e.node) || targets.has(e.node)))) needed.add(n);
+  }
+  return needed;
+}
+
+function addGrad(buffer: (Tensor | null)[], i: number, g: Tensor): void {
+  const old = buffer[i];
+  buffer[i] = old === null || old === undefined ? g : engineOps().add(old, g);
+}
+
+/** Checks a gradient a node produced against the tensor it is for: sums broadcast dims back, casts the dtype. */
+function validate(fn: Node, index: number, g: Tensor, edge: Edge): Tensor {
+  const meta = edge.node._meta[edge.inputNr];
+  if (meta === undefined) return g;
+  let out = g;
+  if (!shapesEqual(meta.shape, out.shape)) {
+    if (!isExpandableTo(meta.shape, out.shape)) {
+      throw new ShapeError(
+        `Function ${fn.name} returned an invalid gradient at index ${index} - got ${formatShape(out.shape)} but expected shape compatible with ${formatShape(meta.shape)}`,
+      );
+    }
+    out = engineOps().sumTo(out, meta.shape);
+  }
+  if (out.dtype !== meta.dtype) out = engineOps().to(out, meta.dtype);
+  return out;
+}
+
+/** Adds a new gradient into a leaf's `.grad`, as PyTorch's AccumulateGrad. */
+function accumulateLeaf(variable: Tensor, g: Tensor, createGraph: boolean): void {
+  const o = engineOps();
+  const old = variable._grad;
+  if (old === null) {
+    // First gradient: a copy the leaf owns; under createGraph a recorded copy (grad_fn CopyBackwards).
+    variable._grad = createGraph ? o.recordedCopy(g) : o.detachedCopy(g);
+  } else if (!createGraph) {
+    o.addInplace(old, g);
+  } else {
+    variable._grad = o.add(old, g);
+  }
+}
+
+/** Stores the gradient of a non-leaf whose grad is retained (out of place, as PyTorch). */
+function retain(t: Tensor, g: Tensor): void {
+  const o = engineOps();
+  t._grad = t._grad === null ? o.detachedCopy(g) : o.add(t._grad, g);
+}
+
+function runTensorHooks(n: Node, inputs: (Tensor | null)[]): void {
+  if (n._tensorHooks !== null) {
+    for (const [nr, hooks] of n._tensorHooks) {
+      for (const hook of hooks.values()) {
+        const g = inputs[nr];
+        if (g === null || g === undefined) continue;
+        const r = hook(g);
+        if (r !== undefined && r !== null) inputs[nr] = r as Tensor;
+      }
+    }
+  }
+  if (n._retained !== null) {
+    for (const [nr, t] of n._retained) {
+      const g = inputs[nr];
+      if (g !== null && g !== undefined) retain(t, g);
+    }
+  }
+  if (n._preHooks !== null) {
+    for (const hook of n._preHooks.values()) {
+      const r = hook(inputs);
+      if (Array.isArray(r)) for (const [i, g] of r.entries()) inputs[i] = g;
+    }
+  }
+}
+
+function runNode(n: Node, inputs: (Tensor | null)[], createGraph: boolean): (Tensor | null)[] {
+  if (n instanceof AccumulateGrad) {
+    const g = inputs[0];
+    if (g !== null && g !== undefined) accumulateLeaf(n.variable, g, createGraph);
+    return [];
+  }
+  let outputs = n._apply(inputs, createGraph);
+  if (n._postHooks !== null) {
+    for (const hook of n._postHooks.values()) {
+      const r = hook(outputs, inputs);
+      if (Array.isArray(r)) outputs = r;
+    }
+  }
+  return outputs;
+}
+
+/**
+ * Runs a backward pass from `roots` seeded with `grads` (already checked for
+ * shape). Returns the gradients of `options.inputs` when not accumulating.
+ */
+export function runBackward(roots: readonly Tensor[], grads: readonly (Tensor | null)[], options: RunOptions): (Tensor | null)[] {
+  const rootEdges = roots.map((t, i) => {
+    if (!t.requiresGrad) {
+      throw new AutogradError(`element ${i} of tensors does not require grad and does not have a grad_fn`);
+    }
+    return gradientEdge(t);
+  });
+  const graphRoot = new GraphRoot(rootEdges, [...grads]);
+  const deps = countDependencies(graphRoot);
+
+  // Captures: where the gradient of each requested input arrives.
+  const captures = new Map<Node, Capture[]>();
+  const captured: (Tensor | null)[] = [];
+  let needed: Set<Node> | null = null;
+  if (options.inputs !== undefined) {
+    const targets = new Set<Node>();
+    options.inputs.forEach((t, index) => {
+      const e = gradientEdge(t);
+      targets.add(e.node);
+      const list = captures.get(e.node) ?? [];
+      list.push({ index, inputNr: e.inputNr, tensor: t });
+      captures.set(e.node, list);
+      captured.push(null);
+    });
+    needed = nodesLeadingTo(graphRoot, targets);
+  }
+
+  const buffers = new Map<Node, (Tensor | null)[]>();
+  const ready = new ReadyQueue();
+  const prevMode = isGradEnabled();
+  setGradEnabled(options.createGraph);
+  try {
+    ready.push(graphRoot);
+    buffers.set(graphRoot, []);
+    while (ready.size > 0) {
+      const n = ready.pop();
+      const inputs = buffers.get(n) ?? [];
+      buffers.delete(n);
+      if (n !== graphRoot) runTensorHooks(n, inputs);
+      const caps = captures.get(n);
+      if (caps !== undefined) {
+        for (const c of caps) {
+          const g = inputs[c.inputNr] ?? null;
+          if (options.accumulate) {
+            // backward(inputs=...) on a non-leaf: keep its gradient in .grad.
+            if (g !== null && !(n instanceof AccumulateGrad)) retain(c.tensor, g);
+          } else {
+            captured[c.index] = g;
+          }
+        }
+      }
+      const execute =
+        needed === null || n === graphRoot || needed.has(n) || (options.accumulate && n instanceof AccumulateGrad && caps !== undefined);
+      if (!execute) continue;
+      const outputs = n === graphRoot ? n._apply([], false) : runNode(n, inputs, options.createGraph);
+      if (!options.retainGraph) n._release();
+      for (let i = 0; i < n._next.length; i++) {
+        const e = n._next[i];
+        if (e === null || e === undefined) continue;
+        const out = outputs[i];
+        if (out !== null && out !== undefined) {
+          let buf = buffers.get(e.node);
+          if (buf === undefined) {
+            buf = [];
+            buffers.set(e.node, buf);
+          }
+          addGrad(buf, e.inputNr, validate(n, i, out, e));
+        }
+        const left = (deps.get(e.node) as number) - 1;
+        deps.set(e.node, left);
+        if (left === 0) ready.push(e.node);
+      }
+    }
+  } finally {
+    setGradEnabled(prevMode);
+  }
+  return captured;
+}

@@ -1,0 +1,34 @@
+/** The backend registry: which backend runs the kernels. */
+
+import { ArgumentError } from "../core/errors.js";
+import { refBackend } from "./ref/index.js";
+import type { Backend } from "./types.js";
+
+const backends = new Map<string, Backend>([[refBackend.name, refBackend]]);
+let current: Backend = refBackend;
+
+/** The backend that runs kernels now. */
+export function backend(): Backend {
+  return current;
+}
+
+/** Makes a backend available to `setBackend`. */
+export function registerBackend(b: Backend): void {
+  backends.set(b.name, b);
+}
+
+/** Chooses the backend by name (`"js"` is the pure-TypeScript reference backend). */
+export function setBackend(name: string): void {
+  const b = backends.get(name);
+  if (b === undefined) {
+    throw new ArgumentError(`setBackend: unknown backend '${name}' (available: ${[...backends.keys()].join(", ")})`);
+  }
+  current = b;
+}
+
+/** The name of the backend in use. */
+export function getBackend(): string {
+  return current.name;
+}
+
+export type { Backend, Strided } from "./types.js";

@@ -1,0 +1,29 @@
+/**
+ * The reference backend: plain TypeScript over typed arrays. It is the
+ * executable specification every faster backend is diffed against.
+ */
+
+import { typedArrayFor } from "../../core/dtype.js";
+import type { Backend } from "../types.js";
+import { gather, indexAdd, indexSelect, scatter } from "./indexing.js";
+import { matmul } from "./matmul.js";
+import { binary, copy, fill, unary, where } from "./pointwise.js";
+import { argReduce, reduce, scan } from "./reduce.js";
+
+export const refBackend: Backend = {
+  name: "js",
+  alloc: typedArrayFor,
+  copy,
+  fill,
+  unary,
+  binary,
+  where,
+  reduce,
+  argReduce,
+  scan,
+  matmul,
+  indexSelect,
+  indexAdd,
+  gather,
+  scatter,
+};

@@ -1,0 +1,61 @@
+/** Index-based kernels of the reference backend: index_select/index_add, gather/scatter. */
+
+import type { Strided } from "../types.js";
+import { forEachIndex, offsetOf } from "./iter.js";
+
+/** out[..., i, ...] = x[..., index[i], ...] along `dim`. */
+export function indexSelect(x: Strided, dim: number, index: Strided, out: Strided): void {
+  const X = x.data;
+  const O = out.data;
+  const I = index.data;
+  const is = index.strides[0] ?? 0;
+  forEachIndex(out.shape, (idx) => {
+    const i = idx[dim] as number;
+    const src = I[index.offset + i * is] as number;
+    let o = x.offset;
+    for (let d = 0; d < idx.length; d++) o += (d === dim ? src : (idx[d] as number)) * (x.strides[d] as number);
+    O[offsetOf(idx, out.strides, out.offset)] = X[o] as number;
+  });
+}
+
+/** out[..., index[i], ...] += src[..., i, ...] along `dim`. */
+export function indexAdd(out: Strided, dim: number, index: Strided, src: Strided): void {
+  const S = src.data;
+  const O = out.data;
+  const I = index.data;
+  const is = index.strides[0] ?? 0;
+  forEachIndex(src.shape, (idx) => {
+    const i = idx[dim] as number;
+    const dst = I[index.offset + i * is] as number;
+    let o = out.offset;
+    for (let d = 0; d < idx.length; d++) o += (d === dim ? dst : (idx[d] as number)) * (out.strides[d] as number);
+    O[o] = (O[o] as number) + (S[offsetOf(idx, src.strides, src.offset)] as number);
+  });
+}
+
+/** out[idx] = x[idx with idx[dim] replaced by index[idx]] (torch.gather). */
+export function gather(x: Strided, dim: number, index: Strided, out: Strided): void {
+  const X = x.data;
+  const O = out.data;
+  const I = index.data;
+  forEachIndex(index.shape, (idx) => {
+    const j = I[offsetOf(idx, index.strides, index.offset)] as number;
+    let o = x.offset;
+    for (let d = 0; d < idx.length; d++) o += (d === dim ? j : (idx[d] as number)) * (x.strides[d] as number);
+    O[offsetOf(idx, out.strides, out.offset)] = X[o] as number;
+  });
+}
+
+/** out[idx with idx[dim] replaced by index[idx]] (+)= src[idx] (torch.scatter / scatter_add). */
+export function scatter(out: Strided, dim: number, index: Strided, src: Strided, mode: "add" | "assign"): void {
+  const S = src.data;
+  const O = out.data;
+  const I = index.data;
+  forEachIndex(index.shape, (idx) => {
+    const j = I[offsetOf(idx, index.strides, index.offset)] as number;
+    let o = out.offset;
+    for (let d = 0; d < idx.length; d++) o += (d === dim ? j : (idx[d] as number)) * (out.strides[d] as number);
+    const v = S[offsetOf(idx, src.strides, src.offset)] as number;
+    O[o] = mode === "add" ? (O[o] as number) + v : v;
+  });
+}

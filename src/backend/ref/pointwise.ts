@@ -1,0 +1,172 @@
+/** Pointwise kernels of the reference backend: copy, fill, unary, binary, where. */
+
+import type { DType } from "../../core/dtype.js";
+import type { BinaryOp, Strided, UnaryOp } from "../types.js";
+import { rows1, rows2, rows3, rows4 } from "./iter.js";
+import { erf, erfc, log1pExp, pyRemainder, roundHalfEven, sigmoid } from "./math.js";
+
+type F1 = (x: number) => number;
+type F2 = (a: number, b: number) => number;
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const SQRT1_2 = Math.SQRT1_2;
+
+/** Scalar definitions of the unary ops; `p0`/`p1` are the op's parameters. */
+const UNARY: Record<UnaryOp, (p0: number, p1: number) => F1> = {
+  neg: () => (x) => -x,
+  exp: () => Math.exp,
+  log: () => Math.log,
+  log1p: () => Math.log1p,
+  expm1: () => Math.expm1,
+  sqrt: () => Math.sqrt,
+  rsqrt: () => (x) => 1 / Math.sqrt(x),
+  abs: () => Math.abs,
+  sin: () => Math.sin,
+  cos: () => Math.cos,
+  tan: () => Math.tan,
+  asin: () => Math.asin,
+  acos: () => Math.acos,
+  atan: () => Math.atan,
+  sinh: () => Math.sinh,
+  cosh: () => Math.cosh,
+  tanh: () => Math.tanh,
+  sigmoid: () => sigmoid,
+  // relu keeps NaN (PyTorch computes clamp_min(x, 0)); Math.max propagates it.
+  relu: () => (x) => Math.max(x, 0),
+  reciprocal: () => (x) => 1 / x,
+  square: () => (x) => x * x,
+  sign: () => (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x),
+  floor: () => Math.floor,
+  ceil: () => Math.ceil,
+  round: () => roundHalfEven,
+  trunc: () => Math.trunc,
+  frac: () => (x) => x - Math.trunc(x),
+  erf: () => erf,
+  erfc: () => erfc,
+  isnan: () => (x) => (Number.isNaN(x) ? 1 : 0),
+  isinf: () => (x) => (x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY ? 1 : 0),
+  isfinite: () => (x) => (Number.isFinite(x) ? 1 : 0),
+  logicalNot: () => (x) => (x === 0 ? 1 : 0),
+  powScalar: (p) => (p === 2 ? (x) => x * x : (x) => x ** p),
+  rpowScalar: (p) => (x) => p ** x,
+  clamp: (lo, hi) => (x) => Math.min(Math.max(x, lo), hi),
+  leakyRelu: (slope) => (x) => (x > 0 ? x : x * slope),
+  elu: (alpha) => (x) => (x > 0 ? x : alpha * Math.expm1(x)),
+  softplus: (beta, threshold) => (x) => (x * beta > threshold ? x : log1pExp(x * beta) / beta),
+  gelu: () => (x) => 0.5 * x * (1 + erf(x * SQRT1_2)),
+  geluTanh: () => (x) => 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))),
+  silu: () => (x) => x * sigmoid(x),
+  logSigmoid: () => (x) => -log1pExp(-x),
+};
+
+const BINARY: Record<BinaryOp, (alpha: number) => F2> = {
+  add: (alpha) => (alpha === 1 ? (a, b) => a + b : (a, b) => a + alpha * b),
+  sub: (alpha) => (alpha === 1 ? (a, b) => a - b : (a, b) => a - alpha * b),
+  mul: () => (a, b) => a * b,
+  div: () => (a, b) => a / b,
+  floorDivide: () => (a, b) => Math.floor(a / b),
+  remainder: () => pyRemainder,
+  fmod: () => (a, b) => a % b,
+  pow: () => (a, b) => a ** b,
+  atan2: () => Math.atan2,
+  maximum: () => Math.max, // NaN propagates, as in PyTorch
+  minimum: () => Math.min,
+  eq: () => (a, b) => (a === b ? 1 : 0),
+  ne: () => (a, b) => (a !== b ? 1 : 0),
+  lt: () => (a, b) => (a < b ? 1 : 0),
+  le: () => (a, b) => (a <= b ? 1 : 0),
+  gt: () => (a, b) => (a > b ? 1 : 0),
+  ge: () => (a, b) => (a >= b ? 1 : 0),
+  logicalAnd: () => (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
+  logicalOr: () => (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
+  logicalXor: () => (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
+  tanhBackward: () => (g, y) => g * (1 - y * y),
+  sigmoidBackward: () => (g, y) => g * y * (1 - y),
+  thresholdBackward: (threshold) => (g, x) => (x > threshold ? g : 0),
+  xlogy: () => (a, b) => (Number.isNaN(b) ? Number.NaN : a === 0 ? 0 : a * Math.log(b)),
+};
+
+/** How a computed float64 value is stored in a buffer of `dtype` beyond what typed arrays do. */
+function storeFix(dtype: DType): F1 | null {
+  if (dtype === "bool") return (v) => (v !== 0 ? 1 : 0);
+  if (dtype === "int64") return (v) => (Number.isFinite(v) ? Math.trunc(v) : 0);
+  return null;
+}
+
+export function copy(src: Strided, dst: Strided): void {
+  const a = src.data;
+  const o = dst.data;
+  const fix = src.dtype === dst.dtype ? null : storeFix(dst.dtype);
+  rows2(src.shape, src.strides, src.offset, dst.strides, dst.offset, (ia, io, n, sa, so) => {
+    if (fix === null) {
+      if (sa === 1 && so === 1) {
+        o.set(a.subarray(ia, ia + n), io);
+        return;
+      }
+      for (let i = 0; i < n; i++, ia += sa, io += so) o[io] = a[ia] as number;
+    } else {
+      for (let i = 0; i < n; i++, ia += sa, io += so) o[io] = fix(a[ia] as number);
+    }
+  });
+}
+
+export function fill(dst: Strided, value: number): void {
+  const o = dst.data;
+  const fix = storeFix(dst.dtype);
+  const v = fix === null ? value : fix(value);
+  rows1(dst.shape, dst.strides, dst.offset, (io, n, so) => {
+    if (so === 1) o.fill(v, io, io + n);
+    else for (let i = 0; i < n; i++, io += so) o[io] = v;
+  });
+}
+
+export function unary(op: UnaryOp, x: Strided, out: Strided, p0 = 0, p1 = 0): void {
+  const f = UNARY[op](p0, p1);
+  const fix = storeFix(out.dtype);
+  const g = fix === null ? f : (v: number) => fix(f(v));
+  const a = x.data;
+  const o = out.data;
+  rows2(x.shape, x.strides, x.offset, out.strides, out.offset, (ia, io, n, sa, so) => {
+    for (let i = 0; i < n; i++, ia += sa, io += so) o[io] = g(a[ia] as number);
+  });
+}
+
+export function binary(op: BinaryOp, a: Strided, b: Strided, out: Strided, alpha = 1): void {
+  const f = op === "mul" && out.dtype === "int32" ? Math.imul : BINARY[op](alpha);
+  const fix = storeFix(out.dtype);
+  const A = a.data;
+  const B = b.data;
+  const O = out.data;
+  if (fix !== null) {
+    rows3(out.shape, a.strides, a.offset, b.strides, b.offset, out.strides, out.offset, (ia, ib, io, n, sa, sb, so) => {
+      for (let i = 0; i < n; i++, ia += sa, ib += sb, io += so) O[io] = fix(f(A[ia] as number, B[ib] as number));
+    });
+    return;
+  }
+  rows3(out.shape, a.strides, a.offset, b.strides, b.offset, out.strides, out.offset, (ia, ib, io, n, sa, sb, so) => {
+    if (op === "add" && alpha === 1 && sa === 1 && sb === 1 && so === 1) {
+      for (let i = 0; i < n; i++) O[io + i] = (A[ia + i] as number) + (B[ib + i] as number);
+    } else if (op === "mul" && sa === 1 && sb === 1 && so === 1) {
+      for (let i = 0; i < n; i++) O[io + i] = (A[ia + i] as number) * (B[ib + i] as number);
+    } else {
+      for (let i = 0; i < n; i++, ia += sa, ib += sb, io += so) O[io] = f(A[ia] as number, B[ib] as number);
+    }
+  });
+}
+
+export function where(cond: Strided, a: Strided, b: Strided, out: Strided): void {
+  const C = cond.data;
+  const A = a.data;
+  const B = b.data;
+  const O = out.data;
+  rows4(
+    out.shape,
+    [cond.strides, a.strides, b.strides, out.strides],
+    [cond.offset, a.offset, b.offset, out.offset],
+    (ic, ia, ib, io, n, sc, sa, sb, so) => {
+      for (let i = 0; i < n; i++, ic += sc, ia += sa, ib += sb, io += so) {
+        O[io] = (C[ic] as number) !== 0 ? (A[ia] as number) : (B[ib] as number);
+      }
+    },
+  );
+}

@@ -1,0 +1,114 @@
+/** Reductions and scans of the reference backend. */
+
+import type { ArgReduceOp, ReduceOp, ScanOp, Strided } from "../types.js";
+import { forEachIndex, offsetOf } from "./iter.js";
+
+interface Acc {
+  init: number;
+  step: (acc: number, v: number) => number;
+}
+
+// max/min propagate NaN: once the accumulator is NaN it stays NaN.
+const ACC: Record<ReduceOp, Acc> = {
+  sum: { init: 0, step: (acc, v) => acc + v },
+  prod: { init: 1, step: (acc, v) => acc * v },
+  max: { init: Number.NEGATIVE_INFINITY, step: (acc, v) => (v > acc || Number.isNaN(v) ? v : acc) },
+  min: { init: Number.POSITIVE_INFINITY, step: (acc, v) => (v < acc || Number.isNaN(v) ? v : acc) },
+  any: { init: 0, step: (acc, v) => (acc !== 0 || v !== 0 ? 1 : 0) },
+  all: { init: 1, step: (acc, v) => (acc !== 0 && v !== 0 ? 1 : 0) },
+};
+
+/** Splits x's dims into kept and reduced ones (in order). */
+function split(x: Strided, dims: readonly number[]) {
+  const reduced = new Set(dims);
+  const keptShape: number[] = [];
+  const keptStrides: number[] = [];
+  const redShape: number[] = [];
+  const redStrides: number[] = [];
+  x.shape.forEach((s, d) => {
+    if (reduced.has(d)) {
+      redShape.push(s);
+      redStrides.push(x.strides[d] as number);
+    } else {
+      keptShape.push(s);
+      keptStrides.push(x.strides[d] as number);
+    }
+  });
+  return { keptShape, keptStrides, redShape, redStrides };
+}
+
+export function reduce(op: ReduceOp, x: Strided, dims: readonly number[], out: Strided): void {
+  const { init, step } = ACC[op];
+  const X = x.data;
+  const O = out.data;
+  const { keptShape, keptStrides, redShape, redStrides } = split(x, dims);
+  // Output strides of the kept dims (out has size-1 entries at reduced dims).
+  const outKept: number[] = [];
+  const reducedSet = new Set(dims);
+  out.shape.forEach((_, d) => {
+    if (!reducedSet.has(d)) outKept.push(out.strides[d] as number);
+  });
+  // Innermost reduced dim as a strided row, the rest through an index walk.
+  const rowLen = redShape.length > 0 ? (redShape[redShape.length - 1] as number) : 1;
+  const rowStride = redStrides.length > 0 ? (redStrides[redStrides.length - 1] as number) : 0;
+  const outerRed = redShape.slice(0, -1);
+  const outerRedStrides = redStrides.slice(0, -1);
+  const fast = op === "sum";
+  forEachIndex(keptShape, (kidx) => {
+    const base = offsetOf(kidx, keptStrides, x.offset);
+    let acc = init;
+    const visit = (start: number) => {
+      if (fast) {
+        for (let i = 0, o = start; i < rowLen; i++, o += rowStride) acc += X[o] as number;
+      } else {
+        for (let i = 0, o = start; i < rowLen; i++, o += rowStride) acc = step(acc, X[o] as number);
+      }
+    };
+    if (outerRed.length === 0) visit(base);
+    else forEachIndex(outerRed, (ridx) => visit(offsetOf(ridx, outerRedStrides, base)));
+    O[offsetOf(kidx, outKept, out.offset)] = acc;
+  });
+}
+
+export function argReduce(op: ArgReduceOp, x: Strided, dim: number, out: Strided): void {
+  const X = x.data;
+  const O = out.data;
+  const { keptShape, keptStrides } = split(x, [dim]);
+  const outKept = out.strides.filter((_, d) => d !== dim);
+  const n = x.shape[dim] as number;
+  const s = x.strides[dim] as number;
+  const better = op === "argmax" ? (v: number, best: number) => v > best : (v: number, best: number) => v < best;
+  forEachIndex(keptShape, (kidx) => {
+    const base = offsetOf(kidx, keptStrides, x.offset);
+    let best = X[base] as number;
+    let at = 0;
+    // The first NaN wins (NaN counts as the extreme), then the first extreme value.
+    for (let i = 1; i < n && !Number.isNaN(best); i++) {
+      const v = X[base + i * s] as number;
+      if (Number.isNaN(v) || better(v, best)) {
+        best = v;
+        at = i;
+      }
+    }
+    O[offsetOf(kidx, outKept, out.offset)] = at;
+  });
+}
+
+export function scan(op: ScanOp, x: Strided, dim: number, out: Strided): void {
+  const X = x.data;
+  const O = out.data;
+  const { keptShape, keptStrides } = split(x, [dim]);
+  const outKept = out.strides.filter((_, d) => d !== dim);
+  const n = x.shape[dim] as number;
+  const s = x.strides[dim] as number;
+  const so = out.strides[dim] as number;
+  forEachIndex(keptShape, (kidx) => {
+    let ix = offsetOf(kidx, keptStrides, x.offset);
+    let io = offsetOf(kidx, outKept, out.offset);
+    let acc = op === "cumsum" ? 0 : 1;
+    for (let i = 0; i < n; i++, ix += s, io += so) {
+      acc = op === "cumsum" ? acc + (X[ix] as number) : acc * (X[ix] as number);
+      O[io] = acc;
+    }
+  });
+}

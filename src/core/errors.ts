@@ -1,0 +1,34 @@
+/**
+ * Typed errors. Messages start with the op and name the argument and the
+ * shapes or dtypes involved; autograd errors reuse PyTorch's wording.
+ */
+
+/** Base class of every error Kindling throws. */
+export class KindlingError extends Error {
+  override name = "KindlingError";
+}
+
+/** Shapes that do not fit: broadcasting, matmul sizes, views, gradients (PyTorch: RuntimeError). */
+export class ShapeError extends KindlingError {
+  override name = "ShapeError";
+}
+
+/** A dtype an op cannot take or produce (PyTorch: RuntimeError / TypeError). */
+export class DTypeError extends KindlingError {
+  override name = "DTypeError";
+}
+
+/** A dimension or index out of range (PyTorch: IndexError). */
+export class IndexError extends KindlingError {
+  override name = "IndexError";
+}
+
+/** An argument of the wrong kind or value (PyTorch: ValueError / TypeError). */
+export class ArgumentError extends KindlingError {
+  override name = "ArgumentError";
+}
+
+/** An autograd rule was broken: backward twice, in-place on a leaf, stale saved tensors (PyTorch: RuntimeError). */
+export class AutogradError extends KindlingError {
+  override name = "AutogradError";
+}

@@ -1,0 +1,345 @@
+/**
+ * Tensor methods: the method forms of the ops (PyTorch's `variants: method`).
+ * Each delegates to the op's function with `this` as the first argument.
+ */
+
+import type { DType } from "./core/dtype.js";
+import * as arith from "./ops/arith.js";
+import { type BackwardOptions, backward } from "./ops/autograd.js";
+import * as convert from "./ops/convert.js";
+import * as linalg from "./ops/linalg.js";
+import * as mv from "./ops/movement.js";
+import * as pw from "./ops/pointwise.js";
+import * as red from "./ops/reduce.js";
+import type { TensorLike } from "./ops/scalars.js";
+import { Tensor } from "./tensor.js";
+
+type Shape = readonly number[];
+type Clamp = { min?: number | null; max?: number | null };
+
+class TensorMethods {
+  // ----- autograd -----
+  /**
+   * Computes the gradient of this tensor with respect to the graph's leaves
+   * and accumulates it into their `.grad`. A non-scalar tensor needs
+   * `gradient` (the weights of its elements).
+   */
+  backward(this: Tensor, gradient?: Tensor | null, options?: BackwardOptions): void {
+    backward([this], gradient === undefined || gradient === null ? [] : [gradient], options);
+  }
+
+  // ----- arithmetic -----
+  add(this: Tensor, other: TensorLike, options?: { alpha?: number }): Tensor {
+    return arith.add(this, other, options);
+  }
+  sub(this: Tensor, other: TensorLike, options?: { alpha?: number }): Tensor {
+    return arith.sub(this, other, options);
+  }
+  rsub(this: Tensor, other: TensorLike, options?: { alpha?: number }): Tensor {
+    return arith.rsub(this, other, options);
+  }
+  mul(this: Tensor, other: TensorLike): Tensor {
+    return arith.mul(this, other);
+  }
+  div(this: Tensor, other: TensorLike, options?: { roundingMode?: "trunc" | "floor" | null }): Tensor {
+    return arith.div(this, other, options);
+  }
+  pow(this: Tensor, exponent: TensorLike): Tensor {
+    return arith.pow(this, exponent);
+  }
+  add_(this: Tensor, other: TensorLike, options?: { alpha?: number }): Tensor {
+    return arith.arithInplace.add_(this, other, options?.alpha);
+  }
+  sub_(this: Tensor, other: TensorLike, options?: { alpha?: number }): Tensor {
+    return arith.arithInplace.sub_(this, other, options?.alpha);
+  }
+  mul_(this: Tensor, other: TensorLike): Tensor {
+    return arith.arithInplace.mul_(this, other);
+  }
+  div_(this: Tensor, other: TensorLike): Tensor {
+    return arith.arithInplace.div_(this, other);
+  }
+  eq(this: Tensor, other: TensorLike): Tensor {
+    return arith.eq(this, other);
+  }
+  ne(this: Tensor, other: TensorLike): Tensor {
+    return arith.ne(this, other);
+  }
+  lt(this: Tensor, other: TensorLike): Tensor {
+    return arith.lt(this, other);
+  }
+  le(this: Tensor, other: TensorLike): Tensor {
+    return arith.le(this, other);
+  }
+  gt(this: Tensor, other: TensorLike): Tensor {
+    return arith.gt(this, other);
+  }
+  ge(this: Tensor, other: TensorLike): Tensor {
+    return arith.ge(this, other);
+  }
+  logicalAnd(this: Tensor, other: TensorLike): Tensor {
+    return arith.logicalAnd(this, other);
+  }
+  logicalOr(this: Tensor, other: TensorLike): Tensor {
+    return arith.logicalOr(this, other);
+  }
+  logicalXor(this: Tensor, other: TensorLike): Tensor {
+    return arith.logicalXor(this, other);
+  }
+  logicalNot(this: Tensor): Tensor {
+    return pw.logicalNot(this);
+  }
+  /** `this` where `condition` holds, else `other` (PyTorch's Tensor.where). */
+  where(this: Tensor, condition: Tensor, other: TensorLike): Tensor {
+    return arith.where(condition, this, other);
+  }
+  clamp(this: Tensor, options: Clamp): Tensor {
+    return arith.clamp(this, options);
+  }
+  clamp_(this: Tensor, options: Clamp): Tensor {
+    return arith.clamp_(this, options);
+  }
+  maskedFill(this: Tensor, mask: Tensor, value: number): Tensor {
+    return arith.maskedFill(this, mask, value);
+  }
+
+  // ----- unary -----
+  neg(this: Tensor): Tensor {
+    return pw.neg(this);
+  }
+  neg_(this: Tensor): Tensor {
+    return pw.neg_(this);
+  }
+  exp(this: Tensor): Tensor {
+    return pw.exp(this);
+  }
+  exp_(this: Tensor): Tensor {
+    return pw.exp_(this);
+  }
+  log(this: Tensor): Tensor {
+    return pw.log(this);
+  }
+  log_(this: Tensor): Tensor {
+    return pw.log_(this);
+  }
+  log1p(this: Tensor): Tensor {
+    return pw.log1p(this);
+  }
+  expm1(this: Tensor): Tensor {
+    return pw.expm1(this);
+  }
+  sqrt(this: Tensor): Tensor {
+    return pw.sqrt(this);
+  }
+  sqrt_(this: Tensor): Tensor {
+    return pw.sqrt_(this);
+  }
+  rsqrt(this: Tensor): Tensor {
+    return pw.rsqrt(this);
+  }
+  abs(this: Tensor): Tensor {
+    return pw.abs(this);
+  }
+  abs_(this: Tensor): Tensor {
+    return pw.abs_(this);
+  }
+  sin(this: Tensor): Tensor {
+    return pw.sin(this);
+  }
+  cos(this: Tensor): Tensor {
+    return pw.cos(this);
+  }
+  tan(this: Tensor): Tensor {
+    return pw.tan(this);
+  }
+  asin(this: Tensor): Tensor {
+    return pw.asin(this);
+  }
+  acos(this: Tensor): Tensor {
+    return pw.acos(this);
+  }
+  atan(this: Tensor): Tensor {
+    return pw.atan(this);
+  }
+  sinh(this: Tensor): Tensor {
+    return pw.sinh(this);
+  }
+  cosh(this: Tensor): Tensor {
+    return pw.cosh(this);
+  }
+  tanh(this: Tensor): Tensor {
+    return pw.tanh(this);
+  }
+  tanh_(this: Tensor): Tensor {
+    return pw.tanh_(this);
+  }
+  sigmoid(this: Tensor): Tensor {
+    return pw.sigmoid(this);
+  }
+  sigmoid_(this: Tensor): Tensor {
+    return pw.sigmoid_(this);
+  }
+  relu(this: Tensor): Tensor {
+    return pw.relu(this);
+  }
+  relu_(this: Tensor): Tensor {
+    return pw.relu_(this);
+  }
+  reciprocal(this: Tensor): Tensor {
+    return pw.reciprocal(this);
+  }
+  erf(this: Tensor): Tensor {
+    return pw.erf(this);
+  }
+  erfc(this: Tensor): Tensor {
+    return pw.erfc(this);
+  }
+  sign(this: Tensor): Tensor {
+    return pw.sign(this);
+  }
+  floor(this: Tensor): Tensor {
+    return pw.floor(this);
+  }
+  ceil(this: Tensor): Tensor {
+    return pw.ceil(this);
+  }
+  round(this: Tensor): Tensor {
+    return pw.round(this);
+  }
+  trunc(this: Tensor): Tensor {
+    return pw.trunc(this);
+  }
+  frac(this: Tensor): Tensor {
+    return pw.frac(this);
+  }
+  isnan(this: Tensor): Tensor {
+    return pw.isnan(this);
+  }
+  isinf(this: Tensor): Tensor {
+    return pw.isinf(this);
+  }
+  isfinite(this: Tensor): Tensor {
+    return pw.isfinite(this);
+  }
+
+  // ----- reductions -----
+  sum(this: Tensor, dim?: red.Dims, options?: red.ReduceOptions & { dtype?: DType }): Tensor {
+    return red.sum(this, dim, options);
+  }
+  mean(this: Tensor, dim?: red.Dims, options?: red.ReduceOptions & { dtype?: DType }): Tensor {
+    return red.mean(this, dim, options);
+  }
+  norm(this: Tensor, p?: number | "fro", dim?: red.Dims, options?: red.ReduceOptions): Tensor {
+    return red.norm(this, p, dim, options);
+  }
+
+  // ----- linear algebra -----
+  dot(this: Tensor, other: Tensor): Tensor {
+    return linalg.dot(this, other);
+  }
+  mm(this: Tensor, mat2: Tensor): Tensor {
+    return linalg.mm(this, mat2);
+  }
+  mv(this: Tensor, vec: Tensor): Tensor {
+    return linalg.mv(this, vec);
+  }
+  bmm(this: Tensor, mat2: Tensor): Tensor {
+    return linalg.bmm(this, mat2);
+  }
+  matmul(this: Tensor, other: Tensor): Tensor {
+    return linalg.matmul(this, other);
+  }
+  outer(this: Tensor, vec2: Tensor): Tensor {
+    return linalg.outer(this, vec2);
+  }
+
+  // ----- shape -----
+  view(this: Tensor, ...shape: (number | Shape)[]): Tensor {
+    return mv.view(this, ...shape);
+  }
+  reshape(this: Tensor, ...shape: (number | Shape)[]): Tensor {
+    return mv.reshape(this, ...shape);
+  }
+  flatten(this: Tensor, startDim?: number, endDim?: number): Tensor {
+    return mv.flatten(this, startDim, endDim);
+  }
+  t(this: Tensor): Tensor {
+    return mv.t(this);
+  }
+  transpose(this: Tensor, dim0: number, dim1: number): Tensor {
+    return mv.transpose(this, dim0, dim1);
+  }
+  permute(this: Tensor, ...dims: (number | Shape)[]): Tensor {
+    return mv.permute(this, ...dims);
+  }
+  expand(this: Tensor, ...sizes: (number | Shape)[]): Tensor {
+    return mv.expand(this, ...sizes);
+  }
+  expandAs(this: Tensor, other: Tensor): Tensor {
+    return mv.expandAs(this, other);
+  }
+  squeeze(this: Tensor, dim?: number): Tensor {
+    return mv.squeeze(this, dim);
+  }
+  unsqueeze(this: Tensor, dim: number): Tensor {
+    return mv.unsqueeze(this, dim);
+  }
+  select(this: Tensor, dim: number, index: number): Tensor {
+    return mv.select(this, dim, index);
+  }
+  slice(this: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor {
+    return mv.slice(this, dim, start, end, step);
+  }
+  narrow(this: Tensor, dim: number, start: number, length: number): Tensor {
+    return mv.narrow(this, dim, start, length);
+  }
+  contiguous(this: Tensor): Tensor {
+    return mv.contiguous(this);
+  }
+  clone(this: Tensor): Tensor {
+    return mv.clone(this);
+  }
+
+  // ----- dtype and in-place writes -----
+  to(this: Tensor, dtype: DType): Tensor {
+    return convert.to(this, dtype);
+  }
+  /** Converts to float32. */
+  float(this: Tensor): Tensor {
+    return convert.to(this, "float32");
+  }
+  /** Converts to float64. */
+  double(this: Tensor): Tensor {
+    return convert.to(this, "float64");
+  }
+  /** Converts to int32. */
+  int(this: Tensor): Tensor {
+    return convert.to(this, "int32");
+  }
+  /** Converts to int64. */
+  long(this: Tensor): Tensor {
+    return convert.to(this, "int64");
+  }
+  /** Converts to bool. */
+  bool(this: Tensor): Tensor {
+    return convert.to(this, "bool");
+  }
+  zero_(this: Tensor): Tensor {
+    return convert.zero_(this);
+  }
+  fill_(this: Tensor, value: number | boolean): Tensor {
+    return convert.fill_(this, value);
+  }
+  copy_(this: Tensor, src: Tensor): Tensor {
+    return convert.copy_(this, src);
+  }
+}
+
+declare module "./tensor.js" {
+  interface Tensor extends TensorMethods {}
+}
+
+for (const name of Object.getOwnPropertyNames(TensorMethods.prototype)) {
+  if (name === "constructor") continue;
+  Object.defineProperty(Tensor.prototype, name, Object.getOwnPropertyDescriptor(TensorMethods.prototype, name) as PropertyDescriptor);
+}

@@ -1,0 +1,416 @@
+/**
+ * Binary pointwise ops: arithmetic, comparisons, where, clamp. Operands
+ * broadcast; dtypes promote as in PyTorch; the engine sums each gradient
+ * back to its input's shape, so no formula here handles broadcasting.
+ */
+
+import type { BinaryOp } from "../backend/types.js";
+import { type DType, isFloating, isIntegral } from "../core/dtype.js";
+import { ArgumentError, DTypeError } from "../core/errors.js";
+import type { Tensor } from "../tensor.js";
+import { applyInplace, defineOp, type Op } from "./define.js";
+import * as K from "./kernels.js";
+import { expectTensor, expectTensorLike, promote, type TensorLike, wrap } from "./scalars.js";
+
+interface Typed {
+  dtype: DType;
+}
+interface Alpha extends Typed {
+  alpha: number;
+}
+
+function checkAlpha(op: string, dtype: DType, alpha: number): void {
+  if (isIntegral(dtype, true) && !Number.isInteger(alpha)) {
+    throw new ArgumentError(`${op}: For integral input tensors, argument alpha must not be a floating point number.`);
+  }
+}
+
+const addOp = defineOp<Alpha>({
+  name: "add",
+  gradFn: "AddBackward0",
+  forward: ([a, b], { alpha, dtype }) => K.binary("add", a as Tensor, b as Tensor, dtype, alpha, "add"),
+  backward: ([g], { attrs }) => [g, attrs.alpha === 1 ? g : g.mul(attrs.alpha)],
+});
+
+const subOp = defineOp<Alpha>({
+  name: "sub",
+  gradFn: "SubBackward0",
+  forward: ([a, b], { alpha, dtype }) => K.binary("sub", a as Tensor, b as Tensor, dtype, alpha, "sub"),
+  backward: ([g], { attrs }) => [g, attrs.alpha === 1 ? g.neg() : g.neg().mul(attrs.alpha)],
+});
+
+// rsub(self, other, alpha) = other - alpha * self.
+const rsubOp = defineOp<Alpha>({
+  name: "rsub",
+  gradFn: "RsubBackward1",
+  forward: ([a, b], { alpha, dtype }) => K.binary("sub", b as Tensor, a as Tensor, dtype, alpha, "rsub"),
+  backward: ([g], { attrs }) => [attrs.alpha === 1 ? g.neg() : g.neg().mul(attrs.alpha), g],
+});
+
+const mulOp = defineOp<Typed>({
+  name: "mul",
+  gradFn: "MulBackward0",
+  save: "inputs",
+  forward: ([a, b], { dtype }) => K.binary("mul", a as Tensor, b as Tensor, dtype, 1, "mul"),
+  backward: ([g], c) => [c.needs[0] ? g.mul(c.input(1)) : null, c.needs[1] ? g.mul(c.input(0)) : null],
+});
+
+const divOp = defineOp<Typed>({
+  name: "div",
+  gradFn: "DivBackward0",
+  save: "inputs",
+  forward: ([a, b], { dtype }) => K.binary("div", a as Tensor, b as Tensor, dtype, 1, "div"),
+  // d(a/b)/db = -a/b^2, written as PyTorch does: -grad * ((a / b) / b).
+  backward: ([g], c) => [
+    c.needs[0] ? g.div(c.input(1)) : null,
+    c.needs[1] ? g.neg().mul(c.input(0).div(c.input(1)).div(c.input(1))) : null,
+  ],
+});
+
+/** Division with a rounding mode: not differentiable (zero gradient almost everywhere). */
+const roundedDivOp = defineOp<Typed & { mode: "trunc" | "floor" }>({
+  name: "div",
+  forward: ([a, b], { dtype, mode }) => {
+    const q = K.binary(mode === "floor" ? "floorDivide" : "div", a as Tensor, b as Tensor, dtype, 1, "div");
+    return mode === "trunc" && isFloating(dtype) ? K.unary("trunc", q) : q;
+  },
+});
+
+/** Runs a two-operand op with PyTorch's promotion; JS numbers become wrapped scalars. */
+function binaryCall<A extends Typed>(
+  op: Op<A>,
+  name: string,
+  input: unknown,
+  other: unknown,
+  extra: Omit<A, "dtype">,
+  dtypeOf?: (d: DType) => DType,
+): Tensor {
+  const a = expectTensor(input, name, "input");
+  const b = expectTensorLike(other, name, "other");
+  const promoted = promote(a, b);
+  const dtype = dtypeOf === undefined ? promoted : dtypeOf(promoted);
+  return op([a, wrap(b, promoted)], { ...extra, dtype } as A);
+}
+
+/** Runs a two-operand op in place on `self`, whose dtype is kept. */
+function binaryInplace<A extends Typed>(op: Op<A>, name: string, self: Tensor, other: unknown, extra: Omit<A, "dtype">): Tensor {
+  const b = expectTensorLike(other, name, "other");
+  const promoted = promote(self, b);
+  return applyInplace(op.def, [self, wrap(b, promoted)], { ...extra, dtype: promoted } as A);
+}
+
+/**
+ * input + alpha * other, broadcasting.
+ *
+ * @example
+ * ```ts
+ * const a = torch.tensor([1, 2]);
+ * console.log(torch.add(a, 1)); // tensor([2., 3.])
+ * console.log(torch.add(a, torch.tensor([10, 20]), { alpha: 2 })); // tensor([21., 42.])
+ * ```
+ */
+export function add(input: Tensor, other: TensorLike, options: { alpha?: number } = {}): Tensor {
+  const alpha = options.alpha ?? 1;
+  const t = binaryCall(addOp, "add", input, other, { alpha });
+  checkAlpha("add", t.dtype, alpha);
+  return t;
+}
+
+/**
+ * input - alpha * other, broadcasting.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.sub(torch.tensor([5, 7]), 2)); // tensor([3., 5.])
+ * ```
+ */
+export function sub(input: Tensor, other: TensorLike, options: { alpha?: number } = {}): Tensor {
+  const alpha = options.alpha ?? 1;
+  const t = binaryCall(subOp, "sub", input, other, { alpha });
+  if (t.dtype === "bool") {
+    throw new DTypeError(
+      "sub: Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
+    );
+  }
+  checkAlpha("sub", t.dtype, alpha);
+  return t;
+}
+
+/**
+ * other - alpha * input (Python's `other - input` for a scalar `other`).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.rsub(torch.tensor([1, 2]), 10)); // tensor([9., 8.])
+ * ```
+ */
+export function rsub(input: Tensor, other: TensorLike, options: { alpha?: number } = {}): Tensor {
+  return binaryCall(rsubOp, "rsub", input, other, { alpha: options.alpha ?? 1 });
+}
+
+/**
+ * Elementwise product, broadcasting.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.mul(torch.tensor([1, 2]), torch.tensor([3, 4]))); // tensor([3., 8.])
+ * ```
+ */
+export function mul(input: Tensor, other: TensorLike): Tensor {
+  return binaryCall(mulOp, "mul", input, other, {});
+}
+
+/**
+ * Elementwise true division (integers give floats); `roundingMode`
+ * "trunc" or "floor" rounds the quotient.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.div(torch.tensor([1, 3]), 2)); // tensor([0.5000, 1.5000])
+ * console.log(torch.div(torch.tensor([-7, 7]), 2, { roundingMode: "floor" })); // tensor([-4.,  3.])
+ * ```
+ */
+export function div(input: Tensor, other: TensorLike, options: { roundingMode?: "trunc" | "floor" | null } = {}): Tensor {
+  const mode = options.roundingMode ?? null;
+  if (mode === null) return binaryCall(divOp, "div", input, other, {}, (d) => (isFloating(d) ? d : "float32"));
+  if (mode !== "trunc" && mode !== "floor") {
+    throw new ArgumentError(`div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${mode as string}'`);
+  }
+  return binaryCall(roundedDivOp, "div", input, other, { mode });
+}
+
+/** @internal in-place arithmetic behind add_, sub_, mul_, div_. */
+export const arithInplace = {
+  add_: (self: Tensor, other: TensorLike, alpha = 1) => binaryInplace(addOp, "add", self, other, { alpha }),
+  sub_: (self: Tensor, other: TensorLike, alpha = 1) => binaryInplace(subOp, "sub", self, other, { alpha }),
+  mul_: (self: Tensor, other: TensorLike) => binaryInplace(mulOp, "mul", self, other, {}),
+  div_: (self: Tensor, other: TensorLike) => {
+    if (!isFloating(self.dtype)) {
+      throw new DTypeError(`div_: result type Float can't be cast to the desired output type ${self.dtype === "int32" ? "Int" : "Long"}`);
+    }
+    return binaryInplace(divOp, "div", self, other, {});
+  },
+};
+
+// ----- pow --------------------------------------------------------------------
+
+const powScalarOp = defineOp<Typed & { exponent: number }>({
+  name: "pow",
+  gradFn: "PowBackward0",
+  save: "inputs",
+  forward: ([x], { exponent, dtype }) => K.unary("powScalar", x as Tensor, dtype, exponent),
+  // d(x^e)/dx = e * x^(e-1); exactly zero when e == 0.
+  backward: ([g], c) => {
+    const e = c.attrs.exponent;
+    const x = c.input(0);
+    return [e === 0 ? K.full(x.shape, 0, x.dtype) : g.mul(x.pow(e - 1).mul(e))];
+  },
+});
+
+const powTensorOp = defineOp<Typed>({
+  name: "pow",
+  gradFn: "PowBackward1",
+  save: "both",
+  forward: ([x, e], { dtype }) => K.binary("pow", x as Tensor, e as Tensor, dtype, 1, "pow"),
+  backward: ([g], c) => {
+    const x = c.input(0);
+    const e = c.input(1);
+    const zero = K.scalar(0, g.dtype);
+    // Where e == 0 the gradient wrt x is 0 (x^0 is constant), even at x == 0.
+    const gx = c.needs[0] ? where(e.eq(0), zero, g.mul(e.mul(x.pow(e.sub(1))))) : null;
+    // d(x^e)/de = x^e * log(x), taken as 0 where x == 0 and e >= 0.
+    const ge = c.needs[1] ? g.mul(where(x.eq(0).logicalAnd(e.ge(0)), zero, c.result().mul(x.log()))) : null;
+    return [gx, ge];
+  },
+});
+
+const rpowOp = defineOp<Typed & { base: number }>({
+  name: "pow",
+  gradFn: "PowBackward2",
+  save: "both",
+  forward: ([e], { base, dtype }) => K.unary("rpowScalar", e as Tensor, dtype, base),
+  // d(b^e)/de = b^e * log(b); for b == 0 it is taken as 0 where e >= 0.
+  backward: ([g], c) => {
+    const { base } = c.attrs;
+    const r = c.result();
+    if (base !== 0) return [g.mul(r.mul(Math.log(base)))];
+    return [g.mul(where(c.input(0).ge(0), K.scalar(0, g.dtype), r.mul(Number.NEGATIVE_INFINITY)))];
+  },
+});
+
+/**
+ * input ** exponent elementwise; either side may be a number.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.pow(torch.tensor([1, 2, 3]), 2)); // tensor([1., 4., 9.])
+ * console.log(torch.pow(2, torch.tensor([0, 1, 2]))); // tensor([1., 2., 4.])
+ * ```
+ */
+export function pow(input: Tensor | number, exponent: TensorLike): Tensor {
+  if (typeof input === "number") {
+    const e = expectTensor(exponent, "pow", "exponent");
+    const dtype = promote(input, e);
+    return rpowOp([e], { base: input, dtype });
+  }
+  const x = expectTensor(input, "pow", "input");
+  const e = expectTensorLike(exponent, "pow", "exponent");
+  const dtype = promote(x, e);
+  if (typeof e === "number" || typeof e === "boolean") {
+    const p = Number(e);
+    if (isIntegral(dtype, true) && Number.isInteger(p) && p < 0) {
+      throw new ArgumentError("pow: Integers to negative integer powers are not allowed.");
+    }
+    return powScalarOp([x], { exponent: p, dtype });
+  }
+  return powTensorOp([x, e], { dtype });
+}
+
+// ----- comparisons and logical ops (no gradient) ------------------------------
+
+function compareOp(name: string, kernel: BinaryOp) {
+  const op = defineOp<Typed>({
+    name,
+    forward: ([a, b], { dtype }) => K.binary(kernel, a as Tensor, b as Tensor, dtype, 1, name),
+  });
+  return (input: Tensor, other: TensorLike): Tensor => binaryCall(op, name, input, other, {}, () => "bool");
+}
+
+/**
+ * Elementwise `input == other`, as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.eq(torch.tensor([1, 2]), 2)); // tensor([False,  True])
+ * ```
+ */
+export const eq = compareOp("eq", "eq");
+/** Elementwise `input != other`, as a bool tensor. */
+export const ne = compareOp("ne", "ne");
+/**
+ * Elementwise `input < other`, as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.lt(torch.tensor([1, 2]), 2)); // tensor([ True, False])
+ * ```
+ */
+export const lt = compareOp("lt", "lt");
+/** Elementwise `input <= other`, as a bool tensor. */
+export const le = compareOp("le", "le");
+/** Elementwise `input > other`, as a bool tensor. */
+export const gt = compareOp("gt", "gt");
+/** Elementwise `input >= other`, as a bool tensor. */
+export const ge = compareOp("ge", "ge");
+/** Elementwise logical and of the truth values, as a bool tensor. */
+export const logicalAnd = compareOp("logical_and", "logicalAnd");
+/** Elementwise logical or of the truth values, as a bool tensor. */
+export const logicalOr = compareOp("logical_or", "logicalOr");
+/** Elementwise logical xor of the truth values, as a bool tensor. */
+export const logicalXor = compareOp("logical_xor", "logicalXor");
+
+// ----- where and clamp ------------------------------------------------------
+
+const whereOp = defineOp<Typed>({
+  name: "where",
+  gradFn: "WhereBackward0",
+  save: "inputs",
+  forward: ([cond, a, b], { dtype }) => K.where(cond as Tensor, a as Tensor, b as Tensor, dtype),
+  backward: ([g], c) => {
+    const cond = c.input(0);
+    const zero = K.scalar(0, g.dtype);
+    return [null, c.needs[1] ? where(cond, g, zero) : null, c.needs[2] ? where(cond, zero, g) : null];
+  },
+});
+
+/**
+ * `input` where `condition` is true, else `other`, broadcasting all three.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([-1, 2, -3]);
+ * console.log(torch.where(x.gt(0), x, 0)); // tensor([0., 2., 0.])
+ * ```
+ */
+export function where(condition: Tensor, input: TensorLike, other: TensorLike): Tensor {
+  const cond = expectTensor(condition, "where", "condition");
+  if (cond.dtype !== "bool") {
+    throw new DTypeError(`where: expected condition to be a boolean tensor, but got a tensor with dtype ${cond.dtype}`);
+  }
+  const a = expectTensorLike(input, "where", "input");
+  const b = expectTensorLike(other, "where", "other");
+  const dtype = promote(a, b);
+  return whereOp([cond, wrap(a, dtype), wrap(b, dtype)], { dtype });
+}
+
+interface ClampAttrs extends Typed {
+  min: number | null;
+  max: number | null;
+}
+
+const clampOp = defineOp<ClampAttrs>({
+  name: "clamp",
+  gradFn: "ClampBackward1",
+  save: "inputs",
+  forward: ([x], { min, max, dtype }) =>
+    K.unary("clamp", x as Tensor, dtype, min ?? Number.NEGATIVE_INFINITY, max ?? Number.POSITIVE_INFINITY),
+  // The gradient passes where min <= x <= max, bounds included (subgradient 1 at the kinks).
+  backward: ([g], c) => {
+    const x = c.input(0);
+    const { min, max } = c.attrs;
+    const zero = K.scalar(0, g.dtype);
+    if (min !== null && max !== null) return [where(x.ge(min).logicalAnd(x.le(max)), g, zero)];
+    if (min !== null) return [where(x.ge(min), g, zero)];
+    return [where(x.le(max as number), g, zero)];
+  },
+});
+
+function clampArgs(input: Tensor, min: number | null | undefined, max: number | null | undefined): ClampAttrs {
+  const lo = min ?? null;
+  const hi = max ?? null;
+  if (lo === null && hi === null) throw new ArgumentError("clamp: At least one of 'min' or 'max' must not be None");
+  return { min: lo, max: hi, dtype: promote(input, ...(lo === null ? [] : [lo]), ...(hi === null ? [] : [hi])) };
+}
+
+/**
+ * Limits every element to [min, max]; either bound may be omitted.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.clamp(torch.tensor([-2, 0.5, 3]), { min: 0, max: 1 })); // tensor([0.0000, 0.5000, 1.0000])
+ * ```
+ */
+export function clamp(input: Tensor, options: { min?: number | null; max?: number | null }): Tensor {
+  const x = expectTensor(input, "clamp", "input");
+  return clampOp([x], clampArgs(x, options.min, options.max));
+}
+
+/** In-place clamp. */
+export function clamp_(input: Tensor, options: { min?: number | null; max?: number | null }): Tensor {
+  const x = expectTensor(input, "clamp_", "input");
+  return applyInplace(clampOp.def, [x], clampArgs(x, options.min, options.max));
+}
+
+const maskedFillOp = defineOp<Typed & { value: number }>({
+  name: "masked_fill",
+  gradFn: "MaskedFillBackward0",
+  save: "inputs",
+  forward: ([x, mask], { value, dtype }) => K.where(mask as Tensor, K.scalar(value, dtype), x as Tensor, dtype),
+  backward: ([g], c) => [g.maskedFill(c.input(1), 0), null],
+});
+
+/**
+ * `input` with the elements where `mask` is true replaced by `value`.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([1, -2, 3]);
+ * console.log(x.maskedFill(x.lt(0), 0)); // tensor([1., 0., 3.])
+ * ```
+ */
+export function maskedFill(input: Tensor, mask: Tensor, value: number | boolean): Tensor {
+  const x = expectTensor(input, "masked_fill", "input");
+  const m = expectTensor(mask, "masked_fill", "mask");
+  if (m.dtype !== "bool") throw new DTypeError(`masked_fill_ only supports boolean masks, but got mask with dtype ${m.dtype}`);
+  return maskedFillOp([x, m], { value: Number(value), dtype: x.dtype });
+}

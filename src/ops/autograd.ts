@@ -1,0 +1,156 @@
+/**
+ * The user-facing autograd functions (PyTorch's torch.autograd): backward,
+ * grad, gradcheck and gradgradcheck, built on the engine.
+ */
+
+import { provideEngineOps, runBackward } from "../autograd/engine.js";
+import { noGrad } from "../autograd/grad_mode.js";
+import { ArgumentError, AutogradError, ShapeError } from "../core/errors.js";
+import { formatSize, shapesEqual } from "../core/shape.js";
+import type { Tensor } from "../tensor.js";
+import { add, arithInplace } from "./arith.js";
+import { recordedCopy, to } from "./convert.js";
+import * as K from "./kernels.js";
+import { sumTo } from "./movement.js";
+
+provideEngineOps({
+  add,
+  addInplace: (a, b) => noGrad(() => void arithInplace.add_(a, b)),
+  sumTo,
+  to,
+  detachedCopy: (g) => K.copy(g),
+  recordedCopy,
+});
+
+export interface BackwardOptions {
+  /** Keep the graph (saved tensors) for another backward pass (default: createGraph). */
+  retainGraph?: boolean | null;
+  /** Record the backward pass itself, for higher-order derivatives. */
+  createGraph?: boolean;
+  /** Only accumulate into these tensors' `.grad`. */
+  inputs?: Tensor | readonly Tensor[];
+}
+
+/** PyTorch's _make_grads: checks given gradients' shapes, creates ones for scalar outputs. */
+function makeGrads(outputs: readonly Tensor[], grads: readonly (Tensor | null | undefined)[]): (Tensor | null)[] {
+  return outputs.map((out, i) => {
+    const g = grads[i];
+    if (g !== null && g !== undefined) {
+      if (!shapesEqual(g.shape, out.shape)) {
+        throw new ShapeError(
+          `Mismatch in shape: grad_output[${i}] has a shape of ${formatSize(g.shape)} and output[${i}] has a shape of ${formatSize(out.shape)}.`,
+        );
+      }
+      return g;
+    }
+    if (!out.requiresGrad) return null;
+    if (out.numel() !== 1) {
+      throw new AutogradError(`grad can be implicitly created only for scalar outputs (output ${i} has shape ${formatShape(out.shape)})`);
+    }
+    return K.full(out.shape, 1, out.dtype);
+  });
+}
+
+function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+function asList<T>(v: T | readonly T[] | null | undefined): T[] {
+  if (v === null || v === undefined) return [];
+  return Array.isArray(v) ? [...(v as T[])] : [v as T];
+}
+
+/**
+ * Computes the gradients of `tensors` with respect to the leaves of their
+ * graph and adds them into the leaves' `.grad` (PyTorch's
+ * `torch.autograd.backward`). `gradTensors` weight non-scalar outputs.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([1, 2], { requiresGrad: true });
+ * torch.autograd.backward([x.mul(x).sum()]);
+ * console.log(x.grad); // tensor([2., 4.])
+ * ```
+ */
+export function backward(
+  tensors: Tensor | readonly Tensor[],
+  gradTensors?: Tensor | readonly (Tensor | null)[] | null,
+  options: BackwardOptions = {},
+): void {
+  const outputs = asList(tensors);
+  const grads = makeGrads(outputs, asList(gradTensors));
+  const createGraph = options.createGraph ?? false;
+  const inputs = options.inputs === undefined ? undefined : asList(options.inputs);
+  if (inputs !== undefined && inputs.length === 0) throw new ArgumentError("backward() inputs argument: cannot be empty.");
+  runBackward(outputs, grads, {
+    retainGraph: options.retainGraph ?? createGraph,
+    createGraph,
+    inputs,
+    accumulate: true,
+  });
+}
+
+export interface GradOptions {
+  /** Weights for non-scalar outputs (PyTorch's grad_outputs). */
+  gradOutputs?: Tensor | readonly (Tensor | null)[] | null;
+  /** Keep the graph for another pass (default: createGraph). */
+  retainGraph?: boolean | null;
+  /** Record the backward pass, so the results can be differentiated again. */
+  createGraph?: boolean;
+  /** Return null for inputs the outputs do not depend on, instead of throwing. */
+  allowUnused?: boolean;
+}
+
+/** One gradient per input, in order (null for unused inputs under `allowUnused`). */
+export type Grads<I extends readonly Tensor[], G> = { -readonly [K in keyof I]: G };
+
+/**
+ * The gradients of `outputs` with respect to `inputs`, returned rather than
+ * accumulated into `.grad` (PyTorch's `torch.autograd.grad`). With
+ * `createGraph` the results can be differentiated again.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor(3.0, { requiresGrad: true });
+ * const [g] = torch.autograd.grad([x.pow(2)], [x], { createGraph: true });
+ * console.log(g); // tensor(6., grad_fn=<MulBackward0>)
+ * console.log(torch.autograd.grad([g], [x])[0]); // tensor(2.)
+ * ```
+ */
+export function grad<const I extends readonly Tensor[]>(
+  outputs: Tensor | readonly Tensor[],
+  inputs: I,
+  options: GradOptions & { allowUnused: true },
+): Grads<I, Tensor | null>;
+export function grad<const I extends readonly Tensor[]>(
+  outputs: Tensor | readonly Tensor[],
+  inputs: I,
+  options?: GradOptions,
+): Grads<I, Tensor>;
+export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor, options?: GradOptions): [Tensor];
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  options: GradOptions = {},
+): (Tensor | null)[] {
+  const outs = asList(outputs);
+  const ins = asList(inputs);
+  if (ins.length === 0) throw new ArgumentError("grad requires non-empty inputs.");
+  for (const t of ins) {
+    if (!t.requiresGrad) throw new AutogradError("One of the differentiated Tensors does not require grad");
+  }
+  const grads = makeGrads(outs, asList(options.gradOutputs));
+  const createGraph = options.createGraph ?? false;
+  const result = runBackward(outs, grads, {
+    retainGraph: options.retainGraph ?? createGraph,
+    createGraph,
+    inputs: ins,
+    accumulate: false,
+  });
+  if (!options.allowUnused && result.some((g) => g === null)) {
+    throw new AutogradError(
+      "One of the differentiated Tensors appears to not have been used in the graph. Set allowUnused: true if this is the desired behavior.",
+    );
+  }
+  return result;
+}

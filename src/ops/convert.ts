@@ -1,0 +1,101 @@
+/** dtype conversion and the basic in-place writes (zero_, fill_, copy_). */
+
+import { type DType, isDType } from "../core/dtype.js";
+import { DTypeError } from "../core/errors.js";
+import type { Tensor } from "../tensor.js";
+import { applyInplace, defineOp } from "./define.js";
+import * as K from "./kernels.js";
+import { expectTensor } from "./scalars.js";
+
+const toCopyOp = defineOp<{ dtype: DType }>({
+  name: "_to_copy",
+  gradFn: "ToCopyBackward0",
+  forward: ([x], { dtype }) => K.copy(x as Tensor, dtype),
+  backward: ([g], c) => [g.to((c.inputMeta[0] as { dtype: DType }).dtype)],
+});
+
+/**
+ * The tensor converted to `dtype` (the tensor itself when it already has it).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.tensor([1.7, -1.7]).to("int64")); // tensor([ 1, -1])
+ * ```
+ */
+export function to(input: Tensor, dtype: DType): Tensor {
+  const x = expectTensor(input, "to", "input");
+  if (!isDType(dtype)) throw new DTypeError(`to(): unknown dtype '${String(dtype)}'`);
+  return x.dtype === dtype ? x : toCopyOp([x], { dtype });
+}
+
+const recordedCopyOp = defineOp<Record<string, never>>({
+  name: "copy",
+  gradFn: "CopyBackwards",
+  forward: ([x]) => K.copy(x as Tensor),
+  backward: ([g]) => [g],
+});
+
+/** @internal a copy recorded as CopyBackwards (the first `.grad` under createGraph, as PyTorch). */
+export function recordedCopy(x: Tensor): Tensor {
+  return recordedCopyOp([x], {});
+}
+
+const zeroOp = defineOp<Record<string, never>>({
+  name: "zero",
+  gradFn: "ZeroBackward0",
+  forward: ([x]) => K.full((x as Tensor).shape, 0, (x as Tensor).dtype),
+  backward: ([g]) => [K.full(g.shape, 0, g.dtype)],
+});
+
+/**
+ * Fills the tensor with zeros in place (PyTorch's `zero_`), e.g. to reset a gradient.
+ *
+ * @example
+ * ```ts
+ * const x = torch.ones(2);
+ * x.zero_();
+ * console.log(x); // tensor([0., 0.])
+ * ```
+ */
+export function zero_(input: Tensor): Tensor {
+  return applyInplace(zeroOp.def, [expectTensor(input, "zero_", "input")], {});
+}
+
+const fillOp = defineOp<{ value: number }>({
+  name: "fill",
+  gradFn: "FillBackward2",
+  forward: ([x], { value }) => K.full((x as Tensor).shape, value, (x as Tensor).dtype),
+  backward: ([g]) => [K.full(g.shape, 0, g.dtype)],
+});
+
+/** Fills the tensor with `value` in place. */
+export function fill_(input: Tensor, value: number | boolean): Tensor {
+  return applyInplace(fillOp.def, [expectTensor(input, "fill_", "input")], { value: Number(value) });
+}
+
+const copyOp = defineOp<Record<string, never>>({
+  name: "copy",
+  gradFn: "CopyBackwards",
+  forward: ([self, src]) => {
+    const out = K.empty((self as Tensor).shape, (self as Tensor).dtype);
+    K.copyInto(out, src as Tensor);
+    return out;
+  },
+  // self's old values are overwritten (zero gradient); src gets the gradient (summed and cast by the engine).
+  backward: ([g]) => [K.full(g.shape, 0, g.dtype), g],
+});
+
+/**
+ * Copies `src` (broadcast, converted) into this tensor in place.
+ *
+ * @example
+ * ```ts
+ * const x = torch.zeros(2, 2);
+ * x.copy_(torch.tensor([1, 2]));
+ * console.log(x); // tensor([[1., 2.],\n        [1., 2.]])
+ * ```
+ */
+export function copy_(input: Tensor, src: Tensor): Tensor {
+  const self = expectTensor(input, "copy_", "input");
+  return applyInplace(copyOp.def, [self, expectTensor(src, "copy_", "src")], {});
+}

@@ -1,0 +1,123 @@
+/**
+ * Tensor-level kernels without autograd: allocate the output, lay out the
+ * operands (broadcast strides) and call the backend. Op forwards are written
+ * with these; nothing here records a graph.
+ */
+
+import { backend } from "../backend/index.js";
+import type { ArgReduceOp, BinaryOp, ReduceOp, ScanOp, UnaryOp } from "../backend/types.js";
+import { castScalar, type DType } from "../core/dtype.js";
+import { ShapeError } from "../core/errors.js";
+import { broadcastShapes, broadcastStrides, contiguousStrides, formatShape, numel } from "../core/shape.js";
+import { Tensor } from "../tensor.js";
+
+/** A new contiguous tensor with zeroed storage. */
+export function empty(shape: readonly number[], dtype: DType): Tensor {
+  return Tensor._fromData(backend().alloc(dtype, numel(shape)), shape, dtype);
+}
+
+/** A 0-d tensor holding `value` cast to `dtype`. */
+export function scalar(value: number, dtype: DType): Tensor {
+  const t = empty([], dtype);
+  t._storage.data[0] = castScalar(value, dtype);
+  return t;
+}
+
+export function full(shape: readonly number[], value: number, dtype: DType): Tensor {
+  const t = empty(shape, dtype);
+  if (value !== 0) backend().fill(t._strided(), value);
+  return t;
+}
+
+/** `x` viewed with new shape/strides/offset (shares storage). */
+export function asStrided(x: Tensor, shape: readonly number[], strides: readonly number[], offset = x._offset): Tensor {
+  return new Tensor(x._storage, shape, strides, offset, x.dtype);
+}
+
+/** `x` viewed as the broadcast shape `shape` (stride 0 on expanded dims). */
+export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  return asStrided(x, shape, broadcastStrides(x.shape, x._strides, shape));
+}
+
+/** A contiguous copy of `x` converted to `dtype`. */
+export function copy(x: Tensor, dtype: DType = x.dtype): Tensor {
+  const out = empty(x.shape, dtype);
+  backend().copy(x._strided(), out._strided());
+  return out;
+}
+
+/** Writes `src` (broadcast to dst's shape) into `dst`'s storage, converting dtype. */
+export function copyInto(dst: Tensor, src: Tensor, op = "copy_"): void {
+  const shape = broadcastShapes([dst.shape, src.shape], op);
+  if (shape.length !== dst.ndim || shape.some((s, i) => s !== dst.shape[i])) {
+    throw new ShapeError(
+      `${op}: the source of shape ${formatShape(src.shape)} cannot be broadcast to the destination of shape ${formatShape(dst.shape)}`,
+    );
+  }
+  backend().copy(broadcastTo(src, dst.shape)._strided(), dst._strided());
+}
+
+/** `x` itself if contiguous, otherwise a contiguous copy. */
+export function contiguous(x: Tensor): Tensor {
+  return x.isContiguous() ? x : copy(x);
+}
+
+export function unary(op: UnaryOp, x: Tensor, dtype: DType = x.dtype, p0?: number, p1?: number): Tensor {
+  const out = empty(x.shape, dtype);
+  backend().unary(op, x._strided(), out._strided(), p0, p1);
+  return out;
+}
+
+export function binary(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType, alpha?: number, opName: string = op): Tensor {
+  const shape = broadcastShapes([a.shape, b.shape], opName);
+  const out = empty(shape, dtype);
+  backend().binary(op, broadcastTo(a, shape)._strided(), broadcastTo(b, shape)._strided(), out._strided(), alpha);
+  return out;
+}
+
+export function where(cond: Tensor, a: Tensor, b: Tensor, dtype: DType): Tensor {
+  const shape = broadcastShapes([cond.shape, a.shape, b.shape], "where");
+  const out = empty(shape, dtype);
+  backend().where(broadcastTo(cond, shape)._strided(), broadcastTo(a, shape)._strided(), broadcastTo(b, shape)._strided(), out._strided());
+  return out;
+}
+
+/** Reduces sorted, normalised `dims`; with `keepdim` false those dims are dropped. */
+export function reduce(op: ReduceOp, x: Tensor, dims: readonly number[], keepdim: boolean, dtype: DType = x.dtype): Tensor {
+  const kept = x.shape.map((s, d) => (dims.includes(d) ? 1 : s));
+  const out = empty(kept, dtype);
+  backend().reduce(op, x._strided(), dims, out._strided());
+  return keepdim ? out : asStrided(out, dropDims(kept, dims), contiguousStrides(dropDims(kept, dims)), 0);
+}
+
+export function argReduce(op: ArgReduceOp, x: Tensor, dim: number, keepdim: boolean): Tensor {
+  const kept = x.shape.map((s, d) => (d === dim ? 1 : s));
+  const out = empty(kept, "int64");
+  backend().argReduce(op, x._strided(), dim, out._strided());
+  return keepdim ? out : asStrided(out, dropDims(kept, [dim]), contiguousStrides(dropDims(kept, [dim])), 0);
+}
+
+export function scan(op: ScanOp, x: Tensor, dim: number, dtype: DType = x.dtype): Tensor {
+  const out = empty(x.shape, dtype);
+  backend().scan(op, x._strided(), dim, out._strided());
+  return out;
+}
+
+function dropDims(shape: readonly number[], dims: readonly number[]): number[] {
+  return shape.filter((_, d) => !dims.includes(d));
+}
+
+/** Batched matmul of a [..., M, K] and b [..., K, N] whose batch dims broadcast. */
+export function matmul(a: Tensor, b: Tensor, dtype: DType): Tensor {
+  const na = a.ndim;
+  const nb = b.ndim;
+  const batch = broadcastShapes([a.shape.slice(0, na - 2), b.shape.slice(0, nb - 2)], "matmul");
+  const M = a.shape[na - 2] as number;
+  const K = a.shape[na - 1] as number;
+  const N = b.shape[nb - 1] as number;
+  const out = empty([...batch, M, N], dtype);
+  const av = broadcastTo(a, [...batch, M, K]);
+  const bv = broadcastTo(b, [...batch, K, N]);
+  if (numel(out.shape) > 0) backend().matmul(av._strided(), bv._strided(), out._strided());
+  return out;
+}

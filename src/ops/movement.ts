@@ -1,0 +1,581 @@
+/**
+ * Movement ops: views (metadata only, sharing storage) and copies that
+ * rearrange elements. Names and backward formulas follow PyTorch 1.13
+ * (view -> ViewBackward0, reshape -> ReshapeAliasBackward0 or
+ * UnsafeViewBackward0, ...).
+ */
+
+import { type DType, promoteTypes } from "../core/dtype.js";
+import { ArgumentError, IndexError, ShapeError } from "../core/errors.js";
+import { formatShape, inferShape, normalizeDim, numel, viewStrides } from "../core/shape.js";
+import type { Tensor } from "../tensor.js";
+import { defineOp } from "./define.js";
+import * as K from "./kernels.js";
+import { expectTensor } from "./scalars.js";
+
+type Shape = readonly number[];
+
+/** Accepts `view(2, 3)` and `view([2, 3])`. */
+export function shapeArg(args: readonly (number | Shape)[]): number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return [...(args[0] as Shape)];
+  return args as number[];
+}
+
+// ----- view, reshape, flatten --------------------------------------------------
+
+function viewOf(x: Tensor, shape: Shape, op: string): Tensor {
+  const strides = viewStrides(x.shape, x._strides, shape);
+  if (strides === null) {
+    throw new ShapeError(
+      `${op}: view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). ` +
+        `Use .reshape(...) instead. (input shape ${formatShape(x.shape)}, strides ${formatShape(x._strides)}, requested ${formatShape(shape)})`,
+    );
+  }
+  return K.asStrided(x, shape, strides);
+}
+
+const reshapeBack = ([g]: [Tensor, ...Tensor[]], c: { inputMeta: readonly { shape: Shape }[] }) => [
+  g.reshape((c.inputMeta[0] as { shape: Shape }).shape),
+];
+
+const viewOp = defineOp<{ shape: number[] }>({
+  name: "view",
+  gradFn: "ViewBackward0",
+  view: true,
+  forward: ([x], { shape }) => viewOf(x as Tensor, shape, "view"),
+  backward: reshapeBack,
+});
+
+const reshapeAliasOp = defineOp<{ shape: number[] }>({
+  name: "_reshape_alias",
+  gradFn: "ReshapeAliasBackward0",
+  view: true,
+  forward: ([x], { shape }) => viewOf(x as Tensor, shape, "reshape"),
+  backward: reshapeBack,
+});
+
+const unsafeViewOp = defineOp<{ shape: number[] }>({
+  name: "_unsafe_view",
+  gradFn: "UnsafeViewBackward0",
+  forward: ([x], { shape }) => viewOf(x as Tensor, shape, "reshape"),
+  backward: reshapeBack,
+});
+
+/**
+ * The same data with another shape (a view: no copy). One dim may be -1.
+ * Throws when the memory layout cannot be viewed that way (use reshape).
+ *
+ * @example
+ * ```ts
+ * const x = torch.arange(6);
+ * console.log(x.view(2, 3)); // tensor([[0, 1, 2],\n        [3, 4, 5]])
+ * ```
+ */
+export function view(input: Tensor, ...shape: (number | Shape)[]): Tensor {
+  const x = expectTensor(input, "view", "input");
+  return viewOp([x], { shape: inferShape(shapeArg(shape), x.numel(), "view") });
+}
+
+/**
+ * The same data with another shape: a view when the layout allows, else a copy.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.arange(4).reshape(2, -1)); // tensor([[0, 1],\n        [2, 3]])
+ * ```
+ */
+export function reshape(input: Tensor, ...shape: (number | Shape)[]): Tensor {
+  const x = expectTensor(input, "reshape", "input");
+  const target = inferShape(shapeArg(shape), x.numel(), "reshape");
+  if (viewStrides(x.shape, x._strides, target) !== null) return reshapeAliasOp([x], { shape: target });
+  return unsafeViewOp([clone(x)], { shape: target });
+}
+
+/**
+ * Merges dims `startDim`..`endDim` into one.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.zeros(2, 3, 4).flatten(1).shape); // [ 2, 12 ]
+ * ```
+ */
+export function flatten(input: Tensor, startDim = 0, endDim = -1): Tensor {
+  const x = expectTensor(input, "flatten", "input");
+  if (x.ndim === 0) return reshape(x, [1]);
+  const s = normalizeDim(startDim, x.ndim, "flatten");
+  const e = normalizeDim(endDim, x.ndim, "flatten");
+  if (s > e) throw new ArgumentError("flatten() has invalid args: start_dim cannot come after end_dim");
+  if (s === e) return x;
+  const shape = [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
+  return reshape(x, shape);
+}
+
+// ----- transposes ------------------------------------------------------------
+
+const transposeOp = defineOp<{ d0: number; d1: number; t: boolean }>({
+  name: "transpose",
+  gradFn: (a) => (a.t ? "TBackward0" : "TransposeBackward0"),
+  view: true,
+  forward: ([x], { d0, d1 }) => {
+    const t = x as Tensor;
+    const shape = [...t.shape];
+    const strides = [...t._strides];
+    [shape[d0], shape[d1]] = [shape[d1] as number, shape[d0] as number];
+    [strides[d0], strides[d1]] = [strides[d1] as number, strides[d0] as number];
+    return K.asStrided(t, shape, strides);
+  },
+  backward: ([g], c) => [c.attrs.t ? g.t() : g.transpose(c.attrs.d0, c.attrs.d1)],
+});
+
+/**
+ * Swaps dims `dim0` and `dim1` (a view).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.zeros(2, 3).transpose(0, 1).shape); // [ 3, 2 ]
+ * ```
+ */
+export function transpose(input: Tensor, dim0: number, dim1: number): Tensor {
+  const x = expectTensor(input, "transpose", "input");
+  return transposeOp([x], { d0: normalizeDim(dim0, x.ndim, "transpose"), d1: normalizeDim(dim1, x.ndim, "transpose"), t: false });
+}
+
+/**
+ * Transpose of a matrix (0-d and 1-d tensors are returned as they are).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.tensor([[1, 2], [3, 4]]).t()); // tensor([[1., 3.],\n        [2., 4.]])
+ * ```
+ */
+export function t(input: Tensor): Tensor {
+  const x = expectTensor(input, "t", "input");
+  if (x.ndim > 2) throw new ShapeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
+  return transposeOp([x], { d0: 0, d1: x.ndim < 2 ? 0 : 1, t: true });
+}
+
+const permuteOp = defineOp<{ dims: number[] }>({
+  name: "permute",
+  gradFn: "PermuteBackward0",
+  view: true,
+  forward: ([x], { dims }) => {
+    const t = x as Tensor;
+    return K.asStrided(
+      t,
+      dims.map((d) => t.shape[d] as number),
+      dims.map((d) => t._strides[d] as number),
+    );
+  },
+  backward: ([g], { attrs }) => {
+    const inverse = new Array<number>(attrs.dims.length);
+    attrs.dims.forEach((d, i) => {
+      inverse[d] = i;
+    });
+    return [g.permute(inverse)];
+  },
+});
+
+/**
+ * Reorders the dims (a view).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.zeros(2, 3, 4).permute(2, 0, 1).shape); // [ 4, 2, 3 ]
+ * ```
+ */
+export function permute(input: Tensor, ...dims: (number | Shape)[]): Tensor {
+  const x = expectTensor(input, "permute", "input");
+  const order = shapeArg(dims).map((d) => normalizeDim(d, x.ndim, "permute"));
+  if (order.length !== x.ndim || new Set(order).size !== order.length) {
+    throw new ShapeError(
+      `permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${x.ndim} is not equal to len(dims) = ${order.length}`,
+    );
+  }
+  return permuteOp([x], { dims: order });
+}
+
+// ----- expand, squeeze, unsqueeze --------------------------------------------
+
+const expandOp = defineOp<{ shape: number[] }>({
+  name: "expand",
+  gradFn: "ExpandBackward0",
+  view: true,
+  forward: ([x], { shape }) => K.broadcastTo(x as Tensor, shape),
+  backward: ([g], c) => [sumTo(g, (c.inputMeta[0] as { shape: Shape }).shape)],
+});
+
+/**
+ * Broadcasts size-1 dims to larger sizes without copying (-1 keeps a size).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.tensor([[1], [2]]).expand(2, 3)); // tensor([[1., 1., 1.],\n        [2., 2., 2.]])
+ * ```
+ */
+export function expand(input: Tensor, ...sizes: (number | Shape)[]): Tensor {
+  const x = expectTensor(input, "expand", "input");
+  const target = shapeArg(sizes);
+  const lead = target.length - x.ndim;
+  if (lead < 0) {
+    throw new ShapeError(
+      `expand: the number of sizes provided (${target.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`,
+    );
+  }
+  const shape = target.map((s, i) => {
+    const own = i >= lead ? (x.shape[i - lead] as number) : -2;
+    if (s === -1) {
+      if (own === -2) throw new ShapeError(`expand: -1 is not allowed in a leading, non-existing dimension ${i}`);
+      return own;
+    }
+    if (own !== -2 && own !== 1 && own !== s) {
+      throw new ShapeError(
+        `expand: The expanded size of the tensor (${s}) must match the existing size (${own}) at non-singleton dimension ${i}.  Target sizes: ${formatShape(target)}.  Tensor sizes: ${formatShape(x.shape)}`,
+      );
+    }
+    return s;
+  });
+  return expandOp([x], { shape });
+}
+
+/** Expands `input` to the shape of `other`. */
+export function expandAs(input: Tensor, other: Tensor): Tensor {
+  return expand(input, other.shape);
+}
+
+/**
+ * Sums `grad` down to `shape` (undoing a broadcast): leading dims and dims
+ * where `shape` has size 1 are summed, as PyTorch's sum_to.
+ */
+export function sumTo(grad: Tensor, shape: Shape): Tensor {
+  if (shape.length === 0) return grad.ndim === 0 ? grad : grad.sum();
+  const lead = grad.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < lead; i++) dims.push(i);
+  for (let i = lead; i < grad.ndim; i++) if (shape[i - lead] === 1 && grad.shape[i] !== 1) dims.push(i);
+  let r = dims.length > 0 ? grad.sum(dims, { keepdim: true }) : grad;
+  if (lead > 0) r = r.view(shape);
+  return r;
+}
+
+const squeezeOp = defineOp<{ dim: number | null }>({
+  name: "squeeze",
+  gradFn: (a) => (a.dim === null ? "SqueezeBackward0" : "SqueezeBackward1"),
+  view: true,
+  forward: ([x], { dim }) => {
+    const t = x as Tensor;
+    const keep = t.shape.map((s, d) => (dim === null ? s !== 1 : d !== dim || s !== 1));
+    return K.asStrided(
+      t,
+      t.shape.filter((_, d) => keep[d]),
+      t._strides.filter((_, d) => keep[d]),
+    );
+  },
+  backward: ([g], c) => {
+    const { shape } = c.inputMeta[0] as { shape: Shape };
+    const { dim } = c.attrs;
+    let r = g;
+    if (dim === null) {
+      shape.forEach((s, d) => {
+        if (s === 1) r = r.unsqueeze(d);
+      });
+    } else if (shape[dim] === 1) {
+      r = r.unsqueeze(dim);
+    }
+    return [r];
+  },
+});
+
+/**
+ * Removes size-1 dims: all of them, or only `dim` (if it has size 1).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.zeros(2, 1, 3).squeeze().shape); // [ 2, 3 ]
+ * ```
+ */
+export function squeeze(input: Tensor, dim?: number): Tensor {
+  const x = expectTensor(input, "squeeze", "input");
+  return squeezeOp([x], { dim: dim === undefined ? null : normalizeDim(dim, x.ndim, "squeeze") });
+}
+
+const unsqueezeOp = defineOp<{ dim: number }>({
+  name: "unsqueeze",
+  gradFn: "UnsqueezeBackward0",
+  view: true,
+  forward: ([x], { dim }) => {
+    const t = x as Tensor;
+    const shape = [...t.shape];
+    const strides = [...t._strides];
+    const stride = dim < t.ndim ? (t.shape[dim] as number) * (t._strides[dim] as number) : 1;
+    shape.splice(dim, 0, 1);
+    strides.splice(dim, 0, stride);
+    return K.asStrided(t, shape, strides);
+  },
+  backward: ([g], c) => [g.squeeze(c.attrs.dim)],
+});
+
+/**
+ * Inserts a size-1 dim at `dim` (a view).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.zeros(2, 3).unsqueeze(1).shape); // [ 2, 1, 3 ]
+ * ```
+ */
+export function unsqueeze(input: Tensor, dim: number): Tensor {
+  const x = expectTensor(input, "unsqueeze", "input");
+  return unsqueezeOp([x], { dim: normalizeDim(dim, x.ndim + 1, "unsqueeze") });
+}
+
+// ----- select, slice, narrow ---------------------------------------------------
+
+interface SelectAttrs {
+  dim: number;
+  index: number;
+}
+
+const selectOp = defineOp<SelectAttrs>({
+  name: "select",
+  gradFn: "SelectBackward0",
+  view: true,
+  forward: ([x], { dim, index }) => {
+    const t = x as Tensor;
+    return K.asStrided(
+      t,
+      t.shape.filter((_, d) => d !== dim),
+      t._strides.filter((_, d) => d !== dim),
+      t._offset + index * (t._strides[dim] as number),
+    );
+  },
+  backward: ([g], c) => [selectBackward(g, (c.inputMeta[0] as { shape: Shape }).shape, c.attrs)],
+});
+
+// The backward of select is an op of its own (PyTorch's select_backward), so
+// second derivatives show SelectBackwardBackward0.
+const selectBackwardOp = defineOp<SelectAttrs & { shape: Shape }>({
+  name: "select_backward",
+  gradFn: "SelectBackwardBackward0",
+  forward: ([g], { shape, dim, index }) => {
+    const out = K.full(shape, 0, (g as Tensor).dtype);
+    K.copyInto(selectOp([out], { dim, index }), g as Tensor);
+    return out;
+  },
+  backward: ([gg], c) => [gg.select(c.attrs.dim, c.attrs.index)],
+});
+
+function selectBackward(g: Tensor, shape: Shape, a: SelectAttrs): Tensor {
+  return selectBackwardOp([g], { ...a, shape });
+}
+
+/**
+ * The slice at `index` along `dim`, which is removed (a view).
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[1, 2], [3, 4]]);
+ * console.log(x.select(1, 0)); // tensor([1., 3.])
+ * ```
+ */
+export function select(input: Tensor, dim: number, index: number): Tensor {
+  const x = expectTensor(input, "select", "input");
+  if (x.ndim === 0) throw new IndexError("select() cannot be applied to a 0-dim tensor.");
+  const d = normalizeDim(dim, x.ndim, "select");
+  const size = x.shape[d] as number;
+  if (!Number.isInteger(index) || index < -size || index >= size) {
+    throw new IndexError(`select(): index ${index} out of range for tensor of size ${formatShape(x.shape)} at dimension ${d}`);
+  }
+  return selectOp([x], { dim: d, index: index < 0 ? index + size : index });
+}
+
+interface SliceAttrs {
+  dim: number;
+  start: number;
+  end: number;
+  step: number;
+}
+
+const sliceOp = defineOp<SliceAttrs>({
+  name: "slice",
+  gradFn: "SliceBackward0",
+  view: true,
+  forward: ([x], { dim, start, end, step }) => {
+    const t = x as Tensor;
+    const shape = [...t.shape];
+    const strides = [...t._strides];
+    shape[dim] = Math.max(0, Math.ceil((end - start) / step));
+    strides[dim] = (t._strides[dim] as number) * step;
+    return K.asStrided(t, shape, strides, t._offset + start * (t._strides[dim] as number));
+  },
+  backward: ([g], c) => [sliceBackwardOp([g], { ...c.attrs, shape: (c.inputMeta[0] as { shape: Shape }).shape })],
+});
+
+const sliceBackwardOp = defineOp<SliceAttrs & { shape: Shape }>({
+  name: "slice_backward",
+  gradFn: "SliceBackwardBackward0",
+  forward: ([g], { shape, ...a }) => {
+    const out = K.full(shape, 0, (g as Tensor).dtype);
+    K.copyInto(sliceOp([out], a), g as Tensor);
+    return out;
+  },
+  backward: ([gg], { attrs }) => [gg.slice(attrs.dim, attrs.start, attrs.end, attrs.step)],
+});
+
+/**
+ * Elements `start`, `start + step`, ... before `end` along `dim` (a view;
+ * Python's `x[start:end:step]`). Bounds are clamped; negative ones count
+ * from the end.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.arange(6).slice(0, 1, null, 2)); // tensor([1, 3, 5])
+ * ```
+ */
+export function slice(input: Tensor, dim = 0, start: number | null = null, end: number | null = null, step = 1): Tensor {
+  const x = expectTensor(input, "slice", "input");
+  if (x.ndim === 0) throw new IndexError("slice() cannot be applied to a 0-dim tensor.");
+  const d = normalizeDim(dim, x.ndim, "slice");
+  if (!Number.isInteger(step) || step <= 0) throw new ArgumentError("slice: step must be greater than zero");
+  const size = x.shape[d] as number;
+  const clampIdx = (v: number | null, dflt: number) => {
+    if (v === null) return dflt;
+    const w = v < 0 ? v + size : v;
+    return Math.min(Math.max(w, 0), size);
+  };
+  const s = clampIdx(start, 0);
+  const e = Math.max(clampIdx(end, size), s);
+  return sliceOp([x], { dim: d, start: s, end: e, step });
+}
+
+/**
+ * `length` elements along `dim` from `start` (a view).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.arange(5).narrow(0, 1, 3)); // tensor([1, 2, 3])
+ * ```
+ */
+export function narrow(input: Tensor, dim: number, start: number, length: number): Tensor {
+  const x = expectTensor(input, "narrow", "input");
+  const d = normalizeDim(dim, x.ndim, "narrow");
+  const size = x.shape[d] as number;
+  const s = start < 0 ? start + size : start;
+  if (s < 0 || length < 0 || s + length > size) {
+    throw new IndexError(`narrow(): start (${start}) + length (${length}) exceeds dimension size (${size}).`);
+  }
+  return sliceOp([x], { dim: d, start: s, end: s + length, step: 1 });
+}
+
+const aliasOp = defineOp<Record<string, never>>({
+  name: "alias",
+  gradFn: "AliasBackward0",
+  view: true,
+  forward: ([x]) => K.asStrided(x as Tensor, (x as Tensor).shape, (x as Tensor)._strides),
+  backward: ([g]) => [g],
+});
+
+/** @internal a new view of the whole tensor (`x[...]`). */
+export function alias(input: Tensor): Tensor {
+  return aliasOp([input], {});
+}
+
+// ----- copies ------------------------------------------------------------------
+
+const cloneOp = defineOp<Record<string, never>>({
+  name: "clone",
+  gradFn: "CloneBackward0",
+  forward: ([x]) => K.copy(x as Tensor),
+  backward: ([g]) => [g],
+});
+
+/**
+ * A copy with its own storage; gradients flow back to the original.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([1, 2]);
+ * const y = x.clone();
+ * y.add_(1);
+ * console.log(x); // tensor([1., 2.])
+ * ```
+ */
+export function clone(input: Tensor): Tensor {
+  return cloneOp([expectTensor(input, "clone", "input")], {});
+}
+
+/**
+ * The tensor itself if its layout is row-major, else a contiguous copy.
+ *
+ * @example
+ * ```ts
+ * const x = torch.zeros(2, 3).t();
+ * console.log(x.isContiguous(), x.contiguous().isContiguous()); // false true
+ * ```
+ */
+export function contiguous(input: Tensor): Tensor {
+  const x = expectTensor(input, "contiguous", "input");
+  return x.isContiguous() ? x : clone(x);
+}
+
+const catOp = defineOp<{ dim: number }>({
+  name: "cat",
+  gradFn: "CatBackward0",
+  forward: (xs, { dim }) => {
+    const first = xs.find((x) => !(x.ndim === 1 && x.shape[0] === 0)) ?? (xs[0] as Tensor);
+    const shape = [...first.shape];
+    shape[dim] = 0;
+    for (const x of xs) if (!(x.ndim === 1 && x.shape[0] === 0)) shape[dim] = (shape[dim] as number) + (x.shape[dim] as number);
+    const out = K.empty(shape, first.dtype);
+    let at = 0;
+    for (const x of xs) {
+      if (x.ndim === 1 && x.shape[0] === 0) continue;
+      const n = x.shape[dim] as number;
+      K.copyInto(sliceOp([out], { dim, start: at, end: at + n, step: 1 }), x);
+      at += n;
+    }
+    return out;
+  },
+  // Each input gets its slice of the gradient (empty 1-d inputs get an empty one).
+  backward: ([g], c) => {
+    let at = 0;
+    return c.inputMeta.map(({ shape }) => {
+      if (shape.length === 1 && shape[0] === 0) return K.empty([0], g.dtype);
+      const n = shape[c.attrs.dim] as number;
+      at += n;
+      return g.narrow(c.attrs.dim, at - n, n);
+    });
+  },
+});
+
+/**
+ * Concatenates tensors along an existing dim; all other sizes must match.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.cat([torch.tensor([1, 2]), torch.tensor([3])])); // tensor([1., 2., 3.])
+ * ```
+ */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new ArgumentError("cat(): expected a non-empty list of Tensors");
+  for (const [i, x] of tensors.entries()) expectTensor(x, "cat", `tensors[${i}]`);
+  const shaped = tensors.filter((x) => !(x.ndim === 1 && x.shape[0] === 0));
+  const ref = shaped[0] ?? (tensors[0] as Tensor);
+  if (ref.ndim === 0) throw new ShapeError("cat(): zero-dimensional tensor (at position 0) cannot be concatenated");
+  const d = normalizeDim(dim, ref.ndim, "cat");
+  let dtype: DType = ref.dtype;
+  tensors.forEach((x, i) => {
+    dtype = promoteTypes(dtype, x.dtype);
+    if (x.ndim === 1 && x.shape[0] === 0) return;
+    if (x.ndim !== ref.ndim) {
+      throw new ShapeError(`cat(): Tensors must have same number of dimensions: got ${ref.ndim} and ${x.ndim}`);
+    }
+    x.shape.forEach((s: number, k: number) => {
+      if (k !== d && s !== ref.shape[k]) {
+        throw new ShapeError(
+          `cat(): Sizes of tensors must match except in dimension ${d}. Expected size ${ref.shape[k]} but got size ${s} for tensor number ${i} in the list.`,
+        );
+      }
+    });
+  });
+  const inputs = tensors.map((x) => (x.dtype === dtype ? x : x.to(dtype)));
+  return catOp(inputs, { dim: d });
+}

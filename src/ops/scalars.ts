@@ -1,0 +1,38 @@
+/** Operands that may be tensors or JS numbers (PyTorch's wrapped scalars). */
+
+import { type DType, type Operand, resultType } from "../core/dtype.js";
+import { ArgumentError } from "../core/errors.js";
+import { Tensor } from "../tensor.js";
+import * as K from "./kernels.js";
+
+/** A tensor, or a JS number/boolean taking part as a scalar. */
+export type TensorLike = Tensor | number | boolean;
+
+function operand(v: TensorLike): Operand {
+  return v instanceof Tensor ? { dtype: v.dtype, dim: v.shape.length } : v;
+}
+
+/** PyTorch's result dtype of an op over these operands. */
+export function promote(...values: TensorLike[]): DType {
+  return resultType(values.map(operand));
+}
+
+/** `v` as a tensor: a number becomes a 0-d tensor of `dtype` (it never requires grad). */
+export function wrap(v: TensorLike, dtype: DType): Tensor {
+  if (v instanceof Tensor) return v;
+  return K.scalar(typeof v === "boolean" ? Number(v) : v, dtype);
+}
+
+/** Checks that an argument is a tensor or a scalar. */
+export function expectTensorLike(v: unknown, op: string, arg: string): TensorLike {
+  if (v instanceof Tensor || typeof v === "number" || typeof v === "boolean") return v;
+  throw new ArgumentError(`${op}(): argument '${arg}' must be a Tensor or a number, not ${v === null ? "null" : typeof v}`);
+}
+
+/** Checks that an argument is a tensor. */
+export function expectTensor(v: unknown, op: string, arg: string): Tensor {
+  if (v instanceof Tensor) return v;
+  throw new ArgumentError(
+    `${op}(): argument '${arg}' must be a Tensor, not ${v === null ? "null" : Array.isArray(v) ? "array" : typeof v}`,
+  );
+}

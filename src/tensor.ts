@@ -1,0 +1,339 @@
+/**
+ * Tensor = storage + view (shape, strides, offset) + autograd fields.
+ * Operations live in ops/ and are attached as methods by methods.ts.
+ */
+
+import { type AccumulateGrad, gradAccumulator, type Hook, type Node } from "./autograd/node.js";
+import { backend } from "./backend/index.js";
+import type { Strided } from "./backend/types.js";
+import { type DType, isFloating, type TypedArray, typedArrayFor } from "./core/dtype.js";
+import { AutogradError, DTypeError, ShapeError } from "./core/errors.js";
+import { contiguousStrides, formatShape, numel, shapesEqual } from "./core/shape.js";
+import { formatTensor } from "./print.js";
+
+/** A buffer shared by a tensor and its views, with the version counter in-place ops bump. */
+export class Storage {
+  version = 0;
+  constructor(public data: TypedArray) {}
+}
+
+/** Nested arrays of numbers, as `tolist()` returns. */
+export type NestedArray = number | NestedArray[];
+
+/** A removable hook registration. */
+export interface RemovableHandle {
+  remove(): void;
+}
+
+const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
+
+/**
+ * An n-dimensional array that records the operations done on it so that
+ * gradients can be computed by reverse-mode automatic differentiation.
+ * Create tensors with `torch.tensor`, `torch.zeros`, `torch.randn`, ...
+ */
+export class Tensor {
+  /** @internal */ _storage: Storage;
+  /** The sizes of the dimensions. */
+  shape: readonly number[];
+  /** @internal */ _strides: readonly number[];
+  /** @internal */ _offset: number;
+  /** The element type. */
+  readonly dtype: DType;
+
+  /** @internal leaf flag; non-leaves require grad through their gradFn. */
+  _requiresGrad = false;
+  /** @internal */ _gradFn: Node | null = null;
+  /** @internal which output of `_gradFn` this tensor is. */
+  _outputNr = 0;
+  /** @internal */ _grad: Tensor | null = null;
+  /** @internal */ _gradAccumulator: AccumulateGrad | null = null;
+  /** @internal set by retainGrad() on a non-leaf. */
+  _retainsGrad = false;
+  /** @internal for differentiable views: the tensor whose storage they view. */
+  _base: Tensor | null = null;
+
+  /** @internal */
+  constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
+    this._storage = storage;
+    this.shape = shape;
+    this._strides = strides;
+    this._offset = offset;
+    this.dtype = dtype;
+  }
+
+  /** @internal a fresh contiguous tensor over `data`. */
+  static _fromData(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
+    return new Tensor(new Storage(data), shape, contiguousStrides(shape), 0, dtype);
+  }
+
+  /** @internal the layout and buffer as a backend sees them. */
+  _strided(): Strided {
+    return { data: this._storage.data, dtype: this.dtype, shape: this.shape, strides: this._strides, offset: this._offset };
+  }
+
+  // ----- shape and layout --------------------------------------------------
+
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Number of dimensions (PyTorch's `dim()`). */
+  dim(): number {
+    return this.shape.length;
+  }
+
+  /** Total number of elements. */
+  numel(): number {
+    return numel(this.shape);
+  }
+
+  /** The shape, or the size of one dimension. */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.shape];
+    return this.shape[this._dimIndex(dim, "size")] as number;
+  }
+
+  /** The strides, or the stride of one dimension (in elements). */
+  stride(): number[];
+  stride(dim: number): number;
+  stride(dim?: number): number[] | number {
+    if (dim === undefined) return [...this._strides];
+    return this._strides[this._dimIndex(dim, "stride")] as number;
+  }
+
+  private _dimIndex(dim: number, op: string): number {
+    const n = this.shape.length;
+    if (!Number.isInteger(dim) || dim < -n || dim >= n) {
+      throw new RangeError(`${op}: Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
+    }
+    return dim < 0 ? dim + n : dim;
+  }
+
+  /** Offset of the first element in the storage (in elements). */
+  storageOffset(): number {
+    return this._offset;
+  }
+
+  /** Whether the elements are laid out in row-major order without gaps. */
+  isContiguous(): boolean {
+    let expected = 1;
+    for (let d = this.shape.length - 1; d >= 0; d--) {
+      const size = this.shape[d] as number;
+      if (size === 1) continue;
+      if (this._strides[d] !== expected) return false;
+      expected *= size;
+    }
+    return true;
+  }
+
+  /** The device; Kindling's tensors live on the CPU. */
+  get device(): "cpu" {
+    return "cpu";
+  }
+
+  /** Bytes per element, as stored. */
+  elementSize(): number {
+    return this._storage.data.BYTES_PER_ELEMENT;
+  }
+
+  /** The version counter, bumped by every in-place operation on this tensor's storage (shared with views). */
+  get _version(): number {
+    return this._storage.version;
+  }
+
+  // ----- reading values ----------------------------------------------------
+
+  /**
+   * The elements as a new typed array in row-major order: Float32Array
+   * (float32), Float64Array (float64, and int64 as exact integers),
+   * Int32Array (int32), Uint8Array (bool, 0/1).
+   */
+  get data(): TypedArray {
+    const out = typedArrayFor(this.dtype, this.numel());
+    backend().copy(this._strided(), {
+      data: out,
+      dtype: this.dtype,
+      shape: this.shape,
+      strides: contiguousStrides(this.shape),
+      offset: 0,
+    });
+    return out;
+  }
+
+  /** The value of a one-element tensor as a number (bool gives 1 or 0). */
+  item(): number {
+    const n = this.numel();
+    if (n !== 1) {
+      throw new ShapeError(`item: a Tensor with ${n} elements cannot be converted to Scalar (shape ${formatShape(this.shape)})`);
+    }
+    return this._storage.data[this._offset] as number;
+  }
+
+  /** The elements as nested arrays of numbers (bool gives 1 or 0); a 0-d tensor gives a number. */
+  tolist(): NestedArray {
+    const flat = this.data;
+    const build = (dim: number, start: number): NestedArray => {
+      if (dim === this.shape.length) return flat[start] as number;
+      const size = this.shape[dim] as number;
+      let step = 1;
+      for (let d = dim + 1; d < this.shape.length; d++) step *= this.shape[d] as number;
+      const out: NestedArray[] = [];
+      for (let i = 0; i < size; i++) out.push(build(dim + 1, start + i * step));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** PyTorch's printed form, e.g. `tensor([1., 2.], requires_grad=True)`. */
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  /** @internal Node's console.log uses this. */
+  [inspectSymbol](): string {
+    return this.toString();
+  }
+
+  // ----- autograd fields ---------------------------------------------------
+
+  /** Whether gradients are computed for this tensor. Settable on leaves only. */
+  get requiresGrad(): boolean {
+    return this._requiresGrad || this._gradFn !== null;
+  }
+
+  set requiresGrad(value: boolean) {
+    if (this._gradFn !== null) {
+      if (value) return;
+      throw new AutogradError(
+        "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().",
+      );
+    }
+    if (value && !isFloating(this.dtype)) {
+      throw new DTypeError(`only Tensors of floating point and complex dtype can require gradients (got dtype ${this.dtype})`);
+    }
+    this._requiresGrad = value;
+  }
+
+  /**
+   * Sets `requiresGrad` in place and returns this tensor.
+   *
+   * @example
+   * ```ts
+   * const x = torch.arange(4, { dtype: "float32" }).requiresGrad_();
+   * console.log(x.requiresGrad); // true
+   * ```
+   */
+  requiresGrad_(requiresGrad = true): this {
+    this.requiresGrad = requiresGrad;
+    return this;
+  }
+
+  /** The node that created this tensor, or `null` for leaves. */
+  get gradFn(): Node | null {
+    return this._gradFn;
+  }
+
+  /** Whether this tensor is a leaf: made by the user, or by ops that did not record (PyTorch's `is_leaf`). */
+  get isLeaf(): boolean {
+    return this._gradFn === null;
+  }
+
+  /**
+   * The gradient accumulated by backward passes; `null` until one reaches
+   * this tensor. Only leaves (and non-leaves after `retainGrad()`) get it.
+   */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+
+  set grad(value: Tensor | null) {
+    if (value !== null) {
+      if (value.dtype !== this.dtype) {
+        throw new DTypeError(`assigned grad has data of a different type (grad ${value.dtype}, tensor ${this.dtype})`);
+      }
+      if (!shapesEqual(value.shape, this.shape)) {
+        throw new ShapeError(
+          `assigned grad has data of a different size (grad ${formatShape(value.shape)}, tensor ${formatShape(this.shape)})`,
+        );
+      }
+    }
+    this._grad = value;
+  }
+
+  /** Whether `retainGrad()` was called on this non-leaf. */
+  get retainsGrad(): boolean {
+    return this._retainsGrad;
+  }
+
+  /**
+   * Keeps the gradient of a non-leaf in `.grad` during backward (leaves
+   * always keep theirs).
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 2], { requiresGrad: true });
+   * const y = x.mul(3);
+   * y.retainGrad();
+   * y.sum().backward();
+   * console.log(y.grad); // tensor([1., 1.])
+   * ```
+   */
+  retainGrad(): void {
+    if (!this.requiresGrad) throw new AutogradError("can't retain_grad on Tensor that has requires_grad=False");
+    if (this.isLeaf || this._retainsGrad) return;
+    this._retainsGrad = true;
+    (this._gradFn as Node)._retainGrad(this._outputNr, this);
+  }
+
+  /**
+   * Registers a function called with this tensor's gradient during backward;
+   * returning a tensor replaces the gradient. Hooks run in registration order.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 2], { requiresGrad: true });
+   * const h = x.registerHook((g) => g.mul(10));
+   * x.sum().backward();
+   * console.log(x.grad); // tensor([10., 10.])
+   * h.remove();
+   * ```
+   */
+  registerHook(hook: Hook): RemovableHandle {
+    if (!this.requiresGrad) throw new AutogradError("cannot register a hook on a tensor that doesn't require gradient");
+    const node = this._gradFn ?? gradAccumulator(this);
+    const nr = this._gradFn === null ? 0 : this._outputNr;
+    return node._addTensorHook(nr, hook);
+  }
+
+  /**
+   * A tensor sharing this one's storage (and version counter) that is cut
+   * from the graph: it does not require grad.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 2], { requiresGrad: true });
+   * const u = x.mul(x).detach();
+   * console.log(u.requiresGrad); // false
+   * ```
+   */
+  detach(): Tensor {
+    return new Tensor(this._storage, this.shape, this._strides, this._offset, this.dtype);
+  }
+
+  /** Cuts this tensor from the graph in place: it becomes a leaf that does not require grad. */
+  detach_(): this {
+    if (this._base !== null) {
+      throw new AutogradError(
+        "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.",
+      );
+    }
+    this._gradFn = null;
+    this._outputNr = 0;
+    this._requiresGrad = false;
+    return this;
+  }
+}
