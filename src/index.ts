@@ -44,6 +44,7 @@ export type { BackwardOptions, GradOptions } from "./ops/autograd.js";
 export { copy_, fill_, to, zero_ } from "./ops/convert.js";
 export * from "./ops/creation.js";
 export type { GradcheckOptions } from "./ops/gradcheck.js";
+export { type IndexItem, index, indexPut_, Slice } from "./ops/indexing.js";
 export { bmm, dot, matmul, mm, mv, outer } from "./ops/linalg.js";
 export {
   cat,

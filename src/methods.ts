@@ -7,6 +7,7 @@ import type { DType } from "./core/dtype.js";
 import * as arith from "./ops/arith.js";
 import { type BackwardOptions, backward } from "./ops/autograd.js";
 import * as convert from "./ops/convert.js";
+import * as ix from "./ops/indexing.js";
 import * as linalg from "./ops/linalg.js";
 import * as mv from "./ops/movement.js";
 import * as pw from "./ops/pointwise.js";
@@ -298,6 +299,16 @@ class TensorMethods {
   }
   clone(this: Tensor): Tensor {
     return mv.clone(this);
+  }
+
+  // ----- indexing -----
+  /** Python's `x[...]`: see `torch.index`. */
+  index(this: Tensor, ...items: ix.IndexItem[]): Tensor {
+    return ix.index(this, ...items);
+  }
+  /** Python's `x[...] = value`: see `torch.indexPut_`. */
+  indexPut_(this: Tensor, indices: readonly ix.IndexItem[], value: TensorLike, options?: { accumulate?: boolean }): Tensor {
+    return ix.indexPut_(this, indices, value, options);
   }
 
   // ----- dtype and in-place writes -----

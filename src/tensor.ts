@@ -3,6 +3,7 @@
  * Operations live in ops/ and are attached as methods by methods.ts.
  */
 
+import { engineOps } from "./autograd/bridge.js";
 import { type AccumulateGrad, gradAccumulator, type Hook, type Node } from "./autograd/node.js";
 import { backend } from "./backend/index.js";
 import type { Strided } from "./backend/types.js";
@@ -50,8 +51,12 @@ export class Tensor {
   /** @internal */ _gradAccumulator: AccumulateGrad | null = null;
   /** @internal set by retainGrad() on a non-leaf. */
   _retainsGrad = false;
-  /** @internal for differentiable views: the tensor whose storage they view. */
+  /** @internal for views: the tensor whose storage they view (never itself a view). */
   _base: Tensor | null = null;
+  /** @internal whether this view was made while recording (its grad_fn follows its base's in-place changes). */
+  _diffView = false;
+  /** @internal the storage version this view's grad_fn reflects. */
+  _viewVersion = 0;
 
   /** @internal */
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
@@ -202,11 +207,12 @@ export class Tensor {
 
   /** Whether gradients are computed for this tensor. Settable on leaves only. */
   get requiresGrad(): boolean {
+    if (this._base !== null) this._refreshView();
     return this._requiresGrad || this._gradFn !== null;
   }
 
   set requiresGrad(value: boolean) {
-    if (this._gradFn !== null) {
+    if (this.gradFn !== null) {
       if (value) return;
       throw new AutogradError(
         "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().",
@@ -234,12 +240,18 @@ export class Tensor {
 
   /** The node that created this tensor, or `null` for leaves. */
   get gradFn(): Node | null {
+    if (this._base !== null) this._refreshView();
     return this._gradFn;
   }
 
   /** Whether this tensor is a leaf: made by the user, or by ops that did not record (PyTorch's `is_leaf`). */
   get isLeaf(): boolean {
-    return this._gradFn === null;
+    return this.gradFn === null;
+  }
+
+  /** @internal a view's grad_fn is regenerated after its base changed in place (PyTorch semantics). */
+  _refreshView(): void {
+    if (this._diffView && this._viewVersion !== this._storage.version) engineOps().refreshView(this);
   }
 
   /**
@@ -284,9 +296,10 @@ export class Tensor {
    */
   retainGrad(): void {
     if (!this.requiresGrad) throw new AutogradError("can't retain_grad on Tensor that has requires_grad=False");
-    if (this.isLeaf || this._retainsGrad) return;
+    const fn = this.gradFn;
+    if (fn === null || this._retainsGrad) return;
     this._retainsGrad = true;
-    (this._gradFn as Node)._retainGrad(this._outputNr, this);
+    fn._retainGrad(this._outputNr, this);
   }
 
   /**
@@ -304,8 +317,9 @@ export class Tensor {
    */
   registerHook(hook: Hook): RemovableHandle {
     if (!this.requiresGrad) throw new AutogradError("cannot register a hook on a tensor that doesn't require gradient");
-    const node = this._gradFn ?? gradAccumulator(this);
-    const nr = this._gradFn === null ? 0 : this._outputNr;
+    const fn = this.gradFn;
+    const node = fn ?? gradAccumulator(this);
+    const nr = fn === null ? 0 : this._outputNr;
     return node._addTensorHook(nr, hook);
   }
 

@@ -10,33 +10,9 @@
 import { AutogradError, ShapeError } from "../core/errors.js";
 import { formatShape, isExpandableTo, shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
+import { engineOps } from "./bridge.js";
 import { isGradEnabled, setGradEnabled } from "./grad_mode.js";
 import { AccumulateGrad, type Edge, gradientEdge, Node } from "./node.js";
-
-/** Operations the engine needs from the op table (provided by ops/ at load). */
-export interface EngineOps {
-  add(a: Tensor, b: Tensor): Tensor;
-  /** In-place a += b without recording. */
-  addInplace(a: Tensor, b: Tensor): void;
-  sumTo(g: Tensor, shape: readonly number[]): Tensor;
-  to(g: Tensor, dtype: Tensor["dtype"]): Tensor;
-  /** A copy outside the graph. */
-  detachedCopy(g: Tensor): Tensor;
-  /** A copy recorded in the graph (CopyBackwards), as PyTorch's first accumulation under createGraph. */
-  recordedCopy(g: Tensor): Tensor;
-}
-
-let ops: EngineOps | null = null;
-
-/** @internal called once by the op table. */
-export function provideEngineOps(o: EngineOps): void {
-  ops = o;
-}
-
-function engineOps(): EngineOps {
-  if (ops === null) throw new AutogradError("autograd engine used before the op table was loaded");
-  return ops;
-}
 
 /** The virtual node whose edges point at the roots of a backward pass. */
 class GraphRoot extends Node {

@@ -146,7 +146,7 @@ export function gradAccumulator(leaf: Tensor): AccumulateGrad {
 
 /** @internal where the gradient of `t` goes: its grad_fn output, or its accumulator if it is a leaf. */
 export function gradientEdge(t: Tensor): Edge {
-  const fn = t._gradFn;
+  const fn = t.gradFn;
   return fn !== null ? { node: fn, inputNr: t._outputNr } : { node: gradAccumulator(t), inputNr: 0 };
 }
 

@@ -8,7 +8,8 @@ import type { BinaryOp } from "../backend/types.js";
 import { type DType, isFloating, isIntegral } from "../core/dtype.js";
 import { ArgumentError, DTypeError } from "../core/errors.js";
 import type { Tensor } from "../tensor.js";
-import { applyInplace, defineOp, type Op } from "./define.js";
+import { defineOp, type Op } from "./define.js";
+import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
 import { expectTensor, expectTensorLike, promote, type TensorLike, wrap } from "./scalars.js";
 

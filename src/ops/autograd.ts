@@ -3,13 +3,15 @@
  * grad, gradcheck and gradgradcheck, built on the engine.
  */
 
-import { provideEngineOps, runBackward } from "../autograd/engine.js";
+import { provideEngineOps } from "../autograd/bridge.js";
+import { runBackward } from "../autograd/engine.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { ArgumentError, AutogradError, ShapeError } from "../core/errors.js";
 import { formatSize, shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { add, arithInplace } from "./arith.js";
 import { recordedCopy, to } from "./convert.js";
+import { refreshView } from "./inplace.js";
 import * as K from "./kernels.js";
 import { sumTo } from "./movement.js";
 
@@ -20,6 +22,7 @@ provideEngineOps({
   to,
   detachedCopy: (g) => K.copy(g),
   recordedCopy,
+  refreshView,
 });
 
 export interface BackwardOptions {

@@ -3,7 +3,8 @@
 import { type DType, isDType } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
 import type { Tensor } from "../tensor.js";
-import { applyInplace, defineOp } from "./define.js";
+import { defineOp } from "./define.js";
+import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
 import { expectTensor } from "./scalars.js";
 

@@ -9,8 +9,7 @@
 
 import { isGradEnabled, setGradEnabled } from "../autograd/grad_mode.js";
 import { type Edge, type Formula, gradientEdge, OpNode, type TensorMeta } from "../autograd/node.js";
-import { canCast, isFloating, scalarTypeName } from "../core/dtype.js";
-import { AutogradError, DTypeError } from "../core/errors.js";
+import { isFloating } from "../core/dtype.js";
 import type { Tensor } from "../tensor.js";
 import * as K from "./kernels.js";
 
@@ -53,7 +52,8 @@ export function defineOp<A = Record<string, never>>(def: OpDef<A>): Op<A> {
   return Object.assign(op, { def, many });
 }
 
-function runForward<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
+/** @internal runs the forward with grad mode off. */
+export function runForward<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
   const prev = isGradEnabled();
   setGradEnabled(false);
   try {
@@ -64,8 +64,8 @@ function runForward<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tens
   }
 }
 
-/** Which inputs need a gradient (null: nothing to record). */
-function inputsNeedingGrad<A>(def: OpDef<A>, inputs: readonly Tensor[]): boolean[] | null {
+/** @internal which inputs need a gradient (null: nothing to record). */
+export function inputsNeedingGrad<A>(def: OpDef<A>, inputs: readonly Tensor[]): boolean[] | null {
   if (def.backward === undefined || !isGradEnabled()) return null;
   let needs: boolean[] | null = null;
   for (let i = 0; i < inputs.length; i++) {
@@ -85,13 +85,25 @@ function nodeName<A>(def: OpDef<A>, attrs: A): string {
 
 const zerosFor = (meta: TensorMeta) => K.full(meta.shape, 0, meta.dtype);
 
-function makeNode<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A, needs: boolean[], edges: (Edge | null)[]): OpNode<A> {
+/** Records that `outputs` view `input`'s storage (their base is the tensor that owns it). */
+function markViews(input: Tensor, outputs: readonly Tensor[]): void {
+  const base = input._base ?? input;
+  const recording = isGradEnabled();
+  for (const o of outputs) {
+    o._base = base;
+    o._diffView = recording;
+    o._viewVersion = o._storage.version;
+  }
+}
+
+/** @internal builds the node of an op (edges given: in-place ops on views route them differently). */
+export function makeNode<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A, needs: boolean[], edges: (Edge | null)[]): OpNode<A> {
   const meta: TensorMeta[] = inputs.map((t) => ({ shape: t.shape, dtype: t.dtype }));
   return new OpNode(nodeName(def, attrs), def.backward as Formula<A>, attrs, edges, needs, meta, zerosFor);
 }
 
-/** Makes `out` outputs of `node` (floating outputs only: integer results never require grad). */
-function attachOutputs<A>(node: OpNode<A>, outputs: readonly Tensor[]): void {
+/** @internal makes `outputs` the outputs of `node` (floating ones only: integer results never require grad). */
+export function attachOutputs<A>(node: OpNode<A>, outputs: readonly Tensor[]): void {
   for (let j = 0; j < outputs.length; j++) {
     const t = outputs[j] as Tensor;
     node._meta[j] = { shape: t.shape, dtype: t.dtype };
@@ -106,10 +118,7 @@ function attachOutputs<A>(node: OpNode<A>, outputs: readonly Tensor[]): void {
 export function applyOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
   const needs = inputsNeedingGrad(def, inputs);
   const outputs = runForward(def, inputs, attrs);
-  if (def.view) {
-    const base = inputs[0] as Tensor;
-    for (const o of outputs) o._base = base._base ?? base;
-  }
+  if (def.view) markViews(inputs[0] as Tensor, outputs);
   if (needs === null) return outputs;
   const node = makeNode(
     def,
@@ -122,61 +131,4 @@ export function applyOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): 
   attachOutputs(node, outputs);
   if (def.save === "result" || def.save === "both") node._saveResults(outputs);
   return outputs;
-}
-
-/** PyTorch's checks before an in-place op on `self` while recording. */
-function checkInplace(self: Tensor, op: string): void {
-  if (!isGradEnabled()) return;
-  if (self.isLeaf && self.requiresGrad) {
-    throw new AutogradError(`${op}: a leaf Variable that requires grad is being used in an in-place operation.`);
-  }
-  const base = self._base;
-  if (base?.isLeaf && base.requiresGrad) {
-    throw new AutogradError(`${op}: a view of a leaf Variable that requires grad is being used in an in-place operation.`);
-  }
-}
-
-/** A copy of `t`'s values that keeps its place in the graph (the value an in-place op overwrites). */
-function snapshot(t: Tensor): Tensor {
-  const c = K.copy(t);
-  c._gradFn = t._gradFn;
-  c._outputNr = t._outputNr;
-  c._requiresGrad = t._requiresGrad;
-  return c;
-}
-
-/**
- * Runs `op` in place on `inputs[0]`: the result is written into its storage,
- * its version counter is bumped and, when recording, its history is rebased
- * onto the op's node (PyTorch's rebase_history).
- */
-export function applyInplace<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
-  const self = inputs[0] as Tensor;
-  checkInplace(self, `${def.name}_`);
-  const needs = inputsNeedingGrad(def, inputs);
-  // A formula reading the inputs needs self as it was before the write.
-  const saved = needs !== null && (def.save === "inputs" || def.save === "both") ? [snapshot(self), ...inputs.slice(1)] : null;
-  const result = runForward(def, inputs, attrs)[0] as Tensor;
-  if (!canCast(result.dtype, self.dtype)) {
-    throw new DTypeError(
-      `${def.name}_: result type ${scalarTypeName(result.dtype)} can't be cast to the desired output type ${scalarTypeName(self.dtype)}`,
-    );
-  }
-  K.copyInto(self, result);
-  self._storage.version++;
-  if (needs === null) return self;
-  if (self._base?.requiresGrad) {
-    throw new AutogradError(`${def.name}_: in-place operations on views of tensors that require grad are not supported yet`);
-  }
-  const node = makeNode(
-    def,
-    inputs,
-    attrs,
-    needs,
-    inputs.map((t, i) => (needs[i] ? gradientEdge(t) : null)),
-  );
-  if (saved !== null) node._saveInputs(saved);
-  attachOutputs(node, [self]);
-  if (def.save === "result" || def.save === "both") node._saveResults([self]);
-  return self;
 }

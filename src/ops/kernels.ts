@@ -121,3 +121,19 @@ export function matmul(a: Tensor, b: Tensor, dtype: DType): Tensor {
   if (numel(out.shape) > 0) backend().matmul(av._strided(), bv._strided(), out._strided());
   return out;
 }
+
+/** A zeroed tensor with the given strides (its storage covers every element they reach). */
+export function emptyStrided(shape: readonly number[], strides: readonly number[], dtype: DType): Tensor {
+  let size = 1;
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 0) return asStrided(empty([0], dtype), shape, strides, 0);
+    size += ((shape[d] as number) - 1) * Math.abs(strides[d] as number);
+  }
+  return asStrided(empty([size], dtype), shape, strides, 0);
+}
+
+/** out (a strided view, possibly with repeated elements) += src elementwise, in order. */
+export function addInto(out: Tensor, src: Tensor): void {
+  const o = out._strided();
+  backend().binary("add", o, broadcastTo(src, out.shape)._strided(), o);
+}

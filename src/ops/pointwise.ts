@@ -9,7 +9,8 @@ import type { UnaryOp } from "../backend/types.js";
 import { type DType, isFloating } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
 import type { Tensor } from "../tensor.js";
-import { applyInplace, defineOp } from "./define.js";
+import { defineOp } from "./define.js";
+import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
 import { expectTensor } from "./scalars.js";
 

@@ -1,0 +1,36 @@
+/**
+ * What the autograd layer needs from the op table. autograd/ does not import
+ * ops/ (ops are built on autograd); ops/autograd.ts provides these once at load.
+ */
+
+import type { DType } from "../core/dtype.js";
+import { AutogradError } from "../core/errors.js";
+import type { Tensor } from "../tensor.js";
+
+export interface EngineOps {
+  add(a: Tensor, b: Tensor): Tensor;
+  /** a += b in place, without recording. */
+  addInplace(a: Tensor, b: Tensor): void;
+  /** Sums a gradient down to a (broadcast) input's shape. */
+  sumTo(g: Tensor, shape: readonly number[]): Tensor;
+  to(g: Tensor, dtype: DType): Tensor;
+  /** A copy outside the graph. */
+  detachedCopy(g: Tensor): Tensor;
+  /** A copy recorded in the graph (CopyBackwards), as PyTorch's first accumulation under createGraph. */
+  recordedCopy(g: Tensor): Tensor;
+  /** Regenerates the grad_fn of a view whose base was modified in place since (AsStridedBackward0). */
+  refreshView(view: Tensor): void;
+}
+
+let ops: EngineOps | null = null;
+
+/** @internal called once by the op table. */
+export function provideEngineOps(o: EngineOps): void {
+  ops = o;
+}
+
+/** @internal */
+export function engineOps(): EngineOps {
+  if (ops === null) throw new AutogradError("autograd used before the op table was loaded (import the package entry point)");
+  return ops;
+}

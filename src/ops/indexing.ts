@@ -1,0 +1,303 @@
+/**
+ * Indexing: Python's `x[...]` (basic indexing gives views, tensor indices
+ * gather), setitem (`indexPut_`), index_select, gather and scatter.
+ */
+
+import type { BackwardContext } from "../autograd/node.js";
+import { IndexError, ShapeError } from "../core/errors.js";
+import { broadcastShapes, contiguousStrides, formatShape, numel } from "../core/shape.js";
+import type { Tensor } from "../tensor.js";
+import { applyOp, defineOp, type Op, type OpDef } from "./define.js";
+import { applyInplace } from "./inplace.js";
+import * as K from "./kernels.js";
+import { alias, select, slice, unsqueeze } from "./movement.js";
+import { expectTensor, type TensorLike, wrap } from "./scalars.js";
+
+/** A slice `start:stop:step` (PyTorch C++'s `Slice`); null parts take their defaults. */
+export class Slice {
+  constructor(
+    readonly start: number | null = null,
+    readonly stop: number | null = null,
+    readonly step: number | null = null,
+  ) {}
+
+  toString(): string {
+    return `${this.start ?? ""}:${this.stop ?? ""}${this.step === null ? "" : `:${this.step}`}`;
+  }
+}
+
+/**
+ * One index of `Tensor.index`: an integer (selects, removing the dim), a
+ * slice (`new Slice(1, null, 2)` or a string `"1::2"`, `":"`, `"-2:"`),
+ * `null` (inserts a size-1 dim, Python's None), `"..."` (all remaining
+ * dims), or an int64/bool tensor (advanced indexing).
+ */
+export type IndexItem = number | null | string | Slice | Tensor;
+
+type Item = number | null | "..." | Slice | Tensor;
+
+function parseSlice(s: string): Slice {
+  const parts = s.split(":");
+  if (parts.length < 2 || parts.length > 3) {
+    throw new IndexError(`index: cannot parse '${s}' as a slice (expected start:stop or start:stop:step)`);
+  }
+  const num = (p: string | undefined) => {
+    if (p === undefined || p.trim() === "") return null;
+    const v = Number(p);
+    if (!Number.isInteger(v)) throw new IndexError(`index: slice bound '${p}' in '${s}' is not an integer`);
+    return v;
+  };
+  return new Slice(num(parts[0]), num(parts[1]), num(parts[2]));
+}
+
+function toItem(item: IndexItem): Item {
+  if (typeof item === "string") return item === "..." ? "..." : parseSlice(item);
+  if (item !== null && typeof item === "object" && !(item instanceof Slice) && !("dtype" in item)) {
+    throw new IndexError(`index: unsupported index ${String(item)}`);
+  }
+  return item;
+}
+
+/** How many dims of the input an index item consumes. */
+function consumed(item: Item): number {
+  if (item === null || item === "...") return 0;
+  if (typeof item === "number" || item instanceof Slice) return 1;
+  return item.dtype === "bool" ? item.ndim : 1;
+}
+
+/** Applies integers, slices, None and the ellipsis; returns the view and the tensor indices with their dims. */
+function applyBasic(x: Tensor, items: readonly Item[]): [Tensor, [number, Tensor][]] {
+  const specified = items.reduce((n: number, it) => n + consumed(it), 0);
+  if (items.filter((it) => it === "...").length > 1) throw new IndexError("an index can only have a single ellipsis ('...')");
+  if (specified > x.ndim) {
+    if (x.ndim === 0 && typeof items[0] === "number") {
+      throw new IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` to convert a 0-dim tensor to a number");
+    }
+    throw new IndexError(`too many indices for tensor of dimension ${x.ndim}`);
+  }
+  let result = x;
+  let dim = 0;
+  const tensors: [number, Tensor][] = [];
+  for (const it of items) {
+    if (it === "...") dim += x.ndim - specified;
+    else if (it === null) result = unsqueeze(result, dim++);
+    else if (typeof it === "number") result = select(result, dim, it);
+    else if (it instanceof Slice) result = slice(result, dim++, it.start, it.stop, it.step ?? 1);
+    else {
+      tensors.push([dim, it]);
+      dim += consumed(it);
+    }
+  }
+  return [result, tensors];
+}
+
+/**
+ * Python's `x[...]`: integers select, slices narrow (both views), `null`
+ * adds a dim, `"..."` skips dims, int64 or bool tensors gather (a copy).
+ *
+ * @example
+ * ```ts
+ * const x = torch.arange(12).view(3, 4);
+ * console.log(x.index(1)); // tensor([4, 5, 6, 7])
+ * console.log(x.index(":", "1::2")); // tensor([[ 1,  3],\n        [ 5,  7],\n        [ 9, 11]])
+ * console.log(x.index(torch.tensor([2, 0], { dtype: "int64" }), 0)); // tensor([8, 0])
+ * ```
+ */
+export function index(input: Tensor, ...items: IndexItem[]): Tensor {
+  const x = expectTensor(input, "index", "input");
+  const [result, tensors] = applyBasic(x, items.map(toItem));
+  if (tensors.length > 0) return takeOp([result], planAdvanced(result, tensors));
+  return result === x ? alias(x) : result;
+}
+
+// ----- advanced indexing ------------------------------------------------------
+
+/** Where each output element of an advanced index comes from (offsets into the input in row-major order). */
+interface TakePlan {
+  flat: Float64Array;
+  outShape: number[];
+  inShape: readonly number[];
+}
+
+/** int64 index tensors per dim, with bool masks turned into the indices of their true elements. */
+function indexTensors(x: Tensor, tensors: readonly [number, Tensor][]): [number, Tensor][] {
+  const out: [number, Tensor][] = [];
+  for (const [dim, t] of tensors) {
+    if (t.dtype === "bool") {
+      const maskShape = x.shape.slice(dim, dim + t.ndim);
+      if (formatShape(maskShape) !== formatShape(t.shape)) {
+        throw new IndexError(
+          `The shape of the mask ${formatShape(t.shape)} at index ${dim} does not match the shape of the indexed tensor ${formatShape(x.shape)} at index ${dim}`,
+        );
+      }
+      const nz = nonzeroIndices(t);
+      nz.forEach((idx, k) => out.push([dim + k, idx]));
+    } else if (t.dtype === "int64" || t.dtype === "int32") {
+      out.push([dim, t]);
+    } else {
+      throw new IndexError(`tensors used as indices must be long, int or bool tensors (got ${t.dtype})`);
+    }
+  }
+  return out;
+}
+
+/** The indices of the true elements of a bool tensor, one int64 tensor per dim. */
+function nonzeroIndices(mask: Tensor): Tensor[] {
+  const data = mask.data;
+  const strides = contiguousStrides(mask.shape);
+  const hits: number[] = [];
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) hits.push(i);
+  return mask.shape.map((_, d) => {
+    const t = K.empty([hits.length], "int64");
+    hits.forEach((h, k) => {
+      t._storage.data[k] = Math.floor(h / (strides[d] as number)) % (mask.shape[d] as number);
+    });
+    return t;
+  });
+}
+
+function planAdvanced(x: Tensor, raw: readonly [number, Tensor][]): TakePlan {
+  const tensors = indexTensors(x, raw);
+  const dims = tensors.map(([d]) => d);
+  const b = broadcastShapes(
+    tensors.map(([, t]) => t.shape),
+    "index",
+  );
+  const adjacent = dims.every((d, i) => i === 0 || d === (dims[i - 1] as number) + 1);
+  const rest = x.shape.map((_, d) => d).filter((d) => !dims.includes(d));
+  const before = adjacent ? rest.filter((d) => d < (dims[0] as number)) : [];
+  const after = adjacent ? rest.filter((d) => d > (dims[0] as number)) : rest;
+  const outShape = [...before.map((d) => x.shape[d] as number), ...b, ...after.map((d) => x.shape[d] as number)];
+  const idx = tensors.map(([d, t]) => {
+    const values = K.copy(K.broadcastTo(t, b), "int64").data;
+    const size = x.shape[d] as number;
+    return values.map((v) => {
+      if (v < -size || v >= size) throw new IndexError(`index ${v} is out of bounds for dimension ${d} with size ${size}`);
+      return v < 0 ? v + size : v;
+    });
+  });
+  const xs = contiguousStrides(x.shape);
+  const flat = new Float64Array(numel(outShape));
+  const counter = new Array<number>(outShape.length).fill(0);
+  for (let i = 0; i < flat.length; i++) {
+    let bIndex = 0;
+    let bStride = 1;
+    for (let k = before.length + b.length - 1; k >= before.length; k--) {
+      bIndex += (counter[k] as number) * bStride;
+      bStride *= outShape[k] as number;
+    }
+    let off = 0;
+    before.forEach((d, k) => {
+      off += (counter[k] as number) * (xs[d] as number);
+    });
+    after.forEach((d, k) => {
+      off += (counter[before.length + b.length + k] as number) * (xs[d] as number);
+    });
+    dims.forEach((d, k) => {
+      off += ((idx[k] as Float64Array)[bIndex] as number) * (xs[d] as number);
+    });
+    flat[i] = off;
+    for (let d = outShape.length - 1; d >= 0; d--) {
+      counter[d] = (counter[d] as number) + 1;
+      if ((counter[d] as number) < (outShape[d] as number)) break;
+      counter[d] = 0;
+    }
+  }
+  return { flat, outShape, inShape: x.shape };
+}
+
+/** out[i] = x.flat[plan[i]]. */
+function gatherFlat(x: Tensor, plan: TakePlan): Tensor {
+  const src = K.contiguous(x);
+  const data = src._storage.data;
+  const out = K.empty(plan.outShape, x.dtype);
+  const o = out._storage.data;
+  for (let i = 0; i < plan.flat.length; i++) o[i] = data[src._offset + (plan.flat[i] as number)] as number;
+  return out;
+}
+
+/** out.flat[plan[i]] += g[i] (or =), on a contiguous tensor. */
+function scatterFlat(out: Tensor, g: Tensor, plan: TakePlan, accumulate: boolean): void {
+  const src = K.contiguous(K.broadcastTo(g, plan.outShape));
+  const v = src._storage.data;
+  const o = out._storage.data;
+  for (let i = 0; i < plan.flat.length; i++) {
+    const at = out._offset + (plan.flat[i] as number);
+    const val = v[src._offset + i] as number;
+    o[at] = accumulate ? (o[at] as number) + val : val;
+  }
+}
+
+const takeOp: Op<TakePlan> = defineOp<TakePlan>({
+  name: "index",
+  gradFn: "IndexBackward0",
+  forward: ([x], plan) => gatherFlat(x as Tensor, plan),
+  backward: ([g], c) => [putOp(indexPutImplDef, K.full(c.attrs.inShape, 0, g.dtype), g, c.attrs, true)],
+});
+
+interface PutAttrs {
+  plan: TakePlan;
+  accumulate: boolean;
+}
+
+/** self[indices] = values (or += with accumulate); values broadcast to the indexed shape. */
+function putForward([x, v]: readonly Tensor[], { plan, accumulate }: PutAttrs): Tensor {
+  const out = K.copy(x as Tensor);
+  scatterFlat(out, v as Tensor, plan, accumulate);
+  return out;
+}
+
+/** Gradients of index_put: self keeps the gradient except where it was overwritten; values get the indexed gradient. */
+function putBackward([g]: [Tensor, ...Tensor[]], c: BackwardContext<PutAttrs>): (Tensor | null)[] {
+  const { plan, accumulate } = c.attrs;
+  const valuesShape = (c.inputMeta[1] as { shape: readonly number[] }).shape;
+  return [
+    c.needs[0] ? (accumulate ? g : putOp(indexPutDef, g, K.full(valuesShape, 0, g.dtype), plan, false)) : null,
+    c.needs[1] ? takeOp([g], plan) : null,
+  ];
+}
+
+const indexPutDef = defineOp<PutAttrs>({
+  name: "index_put",
+  gradFn: "IndexPutBackward0",
+  forward: putForward,
+  backward: putBackward,
+}).def;
+
+const indexPutImplDef = defineOp<PutAttrs>({
+  name: "_index_put_impl_",
+  gradFn: "IndexPutImplBackward0",
+  forward: putForward,
+  backward: putBackward,
+}).def;
+
+function putOp(def: OpDef<PutAttrs>, x: Tensor, values: Tensor, plan: TakePlan, accumulate: boolean): Tensor {
+  return applyOp(def, [x, values], { plan, accumulate })[0] as Tensor;
+}
+
+/**
+ * Python's `x[...] = value` in place: the indexed elements are replaced by
+ * `value` (broadcast), or increased by it with `accumulate`. Gradients flow
+ * to `value` and to the elements of `x` that were kept.
+ *
+ * @example
+ * ```ts
+ * const x = torch.zeros(2, 3);
+ * x.indexPut_([0, "1:"], 5);
+ * console.log(x); // tensor([[0., 5., 5.],\n        [0., 0., 0.]])
+ * ```
+ */
+export function indexPut_(input: Tensor, indices: readonly IndexItem[], value: TensorLike, options: { accumulate?: boolean } = {}): Tensor {
+  const x = expectTensor(input, "index_put_", "input");
+  const [target, tensors] = applyBasic(x, indices.map(toItem));
+  const v = wrap(value, x.dtype);
+  if (tensors.length === 0) {
+    if (options.accumulate) target.add_(v);
+    else target.copy_(v);
+    return x;
+  }
+  const plan = planAdvanced(target, tensors);
+  broadcastShapes([plan.outShape, v.shape], "index_put_");
+  applyInplace(indexPutDef, [target, v], { plan, accumulate: options.accumulate ?? false });
+  return x;
+}

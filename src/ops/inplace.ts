@@ -1,0 +1,193 @@
+/**
+ * In-place ops and views (PyTorch's rebase_history and CopySlices).
+ *
+ * An in-place op writes its result into the tensor's storage and bumps the
+ * version counter shared by every view of that storage. When it records, the
+ * tensor's history is rebased onto the op's node. When the tensor is a view,
+ * its base gets a CopySlices node (the op applied to the viewed region of the
+ * base's gradient) and the view's grad_fn becomes AsStridedBackward0 of the
+ * base; other views of the base regenerate theirs the same way when read.
+ */
+
+import { isGradEnabled } from "../autograd/grad_mode.js";
+import { type Edge, gradientEdge, Node, OpNode, type TensorMeta } from "../autograd/node.js";
+import { canCast, scalarTypeName } from "../core/dtype.js";
+import { AutogradError, DTypeError } from "../core/errors.js";
+import type { Tensor } from "../tensor.js";
+import { attachOutputs, defineOp, inputsNeedingGrad, makeNode, type Op, type OpDef, runForward } from "./define.js";
+import * as K from "./kernels.js";
+
+/** Where a view sits in its base's storage, relative to the base's first element. */
+interface Geometry {
+  shape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+}
+
+interface AsStridedAttrs {
+  view: Geometry;
+  base: Geometry;
+}
+
+const asStridedOp: Op<AsStridedAttrs> = defineOp<AsStridedAttrs>({
+  name: "as_strided",
+  gradFn: "AsStridedBackward0",
+  view: true,
+  forward: ([x], { view }) => K.asStrided(x as Tensor, view.shape, view.strides, (x as Tensor)._offset + view.offset),
+  backward: ([g], c) => [asStridedScatterOp([g], c.attrs)],
+});
+
+// The gradient of a strided view: zeros laid out like the base, with the
+// view's elements added in (repeated elements of an expanded view sum).
+const asStridedScatterOp: Op<AsStridedAttrs> = defineOp<AsStridedAttrs>({
+  name: "as_strided_backward",
+  gradFn: "AsStridedBackwardBackward0",
+  forward: ([g], { view, base }) => {
+    const out = K.emptyStrided(base.shape, base.strides, (g as Tensor).dtype);
+    K.addInto(K.asStrided(out, view.shape, view.strides, view.offset), g as Tensor);
+    return out;
+  },
+  backward: ([gg], c) => [asStridedOp([gg], c.attrs)],
+});
+
+function geometry(t: Tensor, base: Tensor): Geometry {
+  return { shape: t.shape, strides: t._strides, offset: t._offset - base._offset };
+}
+
+function baseGeometry(base: Tensor): Geometry {
+  return { shape: base.shape, strides: base._strides, offset: 0 };
+}
+
+/** Gives `view` the grad_fn AsStridedBackward0 pointing at its base's current history. */
+function rebaseView(view: Tensor, base: Tensor): void {
+  const attrs: AsStridedAttrs = { view: geometry(view, base), base: baseGeometry(base) };
+  const node = new OpNode(
+    "AsStridedBackward0",
+    asStridedOp.def.backward as NonNullable<OpDef<AsStridedAttrs>["backward"]>,
+    attrs,
+    [gradientEdge(base)],
+    [true],
+    [{ shape: base.shape, dtype: base.dtype }],
+    null,
+  );
+  node._meta = [{ shape: view.shape, dtype: view.dtype }];
+  view._gradFn = node;
+  view._outputNr = 0;
+  view._viewVersion = view._storage.version;
+}
+
+/** @internal regenerates a view's grad_fn if its storage changed in place since it was set. */
+export function refreshView(view: Tensor): void {
+  const base = view._base;
+  if (base === null || !view._diffView || view._viewVersion === view._storage.version) return;
+  view._viewVersion = view._storage.version;
+  if (base.requiresGrad) rebaseView(view, base);
+}
+
+/**
+ * The node a base gets when one of its views is modified in place: the
+ * base's gradient, with the viewed region replaced by what the in-place op's
+ * backward makes of it; the op's other inputs get their gradients as usual.
+ */
+class CopySlices extends Node {
+  readonly name = "CopySlices";
+
+  constructor(
+    baseEdge: Edge | null,
+    baseMeta: TensorMeta,
+    private readonly base: Geometry,
+    private readonly view: Geometry,
+    private readonly fn: Node,
+  ) {
+    super([baseEdge, ...fn._next.slice(1)]);
+    this._meta = [baseMeta];
+  }
+
+  _apply(grads: (Tensor | null)[], createGraph: boolean): (Tensor | null)[] {
+    const g = grads[0];
+    if (g === null || g === undefined) return this._next.map(() => null);
+    const result = K.emptyStrided(this.base.shape, this.base.strides, g.dtype);
+    result.copy_(g);
+    const slice = asStridedOp([result], { view: this.view, base: this.base });
+    const res = this.fn._apply([slice.clone()], createGraph);
+    const selfGrad = res[0];
+    if (selfGrad !== null && selfGrad !== undefined) slice.copy_(selfGrad);
+    else slice.zero_();
+    return [result, ...res.slice(1)];
+  }
+
+  override _release(): void {
+    this.fn._release();
+  }
+}
+
+/** PyTorch's checks before an in-place op on `self` while recording. */
+function checkInplace(self: Tensor, op: string): void {
+  if (!isGradEnabled()) return;
+  if (self.isLeaf && self.requiresGrad) {
+    throw new AutogradError(`${op}: a leaf Variable that requires grad is being used in an in-place operation.`);
+  }
+  const base = self._base;
+  if (base === null) return;
+  if (base.isLeaf && base.requiresGrad) {
+    throw new AutogradError(`${op}: a view of a leaf Variable that requires grad is being used in an in-place operation.`);
+  }
+  if (!self._diffView && base.requiresGrad) {
+    throw new AutogradError(
+      `${op}: A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).`,
+    );
+  }
+}
+
+/** A copy of `t`'s values that keeps its place in the graph (the value an in-place op overwrites). */
+function snapshot(t: Tensor): Tensor {
+  const c = K.copy(t);
+  c._gradFn = t.gradFn;
+  c._outputNr = t._outputNr;
+  c._requiresGrad = t._requiresGrad;
+  return c;
+}
+
+/**
+ * Runs `def` in place on `inputs[0]`: the result is written into its
+ * storage, the version counter is bumped and, when recording, the history is
+ * rebased onto the op's node (through CopySlices for views).
+ */
+export function applyInplace<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+  const self = inputs[0] as Tensor;
+  const op = `${def.name}_`;
+  checkInplace(self, op);
+  const needs = inputsNeedingGrad(def, inputs);
+  // A formula reading the inputs needs self as it was before the write.
+  const savesInputs = def.save === "inputs" || def.save === "both";
+  const saved = needs !== null && savesInputs ? [snapshot(self), ...inputs.slice(1)] : null;
+  const result = runForward(def, inputs, attrs)[0] as Tensor;
+  if (!canCast(result.dtype, self.dtype)) {
+    throw new DTypeError(
+      `${op}: result type ${scalarTypeName(result.dtype)} can't be cast to the desired output type ${scalarTypeName(self.dtype)}`,
+    );
+  }
+  K.copyInto(self, result, op);
+  self._storage.version++;
+  if (needs === null) return self;
+  const others = inputs.map((t, i) => (i > 0 && needs[i] ? gradientEdge(t) : null));
+  const base = self._base;
+  const onView = base !== null && self._diffView;
+  const node = makeNode(def, inputs, attrs, needs, onView ? others : [needs[0] ? gradientEdge(self) : null, ...others.slice(1)]);
+  if (saved !== null) node._saveInputs(saved);
+  attachOutputs(node, [self]);
+  if (def.save === "result" || def.save === "both") node._saveResults([self]);
+  if (onView) {
+    const copySlices = new CopySlices(
+      base.requiresGrad ? gradientEdge(base) : null,
+      { shape: base.shape, dtype: base.dtype },
+      baseGeometry(base),
+      geometry(self, base),
+      node,
+    );
+    base._gradFn = copySlices;
+    base._outputNr = 0;
+    rebaseView(self, base);
+  }
+  return self;
+}

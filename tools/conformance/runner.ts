@@ -1,0 +1,175 @@
+/**
+ * Replays corpus cases through Kindling's public API and compares values,
+ * gradients, graph metadata and errors with what PyTorch recorded.
+ */
+
+import type { Tensor } from "kindling";
+import * as torch from "kindling";
+import { type Arg, type Case, decodeValue, type Meta, type Step, type TensorJson } from "./format.js";
+import { callOp, UnsupportedOp, type Value } from "./ops.js";
+
+export interface CaseResult {
+  id: string;
+  ok: boolean;
+  reason?: string;
+}
+
+class Mismatch extends Error {}
+
+function makeTensor(t: TensorJson): Tensor {
+  const flat = torch.tensor(Float64Array.from(t.data.map(decodeValue)), { dtype: t.dtype });
+  // detach(): a leaf of its own, not a view of the flat tensor.
+  return flat
+    .view(t.shape)
+    .detach()
+    .requiresGrad_(t.requires_grad === true);
+}
+
+type Env = Map<string, unknown>;
+
+function resolve(arg: Arg, env: Env): Value {
+  if (Array.isArray(arg)) return arg.map((a) => resolve(a, env));
+  if (arg !== null && typeof arg === "object") {
+    if ("ref" in arg) {
+      if (!env.has(arg.ref)) throw new Mismatch(`unknown name '${arg.ref}'`);
+      return env.get(arg.ref) as Value;
+    }
+    if ("slice" in arg) return new torch.Slice(arg.slice[0], arg.slice[1], arg.slice[2]);
+    if ("none" in arg) return null;
+    if ("ellipsis" in arg) return "...";
+  }
+  return arg as Value;
+}
+
+function runStep(step: Step, env: Env): void {
+  const args = step.args.map((a) => resolve(a, env));
+  const kwargs: Record<string, Value> = {};
+  for (const [k, v] of Object.entries(step.kwargs ?? {})) kwargs[k] = resolve(v, env);
+  const call = () => callOp(step.op, args, kwargs);
+  const result = step.no_grad ? torch.noGrad(call) : call();
+  if (step.out === undefined) return;
+  if (Array.isArray(step.out)) {
+    const list = result as unknown[];
+    step.out.forEach((name, i) => env.set(name, list[i] ?? null));
+  } else {
+    env.set(step.out, result ?? null);
+  }
+}
+
+function sameValue(a: number, e: number, rtol: number, atol: number, exact: boolean): boolean {
+  if (Number.isNaN(e)) return Number.isNaN(a);
+  if (!Number.isFinite(e)) return a === e;
+  if (exact) return a === e;
+  return Math.abs(a - e) <= atol + rtol * Math.abs(e);
+}
+
+function checkTensor(what: string, actual: unknown, expected: TensorJson | null, tol: { rtol: number; atol: number }): void {
+  if (expected === null) {
+    if (actual !== null && actual !== undefined) throw new Mismatch(`${what}: expected None, got ${String(actual)}`);
+    return;
+  }
+  if (typeof actual === "number" && expected.shape.length === 0) {
+    const e = decodeValue(expected.data[0] as number);
+    if (!sameValue(actual, e, tol.rtol, tol.atol, false)) throw new Mismatch(`${what}: expected ${e}, got ${actual}`);
+    return;
+  }
+  if (!(actual instanceof torch.Tensor)) throw new Mismatch(`${what}: expected a tensor, got ${actual === null ? "None" : typeof actual}`);
+  if (actual.shape.join(",") !== expected.shape.join(",")) {
+    throw new Mismatch(`${what}: shape [${actual.shape.join(", ")}] != expected [${expected.shape.join(", ")}]`);
+  }
+  if (actual.dtype !== expected.dtype) throw new Mismatch(`${what}: dtype ${actual.dtype} != expected ${expected.dtype}`);
+  const exact = expected.dtype !== "float32" && expected.dtype !== "float64";
+  const data = actual.data;
+  for (let i = 0; i < expected.data.length; i++) {
+    const e = decodeValue(expected.data[i] as number);
+    const a = data[i] as number;
+    if (!sameValue(a, e, tol.rtol, tol.atol, exact)) {
+      throw new Mismatch(`${what}: element ${i} is ${a}, expected ${e} (rtol ${tol.rtol}, atol ${tol.atol})`);
+    }
+  }
+}
+
+function checkMeta(name: string, actual: unknown, meta: Meta): void {
+  if (!(actual instanceof torch.Tensor)) throw new Mismatch(`meta ${name}: not a tensor`);
+  if (meta.requires_grad !== undefined && actual.requiresGrad !== meta.requires_grad) {
+    throw new Mismatch(`meta ${name}: requires_grad ${actual.requiresGrad} != expected ${meta.requires_grad}`);
+  }
+  if (meta.is_leaf !== undefined && actual.isLeaf !== meta.is_leaf) {
+    throw new Mismatch(`meta ${name}: is_leaf ${actual.isLeaf} != expected ${meta.is_leaf}`);
+  }
+  if (meta.grad_fn !== undefined) {
+    const got = actual.gradFn?.name ?? null;
+    if (got !== meta.grad_fn) throw new Mismatch(`meta ${name}: grad_fn ${got} != expected ${meta.grad_fn}`);
+  }
+}
+
+/** Whether a message names a shape in one of the usual spellings: [4, 2], (4, 2), 4x2. */
+function namesShape(message: string, shape: number[]): boolean {
+  const forms = [`[${shape.join(", ")}]`, `(${shape.join(", ")})`, shape.join("x")];
+  return forms.some((f) => message.includes(f));
+}
+
+function checkError(c: Case, err: unknown): void {
+  const expected = c.expect.error;
+  if (expected === undefined) throw err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof UnsupportedOp) throw err;
+  if (expected.kind === "shape-mismatch") {
+    for (const shape of expected.shapes ?? []) {
+      if (!namesShape(message, shape)) throw new Mismatch(`error message does not name shape [${shape.join(", ")}]: ${message}`);
+    }
+    return;
+  }
+  if (!message.includes(expected.message)) {
+    throw new Mismatch(`error message lacks '${expected.message}': ${message}`);
+  }
+}
+
+/** Runs one case; never throws. */
+export function runCase(c: Case): CaseResult {
+  const env: Env = new Map();
+  try {
+    for (const [name, t] of Object.entries(c.inputs)) env.set(name, makeTensor(t));
+    const errorStep = c.expect.error?.step;
+    for (let i = 0; i < c.steps.length; i++) {
+      const step = c.steps[i] as Step;
+      if (i === errorStep) {
+        let threw = false;
+        try {
+          runStep(step, env);
+        } catch (err) {
+          threw = true;
+          checkError(c, err);
+        }
+        if (!threw) throw new Mismatch(`step ${i} (${step.op}) should have thrown ${c.expect.error?.kind}`);
+        break;
+      }
+      try {
+        runStep(step, env);
+      } catch (err) {
+        if (err instanceof UnsupportedOp || err instanceof Mismatch) throw err;
+        const message = err instanceof Error ? err.message : String(err);
+        throw new Mismatch(`step ${i} (${step.op}) threw: ${message.split("\n")[0]}`);
+      }
+    }
+    compare(c, env);
+    return { id: c.id, ok: true };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return { id: c.id, ok: false, reason };
+  }
+}
+
+function compare(c: Case, env: Env): void {
+  const tol = c.tol ?? { rtol: 1e-5, atol: 1e-8 };
+  for (const [name, expected] of Object.entries(c.expect.values ?? {})) {
+    if (!env.has(name)) throw new Mismatch(`value ${name}: never computed`);
+    checkTensor(`value ${name}`, env.get(name), expected, tol);
+  }
+  for (const [name, expected] of Object.entries(c.expect.grads ?? {})) {
+    const t = env.get(name);
+    if (!(t instanceof torch.Tensor)) throw new Mismatch(`grad ${name}: ${name} is not a tensor`);
+    checkTensor(`grad ${name}`, t.grad, expected, tol);
+  }
+  for (const [name, meta] of Object.entries(c.expect.meta ?? {})) checkMeta(name, env.get(name), meta);
+}
