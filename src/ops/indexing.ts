@@ -4,7 +4,7 @@
  */
 
 import type { BackwardContext } from "../autograd/node.js";
-import { IndexError, ShapeError } from "../core/errors.js";
+import { IndexError } from "../core/errors.js";
 import { broadcastShapes, contiguousStrides, formatShape, numel } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { applyOp, defineOp, type Op, type OpDef } from "./define.js";
@@ -131,7 +131,7 @@ function indexTensors(x: Tensor, tensors: readonly [number, Tensor][]): [number,
         );
       }
       const nz = nonzeroIndices(t);
-      nz.forEach((idx, k) => out.push([dim + k, idx]));
+      for (const [k, idx] of nz.entries()) out.push([dim + k, idx]);
     } else if (t.dtype === "int64" || t.dtype === "int32") {
       out.push([dim, t]);
     } else {

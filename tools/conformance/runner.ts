@@ -50,7 +50,7 @@ function runStep(step: Step, env: Env): void {
   if (step.out === undefined) return;
   if (Array.isArray(step.out)) {
     const list = result as unknown[];
-    step.out.forEach((name, i) => env.set(name, list[i] ?? null));
+    for (const [i, name] of step.out.entries()) env.set(name, list[i] ?? null);
   } else {
     env.set(step.out, result ?? null);
   }
