@@ -10,6 +10,7 @@ import { broadcastShapes, formatShape, numel } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
 import * as K from "./kernels.js";
+import { squeezeFresh, unsafeView } from "./movement.js";
 import { expectTensor } from "./scalars.js";
 
 function sameDtype(op: string, a: Tensor, b: Tensor): DType {
@@ -179,7 +180,7 @@ export function matmul(input: Tensor, other: Tensor): Tensor {
   checkMatmulSizes(a, b);
   if (da === 1 && db === 1) return dot(a, b);
   if (da === 2 && db === 1) return mv(a, b);
-  if (da === 1 && db === 2) return a.unsqueeze(0).mm(b).squeeze(0);
+  if (da === 1 && db === 2) return squeezeFresh(a.unsqueeze(0).mm(b), 0);
   if (da === 2 && db === 2) return mm(a, b);
   if (da >= 3 && (db === 1 || db === 2)) return foldedMatmul(a, b);
   if (db >= 3 && (da === 1 || da === 2)) {
@@ -233,15 +234,4 @@ function batchedMatmul(a: Tensor, b: Tensor): Tensor {
   if (b.ndim > 1) outShape.push(p);
   const r = a3.bmm(b3);
   return unsafeView(vectorRhs ? r.squeeze(-1) : r, outShape);
-}
-
-const unsafeViewOp = defineOp<{ shape: number[] }>({
-  name: "_unsafe_view",
-  gradFn: "UnsafeViewBackward0",
-  forward: ([x], { shape }) => (x as Tensor).view(shape),
-  backward: ([g], c) => [g.reshape((c.inputMeta[0] as { shape: readonly number[] }).shape)],
-});
-
-function unsafeView(x: Tensor, shape: number[]): Tensor {
-  return unsafeViewOp([x], { shape });
 }

@@ -54,6 +54,11 @@ const reshapeAliasOp = defineOp<{ shape: number[] }>({
   backward: reshapeBack,
 });
 
+/** @internal a view that records as UnsafeViewBackward0 (PyTorch's _unsafe_view of a fresh result). */
+export function unsafeView(x: Tensor, shape: readonly number[]): Tensor {
+  return unsafeViewOp([x], { shape: [...shape] });
+}
+
 const unsafeViewOp = defineOp<{ shape: number[] }>({
   name: "_unsafe_view",
   gradFn: "UnsafeViewBackward0",
@@ -257,9 +262,10 @@ export function sumTo(grad: Tensor, shape: Shape): Tensor {
   return r;
 }
 
-const squeezeOp = defineOp<{ dim: number | null }>({
+// `inplace`: PyTorch names the node of squeeze_ SqueezeBackward2/3 (matmul of 1-d @ 2-d uses it).
+const squeezeOp = defineOp<{ dim: number | null; inplace?: boolean }>({
   name: "squeeze",
-  gradFn: (a) => (a.dim === null ? "SqueezeBackward0" : "SqueezeBackward1"),
+  gradFn: (a) => `SqueezeBackward${(a.dim === null ? 0 : 1) + (a.inplace ? 2 : 0)}`,
   view: true,
   forward: ([x], { dim }) => {
     const t = x as Tensor;
@@ -296,6 +302,11 @@ const squeezeOp = defineOp<{ dim: number | null }>({
 export function squeeze(input: Tensor, dim?: number): Tensor {
   const x = expectTensor(input, "squeeze", "input");
   return squeezeOp([x], { dim: dim === undefined ? null : normalizeDim(dim, x.ndim, "squeeze") });
+}
+
+/** @internal squeeze of a fresh intermediate, recorded as PyTorch's in-place squeeze_ (SqueezeBackward3). */
+export function squeezeFresh(x: Tensor, dim: number): Tensor {
+  return squeezeOp([x], { dim: normalizeDim(dim, x.ndim, "squeeze"), inplace: true });
 }
 
 const unsqueezeOp = defineOp<{ dim: number }>({

@@ -1,0 +1,199 @@
+"""Records PyTorch's results for the op samples of test/ops/samples.json.
+
+Run with Debian's PyTorch (torch 1.13): /usr/bin/python3 scripts/record/ops_golden.py
+Writes test/fixtures/ops_golden.json in the conformance format
+(test/conformance/FORMAT.md): for each sample, the op's output, the
+first-order gradients of the floating inputs for a random output weight
+(autograd.grad with create_graph) and, where those depend on the inputs,
+the second-order gradients of sum(d_input * v_input).
+"""
+import json
+import math
+import random
+import re
+
+import torch
+import torch.nn.functional as F
+
+SPEC = re.compile(r"^([dpucsib])\[([0-9,]*)\](?::(-?\d+):(-?\d+))?(\^T)?$")
+rng = random.Random(1234)
+
+
+def enc(v):
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+    return v
+
+
+def tensor_json(t, requires_grad=None):
+    if t._is_zerotensor():
+        # A lazily allocated zero gradient: recorded as ordinary zeros (FORMAT.md).
+        t = torch.zeros(t.shape, dtype=t.dtype)
+    out = {
+        "dtype": str(t.dtype).replace("torch.", ""),
+        "shape": list(t.shape),
+        "data": [enc(v) for v in t.detach().reshape(-1).tolist()],
+    }
+    if requires_grad is not None:
+        out["requires_grad"] = requires_grad
+    return out
+
+
+def draw(kind, n, lo, hi):
+    vals = set()
+    out = []
+    while len(out) < n:
+        if kind in "dcs":
+            v = round(rng.uniform(-2, 2), 4)
+            ok = abs(v) >= 0.1
+        elif kind == "p":
+            v = round(rng.uniform(0.2, 2), 4)
+            ok = True
+        elif kind == "u":
+            v = round(rng.uniform(-0.9, 0.9), 4)
+            ok = abs(v) >= 0.05
+        elif kind == "i":
+            v = rng.randrange(lo, hi)
+            ok = True
+        else:
+            v = rng.random() < 0.5
+            ok = True
+        # Distinct float values keep max/min and sorting away from ties.
+        if ok and (kind in "ib" or v not in vals):
+            vals.add(v)
+            out.append(v)
+    return out
+
+
+def make_input(spec):
+    m = SPEC.match(spec)
+    if not m:
+        raise ValueError("bad spec " + spec)
+    kind, dims, lo, hi, transposed = m.groups()
+    shape = [int(s) for s in dims.split(",") if s]
+    n = 1
+    for s in shape:
+        n *= s
+    vals = draw(kind, n, int(lo or 0), int(hi or 2))
+    dtype = {"d": torch.float64, "p": torch.float64, "u": torch.float64, "c": torch.float64,
+             "s": torch.float32, "i": torch.int64, "b": torch.bool}[kind]
+    t = torch.tensor(vals, dtype=dtype).reshape(shape)
+    return t, kind in "dpus", transposed is not None
+
+
+def call(op, args, kwargs):
+    if op.startswith("F."):
+        return getattr(F, op[2:])(*args, **kwargs)
+    if op.startswith("."):
+        name = op[1:]
+        if name == "__getitem__":
+            return args[0][args[1]]
+        return getattr(args[0], name)(*args[1:], **kwargs)
+    return getattr(torch, op)(*args, **kwargs)
+
+
+def python_index(a):
+    if isinstance(a, dict) and "slice" in a:
+        return slice(*a["slice"])
+    if isinstance(a, dict) and "none" in a:
+        return None
+    if isinstance(a, dict) and "ellipsis" in a:
+        return Ellipsis
+    return a
+
+
+def record(op, i, sample):
+    inputs, steps, env, diff = {}, [], {}, []
+
+    def arg(a, name):
+        if isinstance(a, str) and SPEC.match(a):
+            t, grad, transposed = make_input(a)
+            inputs[name] = tensor_json(t, grad)
+            leaf = t.clone().requires_grad_(grad)
+            env[name] = leaf
+            if grad:
+                diff.append(name)
+            if transposed:
+                steps.append({"out": name + "t", "op": ".t", "args": [{"ref": name}]})
+                env[name + "t"] = leaf.t()
+                return {"ref": name + "t"}, env[name + "t"]
+            return {"ref": name}, leaf
+        if isinstance(a, list) and a and all(isinstance(x, str) for x in a):
+            pairs = [arg(x, "%s_%d" % (name, k)) for k, x in enumerate(a)]
+            return [p[0] for p in pairs], [p[1] for p in pairs]
+        if op == ".__getitem__" and isinstance(a, list):
+            return a, tuple(python_index(x) for x in a)
+        return a, python_index(a)
+
+    jargs, targs = zip(*[arg(a, "a%d" % k) for k, a in enumerate(sample["args"])]) if sample["args"] else ((), ())
+    kwargs = sample.get("kwargs", {})
+    out = call(op, list(targs), kwargs)
+    steps.append({"out": "out", "op": op, "args": list(jargs), "kwargs": kwargs})
+    values = {"out": tensor_json(out)}
+    meta = {"out": {"requires_grad": out.requires_grad, "is_leaf": out.is_leaf,
+                    "grad_fn": type(out.grad_fn).__name__ if out.grad_fn is not None else None}}
+    grads = {}
+    tags = ["op:" + op, "golden"]
+    floating = out.dtype in (torch.float32, torch.float64)
+    if out.requires_grad and floating and diff:
+        g = torch.tensor(draw("d", out.numel(), 0, 0), dtype=out.dtype).reshape(out.shape)
+        inputs["grad_out"] = tensor_json(g, False)
+        leaves = [env[n] for n in diff]
+        ds = torch.autograd.grad([out], leaves, [g], create_graph=True, allow_unused=True)
+        steps.append({"out": ["d_" + n for n in diff], "op": "autograd.grad",
+                      "args": [[{"ref": "out"}], [{"ref": n} for n in diff]],
+                      "kwargs": {"grad_outputs": [{"ref": "grad_out"}], "create_graph": True, "allow_unused": True}})
+        for n, d in zip(diff, ds):
+            values["d_" + n] = tensor_json(d) if d is not None else None
+            if d is not None:
+                meta["d_" + n] = {"requires_grad": d.requires_grad,
+                                  "grad_fn": type(d.grad_fn).__name__ if d.grad_fn is not None else None}
+        live = [(n, d) for n, d in zip(diff, ds) if d is not None and d.requires_grad]
+        if live:
+            tags.append("double-backward")
+            total = None
+            for n, d in live:
+                v = torch.tensor(draw("d", d.numel(), 0, 0), dtype=d.dtype).reshape(d.shape)
+                inputs["v_" + n] = tensor_json(v, False)
+                steps.append({"out": "gv_" + n, "op": "mul", "args": [{"ref": "d_" + n}, {"ref": "v_" + n}]})
+                steps.append({"out": "s_" + n, "op": "sum", "args": [{"ref": "gv_" + n}]})
+                s = (d * v).sum()
+                if total is None:
+                    total, total_name = s, "s_" + n
+                else:
+                    steps.append({"out": "t_" + n, "op": "add", "args": [{"ref": total_name}, {"ref": "s_" + n}]})
+                    total, total_name = total + s, "t_" + n
+            steps.append({"op": ".backward", "args": [{"ref": total_name}]})
+            total.backward()
+        for n in diff:
+            leaf = env[n]
+            grads[n] = tensor_json(leaf.grad) if leaf.grad is not None else None
+    else:
+        tags.append("forward-only")
+    single = any(t.dtype == torch.float32 for t in env.values() if isinstance(t, torch.Tensor))
+    tol = {"rtol": 1e-5, "atol": 1e-6} if single or out.dtype == torch.float32 else {"rtol": 1e-7, "atol": 1e-10}
+    return {"id": "%s/%d" % (op, i), "tags": tags, "inputs": inputs, "steps": steps,
+            "expect": {"values": values, "grads": grads, "meta": meta}, "tol": tol}
+
+
+def main():
+    samples = json.load(open("test/ops/samples.json"))["ops"]
+    cases = []
+    for op, lst in samples.items():
+        for i, s in enumerate(lst):
+            cases.append(record(op, i, s))
+    with open("test/fixtures/ops_golden.json", "w") as f:
+        f.write('{\n"format": "autograd-conformance/1",\n"reference": "torch %s",\n' % torch.__version__)
+        f.write('"generator": "scripts/record/ops_golden.py from test/ops/samples.json",\n"cases": [\n')
+        f.write(",\n".join(json.dumps(c, separators=(",", ":")) for c in cases))
+        f.write("\n]\n}\n")
+    print(len(cases), "cases")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+/**
+ * Generic op tests over the sample table (test/ops/samples.json): every
+ * sample's output and first/second derivatives against PyTorch's recorded
+ * values (test/fixtures/ops_golden.json), then gradcheck and gradgradcheck
+ * in float64 on the same inputs.
+ */
+
+import type { Tensor } from "kindling";
+import * as torch from "kindling";
+import { describe, expect, it } from "vitest";
+import type { Arg, Case, Corpus } from "../../tools/conformance/format.js";
+import { callOp, type Value } from "../../tools/conformance/ops.js";
+import { runCase } from "../../tools/conformance/runner.js";
+import { fromJson, readJson } from "../helpers/fixtures.js";
+
+const golden = readJson<Corpus>("fixtures/ops_golden.json");
+
+describe("ops against PyTorch (values, first and second derivatives)", () => {
+  it.each(golden.cases.map((c) => [c.id, c] as const))("%s", (_, c) => {
+    const r = runCase(c);
+    expect(r.reason).toBeUndefined();
+    expect(r.ok).toBe(true);
+  });
+});
+
+/** The sample as a function of its float64 inputs that require grad (other inputs fixed). */
+function sampleFunction(c: Case): { fn: (...xs: Tensor[]) => Tensor; inputs: Tensor[] } | null {
+  const names = Object.entries(c.inputs)
+    .filter(([n, t]) => t.requires_grad && t.dtype === "float64" && !n.startsWith("v_") && n !== "grad_out")
+    .map(([n]) => n);
+  if (names.length === 0) return null;
+  const fixed = new Map(Object.entries(c.inputs).map(([n, t]) => [n, fromJson(t)]));
+  const opSteps = c.steps.slice(0, c.steps.findIndex((s) => s.out === "out") + 1);
+  const fn = (...xs: Tensor[]) => {
+    const env = new Map<string, unknown>(fixed);
+    names.forEach((n, i) => env.set(n, xs[i]));
+    const resolve = (a: Arg): Value => {
+      if (Array.isArray(a)) return a.map(resolve);
+      if (a !== null && typeof a === "object" && "ref" in a) return env.get(a.ref) as Value;
+      if (a !== null && typeof a === "object" && "slice" in a) return new torch.Slice(...a.slice);
+      if (a !== null && typeof a === "object" && "none" in a) return null;
+      if (a !== null && typeof a === "object" && "ellipsis" in a) return "...";
+      return a as Value;
+    };
+    for (const s of opSteps) {
+      const kwargs = Object.fromEntries(Object.entries(s.kwargs ?? {}).map(([k, v]) => [k, resolve(v)]));
+      env.set(s.out as string, callOp(s.op, s.args.map(resolve), kwargs));
+    }
+    return env.get("out") as Tensor;
+  };
+  const inputs = names.map((n) => fromJson(c.inputs[n] as never).requiresGrad_(true));
+  return { fn, inputs };
+}
+
+const checked = golden.cases.map((c) => [c.id, sampleFunction(c)] as const).filter(([, s]) => s !== null);
+
+describe("gradcheck (float64 central differences)", () => {
+  it.each(checked)("%s", (_, s) => {
+    if (s === null) return;
+    expect(torch.autograd.gradcheck(s.fn, s.inputs)).toBe(true);
+  });
+});
+
+describe("gradgradcheck", () => {
+  it.each(checked)("%s", (_, s) => {
+    if (s === null) return;
+    expect(torch.autograd.gradgradcheck(s.fn, s.inputs)).toBe(true);
+  });
+});
+
+describe("the sample table covers the ops", () => {
+  it("every sample was recorded", () => {
+    const samples = readJson<{ ops: Record<string, unknown[]> }>("ops/samples.json").ops;
+    const recorded = new Set(golden.cases.map((c) => c.id.slice(0, c.id.lastIndexOf("/"))));
+    expect([...recorded].sort()).toEqual(Object.keys(samples).sort());
+  });
+});
