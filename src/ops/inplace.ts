@@ -122,19 +122,19 @@ class CopySlices extends Node {
 }
 
 /** PyTorch's checks before an in-place op on `self` while recording. */
-function checkInplace(self: Tensor, op: string): void {
+function checkInplace(self: Tensor): void {
   if (!isGradEnabled()) return;
   if (self.isLeaf && self.requiresGrad) {
-    throw new AutogradError(`${op}: a leaf Variable that requires grad is being used in an in-place operation.`);
+    throw new AutogradError("a leaf Variable that requires grad is being used in an in-place operation.");
   }
   const base = self._base;
   if (base === null) return;
   if (base.isLeaf && base.requiresGrad) {
-    throw new AutogradError(`${op}: a view of a leaf Variable that requires grad is being used in an in-place operation.`);
+    throw new AutogradError("a view of a leaf Variable that requires grad is being used in an in-place operation.");
   }
   if (!self._diffView && base.requiresGrad) {
     throw new AutogradError(
-      `${op}: A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).`,
+      `A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).`,
     );
   }
 }
@@ -156,7 +156,7 @@ function snapshot(t: Tensor): Tensor {
 export function applyInplace<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   const self = inputs[0] as Tensor;
   const op = `${def.name}_`;
-  checkInplace(self, op);
+  checkInplace(self);
   const needs = inputsNeedingGrad(def, inputs);
   // A formula reading the inputs needs self as it was before the write.
   const savesInputs = def.save === "inputs" || def.save === "both";

@@ -57,10 +57,10 @@ describe("engine: graph shapes", () => {
     const [left, right] = fn.nextFunctions.map(([n]) => n);
     expect(left?.name).toBe("AddBackward0");
     expect(right?.name).toBe("AddBackward0");
-    const leaves = left?.nextFunctions.map(([n]) => n);
-    expect(leaves?.[0]).toBeInstanceOf(torch.AccumulateGrad);
-    expect((leaves?.[0] as torch.AccumulateGrad).variable).toBe(w);
-    expect((leaves?.[1] as torch.AccumulateGrad).variable).toBe(x);
+    const leaves = (left as torch.Node).nextFunctions.map(([n]) => n as torch.AccumulateGrad);
+    expect(leaves[0]).toBeInstanceOf(torch.AccumulateGrad);
+    expect(leaves[0]?.variable).toBe(w);
+    expect(leaves[1]?.variable).toBe(x);
     // w + 1: the scalar input has no edge.
     expect(right?.nextFunctions[1]).toEqual([null, 0]);
   });

@@ -33,7 +33,7 @@ function sampleFunction(c: Case): { fn: (...xs: Tensor[]) => Tensor; inputs: Ten
   const opSteps = c.steps.slice(0, c.steps.findIndex((s) => s.out === "out") + 1);
   const fn = (...xs: Tensor[]) => {
     const env = new Map<string, unknown>(fixed);
-    names.forEach((n, i) => env.set(n, xs[i]));
+    for (const [i, n] of names.entries()) env.set(n, xs[i]);
     const resolve = (a: Arg): Value => {
       if (Array.isArray(a)) return a.map(resolve);
       if (a !== null && typeof a === "object" && "ref" in a) return env.get(a.ref) as Value;

@@ -1,0 +1,21 @@
+/** The core imports no Node built-ins, so it bundles for browsers. */
+
+import { build } from "esbuild";
+import { describe, expect, it } from "vitest";
+
+describe("browser bundle", () => {
+  it("src/index.ts bundles for the browser platform without Node built-ins", async () => {
+    const result = await build({
+      entryPoints: [new URL("../../src/index.ts", import.meta.url).pathname],
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      write: false,
+      logLevel: "silent",
+      metafile: true,
+    });
+    const inputs = Object.keys(result.metafile?.inputs ?? {});
+    expect(inputs.some((f) => f.startsWith("node:") || f.includes("node_modules"))).toBe(false);
+    expect(result.outputFiles?.[0]?.text.length).toBeGreaterThan(10_000);
+  });
+});
