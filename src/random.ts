@@ -1,10 +1,11 @@
 /**
  * The random number generator: MT19937 seeded and consumed exactly as
  * PyTorch's CPU generator, so `manualSeed(s)` followed by `rand`, `randint`,
- * `randperm`, float64 `randn` and float32 `randn` of fewer than 16 elements
- * reproduce PyTorch's values bit for bit. (float32 `randn` of 16 or more
- * elements uses the same uniforms and Box-Muller pairing but exact float64
- * math where PyTorch uses AVX2 approximations: values agree to about 1e-6.)
+ * `randperm` and `randn` of fewer than 16 elements reproduce PyTorch's values
+ * bit for bit. `randn` of 16 or more elements uses the same uniforms and
+ * Box-Muller pairing, but PyTorch's float32 path uses AVX2 approximations of
+ * log/sin/cos (values agree to about 1e-6) and its float64 path glibc's
+ * (values agree to the last bit or two).
  */
 
 import type { DType } from "./core/dtype.js";

@@ -267,10 +267,13 @@ export function linspace(start: number, end: number, steps: number, options: Cre
   checkDType(options.dtype, "linspace");
   const dtype = options.dtype ?? "float32";
   const out = typedArrayFor(dtype, steps);
-  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
-  // Like PyTorch, the first half counts up from start and the second half down from end.
+  // PyTorch computes the step in the output's precision, then counts up from
+  // start for the first half and down from end for the second.
+  const cast = dtype === "float32" ? Math.fround : (v: number) => v;
+  const [a, b] = [cast(start), cast(end)];
+  const step = steps > 1 ? cast((b - a) / (steps - 1)) : 0;
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) out[i] = i < half ? start + step * i : end - step * (steps - i - 1);
+  for (let i = 0; i < steps; i++) out[i] = i < half ? a + step * i : b - step * (steps - i - 1);
   return finish(Tensor._fromData(out, [steps], dtype), options);
 }
 

@@ -88,7 +88,7 @@ export const [exp, exp_] = defineUnary({
  *
  * @example
  * ```ts
- * console.log(torch.log(torch.tensor([1, Math.E]))); // tensor([0., 1.])
+ * console.log(torch.log(torch.tensor([1, 100]))); // tensor([0.0000, 4.6052])
  * ```
  */
 export const [log, log_] = defineUnary({
