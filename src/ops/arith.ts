@@ -30,14 +30,14 @@ const addOp = defineOp<Alpha>({
   name: "add",
   gradFn: "AddBackward0",
   forward: ([a, b], { alpha, dtype }) => K.binary("add", a as Tensor, b as Tensor, dtype, alpha, "add"),
-  backward: ([g], { attrs }) => [g, attrs.alpha === 1 ? g : g.mul(attrs.alpha)],
+  backward: ([g], { attrs }) => [g, attrs.alpha === 1 ? g : mulScalar(g, attrs.alpha)],
 });
 
 const subOp = defineOp<Alpha>({
   name: "sub",
   gradFn: "SubBackward0",
   forward: ([a, b], { alpha, dtype }) => K.binary("sub", a as Tensor, b as Tensor, dtype, alpha, "sub"),
-  backward: ([g], { attrs }) => [g, attrs.alpha === 1 ? g.neg() : g.neg().mul(attrs.alpha)],
+  backward: ([g], { attrs }) => [g, attrs.alpha === 1 ? g.neg() : mulScalar(g.neg(), attrs.alpha)],
 });
 
 // rsub(self, other, alpha) = other - alpha * self.
@@ -45,7 +45,7 @@ const rsubOp = defineOp<Alpha>({
   name: "rsub",
   gradFn: "RsubBackward1",
   forward: ([a, b], { alpha, dtype }) => K.binary("sub", b as Tensor, a as Tensor, dtype, alpha, "rsub"),
-  backward: ([g], { attrs }) => [attrs.alpha === 1 ? g.neg() : g.neg().mul(attrs.alpha), g],
+  backward: ([g], { attrs }) => [attrs.alpha === 1 ? g.neg() : mulScalar(g.neg(), attrs.alpha), g],
 });
 
 const mulOp = defineOp<Typed>({
@@ -193,6 +193,60 @@ export const arithInplace = {
   },
 };
 
+// ----- scalar arithmetic inside backward formulas ------------------------------
+// PyTorch's C++ derivative formulas multiply, divide and add Python-free
+// scalars, which records MulBackward1 / DivBackward1 / AddBackward1 (a
+// wrapped JS number in the public API records ...Backward0). Formulas use
+// these so createGraph passes show PyTorch's nodes.
+
+const mulScalarOp = defineOp<Typed & { s: number }>({
+  name: "mul",
+  gradFn: "MulBackward1",
+  forward: ([a], { s, dtype }) => K.binary("mul", a as Tensor, K.scalar(s, dtype), dtype),
+  backward: ([g], c) => [mulScalar(g, c.attrs.s)],
+});
+
+const divScalarOp = defineOp<Typed & { s: number }>({
+  name: "div",
+  gradFn: "DivBackward1",
+  forward: ([a], { s, dtype }) => K.binary("div", a as Tensor, K.scalar(s, dtype), dtype),
+  backward: ([g], c) => [divScalar(g, c.attrs.s)],
+});
+
+const addScalarOp = defineOp<Typed & { s: number }>({
+  name: "add",
+  gradFn: "AddBackward1",
+  forward: ([a], { s, dtype }) => K.binary("add", a as Tensor, K.scalar(s, dtype), dtype),
+  backward: ([g]) => [g],
+});
+
+/** @internal t * s recorded as MulBackward1 (a C++ scalar in PyTorch's formulas). */
+export function mulScalar(t: Tensor, s: number): Tensor {
+  return mulScalarOp([t], { s, dtype: promote(t, s) });
+}
+
+/** @internal t / s recorded as DivBackward1. */
+export function divScalar(t: Tensor, s: number): Tensor {
+  return divScalarOp([t], { s, dtype: isFloating(t.dtype) ? t.dtype : "float32" });
+}
+
+/** @internal t - s recorded as SubBackward1. */
+export function subScalar(t: Tensor, s: number): Tensor {
+  return subScalarOp([t], { s, dtype: promote(t, s) });
+}
+
+const subScalarOp = defineOp<Typed & { s: number }>({
+  name: "sub",
+  gradFn: "SubBackward1",
+  forward: ([a], { s, dtype }) => K.binary("sub", a as Tensor, K.scalar(s, dtype), dtype),
+  backward: ([g]) => [g],
+});
+
+/** @internal t + s recorded as AddBackward1. */
+export function addScalar(t: Tensor, s: number): Tensor {
+  return addScalarOp([t], { s, dtype: promote(t, s) });
+}
+
 // ----- pow --------------------------------------------------------------------
 
 const powScalarOp = defineOp<Typed & { exponent: number }>({
@@ -204,7 +258,7 @@ const powScalarOp = defineOp<Typed & { exponent: number }>({
   backward: ([g], c) => {
     const e = c.attrs.exponent;
     const x = c.input(0);
-    return [e === 0 ? K.full(x.shape, 0, x.dtype) : g.mul(x.pow(e - 1).mul(e))];
+    return [e === 0 ? K.full(x.shape, 0, x.dtype) : g.mul(mulScalar(x.pow(e - 1), e))];
   },
 });
 
@@ -218,7 +272,7 @@ const powTensorOp = defineOp<Typed>({
     const e = c.input(1);
     const zero = K.scalar(0, g.dtype);
     // Where e == 0 the gradient wrt x is 0 (x^0 is constant), even at x == 0.
-    const gx = c.needs[0] ? where(e.eq(0), zero, g.mul(e.mul(x.pow(e.sub(1))))) : null;
+    const gx = c.needs[0] ? where(e.eq(0), zero, g.mul(e.mul(x.pow(subScalar(e, 1))))) : null;
     // d(x^e)/de = x^e * log(x), taken as 0 where x == 0 and e >= 0.
     const ge = c.needs[1] ? g.mul(where(x.eq(0).logicalAnd(e.ge(0)), zero, c.result().mul(x.log()))) : null;
     return [gx, ge];
@@ -234,8 +288,8 @@ const rpowOp = defineOp<Typed & { base: number }>({
   backward: ([g], c) => {
     const { base } = c.attrs;
     const r = c.result();
-    if (base !== 0) return [g.mul(r.mul(Math.log(base)))];
-    return [g.mul(where(c.input(0).ge(0), K.scalar(0, g.dtype), r.mul(Number.NEGATIVE_INFINITY)))];
+    if (base !== 0) return [g.mul(mulScalar(r, Math.log(base)))];
+    return [g.mul(where(c.input(0).ge(0), K.scalar(0, g.dtype), mulScalar(r, Number.NEGATIVE_INFINITY)))];
   },
 });
 

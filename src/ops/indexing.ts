@@ -82,7 +82,13 @@ function applyBasic(x: Tensor, items: readonly Item[]): [Tensor, [number, Tensor
     if (it === "...") dim += x.ndim - specified;
     else if (it === null) result = unsqueeze(result, dim++);
     else if (typeof it === "number") result = select(result, dim, it);
-    else if (it instanceof Slice) result = slice(result, dim++, it.start, it.stop, it.step ?? 1);
+    else if (it instanceof Slice) {
+      // In a multi-item index, PyTorch skips a slice spelled as the whole dim
+      // (0:len:1); the result may then be an alias. A lone slice always slices.
+      const whole = items.length > 1 && (it.start ?? 0) === 0 && it.stop === result.shape[dim] && (it.step ?? 1) === 1;
+      if (!whole) result = slice(result, dim, it.start, it.stop, it.step ?? 1);
+      dim++;
+    }
     else {
       tensors.push([dim, it]);
       dim += consumed(it);

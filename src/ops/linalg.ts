@@ -182,13 +182,25 @@ export function matmul(input: Tensor, other: Tensor): Tensor {
   if (da === 2 && db === 1) return mv(a, b);
   if (da === 1 && db === 2) return squeezeFresh(a.unsqueeze(0).mm(b), 0);
   if (da === 2 && db === 2) return mm(a, b);
-  if (da >= 3 && (db === 1 || db === 2)) return foldedMatmul(a, b);
-  if (db >= 3 && (da === 1 || da === 2)) {
+  if (shouldFold(a, db)) return foldedMatmul(a, b);
+  if (shouldFold(b, da)) {
     // (b^T @ a^T)^T, folding b's batch into rows.
     const r = foldedMatmul(b.transpose(-1, -2), da === 2 ? a.t() : a);
     return da === 2 ? r.transpose(-1, -2).contiguous() : r;
   }
   return batchedMatmul(a, b);
+}
+
+/**
+ * PyTorch 1.13's rule for folding the batch of a 3+-d operand into the rows
+ * of one mm (or mv) against a 1-d or 2-d operand; a transposed 3-d batch is
+ * left to bmm instead.
+ */
+function shouldFold(t1: Tensor, dimT2: number): boolean {
+  if (t1.ndim < 3 || (dimT2 !== 1 && dimT2 !== 2)) return false;
+  const [s0, , s2] = t1._strides;
+  const transposedBatch = t1.ndim === 3 && dimT2 === 2 && s2 !== 1 && s0 === (t1.shape[1] as number) * (t1.shape[2] as number);
+  return !transposedBatch;
 }
 
 function checkMatmulSizes(a: Tensor, b: Tensor): void {

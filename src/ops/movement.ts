@@ -123,6 +123,7 @@ const transposeOp = defineOp<{ d0: number; d1: number; t: boolean }>({
   view: true,
   forward: ([x], { d0, d1 }) => {
     const t = x as Tensor;
+    if (t.ndim === 0) return K.asStrided(t, [], []);
     const shape = [...t.shape];
     const strides = [...t._strides];
     [shape[d0], shape[d1]] = [shape[d1] as number, shape[d0] as number];
@@ -156,7 +157,7 @@ export function transpose(input: Tensor, dim0: number, dim1: number): Tensor {
 export function t(input: Tensor): Tensor {
   const x = expectTensor(input, "t", "input");
   if (x.ndim > 2) throw new ShapeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
-  return transposeOp([x], { d0: 0, d1: x.ndim < 2 ? 0 : 1, t: true });
+  return transposeOp([x], { d0: 0, d1: Math.max(x.ndim - 1, 0), t: true });
 }
 
 const permuteOp = defineOp<{ dims: number[] }>({

@@ -10,6 +10,7 @@ import { type DType, isFloating } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
 import type { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
+import { addScalar, mulScalar } from "./arith.js";
 import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
 import { expectTensor } from "./scalars.js";
@@ -106,7 +107,7 @@ export const [log1p, log1p_] = defineUnary({
   gradFn: "Log1PBackward0",
   float: true,
   save: "inputs",
-  backward: (g, c) => g.div(c.input(0).add(1)),
+  backward: (g, c) => g.div(addScalar(c.input(0), 1)),
 });
 
 /** e^x - 1 elementwise, accurate for small x. */
@@ -115,7 +116,7 @@ export const [expm1, expm1_] = defineUnary({
   kernel: "expm1",
   float: true,
   save: "result",
-  backward: (g, c) => g.mul(c.result().add(1)),
+  backward: (g, c) => g.mul(addScalar(c.result(), 1)),
 });
 
 /**
@@ -131,7 +132,7 @@ export const [sqrt, sqrt_] = defineUnary({
   kernel: "sqrt",
   float: true,
   save: "result",
-  backward: (g, c) => g.div(c.result().mul(2)),
+  backward: (g, c) => g.div(mulScalar(c.result(), 2)),
 });
 
 /** 1 / sqrt(x) elementwise. */
@@ -141,7 +142,7 @@ export const [rsqrt, rsqrt_] = defineUnary({
   float: true,
   save: "result",
   // d(x^-1/2)/dx = -1/2 x^-3/2 = -1/2 rsqrt(x)^3.
-  backward: (g, c) => g.mul(-0.5).mul(c.result().pow(3)),
+  backward: (g, c) => mulScalar(g, -0.5).mul(c.result().pow(3)),
 });
 
 /**
@@ -156,7 +157,7 @@ export const [abs, abs_] = defineUnary({
   name: "abs",
   kernel: "abs",
   save: "inputs",
-  backward: (g, c) => g.mul(c.input(0).sign()),
+  backward: (g, c) => g.mul(sgn(c.input(0))),
 });
 
 /**
@@ -198,7 +199,7 @@ export const [tan, tan_] = defineUnary({
   float: true,
   save: "result",
   // d tan(x)/dx = 1 + tan(x)^2.
-  backward: (g, c) => g.mul(c.result().pow(2).add(1)),
+  backward: (g, c) => g.mul(addScalar(c.result().pow(2), 1)),
 });
 
 /** Arcsine elementwise. */
@@ -207,7 +208,7 @@ export const [asin, asin_] = defineUnary({
   kernel: "asin",
   float: true,
   save: "inputs",
-  backward: (g, c) => g.mul(c.input(0).mul(c.input(0)).neg().add(1).rsqrt()),
+  backward: (g, c) => g.mul(addScalar(c.input(0).mul(c.input(0)).neg(), 1).rsqrt()),
 });
 
 /** Arccosine elementwise. */
@@ -216,7 +217,7 @@ export const [acos, acos_] = defineUnary({
   kernel: "acos",
   float: true,
   save: "inputs",
-  backward: (g, c) => g.mul(c.input(0).mul(c.input(0)).neg().add(1).rsqrt().neg()),
+  backward: (g, c) => g.mul(addScalar(c.input(0).mul(c.input(0)).neg(), 1).rsqrt().neg()),
 });
 
 /** Arctangent elementwise. */
@@ -225,7 +226,7 @@ export const [atan, atan_] = defineUnary({
   kernel: "atan",
   float: true,
   save: "inputs",
-  backward: (g, c) => g.div(c.input(0).mul(c.input(0)).add(1)),
+  backward: (g, c) => g.div(addScalar(c.input(0).mul(c.input(0)), 1)),
 });
 
 /** Hyperbolic sine elementwise. */
@@ -263,14 +264,7 @@ export const [erf, erf_] = defineUnary({
   float: true,
   save: "inputs",
   // d erf(x)/dx = 2/sqrt(pi) exp(-x^2).
-  backward: (g, c) =>
-    c
-      .input(0)
-      .pow(2)
-      .neg()
-      .exp()
-      .mul(2 / Math.sqrt(Math.PI))
-      .mul(g),
+  backward: (g, c) => mulScalar(c.input(0).pow(2).neg().exp(), 2 / Math.sqrt(Math.PI)).mul(g),
 });
 
 /** Complementary error function elementwise. */
@@ -279,18 +273,13 @@ export const [erfc, erfc_] = defineUnary({
   kernel: "erfc",
   float: true,
   save: "inputs",
-  backward: (g, c) =>
-    c
-      .input(0)
-      .pow(2)
-      .neg()
-      .exp()
-      .mul(-2 / Math.sqrt(Math.PI))
-      .mul(g),
+  backward: (g, c) => mulScalar(c.input(0).pow(2).neg().exp(), -2 / Math.sqrt(Math.PI)).mul(g),
 });
 
 /** Sign elementwise: -1, 0 or 1 (zero gradient). */
 export const [sign, sign_] = defineUnary({ name: "sign", kernel: "sign" });
+/** Sign elementwise, PyTorch's complex-aware `sgn` (the same as sign for real tensors). */
+export const [sgn, sgn_] = defineUnary({ name: "sgn", kernel: "sign" });
 /** Rounds down elementwise (zero gradient). */
 export const [floor, floor_] = defineUnary({ name: "floor", kernel: "floor" });
 /** Rounds up elementwise (zero gradient). */
@@ -329,7 +318,7 @@ const tanhBackwardOp = defineOp<Typed>({
   forward: ([g, y], { dtype }) => K.binary("tanhBackward", g as Tensor, y as Tensor, dtype),
   backward: ([gg], c) => {
     const [g, y] = [c.input(0), c.input(1)];
-    return [c.needs[0] ? tanhBackward(gg, y) : null, c.needs[1] ? gg.mul(y.mul(-2).mul(g)) : null];
+    return [c.needs[0] ? tanhBackward(gg, y) : null, c.needs[1] ? gg.mul(mulScalar(y, -2).mul(g)) : null];
   },
 });
 
@@ -345,7 +334,7 @@ const sigmoidBackwardOp = defineOp<Typed>({
   forward: ([g, y], { dtype }) => K.binary("sigmoidBackward", g as Tensor, y as Tensor, dtype),
   backward: ([gg], c) => {
     const [g, y] = [c.input(0), c.input(1)];
-    return [c.needs[0] ? sigmoidBackward(gg, y) : null, c.needs[1] ? gg.mul(g).mul(y.mul(-2).add(1)) : null];
+    return [c.needs[0] ? sigmoidBackward(gg, y) : null, c.needs[1] ? gg.mul(g).mul(addScalar(mulScalar(y, -2), 1)) : null];
   },
 });
 

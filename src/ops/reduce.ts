@@ -8,6 +8,7 @@ import { type DType, isFloating, isIntegral, scalarTypeName } from "../core/dtyp
 import { DTypeError } from "../core/errors.js";
 import { normalizeDims } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
+import { divScalar } from "./arith.js";
 import { defineOp } from "./define.js";
 import * as K from "./kernels.js";
 import { expectTensor } from "./scalars.js";
@@ -80,7 +81,7 @@ const meanOp = defineOp<ReduceAttrs>({
     let n = 1;
     for (const d of c.attrs.dims) n *= shape[d] as number;
     const expanded = c.attrs.all && !c.attrs.keepdim ? g.expand(shape) : expandGrad(g, shape, c.attrs.dims, c.attrs.keepdim);
-    return [expanded.div(n)];
+    return [divScalar(expanded, n)];
   },
 });
 
