@@ -1,7 +1,9 @@
-"""Records PyTorch's results for the op samples of test/ops/samples.json.
+"""Records PyTorch's results for the op samples of test/ops/samples/*.json.
 
-Run with Debian's PyTorch (torch 1.13): /usr/bin/python3 scripts/record/ops_golden.py
-Writes test/fixtures/ops_golden.json in the conformance format
+Run with Debian's PyTorch (torch 1.13):
+    /usr/bin/python3 scripts/record/ops_golden.py [FAMILY ...]
+For each family (default: all), reads test/ops/samples/FAMILY.json and writes
+test/fixtures/golden/FAMILY.json in the conformance format
 (test/conformance/FORMAT.md): for each sample, the op's output, the
 first-order gradients of the floating inputs for a random output weight
 (autograd.grad with create_graph) and, where those depend on the inputs,
@@ -15,7 +17,7 @@ import re
 import torch
 import torch.nn.functional as F
 
-SPEC = re.compile(r"^([dpucsib])\[([0-9,]*)\](?::(-?\d+):(-?\d+))?(\^T)?$")
+SPEC = re.compile(r"^([dpuqcsib])\[([0-9,]*)\](?::(-?\d+):(-?\d+))?(\^T)?$")
 rng = random.Random(1234)
 
 
@@ -57,6 +59,9 @@ def draw(kind, n, lo, hi):
         elif kind == "u":
             v = round(rng.uniform(-0.9, 0.9), 4)
             ok = abs(v) >= 0.05
+        elif kind == "q":
+            v = round(rng.uniform(0.05, 0.95), 4)
+            ok = True
         elif kind == "i":
             v = rng.randrange(lo, hi)
             ok = True
@@ -80,10 +85,10 @@ def make_input(spec):
     for s in shape:
         n *= s
     vals = draw(kind, n, int(lo or 0), int(hi or 2))
-    dtype = {"d": torch.float64, "p": torch.float64, "u": torch.float64, "c": torch.float64,
+    dtype = {"d": torch.float64, "p": torch.float64, "u": torch.float64, "q": torch.float64, "c": torch.float64,
              "s": torch.float32, "i": torch.int64, "b": torch.bool}[kind]
     t = torch.tensor(vals, dtype=dtype).reshape(shape)
-    return t, kind in "dpus", transposed is not None
+    return t, kind in "dpuqs", transposed is not None
 
 
 def call(op, args, kwargs):
@@ -182,17 +187,24 @@ def record(op, i, sample):
 
 
 def main():
-    samples = json.load(open("test/ops/samples.json"))["ops"]
-    cases = []
-    for op, lst in samples.items():
-        for i, s in enumerate(lst):
-            cases.append(record(op, i, s))
-    with open("test/fixtures/ops_golden.json", "w") as f:
-        f.write('{\n"format": "autograd-conformance/1",\n"reference": "torch %s",\n' % torch.__version__)
-        f.write('"generator": "scripts/record/ops_golden.py from test/ops/samples.json",\n"cases": [\n')
-        f.write(",\n".join(json.dumps(c, separators=(",", ":")) for c in cases))
-        f.write("\n]\n}\n")
-    print(len(cases), "cases")
+    import glob
+    import os
+    import sys
+    families = sys.argv[1:] or sorted(os.path.basename(f)[:-5] for f in glob.glob("test/ops/samples/*.json"))
+    for family in families:
+        global rng
+        rng = random.Random("kindling/" + family)
+        samples = json.load(open("test/ops/samples/%s.json" % family))["ops"]
+        cases = []
+        for op, lst in samples.items():
+            for i, s in enumerate(lst):
+                cases.append(record(op, i, s))
+        with open("test/fixtures/golden/%s.json" % family, "w") as f:
+            f.write('{\n"format": "autograd-conformance/1",\n"reference": "torch %s",\n' % torch.__version__)
+            f.write('"generator": "scripts/record/ops_golden.py %s",\n"cases": [\n' % family)
+            f.write(",\n".join(json.dumps(c, separators=(",", ":")) for c in cases))
+            f.write("\n]\n}\n")
+        print(family, len(cases), "cases")
 
 
 if __name__ == "__main__":

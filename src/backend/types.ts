@@ -118,6 +118,14 @@ export interface Backend {
   indexSelect(x: Strided, dim: number, index: Strided, out: Strided): void;
   /** out[..., index[i], ...] += src[..., i, ...] along `dim` (index is int64, 1-d). */
   indexAdd(out: Strided, dim: number, index: Strided, src: Strided): void;
+  /**
+   * out[i] = x[index[i]], reading x's elements in row-major order (x must be
+   * contiguous); an index of -1 gives `fill`. Gathers for advanced indexing,
+   * im2col and pooling windows.
+   */
+  take(x: Strided, index: Int32Array, out: Strided, fill: number): void;
+  /** out[index[i]] += src[i] over out's elements in row-major order (out contiguous); -1 is skipped. */
+  putAdd(out: Strided, index: Int32Array, src: Strided): void;
   /** out[i][j][k] = x[i][index[i][j][k]][k] for dim 1 (torch.gather). */
   gather(x: Strided, dim: number, index: Strided, out: Strided): void;
   /** out[i][index[i][j][k]][k] += src[i][j][k] for dim 1 (torch.scatter_add); with `reduce` "none" it assigns. */

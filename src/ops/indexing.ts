@@ -6,7 +6,8 @@
 import type { BackwardContext } from "../autograd/node.js";
 import { IndexError } from "../core/errors.js";
 import { broadcastShapes, contiguousStrides, formatShape, numel } from "../core/shape.js";
-import type { Tensor } from "../tensor.js";
+import { backend } from "../backend/index.js";
+import { Tensor } from "../tensor.js";
 import { applyOp, defineOp, type Op, type OpDef } from "./define.js";
 import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
@@ -120,7 +121,7 @@ export function index(input: Tensor, ...items: IndexItem[]): Tensor {
 
 /** Where each output element of an advanced index comes from (offsets into the input in row-major order). */
 interface TakePlan {
-  flat: Float64Array;
+  flat: Int32Array;
   outShape: number[];
   inShape: readonly number[];
 }
@@ -183,7 +184,7 @@ function planAdvanced(x: Tensor, raw: readonly [number, Tensor][]): TakePlan {
     });
   });
   const xs = contiguousStrides(x.shape);
-  const flat = new Float64Array(numel(outShape));
+  const flat = new Int32Array(numel(outShape));
   const counter = new Array<number>(outShape.length).fill(0);
   for (let i = 0; i < flat.length; i++) {
     let bIndex = 0;
@@ -214,24 +215,18 @@ function planAdvanced(x: Tensor, raw: readonly [number, Tensor][]): TakePlan {
 
 /** out[i] = x.flat[plan[i]]. */
 function gatherFlat(x: Tensor, plan: TakePlan): Tensor {
-  const src = K.contiguous(x);
-  const data = src._storage.data;
-  const out = K.empty(plan.outShape, x.dtype);
-  const o = out._storage.data;
-  for (let i = 0; i < plan.flat.length; i++) o[i] = data[src._offset + (plan.flat[i] as number)] as number;
-  return out;
+  return K.take(x, plan.flat, plan.outShape);
 }
 
-/** out.flat[plan[i]] += g[i] (or =), on a contiguous tensor. */
-function scatterFlat(out: Tensor, g: Tensor, plan: TakePlan, accumulate: boolean): void {
-  const src = K.contiguous(K.broadcastTo(g, plan.outShape));
-  const v = src._storage.data;
-  const o = out._storage.data;
-  for (let i = 0; i < plan.flat.length; i++) {
-    const at = out._offset + (plan.flat[i] as number);
-    const val = v[src._offset + i] as number;
-    o[at] = accumulate ? (o[at] as number) + val : val;
-  }
+/** x with x.flat[plan[i]] replaced by (or, with accumulate, increased by) g[i]; g broadcasts to the indexed shape. */
+function scatterFlat(x: Tensor, g: Tensor, plan: TakePlan, accumulate: boolean): Tensor {
+  const values = K.broadcastTo(g, plan.outShape);
+  if (accumulate) return K.putAdd(x.shape, plan.flat, values, x);
+  const out = K.copy(x);
+  const flatOut = K.asStrided(out, [out.numel()], [1], 0);
+  const index = Tensor._fromData(Float64Array.from(plan.flat), [plan.flat.length], "int64");
+  backend().scatter(flatOut._strided(), 0, index._strided(), K.contiguous(values).view(-1)._strided(), "assign");
+  return out;
 }
 
 const takeOp: Op<TakePlan> = defineOp<TakePlan>({
@@ -248,9 +243,7 @@ interface PutAttrs {
 
 /** self[indices] = values (or += with accumulate); values broadcast to the indexed shape. */
 function putForward([x, v]: readonly Tensor[], { plan, accumulate }: PutAttrs): Tensor {
-  const out = K.copy(x as Tensor);
-  scatterFlat(out, v as Tensor, plan, accumulate);
-  return out;
+  return scatterFlat(x as Tensor, v as Tensor, plan, accumulate);
 }
 
 /** Gradients of index_put: self keeps the gradient except where it was overwritten; values get the indexed gradient. */

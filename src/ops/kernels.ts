@@ -137,3 +137,17 @@ export function addInto(out: Tensor, src: Tensor): void {
   const o = out._strided();
   backend().binary("add", o, broadcastTo(src, out.shape)._strided(), o);
 }
+
+/** out[i] = x[index[i]] over x's elements in row-major order, -1 giving `fill`; out has `shape`. */
+export function take(x: Tensor, index: Int32Array, shape: readonly number[], fill = 0): Tensor {
+  const out = empty(shape, x.dtype);
+  backend().take(contiguous(x)._strided(), index, out._strided(), fill);
+  return out;
+}
+
+/** A zero tensor of `shape` with src[i] added at row-major element index[i] (-1 skipped). */
+export function putAdd(shape: readonly number[], index: Int32Array, src: Tensor, base?: Tensor): Tensor {
+  const out = base === undefined ? empty(shape, src.dtype) : copy(base);
+  backend().putAdd(out._strided(), index, contiguous(src)._strided());
+  return out;
+}

@@ -5,7 +5,7 @@
 
 import { typedArrayFor } from "../../core/dtype.js";
 import type { Backend } from "../types.js";
-import { gather, indexAdd, indexSelect, scatter } from "./indexing.js";
+import { gather, indexAdd, indexSelect, putAdd, scatter, take } from "./indexing.js";
 import { matmul } from "./matmul.js";
 import { binary, copy, fill, unary, where } from "./pointwise.js";
 import { argReduce, reduce, scan } from "./reduce.js";
@@ -24,6 +24,8 @@ export const refBackend: Backend = {
   matmul,
   indexSelect,
   indexAdd,
+  take,
+  putAdd,
   gather,
   scatter,
 };

@@ -59,3 +59,27 @@ export function scatter(out: Strided, dim: number, index: Strided, src: Strided,
     O[o] = mode === "add" ? (O[o] as number) + v : v;
   });
 }
+
+/** out[i] = x[index[i]] over contiguous x (row-major element order); -1 gives `fill`. */
+export function take(x: Strided, index: Int32Array, out: Strided, fill: number): void {
+  const X = x.data;
+  const O = out.data;
+  const base = x.offset;
+  const ob = out.offset;
+  for (let i = 0; i < index.length; i++) {
+    const j = index[i] as number;
+    O[ob + i] = j < 0 ? fill : (X[base + j] as number);
+  }
+}
+
+/** out[index[i]] += src[i] over contiguous out and src; -1 is skipped. */
+export function putAdd(out: Strided, index: Int32Array, src: Strided): void {
+  const S = src.data;
+  const O = out.data;
+  const base = out.offset;
+  const sb = src.offset;
+  for (let i = 0; i < index.length; i++) {
+    const j = index[i] as number;
+    if (j >= 0) O[base + j] = (O[base + j] as number) + (S[sb + i] as number);
+  }
+}
