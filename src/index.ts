@@ -19,6 +19,9 @@ export { getBackend, setBackend } from "./backend/index.js";
 export type { DType, TypedArray } from "./core/dtype.js";
 export { canCast, promoteTypes } from "./core/dtype.js";
 export { ArgumentError, AutogradError, DTypeError, IndexError, KindlingError, ShapeError } from "./core/errors.js";
+export * as F from "./functional.js";
+export * as nn from "./nn/index.js";
+export { logSoftmax, softmax } from "./ops/activation.js";
 export {
   add,
   clamp,
@@ -33,23 +36,28 @@ export {
   logicalXor,
   lt,
   maskedFill,
+  maximum,
+  minimum,
   mul,
   ne,
   pow,
   rsub,
+  square,
   sub,
   where,
 } from "./ops/arith.js";
 export type { BackwardOptions, GradOptions } from "./ops/autograd.js";
+export { cat, chunk, flip, repeat, split, stack, tril, triu, unbind } from "./ops/combine.js";
 export { copy_, fill_, to, zero_ } from "./ops/convert.js";
 export * from "./ops/creation.js";
+export { einsum } from "./ops/einsum.js";
 export type { GradcheckOptions } from "./ops/gradcheck.js";
-export { type IndexItem, index, indexPut_, Slice } from "./ops/indexing.js";
-export { bmm, dot, matmul, mm, mv, outer } from "./ops/linalg.js";
+export { gather, type IndexItem, index, indexAdd, indexPut_, indexSelect, Slice, scatter, scatterAdd } from "./ops/indexing.js";
+export { addmm, bmm, dot, matmul, mm, mv, outer } from "./ops/linalg.js";
 export {
-  cat,
   clone,
   contiguous,
+  diagonal,
   expand,
   flatten,
   narrow,
@@ -59,13 +67,32 @@ export {
   slice,
   squeeze,
   t,
+  trace,
   transpose,
   unsqueeze,
   view,
 } from "./ops/movement.js";
 export * from "./ops/pointwise.js";
 export type { Dims, ReduceOptions } from "./ops/reduce.js";
-export { mean, norm, sum } from "./ops/reduce.js";
+export {
+  all,
+  amax,
+  amin,
+  any,
+  argmax,
+  argmin,
+  cumprod,
+  cumsum,
+  logsumexp,
+  max,
+  mean,
+  min,
+  norm,
+  prod,
+  std,
+  sum,
+  var_ as var,
+} from "./ops/reduce.js";
 export type { TensorLike } from "./ops/scalars.js";
 export { type PrintOptions, setPrintoptions } from "./print.js";
 export { Generator, initialSeed, manualSeed } from "./random.js";

@@ -4,8 +4,10 @@
  */
 
 import type { DType } from "./core/dtype.js";
+import * as act from "./ops/activation.js";
 import * as arith from "./ops/arith.js";
 import { type BackwardOptions, backward } from "./ops/autograd.js";
+import * as comb from "./ops/combine.js";
 import * as convert from "./ops/convert.js";
 import * as ix from "./ops/indexing.js";
 import * as linalg from "./ops/linalg.js";
@@ -100,8 +102,17 @@ class TensorMethods {
   clamp_(this: Tensor, options: Clamp): Tensor {
     return arith.clamp_(this, options);
   }
-  maskedFill(this: Tensor, mask: Tensor, value: number): Tensor {
+  maskedFill(this: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
     return arith.maskedFill(this, mask, value);
+  }
+  maximum(this: Tensor, other: Tensor): Tensor {
+    return arith.maximum(this, other);
+  }
+  minimum(this: Tensor, other: Tensor): Tensor {
+    return arith.minimum(this, other);
+  }
+  square(this: Tensor): Tensor {
+    return arith.square(this);
   }
 
   // ----- unary -----
@@ -198,6 +209,9 @@ class TensorMethods {
   sign(this: Tensor): Tensor {
     return pw.sign(this);
   }
+  sgn(this: Tensor): Tensor {
+    return pw.sgn(this);
+  }
   floor(this: Tensor): Tensor {
     return pw.floor(this);
   }
@@ -223,6 +237,13 @@ class TensorMethods {
     return pw.isfinite(this);
   }
 
+  softmax(this: Tensor, dim: number, options?: { dtype?: DType }): Tensor {
+    return act.softmax(this, dim, options);
+  }
+  logSoftmax(this: Tensor, dim: number, options?: { dtype?: DType }): Tensor {
+    return act.logSoftmax(this, dim, options);
+  }
+
   // ----- reductions -----
   sum(this: Tensor, dim?: red.Dims, options?: red.ReduceOptions & { dtype?: DType }): Tensor {
     return red.sum(this, dim, options);
@@ -232,6 +253,52 @@ class TensorMethods {
   }
   norm(this: Tensor, p?: number | "fro", dim?: red.Dims, options?: red.ReduceOptions): Tensor {
     return red.norm(this, p, dim, options);
+  }
+  prod(this: Tensor, dim?: number | null, options?: red.ReduceOptions & { dtype?: DType }): Tensor {
+    return red.prod(this, dim, options);
+  }
+  amax(this: Tensor, dim?: red.Dims, options?: red.ReduceOptions): Tensor {
+    return red.amax(this, dim, options);
+  }
+  amin(this: Tensor, dim?: red.Dims, options?: red.ReduceOptions): Tensor {
+    return red.amin(this, dim, options);
+  }
+  max(this: Tensor): Tensor;
+  max(this: Tensor, dim: number, options?: red.ReduceOptions): [Tensor, Tensor];
+  max(this: Tensor, dim?: number, options?: red.ReduceOptions): Tensor | [Tensor, Tensor] {
+    return dim === undefined ? red.max(this) : red.max(this, dim, options);
+  }
+  min(this: Tensor): Tensor;
+  min(this: Tensor, dim: number, options?: red.ReduceOptions): [Tensor, Tensor];
+  min(this: Tensor, dim?: number, options?: red.ReduceOptions): Tensor | [Tensor, Tensor] {
+    return dim === undefined ? red.min(this) : red.min(this, dim, options);
+  }
+  argmax(this: Tensor, dim?: number | null, options?: red.ReduceOptions): Tensor {
+    return red.argmax(this, dim, options);
+  }
+  argmin(this: Tensor, dim?: number | null, options?: red.ReduceOptions): Tensor {
+    return red.argmin(this, dim, options);
+  }
+  var(this: Tensor, dim?: red.Dims, options?: red.VarOptions): Tensor {
+    return red.var_(this, dim, options);
+  }
+  std(this: Tensor, dim?: red.Dims, options?: red.VarOptions): Tensor {
+    return red.std(this, dim, options);
+  }
+  logsumexp(this: Tensor, dim: number | readonly number[], options?: red.ReduceOptions): Tensor {
+    return red.logsumexp(this, dim, options);
+  }
+  cumsum(this: Tensor, dim: number, options?: { dtype?: DType }): Tensor {
+    return red.cumsum(this, dim, options);
+  }
+  cumprod(this: Tensor, dim: number, options?: { dtype?: DType }): Tensor {
+    return red.cumprod(this, dim, options);
+  }
+  all(this: Tensor, dim?: red.Dims, options?: red.ReduceOptions): Tensor {
+    return red.all(this, dim, options);
+  }
+  any(this: Tensor, dim?: red.Dims, options?: red.ReduceOptions): Tensor {
+    return red.any(this, dim, options);
   }
 
   // ----- linear algebra -----
@@ -294,17 +361,56 @@ class TensorMethods {
   narrow(this: Tensor, dim: number, start: number, length: number): Tensor {
     return mv.narrow(this, dim, start, length);
   }
+  diagonal(this: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor {
+    return mv.diagonal(this, offset, dim1, dim2);
+  }
   contiguous(this: Tensor): Tensor {
     return mv.contiguous(this);
   }
   clone(this: Tensor): Tensor {
     return mv.clone(this);
   }
+  flip(this: Tensor, dims: readonly number[]): Tensor {
+    return comb.flip(this, dims);
+  }
+  repeat(this: Tensor, ...repeats: (number | Shape)[]): Tensor {
+    return comb.repeat(this, ...repeats);
+  }
+  tril(this: Tensor, diagonal?: number): Tensor {
+    return comb.tril(this, diagonal);
+  }
+  triu(this: Tensor, diagonal?: number): Tensor {
+    return comb.triu(this, diagonal);
+  }
+  split(this: Tensor, splitSize: number | readonly number[], dim?: number): Tensor[] {
+    return comb.split(this, splitSize, dim);
+  }
+  chunk(this: Tensor, chunks: number, dim?: number): Tensor[] {
+    return comb.chunk(this, chunks, dim);
+  }
+  unbind(this: Tensor, dim?: number): Tensor[] {
+    return comb.unbind(this, dim);
+  }
 
   // ----- indexing -----
   /** Python's `x[...]`: see `torch.index`. */
   index(this: Tensor, ...items: ix.IndexItem[]): Tensor {
     return ix.index(this, ...items);
+  }
+  indexSelect(this: Tensor, dim: number, index: Tensor): Tensor {
+    return ix.indexSelect(this, dim, index);
+  }
+  indexAdd(this: Tensor, dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): Tensor {
+    return ix.indexAdd(this, dim, index, source, options);
+  }
+  gather(this: Tensor, dim: number, index: Tensor): Tensor {
+    return ix.gather(this, dim, index);
+  }
+  scatter(this: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+    return ix.scatter(this, dim, index, src);
+  }
+  scatterAdd(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+    return ix.scatterAdd(this, dim, index, src);
   }
   /** Python's `x[...] = value`: see `torch.indexPut_`. */
   indexPut_(this: Tensor, indices: readonly ix.IndexItem[], value: TensorLike, options?: { accumulate?: boolean }): Tensor {

@@ -128,31 +128,41 @@ def record(op, i, sample):
                 env[name + "t"] = leaf.t()
                 return {"ref": name + "t"}, env[name + "t"]
             return {"ref": name}, leaf
+        if op == ".__getitem__" and isinstance(a, list):
+            # A tuple index: its items may be slices, None, Ellipsis, ints or tensors.
+            pairs = [arg(x, "%s_%d" % (name, k)) for k, x in enumerate(a)]
+            return [p[0] for p in pairs], tuple(p[1] for p in pairs)
         if isinstance(a, list) and a and all(isinstance(x, str) for x in a):
             pairs = [arg(x, "%s_%d" % (name, k)) for k, x in enumerate(a)]
             return [p[0] for p in pairs], [p[1] for p in pairs]
-        if op == ".__getitem__" and isinstance(a, list):
-            return a, tuple(python_index(x) for x in a)
         return a, python_index(a)
 
     jargs, targs = zip(*[arg(a, "a%d" % k) for k, a in enumerate(sample["args"])]) if sample["args"] else ((), ())
     kwargs = sample.get("kwargs", {})
-    out = call(op, list(targs), kwargs)
-    steps.append({"out": "out", "op": op, "args": list(jargs), "kwargs": kwargs})
-    values = {"out": tensor_json(out)}
-    meta = {"out": {"requires_grad": out.requires_grad, "is_leaf": out.is_leaf,
-                    "grad_fn": type(out.grad_fn).__name__ if out.grad_fn is not None else None}}
-    grads = {}
+    tkwargs = {k: (float(v) if v in ("inf", "-inf") else v) for k, v in kwargs.items()}
+    result = call(op, list(targs), tkwargs)
+    # Ops with several outputs (max with dim, split, ...) name them out0, out1, ...
+    outs = list(result) if isinstance(result, (tuple, list)) else [result]
+    names = ["out"] if len(outs) == 1 and not isinstance(result, (tuple, list)) else ["out%d" % k for k in range(len(outs))]
+    steps.append({"out": names[0] if names == ["out"] else names, "op": op, "args": list(jargs), "kwargs": kwargs})
+    values, meta, grads = {}, {}, {}
+    for name, o in zip(names, outs):
+        values[name] = tensor_json(o)
+        meta[name] = {"requires_grad": o.requires_grad, "is_leaf": o.is_leaf,
+                      "grad_fn": type(o.grad_fn).__name__ if o.grad_fn is not None else None}
     tags = ["op:" + op, "golden"]
-    floating = out.dtype in (torch.float32, torch.float64)
-    if out.requires_grad and floating and diff:
-        g = torch.tensor(draw("d", out.numel(), 0, 0), dtype=out.dtype).reshape(out.shape)
-        inputs["grad_out"] = tensor_json(g, False)
+    live_outs = [(n, o) for n, o in zip(names, outs) if o.requires_grad and o.dtype in (torch.float32, torch.float64)]
+    if live_outs and diff:
+        gs = []
+        for n, o in live_outs:
+            g = torch.tensor(draw("d", o.numel(), 0, 0), dtype=o.dtype).reshape(o.shape)
+            inputs["grad_" + n] = tensor_json(g, False)
+            gs.append(g)
         leaves = [env[n] for n in diff]
-        ds = torch.autograd.grad([out], leaves, [g], create_graph=True, allow_unused=True)
+        ds = torch.autograd.grad([o for _, o in live_outs], leaves, gs, create_graph=True, allow_unused=True)
         steps.append({"out": ["d_" + n for n in diff], "op": "autograd.grad",
-                      "args": [[{"ref": "out"}], [{"ref": n} for n in diff]],
-                      "kwargs": {"grad_outputs": [{"ref": "grad_out"}], "create_graph": True, "allow_unused": True}})
+                      "args": [[{"ref": n} for n, _ in live_outs], [{"ref": n} for n in diff]],
+                      "kwargs": {"grad_outputs": [{"ref": "grad_" + n} for n, _ in live_outs], "create_graph": True, "allow_unused": True}})
         for n, d in zip(diff, ds):
             values["d_" + n] = tensor_json(d) if d is not None else None
             if d is not None:
@@ -180,8 +190,8 @@ def record(op, i, sample):
             grads[n] = tensor_json(leaf.grad) if leaf.grad is not None else None
     else:
         tags.append("forward-only")
-    single = any(t.dtype == torch.float32 for t in env.values() if isinstance(t, torch.Tensor))
-    tol = {"rtol": 1e-5, "atol": 1e-6} if single or out.dtype == torch.float32 else {"rtol": 1e-7, "atol": 1e-10}
+    single = any(t.dtype == torch.float32 for t in list(env.values()) + outs if isinstance(t, torch.Tensor))
+    tol = {"rtol": 1e-5, "atol": 1e-6} if single else {"rtol": 1e-7, "atol": 1e-10}
     return {"id": "%s/%d" % (op, i), "tags": tags, "inputs": inputs, "steps": steps,
             "expect": {"values": values, "grads": grads, "meta": meta}, "tol": tol}
 

@@ -263,14 +263,16 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
 
   /** @internal */
   _apply(grads: (Tensor | null)[], createGraph: boolean): (Tensor | null)[] {
-    if (grads.every((g) => g === null)) return this._next.map(() => null);
+    if (grads.every((g) => g === null || g === undefined)) return this._next.map(() => null);
     let full: [Tensor, ...Tensor[]];
-    if (grads.length === 1) {
+    const outputs = this._meta.length;
+    if (outputs <= 1) {
       full = grads as [Tensor, ...Tensor[]];
     } else {
+      // Outputs that received no gradient get zeros (the buffer may be shorter than the outputs).
       const zerosLike = this.zerosLike;
       if (zerosLike === null) throw new AutogradError(`${this.name}: missing gradient for an output`);
-      full = grads.map((g, i) => g ?? zerosLike(this._meta[i] as TensorMeta)) as [Tensor, ...Tensor[]];
+      full = Array.from({ length: outputs }, (_, i) => grads[i] ?? zerosLike(this._meta[i] as TensorMeta)) as [Tensor, ...Tensor[]];
     }
     this.createGraph = createGraph;
     const out = this.formula(full, this);

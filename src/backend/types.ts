@@ -61,10 +61,10 @@ export type UnaryOp =
   | "silu"
   | "logSigmoid";
 
-/** Pointwise functions of two arguments; `alpha` is the scalar parameter some take. */
+/** Pointwise functions of two arguments; `p0`/`p1` are the scalar parameters some take. */
 export type BinaryOp =
-  | "add" // a + alpha * b
-  | "sub" // a - alpha * b
+  | "add" // a + p0 * b
+  | "sub" // a - p0 * b
   | "mul"
   | "div"
   | "floorDivide"
@@ -85,7 +85,13 @@ export type BinaryOp =
   | "logicalXor"
   | "tanhBackward" // a * (1 - b^2), b = tanh(x)
   | "sigmoidBackward" // a * b * (1 - b), b = sigmoid(x)
-  | "thresholdBackward" // b > alpha ? a : 0
+  | "thresholdBackward" // b > p0 ? a : 0
+  | "leakyReluBackward" // b > 0 ? a : a * p0 (b = x)
+  | "eluBackward" // b > 0 ? a : a * p0 * exp(b) (b = x, alpha = p0)
+  | "geluBackward" // a * gelu'(b)
+  | "geluTanhBackward" // a * d/dx of the tanh approximation at b
+  | "softplusBackward" // beta = p0, threshold = p1
+  | "logSigmoidBackward" // a * sigmoid(-b)
   | "xlogy";
 
 export type ReduceOp = "sum" | "prod" | "max" | "min" | "any" | "all";
@@ -103,7 +109,7 @@ export interface Backend {
   fill(dst: Strided, value: number): void;
   unary(op: UnaryOp, x: Strided, out: Strided, p0?: number, p1?: number): void;
   /** `a` and `b` are already broadcast to `out.shape` (stride 0 on expanded dims). */
-  binary(op: BinaryOp, a: Strided, b: Strided, out: Strided, alpha?: number): void;
+  binary(op: BinaryOp, a: Strided, b: Strided, out: Strided, p0?: number, p1?: number): void;
   /** out = cond ? a : b, all three broadcast to `out.shape`. */
   where(cond: Strided, a: Strided, b: Strided, out: Strided): void;
   /** Reduces `dims` of `x` into `out`, whose shape is x's with those dims set to 1. */

@@ -6,7 +6,8 @@
 
 import type { BinaryOp } from "../backend/types.js";
 import { type DType, isFloating, isIntegral } from "../core/dtype.js";
-import { ArgumentError, DTypeError } from "../core/errors.js";
+import { ArgumentError, DTypeError, ShapeError } from "../core/errors.js";
+import { broadcastShapes, formatShape } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { defineOp, type Op } from "./define.js";
 import { applyInplace } from "./inplace.js";
@@ -454,8 +455,21 @@ const maskedFillOp = defineOp<Typed & { value: number }>({
   backward: ([g], c) => [g.maskedFill(c.input(1), 0), null],
 });
 
+// With a 0-d tensor as the value, the value gets the sum of the gradient at the filled places.
+const maskedFillTensorOp = defineOp<Typed>({
+  name: "masked_fill",
+  gradFn: "MaskedFillBackward1",
+  save: "inputs",
+  forward: ([x, mask, value], { dtype }) => K.where(mask as Tensor, value as Tensor, x as Tensor, dtype),
+  backward: ([g], c) => {
+    const mask = c.input(1);
+    return [c.needs[0] ? g.maskedFill(mask, 0) : null, null, c.needs[2] ? where(mask, g, 0).sum() : null];
+  },
+});
+
 /**
- * `input` with the elements where `mask` is true replaced by `value`.
+ * `input` with the elements where `mask` is true replaced by `value` (a
+ * number or a 0-d tensor, which then receives gradient).
  *
  * @example
  * ```ts
@@ -463,9 +477,77 @@ const maskedFillOp = defineOp<Typed & { value: number }>({
  * console.log(x.maskedFill(x.lt(0), 0)); // tensor([1., 0., 3.])
  * ```
  */
-export function maskedFill(input: Tensor, mask: Tensor, value: number | boolean): Tensor {
+export function maskedFill(input: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
   const x = expectTensor(input, "masked_fill", "input");
   const m = expectTensor(mask, "masked_fill", "mask");
   if (m.dtype !== "bool") throw new DTypeError(`masked_fill_ only supports boolean masks, but got mask with dtype ${m.dtype}`);
-  return maskedFillOp([x, m], { value: Number(value), dtype: x.dtype });
+  const shape = broadcastShapes([x.shape, m.shape], "masked_fill");
+  if (shape.length !== x.ndim || shape.some((s, i) => s !== x.shape[i])) {
+    throw new ShapeError(
+      `masked_fill: mask of shape ${formatShape(m.shape)} does not broadcast to the input's shape ${formatShape(x.shape)}`,
+    );
+  }
+  if (typeof value === "number" || typeof value === "boolean") return maskedFillOp([x, m], { value: Number(value), dtype: x.dtype });
+  if (value.ndim !== 0) {
+    throw new ShapeError(`masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.ndim} dimension(s).`);
+  }
+  return maskedFillTensorOp([x, m, value.dtype === x.dtype ? value : value.to(x.dtype)], { dtype: x.dtype });
+}
+
+// ----- maximum, minimum, square ------------------------------------------------------
+
+function extremumOp(kind: "maximum" | "minimum") {
+  return defineOp<Typed>({
+    name: kind,
+    gradFn: kind === "maximum" ? "MaximumBackward0" : "MinimumBackward0",
+    save: "inputs",
+    forward: ([a, b], { dtype }) => K.binary(kind, a as Tensor, b as Tensor, dtype, 1, kind),
+    // The gradient goes to the larger (smaller) input; at ties each gets half.
+    backward: ([g], c) => {
+      const [a, b] = [c.input(0), c.input(1)];
+      const shared = where(a.eq(b), divScalar(g, 2), g);
+      const aLoses = kind === "maximum" ? a.lt(b) : a.gt(b);
+      const bLoses = kind === "maximum" ? a.gt(b) : a.lt(b);
+      return [c.needs[0] ? shared.maskedFill(aLoses, 0) : null, c.needs[1] ? shared.maskedFill(bLoses, 0) : null];
+    },
+  });
+}
+
+const maximumOp = extremumOp("maximum");
+const minimumOp = extremumOp("minimum");
+
+/**
+ * Elementwise maximum of two tensors (NaN propagates).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.maximum(torch.tensor([1, 5]), torch.tensor([3, 2]))); // tensor([3., 5.])
+ * ```
+ */
+export function maximum(input: Tensor, other: Tensor): Tensor {
+  return binaryCall(maximumOp, "maximum", input, expectTensor(other, "maximum", "other"), {});
+}
+
+/**
+ * Elementwise minimum of two tensors (NaN propagates).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.minimum(torch.tensor([1, 5]), torch.tensor([3, 2]))); // tensor([1., 2.])
+ * ```
+ */
+export function minimum(input: Tensor, other: Tensor): Tensor {
+  return binaryCall(minimumOp, "minimum", input, expectTensor(other, "minimum", "other"), {});
+}
+
+/**
+ * x * x elementwise (PyTorch computes it as pow(x, 2)).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.square(torch.tensor([-2, 3]))); // tensor([4., 9.])
+ * ```
+ */
+export function square(input: Tensor): Tensor {
+  return pow(input, 2);
 }

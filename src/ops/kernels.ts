@@ -68,10 +68,10 @@ export function unary(op: UnaryOp, x: Tensor, dtype: DType = x.dtype, p0?: numbe
   return out;
 }
 
-export function binary(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType, alpha?: number, opName: string = op): Tensor {
+export function binary(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType, p0?: number, opName: string = op, p1?: number): Tensor {
   const shape = broadcastShapes([a.shape, b.shape], opName);
   const out = empty(shape, dtype);
-  backend().binary(op, broadcastTo(a, shape)._strided(), broadcastTo(b, shape)._strided(), out._strided(), alpha);
+  backend().binary(op, broadcastTo(a, shape)._strided(), broadcastTo(b, shape)._strided(), out._strided(), p0, p1);
   return out;
 }
 

@@ -8,6 +8,7 @@ import { type DType, promoteTypes } from "../core/dtype.js";
 import { DTypeError, ShapeError } from "../core/errors.js";
 import { broadcastShapes, formatShape, numel } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
+import { mulScalar } from "./arith.js";
 import { defineOp } from "./define.js";
 import * as K from "./kernels.js";
 import { squeezeFresh, unsafeView } from "./movement.js";
@@ -246,4 +247,84 @@ function batchedMatmul(a: Tensor, b: Tensor): Tensor {
   if (b.ndim > 1) outShape.push(p);
   const r = a3.bmm(b3);
   return unsafeView(vectorRhs ? r.squeeze(-1) : r, outShape);
+}
+
+interface AddmmAttrs {
+  beta: number;
+  alpha: number;
+}
+
+const addmmOp = defineOp<AddmmAttrs>({
+  name: "addmm",
+  gradFn: "AddmmBackward0",
+  save: "inputs",
+  forward: ([bias, a, b], { beta, alpha }) => {
+    const t = a as Tensor;
+    const prod = K.matmul(t, b as Tensor, t.dtype);
+    const scaled = alpha === 1 ? prod : K.binary("mul", prod, K.scalar(alpha, t.dtype), t.dtype);
+    if (beta === 0) return scaled;
+    const bterm = beta === 1 ? (bias as Tensor) : K.binary("mul", bias as Tensor, K.scalar(beta, t.dtype), t.dtype);
+    return K.binary("add", scaled, bterm, t.dtype);
+  },
+  // The bias gradient is summed back to its (broadcast) shape by the engine.
+  backward: ([g], c) => {
+    const { beta, alpha } = c.attrs;
+    const scale = (t: Tensor, s: number) => (s === 1 ? t : mulScalar(t, s));
+    return [
+      c.needs[0] ? scale(g, beta) : null,
+      c.needs[1] ? scale(g.mm(c.input(2).t()), alpha) : null,
+      c.needs[2] ? scale(c.input(1).t().mm(g), alpha) : null,
+    ];
+  },
+});
+
+/**
+ * beta * input + alpha * (mat1 @ mat2), with `input` broadcast to the product's shape.
+ *
+ * @example
+ * ```ts
+ * const b = torch.tensor([1, 2]);
+ * console.log(torch.addmm(b, torch.eye(2), torch.ones(2, 2))); // tensor([[2., 3.],\n        [2., 3.]])
+ * ```
+ */
+export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options: { beta?: number; alpha?: number } = {}): Tensor {
+  const bias = expectTensor(input, "addmm", "input");
+  const a = expectTensor(mat1, "addmm", "mat1");
+  const b = expectTensor(mat2, "addmm", "mat2");
+  need("addmm", a, 2, "mat1");
+  need("addmm", b, 2, "mat2");
+  if (a.shape[1] !== b.shape[0]) {
+    throw new ShapeError(`mat1 and mat2 shapes cannot be multiplied (${a.shape[0]}x${a.shape[1]} and ${b.shape[0]}x${b.shape[1]})`);
+  }
+  broadcastShapes([bias.shape, [a.shape[0] as number, b.shape[1] as number]], "addmm");
+  sameDtype("addmm", a, b);
+  return addmmOp([bias, a, b], { beta: options.beta ?? 1, alpha: options.alpha ?? 1 });
+}
+
+/**
+ * input @ weight^T + bias (PyTorch's F.linear): addmm for a 2-d input with a
+ * bias, matmul then add otherwise, as PyTorch records it.
+ *
+ * @example
+ * ```ts
+ * const w = torch.tensor([[1, 2], [3, 4], [5, 6]]);
+ * console.log(torch.F.linear(torch.tensor([[1, 1]]), w, torch.tensor([0, 0, 1]))); // tensor([[ 3.,  7., 12.]])
+ * ```
+ */
+export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const x = expectTensor(input, "linear", "input");
+  const w = expectTensor(weight, "linear", "weight");
+  if (w.ndim !== 2) throw new ShapeError(`linear: weight must be 2-d [out_features, in_features], got shape ${formatShape(w.shape)}`);
+  const inFeatures = w.shape[1] as number;
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
+    throw new ShapeError(`linear: input's last dim must equal in_features (input ${formatShape(x.shape)}, weight ${formatShape(w.shape)})`);
+  }
+  if (bias !== undefined && bias !== null && x.ndim === 2) return addmm(bias, x, w.t());
+  if (bias !== undefined && bias !== null && x.ndim === 3 && x.isContiguous()) {
+    // PyTorch folds a contiguous 3-d input into one addmm and views the result back.
+    const [b, n] = x.shape as [number, number, number];
+    return addmm(bias, x.view(b * n, inFeatures), w.t()).view(b, n, w.shape[0] as number);
+  }
+  const out = matmul(x, w.t());
+  return bias === undefined || bias === null ? out : out.add(bias);
 }

@@ -528,66 +528,87 @@ export function contiguous(input: Tensor): Tensor {
   return x.isContiguous() ? x : clone(x);
 }
 
-const catOp = defineOp<{ dim: number }>({
-  name: "cat",
-  gradFn: "CatBackward0",
-  forward: (xs, { dim }) => {
-    const first = xs.find((x) => !(x.ndim === 1 && x.shape[0] === 0)) ?? (xs[0] as Tensor);
-    const shape = [...first.shape];
-    shape[dim] = 0;
-    for (const x of xs) if (!(x.ndim === 1 && x.shape[0] === 0)) shape[dim] = (shape[dim] as number) + (x.shape[dim] as number);
-    const out = K.empty(shape, first.dtype);
-    let at = 0;
-    for (const x of xs) {
-      if (x.ndim === 1 && x.shape[0] === 0) continue;
-      const n = x.shape[dim] as number;
-      K.copyInto(sliceOp([out], { dim, start: at, end: at + n, step: 1 }), x);
-      at += n;
-    }
+// ----- diagonal ---------------------------------------------------------------------
+
+interface DiagonalAttrs {
+  offset: number;
+  dim1: number;
+  dim2: number;
+}
+
+const diagonalOp = defineOp<DiagonalAttrs>({
+  name: "diagonal",
+  gradFn: "DiagonalBackward0",
+  view: true,
+  // A view: the two dims are replaced by one last dim stepping along both at once.
+  forward: ([x], { offset, dim1, dim2 }) => {
+    const t = x as Tensor;
+    const [s1, s2] = [t._strides[dim1] as number, t._strides[dim2] as number];
+    const [n1, n2] = [t.shape[dim1] as number, t.shape[dim2] as number];
+    const len = Math.max(0, offset >= 0 ? Math.min(n1, n2 - offset) : Math.min(n1 + offset, n2));
+    const start = len === 0 ? 0 : offset >= 0 ? offset * s2 : -offset * s1;
+    const keep = (_: number, d: number) => d !== dim1 && d !== dim2;
+    return K.asStrided(t, [...t.shape.filter(keep), len], [...t._strides.filter(keep), s1 + s2], t._offset + start);
+  },
+  backward: ([g], c) => [diagonalBackwardOp([g], { ...c.attrs, shape: (c.inputMeta[0] as { shape: Shape }).shape })],
+});
+
+const diagonalBackwardOp = defineOp<DiagonalAttrs & { shape: Shape }>({
+  name: "diagonal_backward",
+  gradFn: "DiagonalBackwardBackward0",
+  forward: ([g], { shape, ...a }) => {
+    const out = K.full(shape, 0, (g as Tensor).dtype);
+    K.copyInto(diagonalOp([out], a), g as Tensor);
     return out;
   },
-  // Each input gets its slice of the gradient (empty 1-d inputs get an empty one).
-  backward: ([g], c) => {
-    let at = 0;
-    return c.inputMeta.map(({ shape }) => {
-      if (shape.length === 1 && shape[0] === 0) return K.empty([0], g.dtype);
-      const n = shape[c.attrs.dim] as number;
-      at += n;
-      return g.narrow(c.attrs.dim, at - n, n);
-    });
-  },
+  backward: ([gg], { attrs }) => [gg.diagonal(attrs.offset, attrs.dim1, attrs.dim2)],
 });
 
 /**
- * Concatenates tensors along an existing dim; all other sizes must match.
+ * The diagonal of the matrices formed by dims `dim1` and `dim2` (a view,
+ * appended as the last dim); `offset` > 0 is above the main diagonal.
  *
  * @example
  * ```ts
- * console.log(torch.cat([torch.tensor([1, 2]), torch.tensor([3])])); // tensor([1., 2., 3.])
+ * console.log(torch.diagonal(torch.tensor([[1, 2], [3, 4]]))); // tensor([1., 4.])
  * ```
  */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new ArgumentError("cat(): expected a non-empty list of Tensors");
-  for (const [i, x] of tensors.entries()) expectTensor(x, "cat", `tensors[${i}]`);
-  const shaped = tensors.filter((x) => !(x.ndim === 1 && x.shape[0] === 0));
-  const ref = shaped[0] ?? (tensors[0] as Tensor);
-  if (ref.ndim === 0) throw new ShapeError("cat(): zero-dimensional tensor (at position 0) cannot be concatenated");
-  const d = normalizeDim(dim, ref.ndim, "cat");
-  let dtype: DType = ref.dtype;
-  tensors.forEach((x, i) => {
-    dtype = promoteTypes(dtype, x.dtype);
-    if (x.ndim === 1 && x.shape[0] === 0) return;
-    if (x.ndim !== ref.ndim) {
-      throw new ShapeError(`cat(): Tensors must have same number of dimensions: got ${ref.ndim} and ${x.ndim}`);
-    }
-    x.shape.forEach((s: number, k: number) => {
-      if (k !== d && s !== ref.shape[k]) {
-        throw new ShapeError(
-          `cat(): Sizes of tensors must match except in dimension ${d}. Expected size ${ref.shape[k]} but got size ${s} for tensor number ${i} in the list.`,
-        );
-      }
-    });
-  });
-  const inputs = tensors.map((x) => (x.dtype === dtype ? x : x.to(dtype)));
-  return catOp(inputs, { dim: d });
+export function diagonal(input: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
+  const x = expectTensor(input, "diagonal", "input");
+  const d1 = normalizeDim(dim1, x.ndim, "diagonal");
+  const d2 = normalizeDim(dim2, x.ndim, "diagonal");
+  if (d1 === d2) throw new ArgumentError(`diagonal dimensions cannot be identical ${dim1}, ${dim2}`);
+  return diagonalOp([x], { offset, dim1: d1, dim2: d2 });
 }
+
+/**
+ * Sum of the main diagonal of a matrix.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.trace(torch.tensor([[1, 2], [3, 4]]))); // tensor(5.)
+ * ```
+ */
+export function trace(input: Tensor): Tensor {
+  const x = expectTensor(input, "trace", "input");
+  if (x.ndim !== 2) throw new ShapeError(`trace: expected a matrix, but got tensor with dim ${x.ndim}`);
+  return traceOp([x], {});
+}
+
+const traceOp = defineOp<Record<string, never>>({
+  name: "trace",
+  gradFn: "TraceBackward0",
+  forward: ([x]) => K.reduce("sum", diagonalOp([x as Tensor], { offset: 0, dim1: 0, dim2: 1 }), [0], false),
+  // The gradient fills the diagonal: every (n + 1)-th element of the flattened matrix, then viewed back.
+  backward: ([g], c) => {
+    const [rows, cols] = (c.inputMeta[0] as { shape: Shape }).shape as [number, number];
+    const n = Math.min(rows, cols);
+    const index = K.empty([n], "int64");
+    for (let i = 0; i < n; i++) index._storage.data[i] = i * (cols + 1);
+    return [
+      K.full([rows * cols], 0, g.dtype)
+        .scatter(0, index, g.expand(n))
+        .view(rows, cols),
+    ];
+  },
+});

@@ -5,8 +5,8 @@
  * in float64 on the same inputs.
  */
 
-import type { Tensor } from "kindling";
 import { readdirSync } from "node:fs";
+import type { Tensor } from "kindling";
 import * as torch from "kindling";
 import { describe, expect, it } from "vitest";
 import type { Arg, Case, Corpus } from "../../tools/conformance/format.js";
@@ -26,13 +26,15 @@ describe("ops against PyTorch (values, first and second derivatives)", () => {
 });
 
 /** The sample as a function of its float64 inputs that require grad (other inputs fixed). */
-function sampleFunction(c: Case): { fn: (...xs: Tensor[]) => Tensor; inputs: Tensor[] } | null {
+function sampleFunction(c: Case): { fn: (...xs: Tensor[]) => Tensor[]; inputs: Tensor[] } | null {
   const names = Object.entries(c.inputs)
-    .filter(([n, t]) => t.requires_grad && t.dtype === "float64" && !n.startsWith("v_") && n !== "grad_out")
+    .filter(([n, t]) => t.requires_grad && t.dtype === "float64" && !n.startsWith("v_") && !n.startsWith("grad_"))
     .map(([n]) => n);
   if (names.length === 0) return null;
   const fixed = new Map(Object.entries(c.inputs).map(([n, t]) => [n, fromJson(t)]));
-  const opSteps = c.steps.slice(0, c.steps.findIndex((s) => s.out === "out") + 1);
+  const opIndex = c.steps.findIndex((s) => s.op !== ".t");
+  const opSteps = c.steps.slice(0, opIndex + 1);
+  const outNames = ([] as string[]).concat(opSteps.at(-1)?.out ?? []);
   const fn = (...xs: Tensor[]) => {
     const env = new Map<string, unknown>(fixed);
     for (const [i, n] of names.entries()) env.set(n, xs[i]);
@@ -46,9 +48,12 @@ function sampleFunction(c: Case): { fn: (...xs: Tensor[]) => Tensor; inputs: Ten
     };
     for (const s of opSteps) {
       const kwargs = Object.fromEntries(Object.entries(s.kwargs ?? {}).map(([k, v]) => [k, resolve(v)]));
-      env.set(s.out as string, callOp(s.op, s.args.map(resolve), kwargs));
+      const r = callOp(s.op, s.args.map(resolve), kwargs);
+      if (Array.isArray(s.out)) s.out.forEach((n, i) => env.set(n, (r as unknown[])[i]));
+      else env.set(s.out as string, r);
     }
-    return env.get("out") as Tensor;
+    // Several outputs: the floating ones (indices are not differentiable).
+    return outNames.map((n) => env.get(n) as Tensor).filter((t) => t.dtype === "float64" || t.dtype === "float32");
   };
   const inputs = names.map((n) => fromJson(c.inputs[n] as never).requiresGrad_(true));
   return { fn, inputs };

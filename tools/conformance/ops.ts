@@ -147,7 +147,10 @@ export const OPS: Record<string, Entry> = {
   logical_not: unary(torch.logicalNot),
   where: sig(["condition", "input", "other"], (a) => torch.where(a.tensor("condition"), a.tensorLike("input"), a.tensorLike("other"))),
   clamp: sig(["input", "min=null", "max=null"], (a) => torch.clamp(a.tensor("input"), { min: a.optNum("min"), max: a.optNum("max") })),
-  masked_fill: sig(["input", "mask", "value"], (a) => torch.maskedFill(a.tensor("input"), a.tensor("mask"), a.num("value"))),
+  masked_fill: sig(["input", "mask", "value"], (a) => {
+    const v = a.any("value");
+    return torch.maskedFill(a.tensor("input"), a.tensor("mask"), v instanceof torch.Tensor ? v : a.num("value"));
+  }),
 
   // pointwise
   neg: unary(torch.neg),
@@ -182,13 +185,74 @@ export const OPS: Record<string, Entry> = {
   isinf: unary(torch.isinf),
   isfinite: unary(torch.isfinite),
   "F.relu": unary(torch.relu),
+  "F.sigmoid": unary(torch.sigmoid),
+  "F.tanh": unary(torch.tanh),
+  "F.leaky_relu": sig(["input", "negative_slope=0.01", "inplace=false"], (a) =>
+    torch.F.leakyRelu(a.tensor("input"), a.num("negative_slope"), { inplace: a.bool("inplace") }),
+  ),
+  "F.elu": sig(["input", "alpha=1", "inplace=false"], (a) =>
+    torch.F.elu(a.tensor("input"), a.num("alpha"), { inplace: a.bool("inplace") }),
+  ),
+  "F.gelu": sig(["input", 'approximate="none"'], (a) =>
+    torch.F.gelu(a.tensor("input"), { approximate: a.str("approximate") as "none" | "tanh" }),
+  ),
+  "F.silu": sig(["input", "inplace=false"], (a) => torch.F.silu(a.tensor("input"), { inplace: a.bool("inplace") })),
+  "F.softplus": sig(["input", "beta=1", "threshold=20"], (a) =>
+    torch.F.softplus(a.tensor("input"), { beta: a.num("beta"), threshold: a.num("threshold") }),
+  ),
+  "F.logsigmoid": unary(torch.F.logsigmoid),
+  softmax: sig(["input", "dim", "dtype=null"], (a) => torch.softmax(a.tensor("input"), a.num("dim"), { dtype: a.dtype("dtype") })),
+  log_softmax: sig(["input", "dim", "dtype=null"], (a) => torch.logSoftmax(a.tensor("input"), a.num("dim"), { dtype: a.dtype("dtype") })),
+  "F.softmax": sig(["input", "dim", "dtype=null"], (a) => torch.F.softmax(a.tensor("input"), a.num("dim"), { dtype: a.dtype("dtype") })),
+  "F.log_softmax": sig(["input", "dim", "dtype=null"], (a) =>
+    torch.F.logSoftmax(a.tensor("input"), a.num("dim"), { dtype: a.dtype("dtype") }),
+  ),
 
   // reductions
   sum: reduction(torch.sum),
   mean: reduction(torch.mean),
+  prod: sig(["input", "dim=null", "keepdim=false", "dtype=null"], (a) =>
+    torch.prod(a.tensor("input"), a.optNum("dim"), { keepdim: a.bool("keepdim"), dtype: a.dtype("dtype") }),
+  ),
+  amax: reduction(torch.amax),
+  amin: reduction(torch.amin),
+  max: sig(["input", "dim=null", "keepdim=false"], (a) => extremum("max", a)),
+  min: sig(["input", "dim=null", "keepdim=false"], (a) => extremum("min", a)),
+  argmax: sig(["input", "dim=null", "keepdim=false"], (a) =>
+    torch.argmax(a.tensor("input"), a.optNum("dim"), { keepdim: a.bool("keepdim") }),
+  ),
+  argmin: sig(["input", "dim=null", "keepdim=false"], (a) =>
+    torch.argmin(a.tensor("input"), a.optNum("dim"), { keepdim: a.bool("keepdim") }),
+  ),
+  var: sig(["input", "dim=null", "unbiased=true", "keepdim=false", "correction=null"], (a) =>
+    torch.var(a.tensor("input"), a.dims("dim"), {
+      unbiased: a.bool("unbiased"),
+      keepdim: a.bool("keepdim"),
+      correction: a.optNum("correction"),
+    }),
+  ),
+  std: sig(["input", "dim=null", "unbiased=true", "keepdim=false", "correction=null"], (a) =>
+    torch.std(a.tensor("input"), a.dims("dim"), {
+      unbiased: a.bool("unbiased"),
+      keepdim: a.bool("keepdim"),
+      correction: a.optNum("correction"),
+    }),
+  ),
+  logsumexp: sig(["input", "dim", "keepdim=false"], (a) =>
+    torch.logsumexp(a.tensor("input"), a.ints("dim"), { keepdim: a.bool("keepdim") }),
+  ),
+  cumsum: sig(["input", "dim", "dtype=null"], (a) => torch.cumsum(a.tensor("input"), a.num("dim"), { dtype: a.dtype("dtype") })),
+  cumprod: sig(["input", "dim", "dtype=null"], (a) => torch.cumprod(a.tensor("input"), a.num("dim"), { dtype: a.dtype("dtype") })),
+  all: reduction(torch.all),
+  any: reduction(torch.any),
+  maximum: binary((x, y) => torch.maximum(x, y as Tensor)),
+  minimum: binary((x, y) => torch.minimum(x, y as Tensor)),
+  square: unary(torch.square),
+  sgn: unary(torch.sgn),
   norm: sig(["input", 'p="fro"', "dim=null", "keepdim=false"], (a) => {
     const p = a.any("p");
-    return torch.norm(a.tensor("input"), typeof p === "number" ? p : "fro", a.dims("dim"), { keepdim: a.bool("keepdim") });
+    const order = typeof p === "number" ? p : p === "inf" ? Number.POSITIVE_INFINITY : p === "-inf" ? Number.NEGATIVE_INFINITY : "fro";
+    return torch.norm(a.tensor("input"), order, a.dims("dim"), { keepdim: a.bool("keepdim") });
   }),
 
   // linear algebra
@@ -199,8 +263,41 @@ export const OPS: Record<string, Entry> = {
   matmul: binary((x, y) => torch.matmul(x, y as Tensor)),
   outer: binary((x, y) => torch.outer(x, y as Tensor)),
 
+  addmm: sig(["input", "mat1", "mat2", "beta=1", "alpha=1"], (a) =>
+    torch.addmm(a.tensor("input"), a.tensor("mat1"), a.tensor("mat2"), { beta: a.num("beta"), alpha: a.num("alpha") }),
+  ),
+  "F.linear": sig(["input", "weight", "bias=null"], (a) => torch.F.linear(a.tensor("input"), a.tensor("weight"), a.optTensor("bias"))),
+  einsum: sig(["equation", "operands"], (a) => torch.einsum(a.str("equation") as string, a.tensors("operands"))),
+  diagonal: sig(["input", "offset=0", "dim1=0", "dim2=1"], (a) =>
+    torch.diagonal(a.tensor("input"), a.num("offset"), a.num("dim1"), a.num("dim2")),
+  ),
+  trace: unary(torch.trace),
+
   // shape
   cat: sig(["tensors", "dim=0"], (a) => torch.cat(a.tensors("tensors"), a.num("dim"))),
+  stack: sig(["tensors", "dim=0"], (a) => torch.stack(a.tensors("tensors"), a.num("dim"))),
+  split: sig(["tensor", "split_size_or_sections", "dim=0"], (a) => {
+    const size = a.any("split_size_or_sections");
+    return torch.split(a.tensor("tensor"), typeof size === "number" ? size : (size as number[]), a.num("dim"));
+  }),
+  chunk: sig(["input", "chunks", "dim=0"], (a) => torch.chunk(a.tensor("input"), a.num("chunks"), a.num("dim"))),
+  unbind: sig(["input", "dim=0"], (a) => torch.unbind(a.tensor("input"), a.num("dim"))),
+  flip: sig(["input", "dims"], (a) => torch.flip(a.tensor("input"), a.ints("dims"))),
+  tril: sig(["input", "diagonal=0"], (a) => torch.tril(a.tensor("input"), a.num("diagonal"))),
+  triu: sig(["input", "diagonal=0"], (a) => torch.triu(a.tensor("input"), a.num("diagonal"))),
+  index_select: sig(["input", "dim", "index"], (a) => torch.indexSelect(a.tensor("input"), a.num("dim"), a.tensor("index"))),
+  index_add: sig(["input", "dim", "index", "source", "alpha=1"], (a) =>
+    torch.indexAdd(a.tensor("input"), a.num("dim"), a.tensor("index"), a.tensor("source"), { alpha: a.num("alpha") }),
+  ),
+  gather: sig(["input", "dim", "index"], (a) => torch.gather(a.tensor("input"), a.num("dim"), a.tensor("index"))),
+  scatter: sig(["input", "dim", "index", "src=null", "value=null"], (a) =>
+    torch.scatter(a.tensor("input"), a.num("dim"), a.tensor("index"), a.has("src") ? a.tensor("src") : a.num("value")),
+  ),
+  scatter_add: sig(["input", "dim", "index", "src"], (a) =>
+    torch.scatterAdd(a.tensor("input"), a.num("dim"), a.tensor("index"), a.tensor("src")),
+  ),
+  ".repeat": sig(["self", "sizes"], (a) => a.tensor("self").repeat(a.ints("sizes"))),
+  ".flip": sig(["self", "dims"], (a) => a.tensor("self").flip(a.ints("dims"))),
   reshape: sig(["input", "shape"], (a) => torch.reshape(a.tensor("input"), a.ints("shape"))),
   flatten: sig(["input", "start_dim=0", "end_dim=-1"], (a) => torch.flatten(a.tensor("input"), a.num("start_dim"), a.num("end_dim"))),
   transpose: sig(["input", "dim0", "dim1"], (a) => torch.transpose(a.tensor("input"), a.num("dim0"), a.num("dim1"))),
@@ -262,6 +359,15 @@ export const OPS: Record<string, Entry> = {
     }),
   ),
 };
+
+/** torch.max/min: the whole tensor, [values, indices] along a dim, or the elementwise extremum with a tensor. */
+function extremum(kind: "max" | "min", a: Bound): unknown {
+  const x = a.tensor("input");
+  const dim = a.any("dim");
+  if (dim instanceof torch.Tensor) return kind === "max" ? torch.maximum(x, dim) : torch.minimum(x, dim);
+  if (typeof dim !== "number") return kind === "max" ? torch.max(x) : torch.min(x);
+  return kind === "max" ? torch.max(x, dim, { keepdim: a.bool("keepdim") }) : torch.min(x, dim, { keepdim: a.bool("keepdim") });
+}
 
 /** Binds PyTorch-style arguments to an entry's parameters and calls it. */
 export function callOp(op: string, args: Value[], kwargs: Record<string, Value>): unknown {

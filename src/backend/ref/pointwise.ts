@@ -59,7 +59,7 @@ const UNARY: Record<UnaryOp, (p0: number, p1: number) => F1> = {
   logSigmoid: () => (x) => -log1pExp(-x),
 };
 
-const BINARY: Record<BinaryOp, (alpha: number) => F2> = {
+const BINARY: Record<BinaryOp, (p0: number, p1: number) => F2> = {
   add: (alpha) => (alpha === 1 ? (a, b) => a + b : (a, b) => a + alpha * b),
   sub: (alpha) => (alpha === 1 ? (a, b) => a - b : (a, b) => a - alpha * b),
   mul: () => (a, b) => a * b,
@@ -83,6 +83,21 @@ const BINARY: Record<BinaryOp, (alpha: number) => F2> = {
   tanhBackward: () => (g, y) => g * (1 - y * y),
   sigmoidBackward: () => (g, y) => g * y * (1 - y),
   thresholdBackward: (threshold) => (g, x) => (x > threshold ? g : 0),
+  leakyReluBackward: (slope) => (g, x) => (x > 0 ? g : g * slope),
+  eluBackward: (alpha) => (g, x) => (x > 0 ? g : g * alpha * Math.exp(x)),
+  // gelu'(x) = Phi(x) + x phi(x).
+  geluBackward: () => (g, x) => g * (0.5 * (1 + erf(x * SQRT1_2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI)),
+  geluTanhBackward: () => (g, x) => {
+    const inner = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
+    const t = Math.tanh(inner);
+    return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x));
+  },
+  softplusBackward: (beta, threshold) => (g, x) => {
+    if (x * beta > threshold) return g;
+    const z = Math.exp(x * beta);
+    return (g * z) / (z + 1);
+  },
+  logSigmoidBackward: () => (g, x) => g * sigmoid(-x),
   xlogy: () => (a, b) => (Number.isNaN(b) ? Number.NaN : a === 0 ? 0 : a * Math.log(b)),
 };
 
@@ -131,8 +146,9 @@ export function unary(op: UnaryOp, x: Strided, out: Strided, p0 = 0, p1 = 0): vo
   });
 }
 
-export function binary(op: BinaryOp, a: Strided, b: Strided, out: Strided, alpha = 1): void {
-  const f = op === "mul" && out.dtype === "int32" ? Math.imul : BINARY[op](alpha);
+export function binary(op: BinaryOp, a: Strided, b: Strided, out: Strided, p0 = 1, p1 = 0): void {
+  const alpha = p0;
+  const f = op === "mul" && out.dtype === "int32" ? Math.imul : BINARY[op](p0, p1);
   const fix = storeFix(out.dtype);
   const A = a.data;
   const B = b.data;
