@@ -194,7 +194,7 @@ function sumproductPair(left: Tensor, right: Tensor, sumDims: readonly number[])
 export function einsum(equation: string, ...operands: (Tensor | readonly Tensor[])[]): Tensor {
   const tensors = (operands.length === 1 && Array.isArray(operands[0]) ? operands[0] : operands) as Tensor[];
   if (tensors.length === 0) throw new ArgumentError("einsum(): must provide at least one operand");
-  tensors.forEach((t, i) => expectTensor(t, "einsum", `operands[${i}]`));
+  for (const [i, t] of tensors.entries()) expectTensor(t, "einsum", `operands[${i}]`);
   const [labels, p] = plan(equation, tensors);
   const dimCounts = new Array<number>(p.total).fill(0);
   const ops = tensors.map((t, i) => align(t, labels[i] as number[], p, dimCounts));

@@ -5,7 +5,6 @@
  * UnsafeViewBackward0, ...).
  */
 
-import { type DType, promoteTypes } from "../core/dtype.js";
 import { ArgumentError, IndexError, ShapeError } from "../core/errors.js";
 import { formatShape, inferShape, normalizeDim, numel, viewStrides } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";

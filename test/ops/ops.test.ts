@@ -49,7 +49,7 @@ function sampleFunction(c: Case): { fn: (...xs: Tensor[]) => Tensor[]; inputs: T
     for (const s of opSteps) {
       const kwargs = Object.fromEntries(Object.entries(s.kwargs ?? {}).map(([k, v]) => [k, resolve(v)]));
       const r = callOp(s.op, s.args.map(resolve), kwargs);
-      if (Array.isArray(s.out)) s.out.forEach((n, i) => env.set(n, (r as unknown[])[i]));
+      if (Array.isArray(s.out)) for (const [i, n] of s.out.entries()) env.set(n, (r as unknown[])[i]);
       else env.set(s.out as string, r);
     }
     // Several outputs: the floating ones (indices are not differentiable).
