@@ -15,6 +15,7 @@ import { squeezeFresh, unsafeView } from "./movement.js";
 import { expectTensor } from "./scalars.js";
 
 function sameDtype(op: string, a: Tensor, b: Tensor): DType {
+  if (a.dtype === "bool" || b.dtype === "bool") throw new DTypeError(`${op}: "${op}" not implemented for 'Bool'`);
   if (a.dtype !== b.dtype) {
     throw new DTypeError(`${op}: expected both arguments to have the same dtype, but got: ${a.dtype} != ${b.dtype}`);
   }

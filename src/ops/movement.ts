@@ -5,7 +5,7 @@
  * UnsafeViewBackward0, ...).
  */
 
-import { ArgumentError, IndexError, ShapeError } from "../core/errors.js";
+import { ArgumentError, DTypeError, IndexError, ShapeError } from "../core/errors.js";
 import { formatShape, inferShape, normalizeDim, numel, viewStrides } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
@@ -591,6 +591,7 @@ export function diagonal(input: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor 
 export function trace(input: Tensor): Tensor {
   const x = expectTensor(input, "trace", "input");
   if (x.ndim !== 2) throw new ShapeError(`trace: expected a matrix, but got tensor with dim ${x.ndim}`);
+  if (x.dtype === "bool") throw new DTypeError(`trace: "trace" not implemented for 'Bool'`);
   return traceOp([x], {});
 }
 

@@ -9,8 +9,8 @@ import type { UnaryOp } from "../backend/types.js";
 import { type DType, isFloating } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
 import type { Tensor } from "../tensor.js";
-import { defineOp } from "./define.js";
 import { addScalar, mulScalar } from "./arith.js";
+import { defineOp } from "./define.js";
 import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
 import { expectTensor } from "./scalars.js";
@@ -27,6 +27,8 @@ interface UnarySpec {
   gradFn?: string;
   /** Integer and bool inputs give float32 (transcendental functions). */
   float?: boolean;
+  /** Dtypes PyTorch refuses, with its message for them. */
+  rejects?: Partial<Record<DType, string>>;
   save?: "inputs" | "result";
   /** Derivative; omitted: the gradient is zero (step functions). */
   backward?: (g: Tensor, c: BackwardContext<Typed>) => Tensor;
@@ -44,12 +46,18 @@ function defineUnary(spec: UnarySpec) {
     backward: ([g], c) => [(spec.backward ?? zeroGrad)(g as Tensor, c)],
   });
   const dtypeOf = (x: Tensor): DType => (spec.float && !isFloating(x.dtype) ? "float32" : x.dtype);
+  const check = (input: Tensor, name: string): Tensor => {
+    const x = expectTensor(input, name, "input");
+    const refusal = spec.rejects?.[x.dtype];
+    if (refusal !== undefined) throw new DTypeError(`${spec.name}: ${refusal}`);
+    return x;
+  };
   const fn = (input: Tensor): Tensor => {
-    const x = expectTensor(input, spec.name, "input");
+    const x = check(input, spec.name);
     return op([x], { dtype: dtypeOf(x) });
   };
   const inplace = (input: Tensor): Tensor => {
-    const x = expectTensor(input, `${spec.name}_`, "input");
+    const x = check(input, `${spec.name}_`);
     if (dtypeOf(x) !== x.dtype) {
       throw new DTypeError(`${spec.name}_: result type Float can't be cast to the desired output type ${x.dtype}`);
     }
@@ -66,7 +74,14 @@ function defineUnary(spec: UnarySpec) {
  * console.log(torch.neg(torch.tensor([1, -2]))); // tensor([-1.,  2.])
  * ```
  */
-export const [neg, neg_] = defineUnary({ name: "neg", kernel: "neg", backward: (g) => g.neg() });
+export const [neg, neg_] = defineUnary({
+  name: "neg",
+  rejects: {
+    bool: "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+  },
+  kernel: "neg",
+  backward: (g) => g.neg(),
+});
 
 /**
  * e^x elementwise.
@@ -155,6 +170,7 @@ export const [rsqrt, rsqrt_] = defineUnary({
  */
 export const [abs, abs_] = defineUnary({
   name: "abs",
+  rejects: { bool: `"abs_cpu" not implemented for 'Bool'` },
   kernel: "abs",
   save: "inputs",
   backward: (g, c) => g.mul(sgn(c.input(0))),
@@ -217,7 +233,12 @@ export const [acos, acos_] = defineUnary({
   kernel: "acos",
   float: true,
   save: "inputs",
-  backward: (g, c) => g.mul(addScalar(c.input(0).mul(c.input(0)).neg(), 1).rsqrt().neg()),
+  backward: (g, c) =>
+    g.mul(
+      addScalar(c.input(0).mul(c.input(0)).neg(), 1)
+        .rsqrt()
+        .neg(),
+    ),
 });
 
 /** Arctangent elementwise. */
@@ -281,15 +302,28 @@ export const [sign, sign_] = defineUnary({ name: "sign", kernel: "sign" });
 /** Sign elementwise, PyTorch's complex-aware `sgn` (the same as sign for real tensors). */
 export const [sgn, sgn_] = defineUnary({ name: "sgn", kernel: "sign" });
 /** Rounds down elementwise (zero gradient). */
-export const [floor, floor_] = defineUnary({ name: "floor", kernel: "floor" });
+export const [floor, floor_] = defineUnary({ name: "floor", rejects: { bool: `"floor" not implemented for 'Bool'` }, kernel: "floor" });
 /** Rounds up elementwise (zero gradient). */
-export const [ceil, ceil_] = defineUnary({ name: "ceil", kernel: "ceil" });
+export const [ceil, ceil_] = defineUnary({ name: "ceil", rejects: { bool: `"ceil_vml_cpu" not implemented for 'Bool'` }, kernel: "ceil" });
 /** Rounds half to even elementwise, as PyTorch (zero gradient). */
-export const [round, round_] = defineUnary({ name: "round", kernel: "round" });
+export const [round, round_] = defineUnary({
+  name: "round",
+  rejects: { bool: `"round_vml_cpu" not implemented for 'Bool'` },
+  kernel: "round",
+});
 /** Rounds toward zero elementwise (zero gradient). */
-export const [trunc, trunc_] = defineUnary({ name: "trunc", kernel: "trunc" });
+export const [trunc, trunc_] = defineUnary({ name: "trunc", rejects: { bool: `"trunc" not implemented for 'Bool'` }, kernel: "trunc" });
 /** x - trunc(x) elementwise. */
-export const [frac, frac_] = defineUnary({ name: "frac", kernel: "frac", backward: (g) => g });
+export const [frac, frac_] = defineUnary({
+  name: "frac",
+  rejects: {
+    bool: `"frac_cpu" not implemented for 'Bool'`,
+    int32: `"frac_cpu" not implemented for 'Int'`,
+    int64: `"frac_cpu" not implemented for 'Long'`,
+  },
+  kernel: "frac",
+  backward: (g) => g,
+});
 
 // ----- predicates (bool results, no gradient) ---------------------------------
 
@@ -401,6 +435,7 @@ export const [sigmoid, sigmoid_] = defineUnary({
  */
 export const [relu, relu_] = defineUnary({
   name: "relu",
+  rejects: { bool: "Boolean inputs not supported for relu" },
   kernel: "relu",
   save: "result",
   // Gradient passes where the output is > 0, so relu'(0) = 0.

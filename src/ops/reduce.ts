@@ -410,6 +410,7 @@ function argForward(op: "argmax" | "argmin", x: Tensor, a: { dim: number | null;
 
 function argCall(op: "argmax" | "argmin", input: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
   const x = expectTensor(input, op, "input");
+  if (x.dtype === "bool") throw new DTypeError(`${op}: "${op}_cpu" not implemented for 'Bool'`);
   const d = dim === null || dim === undefined ? null : normalizeDim(dim, x.ndim, op);
   if (x.numel() === 0) throw new IndexError(`${op}(): Expected reduction dim to be specified for input.numel() == 0.`);
   return argOps[op]([x], { dim: d, keepdim });

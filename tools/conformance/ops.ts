@@ -127,7 +127,6 @@ export const OPS: Record<string, Entry> = {
   add: sig(["input", "other", "alpha=1"], (a) => torch.add(a.tensor("input"), a.tensorLike("other"), { alpha: a.num("alpha") })),
   sub: sig(["input", "other", "alpha=1"], (a) => torch.sub(a.tensor("input"), a.tensorLike("other"), { alpha: a.num("alpha") })),
   rsub: sig(["input", "other", "alpha=1"], (a) => torch.rsub(a.tensor("input"), a.tensorLike("other"), { alpha: a.num("alpha") })),
-  mul: binary(torch.mul),
   div: sig(["input", "other", "rounding_mode=null"], (a) =>
     torch.div(a.tensor("input"), a.tensorLike("other"), { roundingMode: a.str("rounding_mode") as "trunc" | "floor" | undefined }),
   ),
@@ -135,16 +134,6 @@ export const OPS: Record<string, Entry> = {
     const x = a.any("input");
     return typeof x === "number" ? torch.pow(x, a.tensorLike("exponent")) : torch.pow(a.tensor("input"), a.tensorLike("exponent"));
   }),
-  eq: binary(torch.eq),
-  ne: binary(torch.ne),
-  lt: binary(torch.lt),
-  le: binary(torch.le),
-  gt: binary(torch.gt),
-  ge: binary(torch.ge),
-  logical_and: binary(torch.logicalAnd),
-  logical_or: binary(torch.logicalOr),
-  logical_xor: binary(torch.logicalXor),
-  logical_not: unary(torch.logicalNot),
   where: sig(["condition", "input", "other"], (a) => torch.where(a.tensor("condition"), a.tensorLike("input"), a.tensorLike("other"))),
   clamp: sig(["input", "min=null", "max=null"], (a) => torch.clamp(a.tensor("input"), { min: a.optNum("min"), max: a.optNum("max") })),
   masked_fill: sig(["input", "mask", "value"], (a) => {
@@ -153,37 +142,6 @@ export const OPS: Record<string, Entry> = {
   }),
 
   // pointwise
-  neg: unary(torch.neg),
-  exp: unary(torch.exp),
-  log: unary(torch.log),
-  log1p: unary(torch.log1p),
-  expm1: unary(torch.expm1),
-  sqrt: unary(torch.sqrt),
-  rsqrt: unary(torch.rsqrt),
-  abs: unary(torch.abs),
-  sin: unary(torch.sin),
-  cos: unary(torch.cos),
-  tan: unary(torch.tan),
-  asin: unary(torch.asin),
-  acos: unary(torch.acos),
-  atan: unary(torch.atan),
-  sinh: unary(torch.sinh),
-  cosh: unary(torch.cosh),
-  tanh: unary(torch.tanh),
-  sigmoid: unary(torch.sigmoid),
-  relu: unary(torch.relu),
-  reciprocal: unary(torch.reciprocal),
-  erf: unary(torch.erf),
-  erfc: unary(torch.erfc),
-  sign: unary(torch.sign),
-  floor: unary(torch.floor),
-  ceil: unary(torch.ceil),
-  round: unary(torch.round),
-  trunc: unary(torch.trunc),
-  frac: unary(torch.frac),
-  isnan: unary(torch.isnan),
-  isinf: unary(torch.isinf),
-  isfinite: unary(torch.isfinite),
   "F.relu": unary(torch.relu),
   "F.sigmoid": unary(torch.sigmoid),
   "F.tanh": unary(torch.tanh),
@@ -247,8 +205,6 @@ export const OPS: Record<string, Entry> = {
   any: reduction(torch.any),
   maximum: binary((x, y) => torch.maximum(x, y as Tensor)),
   minimum: binary((x, y) => torch.minimum(x, y as Tensor)),
-  square: unary(torch.square),
-  sgn: unary(torch.sgn),
   norm: sig(["input", 'p="fro"', "dim=null", "keepdim=false"], (a) => {
     const p = a.any("p");
     const order = typeof p === "number" ? p : p === "inf" ? Number.POSITIVE_INFINITY : p === "-inf" ? Number.NEGATIVE_INFINITY : "fro";
@@ -271,7 +227,6 @@ export const OPS: Record<string, Entry> = {
   diagonal: sig(["input", "offset=0", "dim1=0", "dim2=1"], (a) =>
     torch.diagonal(a.tensor("input"), a.num("offset"), a.num("dim1"), a.num("dim2")),
   ),
-  trace: unary(torch.trace),
 
   // shape
   cat: sig(["tensors", "dim=0"], (a) => torch.cat(a.tensors("tensors"), a.num("dim"))),
@@ -301,13 +256,11 @@ export const OPS: Record<string, Entry> = {
   reshape: sig(["input", "shape"], (a) => torch.reshape(a.tensor("input"), a.ints("shape"))),
   flatten: sig(["input", "start_dim=0", "end_dim=-1"], (a) => torch.flatten(a.tensor("input"), a.num("start_dim"), a.num("end_dim"))),
   transpose: sig(["input", "dim0", "dim1"], (a) => torch.transpose(a.tensor("input"), a.num("dim0"), a.num("dim1"))),
-  t: unary(torch.t),
   permute: sig(["input", "dims"], (a) => torch.permute(a.tensor("input"), a.ints("dims"))),
   squeeze: sig(["input", "dim=null"], (a) => torch.squeeze(a.tensor("input"), a.optNum("dim"))),
   unsqueeze: sig(["input", "dim"], (a) => torch.unsqueeze(a.tensor("input"), a.num("dim"))),
   narrow: sig(["input", "dim", "start", "length"], (a) => torch.narrow(a.tensor("input"), a.num("dim"), a.num("start"), a.num("length"))),
   select: sig(["input", "dim", "index"], (a) => torch.select(a.tensor("input"), a.num("dim"), a.num("index"))),
-  clone: unary(torch.clone),
 
   // Tensor methods
   ".view": sig(["self", "shape"], (a) => a.tensor("self").view(a.ints("shape"))),
@@ -369,10 +322,32 @@ function extremum(kind: "max" | "min", a: Bound): unknown {
   return kind === "max" ? torch.max(x, dim, { keepdim: a.bool("keepdim") }) : torch.min(x, dim, { keepdim: a.bool("keepdim") });
 }
 
+const camel = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Ops without an entry are called by their camelCased name, positional
+ * arguments as given and keyword arguments as a camelCased options object:
+ * `torch.<name>` (or `F.<name>`), or the method `x.<name>` for ".name".
+ */
+function byName(op: string, args: Value[], kwargs: Record<string, Value>): unknown {
+  const options = Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [camel(k), v]));
+  const rest = Object.keys(options).length > 0 ? [...args, options] : args;
+  if (op.startsWith(".")) {
+    const self = args[0];
+    const method = self instanceof torch.Tensor ? (self as unknown as Record<string, unknown>)[camel(op.slice(1))] : undefined;
+    if (typeof method !== "function") throw new UnsupportedOp(op);
+    return (method as (...a: unknown[]) => unknown).apply(self, rest.slice(1));
+  }
+  const [space, name] = op.startsWith("F.") ? [torch.F as Record<string, unknown>, op.slice(2)] : [torch as Record<string, unknown>, op];
+  const fn = space[camel(name)];
+  if (typeof fn !== "function") throw new UnsupportedOp(op);
+  return (fn as (...a: unknown[]) => unknown)(...rest);
+}
+
 /** Binds PyTorch-style arguments to an entry's parameters and calls it. */
 export function callOp(op: string, args: Value[], kwargs: Record<string, Value>): unknown {
   const entry = OPS[op];
-  if (entry === undefined) throw new UnsupportedOp(op);
+  if (entry === undefined) return byName(op, args, kwargs);
   const values = new Map<string, Value>();
   entry.params.forEach((p, i) => {
     values.set(p.name, i < args.length ? args[i] : p.dflt);
