@@ -48,7 +48,7 @@ export {
 } from "./ops/arith.js";
 export type { BackwardOptions, GradOptions } from "./ops/autograd.js";
 export { cat, chunk, flip, repeat, split, stack, tril, triu, unbind } from "./ops/combine.js";
-export { copy_, fill_, to, zero_ } from "./ops/convert.js";
+export { copy_, fill_, normal_, to, uniform_, zero_ } from "./ops/convert.js";
 export * from "./ops/creation.js";
 export { einsum } from "./ops/einsum.js";
 export type { GradcheckOptions } from "./ops/gradcheck.js";

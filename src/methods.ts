@@ -15,6 +15,7 @@ import * as mv from "./ops/movement.js";
 import * as pw from "./ops/pointwise.js";
 import * as red from "./ops/reduce.js";
 import type { TensorLike } from "./ops/scalars.js";
+import type { Generator } from "./random.js";
 import { Tensor } from "./tensor.js";
 
 type Shape = readonly number[];
@@ -449,6 +450,12 @@ class TensorMethods {
   }
   copy_(this: Tensor, src: Tensor): Tensor {
     return convert.copy_(this, src);
+  }
+  uniform_(this: Tensor, from?: number, to?: number, options?: { generator?: Generator }): Tensor {
+    return convert.uniform_(this, from, to, options);
+  }
+  normal_(this: Tensor, mean?: number, std?: number, options?: { generator?: Generator }): Tensor {
+    return convert.normal_(this, mean, std, options);
   }
 }
 

@@ -40,7 +40,7 @@ export class Tensor {
   /** @internal */ _strides: readonly number[];
   /** @internal */ _offset: number;
   /** The element type. */
-  readonly dtype: DType;
+  dtype: DType;
 
   /** @internal leaf flag; non-leaves require grad through their gradFn. */
   _requiresGrad = false;
@@ -70,6 +70,15 @@ export class Tensor {
   /** @internal a fresh contiguous tensor over `data`. */
   static _fromData(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
     return new Tensor(new Storage(data), shape, contiguousStrides(shape), 0, dtype);
+  }
+
+  /** @internal replaces this tensor's data with `src`'s (PyTorch's `t.data = src`): same object, new storage, shape and dtype. */
+  _setData(src: Tensor): void {
+    this._storage = src._storage;
+    this.shape = src.shape;
+    this._strides = src._strides;
+    this._offset = src._offset;
+    this.dtype = src.dtype;
   }
 
   /** @internal the layout and buffer as a backend sees them. */

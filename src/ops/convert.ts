@@ -1,7 +1,8 @@
 /** dtype conversion and the basic in-place writes (zero_, fill_, copy_). */
 
-import { type DType, isDType } from "../core/dtype.js";
+import { type DType, isDType, isFloating } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
+import { defaultGenerator, type Generator } from "../random.js";
 import type { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
 import { applyInplace } from "./inplace.js";
@@ -99,4 +100,65 @@ const copyOp = defineOp<Record<string, never>>({
 export function copy_(input: Tensor, src: Tensor): Tensor {
   const self = expectTensor(input, "copy_", "input");
   return applyInplace(copyOp.def, [self, expectTensor(src, "copy_", "src")], {});
+}
+
+interface RandomFill {
+  kind: "uniform" | "normal";
+  a: number;
+  b: number;
+  generator: Generator;
+}
+
+// In-place random fills (nn.init builds on them). The values do not depend
+// on the old ones, so the gradient is zero.
+const randomFillOp = defineOp<RandomFill>({
+  name: "random_fill",
+  gradFn: (a) => (a.kind === "uniform" ? "UniformBackward0" : "NormalBackward0"),
+  forward: ([x], { kind, a, b, generator }) => {
+    const t = x as Tensor;
+    if (!isFloating(t.dtype)) throw new DTypeError(`${kind}_: expected a floating point tensor, got ${t.dtype}`);
+    const out = K.empty(t.shape, t.dtype);
+    const data = out._storage.data as Float32Array | Float64Array;
+    if (kind === "uniform") generator.fillUniform(data, t.dtype, a, b);
+    else generator.fillNormal(data, t.dtype, a, b);
+    return out;
+  },
+  backward: ([g]) => [K.full(g.shape, 0, g.dtype)],
+});
+
+/**
+ * Fills the tensor in place with uniform samples from [from, to), drawing
+ * from the generator as PyTorch's uniform_ does.
+ *
+ * @example
+ * ```ts
+ * torch.manualSeed(0);
+ * console.log(torch.empty(3).uniform_(-1, 1)); // tensor([-0.0075,  0.5364, -0.8230])
+ * ```
+ */
+export function uniform_(input: Tensor, from = 0, to = 1, options: { generator?: Generator } = {}): Tensor {
+  return applyInplace(randomFillOp.def, [expectTensor(input, "uniform_", "input")], {
+    kind: "uniform",
+    a: from,
+    b: to,
+    generator: options.generator ?? defaultGenerator,
+  });
+}
+
+/**
+ * Fills the tensor in place with normal samples of the given mean and std.
+ *
+ * @example
+ * ```ts
+ * torch.manualSeed(0);
+ * console.log(torch.empty(2).normal_(0, 1)); // tensor([ 1.5410, -0.2934])
+ * ```
+ */
+export function normal_(input: Tensor, mean = 0, std = 1, options: { generator?: Generator } = {}): Tensor {
+  return applyInplace(randomFillOp.def, [expectTensor(input, "normal_", "input")], {
+    kind: "normal",
+    a: mean,
+    b: std,
+    generator: options.generator ?? defaultGenerator,
+  });
 }

@@ -1,0 +1,143 @@
+/**
+ * nn.init: in-place initialisation of parameters, with PyTorch's
+ * distributions, bounds and generator use (so a seeded model starts from
+ * PyTorch's weights). Every function runs without recording and returns the tensor.
+ */
+
+import type { Generator, Tensor } from "../index.js";
+import * as torch from "../index.js";
+
+export type Nonlinearity =
+  | "linear"
+  | "conv1d"
+  | "conv2d"
+  | "conv3d"
+  | "conv_transpose1d"
+  | "conv_transpose2d"
+  | "conv_transpose3d"
+  | "sigmoid"
+  | "tanh"
+  | "relu"
+  | "leaky_relu"
+  | "selu";
+
+/**
+ * The recommended gain for a nonlinearity (PyTorch's calculate_gain).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.nn.init.calculateGain("relu")); // 1.4142135623730951
+ * ```
+ */
+export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
+  switch (nonlinearity) {
+    case "tanh":
+      return 5 / 3;
+    case "relu":
+      return Math.sqrt(2);
+    case "leaky_relu": {
+      const slope = param ?? 0.01;
+      return Math.sqrt(2 / (1 + slope * slope));
+    }
+    case "selu":
+      return 3 / 4;
+    default:
+      return 1;
+  }
+}
+
+/**
+ * fan_in and fan_out of a weight: [out, in, *kernel] gives
+ * in * receptive field and out * receptive field.
+ */
+export function calculateFanInAndFanOut(tensor: Tensor): [number, number] {
+  if (tensor.ndim < 2) {
+    throw new torch.ArgumentError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions");
+  }
+  const receptive = tensor.shape.slice(2).reduce((a, b) => a * b, 1);
+  return [(tensor.shape[1] as number) * receptive, (tensor.shape[0] as number) * receptive];
+}
+
+type Mode = "fan_in" | "fan_out";
+
+function fan(tensor: Tensor, mode: Mode): number {
+  const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
+  return mode === "fan_in" ? fanIn : fanOut;
+}
+
+/**
+ * Fills with U(a, b).
+ *
+ * @example
+ * ```ts
+ * torch.manualSeed(0);
+ * console.log(torch.nn.init.uniform_(torch.empty(2), -1, 1)); // tensor([-0.0075,  0.5364])
+ * ```
+ */
+export function uniform_(tensor: Tensor, a = 0, b = 1, options: { generator?: Generator } = {}): Tensor {
+  return torch.noGrad(() => tensor.uniform_(a, b, options));
+}
+
+/** Fills with N(mean, std^2). */
+export function normal_(tensor: Tensor, mean = 0, std = 1, options: { generator?: Generator } = {}): Tensor {
+  return torch.noGrad(() => tensor.normal_(mean, std, options));
+}
+
+/** Fills with `value`. */
+export function constant_(tensor: Tensor, value: number): Tensor {
+  return torch.noGrad(() => tensor.fill_(value));
+}
+
+/** Fills with zeros. */
+export function zeros_(tensor: Tensor): Tensor {
+  return torch.noGrad(() => tensor.zero_());
+}
+
+/**
+ * Fills with ones.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.nn.init.ones_(torch.empty(2))); // tensor([1., 1.])
+ * ```
+ */
+export function ones_(tensor: Tensor): Tensor {
+  return torch.noGrad(() => tensor.fill_(1));
+}
+
+/** Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)). */
+export function xavierUniform_(tensor: Tensor, gain = 1, options: { generator?: Generator } = {}): Tensor {
+  const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
+  const a = gain * Math.sqrt(6 / (fanIn + fanOut));
+  return uniform_(tensor, -a, a, options);
+}
+
+/** Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)). */
+export function xavierNormal_(tensor: Tensor, gain = 1, options: { generator?: Generator } = {}): Tensor {
+  const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
+  return normal_(tensor, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), options);
+}
+
+export interface KaimingOptions {
+  /** Negative slope of the leaky_relu after this layer (default 0). */
+  a?: number;
+  mode?: Mode;
+  nonlinearity?: Nonlinearity;
+  generator?: Generator;
+}
+
+/**
+ * He uniform: U(-b, b) with b = gain * sqrt(3 / fan), gain from the nonlinearity.
+ * Linear and conv layers use it with a = sqrt(5) for their default weights.
+ */
+export function kaimingUniform_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
+  const gain = calculateGain(options.nonlinearity ?? "leaky_relu", options.a ?? 0);
+  const bound = Math.sqrt(3) * (gain / Math.sqrt(fan(tensor, options.mode ?? "fan_in")));
+  return uniform_(tensor, -bound, bound, { generator: options.generator });
+}
+
+/** He normal: N(0, std^2) with std = gain / sqrt(fan). */
+export function kaimingNormal_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
+  const gain = calculateGain(options.nonlinearity ?? "leaky_relu", options.a ?? 0);
+  return normal_(tensor, 0, gain / Math.sqrt(fan(tensor, options.mode ?? "fan_in")), { generator: options.generator });
+}
