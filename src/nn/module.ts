@@ -79,6 +79,7 @@ export class Module {
     // Fields assigned in subclasses (class fields and `this.x = ...`) go through
     // these traps, which register parameters, tensors already registered as
     // buffers, and modules by name.
+    // biome-ignore lint/correctness/noConstructorReturn: the proxy is how fields register themselves, as PyTorch's __setattr__ does
     return new Proxy(this, {
       set: (target, key, value, receiver) => {
         if (typeof key === "string" && target._register(key, value)) return true;
