@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: {
     alias: {
+      "kindling/node": fileURLToPath(new URL("./src/node/index.ts", import.meta.url)),
       kindling: fileURLToPath(new URL("./src/index.ts", import.meta.url)),
     },
   },

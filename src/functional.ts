@@ -5,4 +5,9 @@
 
 export { elu, gelu, leakyRelu, logSoftmax, logsigmoid, silu, softmax, softplus } from "./ops/activation.js";
 export { linear } from "./ops/linalg.js";
+export { type ConvOptions, conv1d, conv2d } from "./ops/nn/conv.js";
+export { binaryCrossEntropy, binaryCrossEntropyWithLogits, l1Loss, mseLoss, smoothL1Loss } from "./ops/nn/loss.js";
+export { crossEntropy, nllLoss } from "./ops/nn/nll.js";
+export { batchNorm, dropout, embedding, layerNorm } from "./ops/nn/norm.js";
+export { adaptiveAvgPool2d, avgPool2d, maxPool2d } from "./ops/nn/pool.js";
 export { relu, relu_, sigmoid, tanh } from "./ops/pointwise.js";

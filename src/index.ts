@@ -10,6 +10,7 @@
  */
 
 import "./methods.js";
+import * as data from "./data/index.js";
 import { backward, grad } from "./ops/autograd.js";
 import { gradcheck, gradgradcheck } from "./ops/gradcheck.js";
 
@@ -94,8 +95,11 @@ export {
   var_ as var,
 } from "./ops/reduce.js";
 export type { TensorLike } from "./ops/scalars.js";
+export * as optim from "./optim/index.js";
 export { type PrintOptions, setPrintoptions } from "./print.js";
 export { Generator, initialSeed, manualSeed } from "./random.js";
+export * as serialization from "./serialization/index.js";
+export { loadBytes, saveBytes } from "./serialization/index.js";
 export { type NestedArray, type RemovableHandle, Tensor } from "./tensor.js";
 
 /** dtype names, as `torch.float32` etc. */
@@ -108,6 +112,9 @@ export const int = "int32";
 export const int64 = "int64";
 export const long = "int64";
 export const bool = "bool";
+
+/** PyTorch's `torch.utils`: `torch.utils.data` holds datasets and the DataLoader. */
+export const utils = { data } as const;
 
 /** PyTorch's `torch.autograd`: backward passes, gradients and gradient checks. */
 export const autograd = { backward, grad, gradcheck, gradgradcheck } as const;

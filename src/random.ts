@@ -92,9 +92,10 @@ export class Generator {
     return r * Math.cos(theta);
   }
 
-  /** Fills `out` with uniforms in [from, to) as PyTorch's uniform_. */
-  fillUniform(out: Float32Array | Float64Array, dtype: DType, from = 0, to = 1): void {
+  /** Fills `out` with uniforms in [from, to) as PyTorch's uniform_ (bounds first rounded to the dtype). */
+  fillUniform(out: Float32Array | Float64Array, dtype: DType, lo = 0, hi = 1): void {
     const wide = dtype === "float64";
+    const [from, to] = wide ? [lo, hi] : [Math.fround(lo), Math.fround(hi)];
     for (let i = 0; i < out.length; i++) {
       const u = wide ? this.uniform53() : this.uniform24();
       out[i] = u * (to - from) + from;
@@ -102,8 +103,9 @@ export class Generator {
   }
 
   /** Fills `out` with normals as PyTorch's normal_ (Box-Muller in blocks of 16 from 16 elements on). */
-  fillNormal(out: Float32Array | Float64Array, dtype: DType, mean = 0, std = 1): void {
+  fillNormal(out: Float32Array | Float64Array, dtype: DType, m = 0, s = 1): void {
     const n = out.length;
+    const [mean, std] = dtype === "float64" ? [m, s] : [Math.fround(m), Math.fround(s)];
     if (n < 16) {
       for (let i = 0; i < n; i++) out[i] = this.normalDouble() * std + mean;
       return;

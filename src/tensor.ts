@@ -134,6 +134,7 @@ export class Tensor {
 
   /** Whether the elements are laid out in row-major order without gaps. */
   isContiguous(): boolean {
+    if (this.numel() === 0) return true;
     let expected = 1;
     for (let d = this.shape.length - 1; d >= 0; d--) {
       const size = this.shape[d] as number;

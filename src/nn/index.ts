@@ -1,6 +1,7 @@
 /** torch.nn: modules, layers, losses, initialisation and the functional interface. */
 
 export * as functional from "../functional.js";
+export { AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, type ConvModuleOptions, MaxPool2d } from "./conv.js";
 export * as init from "./init.js";
 export {
   ELU,
@@ -21,5 +22,15 @@ export {
   Softplus,
   Tanh,
 } from "./layers.js";
+export { BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, type Reduction, SmoothL1Loss } from "./loss.js";
 export { type IncompatibleKeys, Module, Parameter, type StateDict } from "./module.js";
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  type BatchNormOptions,
+  Dropout,
+  Embedding,
+  type EmbeddingModuleOptions,
+  LayerNorm,
+} from "./normalization.js";
 export * as utils from "./utils.js";

@@ -210,7 +210,10 @@ export class Softplus extends Module {
     return torch.F.softplus(input, { beta: this.beta, threshold: this.threshold });
   }
   override extraRepr(): string {
-    return `beta=${this.beta}, threshold=${this.threshold}`;
+    // PyTorch prints its integer defaults as ints and a user's floats as floats.
+    const beta = this.beta === 1 ? "1" : pyFloat(this.beta);
+    const threshold = this.threshold === 20 ? "20" : pyFloat(this.threshold);
+    return `beta=${beta}, threshold=${threshold}`;
   }
 }
 

@@ -5,8 +5,11 @@
  * follow the order the model was written in.
  */
 
-import type { DType, Tensor } from "../index.js";
+import type { DType } from "../index.js";
 import * as torch from "../index.js";
+// Parameter extends the class at module evaluation time, before the package
+// entry (which re-exports nn) has finished evaluating: import it from its module.
+import { Tensor } from "../tensor.js";
 
 /**
  * A tensor that is a module's parameter: a leaf that requires grad (unless
@@ -19,7 +22,7 @@ import * as torch from "../index.js";
  * console.log(p.requiresGrad, p.isLeaf); // true true
  * ```
  */
-export class Parameter extends torch.Tensor {
+export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
     super(data._storage, data.shape, data._strides, data._offset, data.dtype);
     this.requiresGrad = requiresGrad;

@@ -204,14 +204,15 @@ const mulScalarOp = defineOp<Typed & { s: number }>({
   name: "mul",
   gradFn: "MulBackward1",
   forward: ([a], { s, dtype }) => K.binary("mul", a as Tensor, K.scalar(s, dtype), dtype),
-  backward: ([g], c) => [mulScalar(g, c.attrs.s)],
+  // PyTorch differentiates mul.Scalar with the scalar wrapped as a tensor: MulBackward0.
+  backward: ([g], c) => [g.mul(c.attrs.s)],
 });
 
 const divScalarOp = defineOp<Typed & { s: number }>({
   name: "div",
   gradFn: "DivBackward1",
   forward: ([a], { s, dtype }) => K.binary("div", a as Tensor, K.scalar(s, dtype), dtype),
-  backward: ([g], c) => [divScalar(g, c.attrs.s)],
+  backward: ([g], c) => [g.div(c.attrs.s)],
 });
 
 const addScalarOp = defineOp<Typed & { s: number }>({

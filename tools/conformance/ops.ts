@@ -112,6 +112,24 @@ const reduction = (f: (x: Tensor, dim: number | number[] | undefined, o: { keepd
   sig(["input", "dim=null", "keepdim=false"], (a) => f(a.tensor("input"), a.dims("dim"), { keepdim: a.bool("keepdim") }));
 const shapeArgs = (a: Bound, name: string): number[] => a.ints(name);
 
+// torch.nn.functional helpers
+type Size = number | number[];
+const size = (a: Bound, name: string): Size => a.any(name) as Size;
+const optSize = (a: Bound, name: string): Size | null => (a.has(name) ? size(a, name) : null);
+type Reduction = "none" | "mean" | "sum";
+const lossReduction = (a: Bound): Reduction => (a.str("reduction") ?? "mean") as Reduction;
+
+function convOptions(a: Bound): torch.F.ConvOptions {
+  const padding = a.any("padding") as torch.F.ConvOptions["padding"];
+  return { stride: size(a, "stride"), padding, dilation: size(a, "dilation"), groups: a.num("groups") };
+}
+
+const CONV = ["input", "weight", "bias=null", "stride=1", "padding=0", "dilation=1", "groups=1"];
+const loss = (f: (x: Tensor, t: Tensor, o: { reduction: Reduction }) => Tensor) =>
+  sig(["input", "target", "size_average=null", "reduce=null", 'reduction="mean"'], (a) =>
+    f(a.tensor("input"), a.tensor("target"), { reduction: lossReduction(a) }),
+  );
+
 export const OPS: Record<string, Entry> = {
   // creation
   ones: sig(["size", "dtype=null", "requires_grad=false"], (a) =>
@@ -261,6 +279,106 @@ export const OPS: Record<string, Entry> = {
   unsqueeze: sig(["input", "dim"], (a) => torch.unsqueeze(a.tensor("input"), a.num("dim"))),
   narrow: sig(["input", "dim", "start", "length"], (a) => torch.narrow(a.tensor("input"), a.num("dim"), a.num("start"), a.num("length"))),
   select: sig(["input", "dim", "index"], (a) => torch.select(a.tensor("input"), a.num("dim"), a.num("index"))),
+
+  // torch.nn.functional
+  "F.conv1d": sig(CONV, (a) => torch.F.conv1d(a.tensor("input"), a.tensor("weight"), a.optTensor("bias"), convOptions(a))),
+  "F.conv2d": sig(CONV, (a) => torch.F.conv2d(a.tensor("input"), a.tensor("weight"), a.optTensor("bias"), convOptions(a))),
+  "F.max_pool2d": sig(
+    ["input", "kernel_size", "stride=null", "padding=0", "dilation=1", "ceil_mode=false", "return_indices=false"],
+    (a) => {
+      const options = {
+        stride: optSize(a, "stride"),
+        padding: size(a, "padding"),
+        dilation: size(a, "dilation"),
+        ceilMode: a.bool("ceil_mode"),
+      };
+      const k = size(a, "kernel_size");
+      return a.bool("return_indices")
+        ? torch.F.maxPool2d(a.tensor("input"), k, { ...options, returnIndices: true })
+        : torch.F.maxPool2d(a.tensor("input"), k, options);
+    },
+  ),
+  "F.avg_pool2d": sig(
+    ["input", "kernel_size", "stride=null", "padding=0", "ceil_mode=false", "count_include_pad=true", "divisor_override=null"],
+    (a) =>
+      torch.F.avgPool2d(a.tensor("input"), size(a, "kernel_size"), {
+        stride: optSize(a, "stride"),
+        padding: size(a, "padding"),
+        ceilMode: a.bool("ceil_mode"),
+        countIncludePad: a.bool("count_include_pad"),
+        divisorOverride: a.optNum("divisor_override") ?? null,
+      }),
+  ),
+  "F.adaptive_avg_pool2d": sig(["input", "output_size"], (a) =>
+    torch.F.adaptiveAvgPool2d(a.tensor("input"), a.any("output_size") as number | (number | null)[]),
+  ),
+  "F.layer_norm": sig(["input", "normalized_shape", "weight=null", "bias=null", "eps=1e-05"], (a) =>
+    torch.F.layerNorm(a.tensor("input"), a.ints("normalized_shape"), a.optTensor("weight"), a.optTensor("bias"), { eps: a.num("eps") }),
+  ),
+  "F.batch_norm": sig(
+    ["input", "running_mean", "running_var", "weight=null", "bias=null", "training=false", "momentum=0.1", "eps=1e-05"],
+    (a) =>
+      torch.F.batchNorm(
+        a.tensor("input"),
+        a.optTensor("running_mean"),
+        a.optTensor("running_var"),
+        a.optTensor("weight"),
+        a.optTensor("bias"),
+        {
+          training: a.bool("training"),
+          momentum: a.num("momentum"),
+          eps: a.num("eps"),
+        },
+      ),
+  ),
+  "F.embedding": sig(
+    ["input", "weight", "padding_idx=null", "max_norm=null", "norm_type=2.0", "scale_grad_by_freq=false", "sparse=false"],
+    (a) =>
+      torch.F.embedding(a.tensor("input"), a.tensor("weight"), {
+        paddingIdx: a.optNum("padding_idx") ?? null,
+        maxNorm: a.optNum("max_norm") ?? null,
+        normType: a.num("norm_type"),
+        scaleGradByFreq: a.bool("scale_grad_by_freq"),
+        sparse: a.bool("sparse"),
+      }),
+  ),
+  "F.dropout": sig(["input", "p=0.5", "training=true", "inplace=false"], (a) =>
+    torch.F.dropout(a.tensor("input"), { p: a.num("p"), training: a.bool("training"), inplace: a.bool("inplace") }),
+  ),
+  "F.mse_loss": loss(torch.F.mseLoss),
+  "F.l1_loss": loss(torch.F.l1Loss),
+  "F.smooth_l1_loss": sig(["input", "target", "size_average=null", "reduce=null", 'reduction="mean"', "beta=1.0"], (a) =>
+    torch.F.smoothL1Loss(a.tensor("input"), a.tensor("target"), { reduction: lossReduction(a), beta: a.num("beta") }),
+  ),
+  "F.binary_cross_entropy": sig(["input", "target", "weight=null", "size_average=null", "reduce=null", 'reduction="mean"'], (a) =>
+    torch.F.binaryCrossEntropy(a.tensor("input"), a.tensor("target"), { weight: a.optTensor("weight"), reduction: lossReduction(a) }),
+  ),
+  "F.binary_cross_entropy_with_logits": sig(
+    ["input", "target", "weight=null", "size_average=null", "reduce=null", 'reduction="mean"', "pos_weight=null"],
+    (a) =>
+      torch.F.binaryCrossEntropyWithLogits(a.tensor("input"), a.tensor("target"), {
+        weight: a.optTensor("weight"),
+        posWeight: a.optTensor("pos_weight"),
+        reduction: lossReduction(a),
+      }),
+  ),
+  "F.nll_loss": sig(["input", "target", "weight=null", "size_average=null", "ignore_index=-100", "reduce=null", 'reduction="mean"'], (a) =>
+    torch.F.nllLoss(a.tensor("input"), a.tensor("target"), {
+      weight: a.optTensor("weight"),
+      ignoreIndex: a.num("ignore_index"),
+      reduction: lossReduction(a),
+    }),
+  ),
+  "F.cross_entropy": sig(
+    ["input", "target", "weight=null", "size_average=null", "ignore_index=-100", "reduce=null", 'reduction="mean"', "label_smoothing=0.0"],
+    (a) =>
+      torch.F.crossEntropy(a.tensor("input"), a.tensor("target"), {
+        weight: a.optTensor("weight"),
+        ignoreIndex: a.num("ignore_index"),
+        reduction: lossReduction(a),
+        labelSmoothing: a.num("label_smoothing"),
+      }),
+  ),
 
   // Tensor methods
   ".view": sig(["self", "shape"], (a) => a.tensor("self").view(a.ints("shape"))),

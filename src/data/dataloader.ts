@@ -1,0 +1,115 @@
+/**
+ * PyTorch's DataLoader (single process): batches of samples from a dataset,
+ * in order or reshuffled every epoch, collated into tensors.
+ */
+
+import * as torch from "../index.js";
+import { type Collated, defaultCollate } from "./collate.js";
+import { type DatasetLike, getItem } from "./dataset.js";
+
+/** Options of `DataLoader` (PyTorch's keyword arguments, camelCase). */
+export interface DataLoaderOptions<T, B> {
+  /** Samples per batch (default 1). */
+  batchSize?: number;
+  /** Reshuffle the samples at every epoch (default false). */
+  shuffle?: boolean;
+  /** Drop the last batch if it is smaller than `batchSize` (default false). */
+  dropLast?: boolean;
+  /** Generator for the shuffling (default: a fresh one seeded from the global generator each epoch, as PyTorch). */
+  generator?: torch.Generator;
+  /** Merges a list of samples into a batch (default `defaultCollate`). */
+  collateFn?: (batch: T[]) => B;
+}
+
+/** Draws a 64-bit value as PyTorch's int64 `random_()` does: two 32-bit draws (returned modulo 2^53). */
+function random64(generator: torch.Generator | undefined): number {
+  return torch.randint(0, 2 ** 53, [], { generator }).item();
+}
+
+/**
+ * Iterates over a dataset in batches, as PyTorch's DataLoader with
+ * `num_workers=0`: `for (const batch of loader)` runs one epoch, and every
+ * epoch is reshuffled when `shuffle` is set. The random draws are PyTorch's,
+ * so with the same seed (`manualSeed`, or a `generator`) the batches come in
+ * PyTorch's order and the global random stream stays in step with PyTorch's.
+ *
+ * @example
+ * ```ts
+ * const ds = new torch.utils.data.TensorDataset(torch.arange(5), torch.arange(5).mul(10));
+ * const loader = new torch.utils.data.DataLoader(ds, { batchSize: 2 });
+ * console.log(loader.length); // 3
+ * for (const [x, y] of loader) console.log(x, y);
+ * console.log([...loader][2]); // [ tensor([4]), tensor([40]) ]
+ * ```
+ */
+export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
+  readonly dataset: DatasetLike<T>;
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  readonly generator: torch.Generator | undefined;
+  readonly collateFn: (batch: T[]) => B;
+
+  constructor(dataset: DatasetLike<T>, options: DataLoaderOptions<T, B> = {}) {
+    const { batchSize = 1, shuffle = false, dropLast = false, generator, collateFn } = options;
+    if (!Number.isInteger(batchSize) || batchSize <= 0) {
+      throw new torch.ArgumentError(`DataLoader: batchSize should be a positive integer value, but got batchSize=${batchSize}`);
+    }
+    if (shuffle && dataset.length === 0) {
+      throw new torch.ArgumentError(
+        "DataLoader: cannot shuffle an empty dataset (num_samples should be a positive integer value, but got num_samples=0)",
+      );
+    }
+    this.dataset = dataset;
+    this.batchSize = batchSize;
+    this.shuffle = shuffle;
+    this.dropLast = dropLast;
+    this.generator = generator;
+    this.collateFn = collateFn ?? ((batch: T[]) => defaultCollate(batch) as B);
+  }
+
+  /** The number of batches in an epoch. */
+  get length(): number {
+    const n = this.dataset.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** One epoch of batches. */
+  [Symbol.iterator](): Iterator<B> {
+    // PyTorch draws a base seed for worker processes from the loader's generator every time an epoch starts,
+    // with or without workers and shuffling; drawing it too keeps the random streams in step.
+    random64(this.generator);
+    return this.batches();
+  }
+
+  private *batches(): Generator<B, void, undefined> {
+    let indices: number[] = [];
+    for (const index of this.sampleOrder()) {
+      indices.push(index);
+      if (indices.length === this.batchSize) {
+        yield this.fetch(indices);
+        indices = [];
+      }
+    }
+    if (indices.length > 0 && !this.dropLast) yield this.fetch(indices);
+  }
+
+  private fetch(indices: readonly number[]): B {
+    return this.collateFn(indices.map((i) => getItem(this.dataset, i)));
+  }
+
+  /** The sample indices of one epoch: PyTorch's SequentialSampler or RandomSampler, lazily like them. */
+  private *sampleOrder(): Generator<number, void, undefined> {
+    const n = this.dataset.length;
+    if (!this.shuffle) {
+      for (let i = 0; i < n; i++) yield i;
+      return;
+    }
+    // Without a generator, RandomSampler seeds a fresh one with an int64 drawn from the global generator
+    // (a generator keeps the low 32 bits of its seed, which random64 gives exactly).
+    const generator = this.generator ?? new torch.Generator(random64(undefined));
+    yield* torch.randperm(n, { generator }).tolist() as number[];
+    // RandomSampler then draws another permutation and yields none of it (num_samples % n elements).
+    torch.randperm(n, { generator });
+  }
+}

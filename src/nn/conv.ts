@@ -1,0 +1,223 @@
+/** Convolution and pooling modules. */
+
+import type { DType, Tensor } from "../index.js";
+import * as torch from "../index.js";
+import * as init from "./init.js";
+import { pyBool } from "./layers.js";
+import { Module, Parameter } from "./module.js";
+
+type Size = number | readonly number[];
+
+/** A size as PyTorch prints a tuple: (3, 3), or (3,) for one dim. */
+function tuple(v: readonly number[]): string {
+  return v.length === 1 ? `(${v[0]},)` : `(${v.join(", ")})`;
+}
+
+function nTuple(v: Size, n: number): number[] {
+  return typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
+}
+
+export interface ConvModuleOptions {
+  stride?: Size;
+  padding?: Size | "same" | "valid";
+  dilation?: Size;
+  groups?: number;
+  bias?: boolean;
+  dtype?: DType;
+}
+
+/** Shared by Conv1d and Conv2d: weight [out, in / groups, *kernel], PyTorch's default initialisation and printing. */
+abstract class ConvNd extends Module {
+  weight: Parameter;
+  bias: Parameter | null;
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: number[] | "same" | "valid";
+  readonly dilation: number[];
+  readonly groups: number;
+
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: Size,
+    n: number,
+    options: ConvModuleOptions,
+  ) {
+    super();
+    this.groups = options.groups ?? 1;
+    if (inChannels % this.groups !== 0) throw new torch.ArgumentError("in_channels must be divisible by groups");
+    if (outChannels % this.groups !== 0) throw new torch.ArgumentError("out_channels must be divisible by groups");
+    this.kernelSize = nTuple(kernelSize, n);
+    this.stride = nTuple(options.stride ?? 1, n);
+    const p = options.padding ?? 0;
+    this.padding = typeof p === "string" ? p : nTuple(p, n);
+    this.dilation = nTuple(options.dilation ?? 1, n);
+    const dtype = options.dtype ?? "float32";
+    this.weight = new Parameter(torch.empty([outChannels, inChannels / this.groups, ...this.kernelSize], { dtype }));
+    this.bias = options.bias === false ? null : new Parameter(torch.empty([outChannels], { dtype }));
+    if (this.bias === null) this.registerParameter("bias", null);
+    this.resetParameters();
+  }
+
+  /** kaiming-uniform weights (a = sqrt(5)) and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) bias, as PyTorch. */
+  resetParameters(): void {
+    init.kaimingUniform_(this.weight, { a: Math.sqrt(5) });
+    if (this.bias !== null) {
+      const [fanIn] = init.calculateFanInAndFanOut(this.weight);
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      init.uniform_(this.bias, -bound, bound);
+    }
+  }
+
+  protected convOptions(): torch.F.ConvOptions {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${tuple(this.kernelSize)}, stride=${tuple(this.stride)}`;
+    const p = this.padding;
+    if (typeof p === "string") s += `, padding=${p}`;
+    else if (p.some((v) => v !== 0)) s += `, padding=${tuple(p)}`;
+    if (this.dilation.some((v) => v !== 1)) s += `, dilation=${tuple(this.dilation)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (this.bias === null) s += `, bias=${pyBool(false)}`;
+    return s;
+  }
+}
+
+/**
+ * 1-d convolution over [N, C, L] (or [C, L]) inputs.
+ *
+ * @example
+ * ```ts
+ * const conv = new torch.nn.Conv1d(2, 4, 3, { padding: 1 });
+ * console.log(conv.toString(), conv.call(torch.zeros(1, 2, 5)).shape); // Conv1d(2, 4, kernel_size=(3,), stride=(1,), padding=(1,)) [ 1, 4, 5 ]
+ * ```
+ */
+export class Conv1d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: Size, options: ConvModuleOptions = {}) {
+    super(inChannels, outChannels, kernelSize, 1, options);
+  }
+
+  override forward(input: Tensor): Tensor {
+    return torch.F.conv1d(input, this.weight, this.bias, this.convOptions());
+  }
+}
+
+/**
+ * 2-d convolution over [N, C, H, W] (or [C, H, W]) inputs.
+ *
+ * @example
+ * ```ts
+ * const conv = new torch.nn.Conv2d(1, 8, 3, { padding: 1 });
+ * console.log(conv.toString()); // Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+ * console.log(conv.call(torch.zeros(2, 1, 8, 8)).shape); // [ 2, 8, 8, 8 ]
+ * ```
+ */
+export class Conv2d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: Size, options: ConvModuleOptions = {}) {
+    super(inChannels, outChannels, kernelSize, 2, options);
+  }
+
+  override forward(input: Tensor): Tensor {
+    return torch.F.conv2d(input, this.weight, this.bias, this.convOptions());
+  }
+}
+
+/** A kernel/stride/padding value as PyTorch prints the module's argument (an int stays an int). */
+function arg(v: Size | null | undefined): string {
+  if (v === null || v === undefined) return "None";
+  return typeof v === "number" ? String(v) : tuple(v);
+}
+
+/**
+ * Max over windows of [N, C, H, W] inputs.
+ *
+ * @example
+ * ```ts
+ * const pool = new torch.nn.MaxPool2d(2);
+ * console.log(pool.toString()); // MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+ * console.log(pool.call(torch.arange(16, { dtype: "float32" }).view(1, 1, 4, 4))); // tensor([[[[ 5.,  7.],\n          [13., 15.]]]])
+ * ```
+ */
+export class MaxPool2d extends Module {
+  readonly stride: Size;
+
+  constructor(
+    readonly kernelSize: Size,
+    readonly options: { stride?: Size | null; padding?: Size; dilation?: Size; ceilMode?: boolean; returnIndices?: boolean } = {},
+  ) {
+    super();
+    this.stride = options.stride ?? kernelSize;
+  }
+
+  override forward(input: Tensor): Tensor | [Tensor, Tensor] {
+    const o = this.options;
+    const opts = { stride: this.stride, padding: o.padding ?? 0, dilation: o.dilation ?? 1, ceilMode: o.ceilMode ?? false };
+    return o.returnIndices
+      ? torch.F.maxPool2d(input, this.kernelSize, { ...opts, returnIndices: true })
+      : torch.F.maxPool2d(input, this.kernelSize, opts);
+  }
+
+  override extraRepr(): string {
+    const o = this.options;
+    return `kernel_size=${arg(this.kernelSize)}, stride=${arg(this.stride)}, padding=${arg(o.padding ?? 0)}, dilation=${arg(o.dilation ?? 1)}, ceil_mode=${pyBool(o.ceilMode ?? false)}`;
+  }
+}
+
+/**
+ * Mean over windows of [N, C, H, W] inputs.
+ *
+ * @example
+ * ```ts
+ * console.log(new torch.nn.AvgPool2d(2).toString()); // AvgPool2d(kernel_size=2, stride=2, padding=0)
+ * ```
+ */
+export class AvgPool2d extends Module {
+  readonly stride: Size;
+
+  constructor(
+    readonly kernelSize: Size,
+    readonly options: {
+      stride?: Size | null;
+      padding?: Size;
+      ceilMode?: boolean;
+      countIncludePad?: boolean;
+      divisorOverride?: number | null;
+    } = {},
+  ) {
+    super();
+    this.stride = options.stride ?? kernelSize;
+  }
+
+  override forward(input: Tensor): Tensor {
+    return torch.F.avgPool2d(input, this.kernelSize, { ...this.options, stride: this.stride });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${arg(this.kernelSize)}, stride=${arg(this.stride)}, padding=${arg(this.options.padding ?? 0)}`;
+  }
+}
+
+/**
+ * Mean over adaptive windows giving an output of `outputSize` (H, W).
+ *
+ * @example
+ * ```ts
+ * console.log(new torch.nn.AdaptiveAvgPool2d(1).call(torch.ones(2, 3, 5, 5)).shape); // [ 2, 3, 1, 1 ]
+ * ```
+ */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: number | readonly (number | null)[]) {
+    super();
+  }
+
+  override forward(input: Tensor): Tensor {
+    return torch.F.adaptiveAvgPool2d(input, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    const o = this.outputSize;
+    return `output_size=${typeof o === "number" ? o : `(${o.map((v) => (v === null ? "None" : v)).join(", ")})`}`;
+  }
+}

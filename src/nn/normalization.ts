@@ -1,0 +1,268 @@
+/** Normalisation, embedding and dropout modules. */
+
+import type { DType, Tensor } from "../index.js";
+import * as torch from "../index.js";
+import * as init from "./init.js";
+import { pyBool, pyFloat } from "./layers.js";
+import { Module, Parameter } from "./module.js";
+
+export interface BatchNormOptions {
+  eps?: number;
+  /** Weight of each batch in the running averages; null: cumulative average. */
+  momentum?: number | null;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+  dtype?: DType;
+}
+
+/** Batch normalisation over dim 1 (channels), with running statistics for evaluation. */
+abstract class BatchNorm extends Module {
+  weight: Parameter | null;
+  bias: Parameter | null;
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+
+  constructor(
+    readonly numFeatures: number,
+    options: BatchNormOptions,
+  ) {
+    super();
+    this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
+    this.affine = options.affine ?? true;
+    this.trackRunningStats = options.trackRunningStats ?? true;
+    const dtype = options.dtype ?? "float32";
+    this.weight = this.affine ? new Parameter(torch.ones([numFeatures], { dtype })) : null;
+    this.bias = this.affine ? new Parameter(torch.zeros([numFeatures], { dtype })) : null;
+    if (!this.affine) {
+      this.registerParameter("weight", null);
+      this.registerParameter("bias", null);
+    }
+    const track = this.trackRunningStats;
+    this.registerBuffer("running_mean", track ? torch.zeros([numFeatures], { dtype }) : null);
+    this.registerBuffer("running_var", track ? torch.ones([numFeatures], { dtype }) : null);
+    this.registerBuffer("num_batches_tracked", track ? torch.tensor(0, { dtype: "int64" }) : null);
+  }
+
+  /** The running mean of each channel (a buffer: `running_mean` in the state dict). */
+  get runningMean(): Tensor | null {
+    return this._buffers.get("running_mean") ?? null;
+  }
+
+  /** The running (unbiased) variance of each channel (`running_var`). */
+  get runningVar(): Tensor | null {
+    return this._buffers.get("running_var") ?? null;
+  }
+
+  /** How many training batches updated the running statistics (`num_batches_tracked`). */
+  get numBatchesTracked(): Tensor | null {
+    return this._buffers.get("num_batches_tracked") ?? null;
+  }
+
+  /** Resets the running statistics (and the affine parameters). */
+  resetParameters(): void {
+    torch.noGrad(() => {
+      this.runningMean?.zero_();
+      this.runningVar?.fill_(1);
+      this.numBatchesTracked?.zero_();
+    });
+    if (this.weight !== null) init.ones_(this.weight);
+    if (this.bias !== null) init.zeros_(this.bias);
+  }
+
+  protected abstract checkInput(input: Tensor): void;
+
+  override forward(input: Tensor): Tensor {
+    this.checkInput(input);
+    let factor = this.momentum ?? 0;
+    if (this.training && this.trackRunningStats) {
+      const n = this.numBatchesTracked;
+      if (n !== null) {
+        torch.noGrad(() => n.add_(1));
+        factor = this.momentum === null ? 1 / n.item() : this.momentum;
+      }
+    }
+    const useBatch = this.training || (this.runningMean === null && this.runningVar === null);
+    const stats = !this.training || this.trackRunningStats;
+    return torch.F.batchNorm(input, stats ? this.runningMean : null, stats ? this.runningVar : null, this.weight, this.bias, {
+      training: useBatch,
+      momentum: factor,
+      eps: this.eps,
+    });
+  }
+
+  override extraRepr(): string {
+    const m = this.momentum === null ? "None" : pyFloat(this.momentum);
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${m}, affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
+  }
+}
+
+/**
+ * Batch norm of [N, C] or [N, C, L] inputs.
+ *
+ * @example
+ * ```ts
+ * console.log(new torch.nn.BatchNorm1d(3).toString()); // BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+ * ```
+ */
+export class BatchNorm1d extends BatchNorm {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super(numFeatures, options);
+  }
+
+  protected checkInput(input: Tensor): void {
+    if (input.ndim !== 2 && input.ndim !== 3) throw new torch.ShapeError(`expected 2D or 3D input (got ${input.ndim}D input)`);
+  }
+}
+
+/**
+ * Batch norm of [N, C, H, W] inputs.
+ *
+ * @example
+ * ```ts
+ * const bn = new torch.nn.BatchNorm2d(2);
+ * bn.call(torch.randn(4, 2, 3, 3));
+ * console.log(bn.numBatchesTracked); // tensor(1)
+ * ```
+ */
+export class BatchNorm2d extends BatchNorm {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super(numFeatures, options);
+  }
+
+  protected checkInput(input: Tensor): void {
+    if (input.ndim !== 4) throw new torch.ShapeError(`expected 4D input (got ${input.ndim}D input)`);
+  }
+}
+
+/**
+ * Normalises over the last dims (`normalizedShape`), with an elementwise affine transform.
+ *
+ * @example
+ * ```ts
+ * const ln = new torch.nn.LayerNorm(4);
+ * console.log(ln.toString()); // LayerNorm((4,), eps=1e-05, elementwise_affine=True)
+ * ```
+ */
+export class LayerNorm extends Module {
+  weight: Parameter | null;
+  bias: Parameter | null;
+  readonly normalizedShape: number[];
+
+  constructor(
+    normalizedShape: number | readonly number[],
+    readonly options: { eps?: number; elementwiseAffine?: boolean; dtype?: DType } = {},
+  ) {
+    super();
+    this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+    const affine = options.elementwiseAffine ?? true;
+    const dtype = options.dtype ?? "float32";
+    this.weight = affine ? new Parameter(torch.ones(this.normalizedShape, { dtype })) : null;
+    this.bias = affine ? new Parameter(torch.zeros(this.normalizedShape, { dtype })) : null;
+    if (!affine) {
+      this.registerParameter("weight", null);
+      this.registerParameter("bias", null);
+    }
+  }
+
+  override forward(input: Tensor): Tensor {
+    return torch.F.layerNorm(input, this.normalizedShape, this.weight, this.bias, { eps: this.options.eps ?? 1e-5 });
+  }
+
+  override extraRepr(): string {
+    const s = this.normalizedShape;
+    const shape = s.length === 1 ? `(${s[0]},)` : `(${s.join(", ")})`;
+    return `${shape}, eps=${pyFloat(this.options.eps ?? 1e-5)}, elementwise_affine=${pyBool(this.weight !== null)}`;
+  }
+}
+
+export interface EmbeddingModuleOptions {
+  paddingIdx?: number | null;
+  maxNorm?: number | null;
+  normType?: number;
+  scaleGradByFreq?: boolean;
+  dtype?: DType;
+}
+
+/**
+ * A lookup table of `numEmbeddings` vectors of size `embeddingDim`, drawn
+ * from N(0, 1) (the padding row, if any, zero).
+ *
+ * @example
+ * ```ts
+ * const emb = new torch.nn.Embedding(10, 3);
+ * console.log(emb.toString(), emb.call(torch.tensor([[1, 2]], { dtype: "int64" })).shape); // Embedding(10, 3) [ 1, 2, 3 ]
+ * ```
+ */
+export class Embedding extends Module {
+  weight: Parameter;
+  readonly paddingIdx: number | null;
+
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    readonly options: EmbeddingModuleOptions = {},
+  ) {
+    super();
+    const p = options.paddingIdx ?? null;
+    if (p !== null && (p >= numEmbeddings || p < -numEmbeddings))
+      throw new torch.ArgumentError("Padding_idx must be within num_embeddings");
+    this.paddingIdx = p === null ? null : p < 0 ? p + numEmbeddings : p;
+    this.weight = new Parameter(torch.empty([numEmbeddings, embeddingDim], { dtype: options.dtype ?? "float32" }));
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    init.normal_(this.weight);
+    const p = this.paddingIdx;
+    if (p !== null) torch.noGrad(() => this.weight.index(p).fill_(0));
+  }
+
+  override forward(input: Tensor): Tensor {
+    const o = this.options;
+    return torch.F.embedding(input, this.weight, {
+      paddingIdx: this.paddingIdx,
+      maxNorm: o.maxNorm ?? null,
+      normType: o.normType ?? 2,
+      scaleGradByFreq: o.scaleGradByFreq ?? false,
+    });
+  }
+
+  override extraRepr(): string {
+    let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
+    if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
+    if (this.options.maxNorm !== null && this.options.maxNorm !== undefined) s += `, max_norm=${pyFloat(this.options.maxNorm)}`;
+    return s;
+  }
+}
+
+/**
+ * Zeroes each element with probability `p` in training mode, scaling the
+ * rest by 1 / (1 - p); the identity in evaluation mode.
+ *
+ * @example
+ * ```ts
+ * const drop = new torch.nn.Dropout(0.5);
+ * console.log(drop.toString()); // Dropout(p=0.5, inplace=False)
+ * console.log(drop.eval().call(torch.ones(3))); // tensor([1., 1., 1.])
+ * ```
+ */
+export class Dropout extends Module {
+  constructor(
+    readonly p = 0.5,
+    readonly inplace = false,
+  ) {
+    super();
+    if (p < 0 || p > 1) throw new torch.ArgumentError(`dropout probability has to be between 0 and 1, but got ${p}`);
+  }
+
+  override forward(input: Tensor): Tensor {
+    return torch.F.dropout(input, { p: this.p, training: this.training, inplace: this.inplace });
+  }
+
+  override extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=${pyBool(this.inplace)}`;
+  }
+}

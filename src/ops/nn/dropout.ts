@@ -1,0 +1,46 @@
+/**
+ * dropout: a Bernoulli(1 - p) mask from the global generator (drawn as
+ * PyTorch's CPU bernoulli_), scaled by 1 / (1 - p) and multiplied in, so
+ * the node is MulBackward0 as in PyTorch.
+ */
+
+import { isFloating, scalarTypeName } from "../../core/dtype.js";
+import { ArgumentError, DTypeError } from "../../core/errors.js";
+import { defaultGenerator } from "../../random.js";
+import type { Tensor } from "../../tensor.js";
+import * as K from "../kernels.js";
+import { expectTensor } from "../scalars.js";
+import { kb } from "./common.js";
+
+/** PyTorch's CPU bernoulli_(q): element i is 1 when the i-th double-precision uniform of the generator is < q. */
+function bernoulliMask(shape: readonly number[], q: number, dtype: Tensor["dtype"]): Tensor {
+  const t = K.empty(shape, dtype);
+  const data = t._storage.data;
+  for (let i = 0; i < data.length; i++) data[i] = defaultGenerator.uniform53() < q ? 1 : 0;
+  return t;
+}
+
+/**
+ * Zeroes each element with probability `p` and scales the rest by 1 / (1 - p)
+ * (training only; otherwise, or with p = 0, returns `input` itself). The
+ * mask comes from the global generator, so `manualSeed` reproduces PyTorch's.
+ *
+ * @example
+ * ```ts
+ * torch.manualSeed(0);
+ * console.log(torch.F.dropout(torch.ones(6), { p: 0.5 })); // tensor([0., 0., 2., 0., 0., 0.])
+ * console.log(torch.F.dropout(torch.ones(2), { training: false })); // tensor([1., 1.])
+ * ```
+ */
+export function dropout(input: Tensor, options: { p?: number; training?: boolean; inplace?: boolean } = {}): Tensor {
+  const x = expectTensor(input, "dropout", "input");
+  const p = options.p ?? 0.5;
+  if (!(p >= 0 && p <= 1)) throw new ArgumentError(`dropout probability has to be between 0 and 1, but got ${p}`);
+  if (p === 0 || options.training === false || x.numel() === 0) return x;
+  if (!isFloating(x.dtype)) {
+    throw new DTypeError(`dropout: result type Float can't be cast to the desired output type ${scalarTypeName(x.dtype)}`);
+  }
+  // p = 1 multiplies by a 0-d zero, as PyTorch; otherwise by the mask scaled by 1 / (1 - p).
+  const noise = p === 1 ? K.scalar(0, x.dtype) : kb("div", bernoulliMask(x.shape, 1 - p, x.dtype), K.scalar(1 - p, x.dtype));
+  return options.inplace ? x.mul_(noise) : x.mul(noise);
+}

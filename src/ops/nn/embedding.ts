@@ -1,0 +1,120 @@
+/**
+ * embedding: rows of a weight matrix gathered by integer indices. Its
+ * backward, embedding_dense_backward (node EmbeddingDenseBackwardBackward0),
+ * scatter-adds the rows' gradients and is an op of its own, as in PyTorch.
+ */
+
+import { noGrad } from "../../autograd/grad_mode.js";
+import { ArgumentError, DTypeError, IndexError, ShapeError } from "../../core/errors.js";
+import { formatShape } from "../../core/shape.js";
+import type { Tensor } from "../../tensor.js";
+import { defineOp, type Op } from "../define.js";
+import * as K from "../kernels.js";
+import { expectTensor } from "../scalars.js";
+import { kb, takeFlat } from "./common.js";
+
+interface EmbeddingAttrs {
+  /** Flat weight offset of every output element (row * D + column). */
+  gather: Int32Array;
+  /** The same with the padding row's lookups as -1 (they get no gradient). */
+  scatter: Int32Array;
+  weightShape: readonly number[];
+  outShape: number[];
+  /** With scale_grad_by_freq: 1 / (count of the row in the batch) per output element. */
+  scale: Tensor | null;
+}
+
+const embeddingOp: Op<EmbeddingAttrs> = defineOp<EmbeddingAttrs>({
+  name: "embedding",
+  gradFn: "EmbeddingBackward0",
+  forward: ([w], a) => K.take(w as Tensor, a.gather, a.outShape),
+  backward: ([g], c) => [embeddingDenseBackwardOp([g], c.attrs)],
+});
+
+// embedding_dense_backward: the rows' gradients added into a zero weight gradient.
+// Linear in grad; its derivative gathers the same rows (padding excluded, scaled alike).
+const embeddingDenseBackwardOp: Op<EmbeddingAttrs> = defineOp<EmbeddingAttrs>({
+  name: "embedding_dense_backward",
+  gradFn: "EmbeddingDenseBackwardBackward0",
+  forward: ([g], a) => K.putAdd(a.weightShape, a.scatter, a.scale === null ? (g as Tensor) : kb("mul", g as Tensor, a.scale)),
+  backward: ([gg], c) => {
+    const names = ["IndexSelectBackward0", "IndexAddBackward0"] as const;
+    const rows = takeFlat(gg, { index: c.attrs.scatter, inShape: c.attrs.weightShape, outShape: c.attrs.outShape, names });
+    return [c.attrs.scale === null ? rows : rows.mul(c.attrs.scale)];
+  },
+});
+
+export interface EmbeddingOptions {
+  /** This row gets no gradient (negative: counted from the end). */
+  paddingIdx?: number | null;
+  /** Rows looked up whose `normType`-norm exceeds this are rescaled in place to norm maxNorm. */
+  maxNorm?: number | null;
+  normType?: number;
+  /** Scale each row's gradient by 1 / (its count in the batch). */
+  scaleGradByFreq?: boolean;
+  /** Sparse gradients are not supported (must be false). */
+  sparse?: boolean;
+}
+
+/** PyTorch's embedding_renorm_: rows looked up with norm > maxNorm are scaled by maxNorm / (norm + 1e-7), in place. */
+function renorm(w: Tensor, rows: readonly number[], maxNorm: number, p: number): void {
+  noGrad(() => {
+    for (const r of new Set(rows)) {
+      const row = w.select(0, r);
+      const norm = row.norm(p).item();
+      if (norm > maxNorm) row.mul_(maxNorm / (norm + 1e-7));
+    }
+  });
+}
+
+function embeddingAttrs(w: Tensor, rows: number[], idxShape: readonly number[], paddingIdx: number, byFreq: boolean): EmbeddingAttrs {
+  const D = w.shape[1] as number;
+  const gather = new Int32Array(rows.length * D);
+  const scatter = new Int32Array(rows.length * D);
+  const counts = new Map<number, number>();
+  for (const r of rows) counts.set(r, (counts.get(r) ?? 0) + 1);
+  let scale: Tensor | null = null;
+  if (byFreq) scale = K.empty([...idxShape, 1], w.dtype);
+  rows.forEach((r, i) => {
+    for (let j = 0; j < D; j++) {
+      gather[i * D + j] = r * D + j;
+      scatter[i * D + j] = r === paddingIdx ? -1 : r * D + j;
+    }
+    if (scale !== null) scale._storage.data[i] = 1 / (counts.get(r) as number);
+  });
+  return { gather, scatter, weightShape: w.shape, outShape: [...idxShape, D], scale };
+}
+
+/**
+ * Looks up rows of `weight` [V, D] for integer `input` of any shape, giving
+ * [...input.shape, D]. The gradient of a row sums over its lookups.
+ *
+ * @example
+ * ```ts
+ * const w = torch.tensor([[0, 0], [1, 2], [3, 4]]);
+ * console.log(torch.F.embedding(torch.tensor([2, 1], { dtype: "int64" }), w)); // tensor([[3., 4.],\n        [1., 2.]])
+ * ```
+ */
+export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
+  const op = "embedding";
+  const idx = expectTensor(input, op, "input");
+  const w = expectTensor(weight, op, "weight");
+  if (idx.dtype !== "int64" && idx.dtype !== "int32") {
+    throw new DTypeError(
+      `${op}: Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ${idx.dtype} instead`,
+    );
+  }
+  if (w.ndim !== 2) throw new ShapeError(`${op}: 'weight' must be 2-D, but got weight of size ${formatShape(w.shape)}`);
+  if (options.sparse) throw new ArgumentError(`${op}: sparse gradients are not supported (sparse must be false)`);
+  const V = w.shape[0] as number;
+  let paddingIdx = options.paddingIdx ?? -1;
+  if (options.paddingIdx !== null && options.paddingIdx !== undefined) {
+    if (paddingIdx >= V || paddingIdx < -V) throw new ArgumentError(`${op}: Padding_idx must be within num_embeddings`);
+    if (paddingIdx < 0) paddingIdx += V;
+  }
+  const rows = Array.from(idx.data);
+  for (const r of rows)
+    if (r < 0 || r >= V) throw new IndexError(`${op}: index out of range in self (index ${r}, weight of size ${formatShape(w.shape)})`);
+  if (options.maxNorm !== null && options.maxNorm !== undefined) renorm(w, rows, options.maxNorm, options.normType ?? 2);
+  return embeddingOp([w], embeddingAttrs(w, rows, idx.shape, paddingIdx, options.scaleGradByFreq ?? false));
+}

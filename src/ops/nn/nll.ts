@@ -1,0 +1,248 @@
+/**
+ * nll_loss and cross_entropy. nll_loss picks -w[t] x[n, t, ...] for every
+ * target t (ignore_index: nothing, weight 0); "mean" divides the sum by the
+ * total weight of the targets not ignored. Inputs are [C] (0-d target),
+ * [N, C], or [N, C, d1, ...]: 4-d inputs are PyTorch's nll_loss2d (node
+ * NllLoss2DBackward0), other spatial shapes are viewed as 4-d, as
+ * PyTorch's nll_loss_nd. cross_entropy is log_softmax + nll_loss, or the
+ * composite formulas for label smoothing and class-probability targets.
+ */
+
+import { isFloating, scalarTypeName } from "../../core/dtype.js";
+import { ArgumentError, DTypeError, IndexError, ShapeError } from "../../core/errors.js";
+import { formatShape, numel, shapesEqual } from "../../core/shape.js";
+import type { Tensor } from "../../tensor.js";
+import { logSoftmax } from "../activation.js";
+import { addScalar, divScalar, mulScalar } from "../arith.js";
+import { defineOp, type Op } from "../define.js";
+import * as K from "../kernels.js";
+import { expectTensor } from "../scalars.js";
+import { checkKernelDtype, expectNoGrad, gradAt, kb, type Reduction, reduceKernel, reductionArg, zerosOf } from "./common.js";
+
+interface NllAttrs {
+  reduction: Reduction;
+  ignoreIndex: number;
+  /** nll_loss2d (4-d input) rather than nll_loss. */
+  twoD: boolean;
+}
+
+/** Where each target reads the input, and its coefficient -w[t] (0 when ignored). */
+interface Picks {
+  /** Flat input offset per target element (-1 when ignored). */
+  flat: Int32Array;
+  /** -w[t] per target element, target-shaped, in the input's dtype. */
+  coef: Tensor;
+  /** Sum of w[t] over the targets not ignored. */
+  total: number;
+}
+
+/** Reads the targets of x ([C], [N, C] or [N, C, H, W]), checking their range. */
+function picks(x: Tensor, target: Tensor, weight: Tensor | undefined, ignoreIndex: number): Picks {
+  const C = (x.ndim === 1 ? x.shape[0] : x.shape[1]) as number;
+  const S = numel(x.shape.slice(2));
+  const t = target.data;
+  const w = weight?.data;
+  const flat = new Int32Array(t.length);
+  const coef = K.empty(target.shape, x.dtype);
+  let total = 0;
+  for (let k = 0; k < t.length; k++) {
+    const cls = t[k] as number;
+    if (cls === ignoreIndex) {
+      flat[k] = -1;
+      continue;
+    }
+    if (cls < 0 || cls >= C) throw new IndexError(`nll_loss: Target ${cls} is out of bounds.`);
+    const n = Math.floor(k / S);
+    flat[k] = (n * C + cls) * S + (k % S);
+    const wc = w === undefined ? 1 : (w[cls] as number);
+    coef._storage.data[k] = -wc;
+    total += wc;
+  }
+  return { flat, coef, total };
+}
+
+const nllOp: Op<NllAttrs> = defineOp<NllAttrs>({
+  name: "nll_loss_forward",
+  gradFn: (a) => (a.twoD ? "NllLoss2DBackward0" : "NllLossBackward0"),
+  save: "both",
+  forward: ([x, target, weight], a) => {
+    const p = picks(x as Tensor, target as Tensor, weight, a.ignoreIndex);
+    const losses = kb("mul", K.take(x as Tensor, p.flat, (target as Tensor).shape), p.coef);
+    const total = K.scalar(p.total, (x as Tensor).dtype);
+    if (a.reduction !== "mean") return [reduceKernel(losses, a.reduction), total];
+    return [kb("div", reduceKernel(losses, "sum"), total), total];
+  },
+  backward: (grads, c) => {
+    const g = gradAt(grads, 0);
+    if (g === null) return [];
+    const weight = c.inputMeta.length > 2 ? [c.input(2)] : [];
+    return [nllBackwardOp([g, c.input(0), c.input(1), ...weight, c.result(1).detach()], c.attrs), null, null];
+  },
+});
+
+// nll_loss_backward: g (per target, or 0-d) times -w[t] (/ total weight for "mean") added at the picked
+// elements. Linear in g, so its derivative wrt g is nll_loss of gg; it does not depend on the input.
+const nllBackwardOp: Op<NllAttrs> = defineOp<NllAttrs>({
+  name: "nll_loss_backward",
+  gradFn: (a) => (a.twoD ? "NllLoss2DBackwardBackward0" : "NllLossBackwardBackward0"),
+  save: "inputs",
+  forward: (inputs, a) => {
+    const [g, x, target] = inputs as [Tensor, Tensor, Tensor];
+    const total = inputs[inputs.length - 1] as Tensor;
+    const p = picks(x, target, inputs.length > 4 ? inputs[3] : undefined, a.ignoreIndex);
+    let src = kb("mul", K.broadcastTo(g, target.shape), p.coef);
+    if (a.reduction === "mean") src = kb("div", src, total);
+    return K.putAdd(x.shape, p.flat, src);
+  },
+  backward: ([gg], c) => {
+    const weight = c.inputMeta.length > 4 ? [c.input(3)] : [];
+    return [
+      c.needs[0] ? nllOp([gg, c.input(2), ...weight], c.attrs) : null,
+      c.needs[1] ? zerosOf(c.input(1)) : null,
+      ...c.inputMeta.slice(2).map(() => null),
+    ];
+  },
+});
+
+interface NllOptions {
+  /** A weight per class ([C]). */
+  weight?: Tensor | null;
+  /** Targets equal to this contribute nothing (default -100). */
+  ignoreIndex?: number;
+  reduction?: Reduction;
+}
+
+function checkTarget(op: string, x: Tensor, t: Tensor): void {
+  if (t.dtype !== "int64") throw new DTypeError(`${op}: expected scalar type Long but found ${scalarTypeName(t.dtype)}`);
+  if (x.ndim < 1) throw new ShapeError(`${op}: Expected 1 or more dimensions (got 0)`);
+  if (x.ndim !== 1 && x.shape[0] !== t.shape[0]) {
+    throw new ShapeError(`${op}: Expected input batch_size (${x.shape[0]}) to match target batch_size (${t.shape[0] ?? 1}).`);
+  }
+  const sizes = `(got input: ${formatShape(x.shape)}, target: ${formatShape(t.shape)})`;
+  if (x.ndim <= 2) {
+    if (t.ndim > 1) throw new ShapeError(`${op}: 0D or 1D target tensor expected, multi-target not supported ${sizes}`);
+    if (t.ndim !== x.ndim - 1) throw new ShapeError(`${op}: size mismatch ${sizes}`);
+  } else if (t.ndim !== x.ndim - 1 || !shapesEqual(t.shape.slice(1), x.shape.slice(2))) {
+    const expected = [x.shape[0] as number, ...x.shape.slice(2)];
+    throw new ShapeError(`${op}: Expected target size ${formatShape(expected)}, got ${formatShape(t.shape)}`);
+  }
+}
+
+function checkWeight(op: string, w: Tensor | null, C: number): void {
+  if (w !== null && (w.ndim !== 1 || w.numel() !== C)) {
+    throw new ShapeError(
+      `${op}: weight tensor should be defined either for all ${C} classes or no classes but got weight tensor of shape: ${formatShape(w.shape)}`,
+    );
+  }
+}
+
+/**
+ * Negative log likelihood of log-probabilities `input` ([C], [N, C] or
+ * [N, C, d1, ...]) at class-index `target` (int64: [], [N] or [N, d1, ...]).
+ * With "mean" the sum is divided by the summed weights of the targets not
+ * ignored.
+ *
+ * @example
+ * ```ts
+ * const logp = torch.tensor([[-0.5, -1.0], [-2.0, -0.1]]);
+ * console.log(torch.F.nllLoss(logp, torch.tensor([0, 1], { dtype: "int64" }))); // tensor(0.3000)
+ * ```
+ */
+export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {}): Tensor {
+  const op = "nll_loss";
+  const x = expectTensor(input, op, "input");
+  checkKernelDtype(op, "nll_loss_out_frame", x);
+  const t = expectTensor(target, op, "target");
+  const w = options.weight ?? null;
+  const attrs = { reduction: reductionArg(options.reduction), ignoreIndex: options.ignoreIndex ?? -100, twoD: false };
+  checkTarget(op, x, t);
+  checkWeight(op, w, (x.ndim === 1 ? x.shape[0] : x.shape[1]) as number);
+  expectNoGrad(x.ndim === 4 ? "nll_loss2d_forward" : "nll_loss_forward", "weight", w);
+  const extra = w === null ? [] : [w];
+  if (x.ndim <= 2 || x.ndim === 4) return nllOp([x, t, ...extra], { ...attrs, twoD: x.ndim === 4 });
+  // Other spatial shapes run as nll_loss2d on [N, C, 1, d1 * d2 * ...] (PyTorch's nll_loss_nd).
+  const [N, C] = x.shape as [number, number];
+  const empty = x.numel() === 0;
+  const x4 = x.contiguous().view(empty ? [N, C, 0, 0] : [N, C, 1, -1]);
+  const t3 = t.contiguous().view(t.numel() === 0 ? [N, 0, 0] : [N, 1, -1]);
+  const out = nllOp([x4, t3, ...extra], { ...attrs, twoD: true });
+  return attrs.reduction === "none" ? out.view([N, ...x.shape.slice(2)]) : out;
+}
+
+export interface CrossEntropyOptions extends NllOptions {
+  /** Mix the targets with the uniform distribution: (1 - s) target + s / C. */
+  labelSmoothing?: number;
+}
+
+/** Class-probability targets: -sum(w t log_softmax(x)) over classes, "mean" dividing by the batch size. */
+function probTargetLoss(x: Tensor, t: Tensor, w: Tensor | null, r: Reduction, smoothing: number, classDim: number): Tensor {
+  const C = x.shape[classDim] as number;
+  checkWeight("cross_entropy", w, C);
+  const logp = logSoftmax(x, classDim);
+  const target = smoothing > 0 ? addScalar(mulScalar(t, 1 - smoothing), smoothing / C) : t;
+  let prod = logp.mul(target);
+  if (w !== null) prod = prod.mul(x.ndim > 1 ? w.view(x.shape.map((s, d) => (d === classDim ? s : 1))) : w);
+  if (r === "none") return prod.sum(classDim).neg();
+  const total = prod.sum().neg();
+  if (r === "sum") return total;
+  return x.numel() === 0 ? total.mul(Number.NaN) : divScalar(total, x.numel() / C);
+}
+
+/** Label smoothing with class indices: (1 - s) nll + s / C * (the mean, or sum, of -sum_c w_c log p_c). */
+function smoothedLoss(
+  x: Tensor,
+  t: Tensor,
+  w: Tensor | null,
+  o: { reduction: Reduction; ignoreIndex: number },
+  s: number,
+  classDim: number,
+): Tensor {
+  const logp = logSoftmax(x, classDim);
+  const nll = nllLoss(logp, t, { weight: w, ignoreIndex: o.ignoreIndex, reduction: o.reduction });
+  const C = x.shape[classDim] as number;
+  const weighted = w === null ? logp : logp.mul(x.ndim > 1 ? w.view(x.shape.map((v, d) => (d === classDim ? v : 1))) : w);
+  const smooth = weighted.sum(classDim).neg();
+  const ignored = t.eq(o.ignoreIndex);
+  smooth.indexPut_([ignored], 0);
+  let ret: Tensor;
+  if (o.reduction === "none") ret = smooth;
+  else if (o.reduction === "sum") ret = smooth.sum();
+  else if (w === null) ret = smooth.index(ignored.logicalNot()).mean();
+  else ret = smooth.sum().div(w.index(t.index(ignored.logicalNot())).sum());
+  return mulScalar(nll, 1 - s).add(mulScalar(ret, s / C));
+}
+
+/**
+ * Cross entropy of unnormalised scores `input` ([C], [N, C] or [N, C, d1, ...])
+ * with class-index targets (int64) or class-probability targets (the
+ * input's shape): log_softmax over dim 1 (dim 0 for [C]) followed by
+ * nll_loss, with optional class weights, ignore_index and label smoothing.
+ *
+ * @example
+ * ```ts
+ * const scores = torch.tensor([[2, 0, 0], [0, 1, 0]]);
+ * const target = torch.tensor([0, 2], { dtype: "int64" });
+ * console.log(torch.F.crossEntropy(scores, target)); // tensor(0.8955)
+ * console.log(torch.F.crossEntropy(scores, target, { labelSmoothing: 0.1 })); // tensor(0.9455)
+ * ```
+ */
+export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const op = "cross_entropy";
+  const x = expectTensor(input, op, "input");
+  const t = expectTensor(target, op, "target");
+  const w = options.weight ?? null;
+  const reduction = reductionArg(options.reduction);
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  const smoothing = options.labelSmoothing ?? 0;
+  const classDim = x.ndim === 1 ? 0 : 1;
+  if (smoothing > 1) throw new ArgumentError(`${op}: label_smoothing must be between 0.0 and 1.0. Got: ${smoothing}`);
+  if (shapesEqual(x.shape, t.shape)) {
+    if (!isFloating(t.dtype)) {
+      throw new DTypeError(`${op}: Expected floating point type for target with class probabilities, got ${scalarTypeName(t.dtype)}`);
+    }
+    if (ignoreIndex >= 0) throw new ArgumentError(`${op}: ignore_index is not supported for floating point target`);
+    return probTargetLoss(x, t, w, reduction, smoothing, classDim);
+  }
+  if (smoothing > 0) return smoothedLoss(x, t, w, { reduction, ignoreIndex }, smoothing, classDim);
+  return nllLoss(logSoftmax(x, classDim), t, { weight: w, ignoreIndex, reduction });
+}

@@ -1,0 +1,111 @@
+/**
+ * nn modules against PyTorch (test/fixtures/nn_modules.json, recorded by
+ * scripts/record/nn_modules.py): printed form, state-dict keys, seeded
+ * initial parameters, outputs, gradients and updated buffers.
+ */
+
+import type { Tensor } from "kindling";
+import * as torch from "kindling";
+import { describe, expect, it } from "vitest";
+import { fromJson, readJson, type TensorJson } from "../helpers/fixtures.js";
+
+const { nn } = torch;
+
+interface ModuleCase {
+  module: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  train?: boolean;
+  loss?: boolean;
+  kind?: string;
+  repr: string;
+  init?: Record<string, TensorJson>;
+  input: TensorJson;
+  target?: TensorJson;
+  output: TensorJson;
+  out_grad?: TensorJson;
+  input_grad: TensorJson;
+  param_grads?: Record<string, TensorJson>;
+  state_after?: Record<string, TensorJson>;
+}
+
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function options(kwargs: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(kwargs).map(([k, v]) => [camel(k), Array.isArray(v) && k.includes("weight") ? torch.tensor(v as number[]) : v]),
+  );
+}
+
+/** The Kindling module for a case: PyTorch's positional arguments, keyword arguments as an options object. */
+function build(c: ModuleCase): torch.nn.Module {
+  const a = c.args as never[];
+  const o = options(c.kwargs) as never;
+  const N = nn as unknown as Record<string, new (...args: unknown[]) => torch.nn.Module>;
+  const Ctor = N[c.module];
+  if (Ctor === undefined) throw new Error(`no module ${c.module}`);
+  if (c.loss) return new Ctor(o);
+  switch (c.module) {
+    case "Linear":
+    case "Conv1d":
+    case "Conv2d":
+    case "MaxPool2d":
+    case "AvgPool2d":
+    case "BatchNorm1d":
+    case "BatchNorm2d":
+    case "LayerNorm":
+      return new Ctor(...a, o);
+    case "GELU":
+      return new Ctor((c.kwargs.approximate as string | undefined) ?? "none");
+    default:
+      return new Ctor(...a);
+  }
+}
+
+function expectClose(actual: Tensor, expected: TensorJson, rtol = 1e-5, atol = 1e-6): void {
+  expect(actual.shape).toEqual(expected.shape);
+  expect(actual.dtype).toBe(expected.dtype);
+  const a = actual.data;
+  expected.data.forEach((e, i) => {
+    const v = a[i] as number;
+    expect(Math.abs(v - Number(e))).toBeLessThanOrEqual(atol + rtol * Math.abs(Number(e)));
+  });
+}
+
+const { cases } = readJson<{ cases: ModuleCase[] }>("fixtures/nn_modules.json");
+
+describe("nn modules match PyTorch", () => {
+  it.each(cases.map((c, i) => [i, c.repr.split("\n")[0], c] as const))("%i %s", (_, __, c) => {
+    torch.manualSeed(0);
+    const m = build(c);
+    m.train(c.train ?? true);
+    expect(m.toString()).toBe(c.repr);
+    if (c.init !== undefined) {
+      const sd = m.stateDict();
+      expect(Object.keys(sd)).toEqual(Object.keys(c.init));
+      // Seeded initial values are PyTorch's exactly.
+      for (const [k, t] of Object.entries(c.init)) expect(Array.from((sd[k] as Tensor).data)).toEqual(t.data.map(Number));
+    }
+    const x = fromJson(c.input).requiresGrad_();
+    let out: Tensor;
+    if (c.loss) {
+      const target = fromJson(c.target as TensorJson);
+      const inp = c.module === "BCELoss" ? x.sigmoid() : c.module === "NLLLoss" ? x.logSoftmax(-1) : x;
+      out = m.call(inp, target) as Tensor;
+      out.backward(torch.onesLike(out));
+    } else {
+      out = m.call(x) as Tensor;
+      out
+        .mul(fromJson(c.out_grad as TensorJson))
+        .sum()
+        .backward();
+    }
+    expectClose(out, c.output);
+    expectClose(x.grad as Tensor, c.input_grad);
+    for (const [name, p] of m.namedParameters()) {
+      const g = c.param_grads?.[name];
+      if (g !== undefined) expectClose(p.grad as Tensor, g);
+    }
+    for (const [k, t] of Object.entries(c.state_after ?? {})) expectClose(m.stateDict()[k] as Tensor, t);
+  });
+});
