@@ -51,6 +51,10 @@ class TensorMethods {
   pow(this: Tensor, exponent: TensorLike): Tensor {
     return arith.pow(this, exponent);
   }
+  pow_(this: Tensor, exponent: TensorLike): Tensor {
+    return arith.pow_(this, exponent);
+  }
+
   add_(this: Tensor, other: TensorLike, options?: { alpha?: number }): Tensor {
     return arith.arithInplace.add_(this, other, options?.alpha);
   }
@@ -106,6 +110,10 @@ class TensorMethods {
   maskedFill(this: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
     return arith.maskedFill(this, mask, value);
   }
+  maskedFill_(this: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
+    return arith.maskedFill_(this, mask, value);
+  }
+
   maximum(this: Tensor, other: Tensor): Tensor {
     return arith.maximum(this, other);
   }
@@ -138,9 +146,17 @@ class TensorMethods {
   log1p(this: Tensor): Tensor {
     return pw.log1p(this);
   }
+  log1p_(this: Tensor): Tensor {
+    return pw.log1p_(this);
+  }
+
   expm1(this: Tensor): Tensor {
     return pw.expm1(this);
   }
+  expm1_(this: Tensor): Tensor {
+    return pw.expm1_(this);
+  }
+
   sqrt(this: Tensor): Tensor {
     return pw.sqrt(this);
   }
@@ -150,6 +166,10 @@ class TensorMethods {
   rsqrt(this: Tensor): Tensor {
     return pw.rsqrt(this);
   }
+  rsqrt_(this: Tensor): Tensor {
+    return pw.rsqrt_(this);
+  }
+
   abs(this: Tensor): Tensor {
     return pw.abs(this);
   }
@@ -159,27 +179,59 @@ class TensorMethods {
   sin(this: Tensor): Tensor {
     return pw.sin(this);
   }
+  sin_(this: Tensor): Tensor {
+    return pw.sin_(this);
+  }
+
   cos(this: Tensor): Tensor {
     return pw.cos(this);
   }
+  cos_(this: Tensor): Tensor {
+    return pw.cos_(this);
+  }
+
   tan(this: Tensor): Tensor {
     return pw.tan(this);
   }
+  tan_(this: Tensor): Tensor {
+    return pw.tan_(this);
+  }
+
   asin(this: Tensor): Tensor {
     return pw.asin(this);
   }
+  asin_(this: Tensor): Tensor {
+    return pw.asin_(this);
+  }
+
   acos(this: Tensor): Tensor {
     return pw.acos(this);
   }
+  acos_(this: Tensor): Tensor {
+    return pw.acos_(this);
+  }
+
   atan(this: Tensor): Tensor {
     return pw.atan(this);
   }
+  atan_(this: Tensor): Tensor {
+    return pw.atan_(this);
+  }
+
   sinh(this: Tensor): Tensor {
     return pw.sinh(this);
   }
+  sinh_(this: Tensor): Tensor {
+    return pw.sinh_(this);
+  }
+
   cosh(this: Tensor): Tensor {
     return pw.cosh(this);
   }
+  cosh_(this: Tensor): Tensor {
+    return pw.cosh_(this);
+  }
+
   tanh(this: Tensor): Tensor {
     return pw.tanh(this);
   }
@@ -201,33 +253,73 @@ class TensorMethods {
   reciprocal(this: Tensor): Tensor {
     return pw.reciprocal(this);
   }
+  reciprocal_(this: Tensor): Tensor {
+    return pw.reciprocal_(this);
+  }
+
   erf(this: Tensor): Tensor {
     return pw.erf(this);
   }
+  erf_(this: Tensor): Tensor {
+    return pw.erf_(this);
+  }
+
   erfc(this: Tensor): Tensor {
     return pw.erfc(this);
   }
+  erfc_(this: Tensor): Tensor {
+    return pw.erfc_(this);
+  }
+
   sign(this: Tensor): Tensor {
     return pw.sign(this);
   }
+  sign_(this: Tensor): Tensor {
+    return pw.sign_(this);
+  }
+
   sgn(this: Tensor): Tensor {
     return pw.sgn(this);
   }
+  sgn_(this: Tensor): Tensor {
+    return pw.sgn_(this);
+  }
+
   floor(this: Tensor): Tensor {
     return pw.floor(this);
   }
+  floor_(this: Tensor): Tensor {
+    return pw.floor_(this);
+  }
+
   ceil(this: Tensor): Tensor {
     return pw.ceil(this);
   }
+  ceil_(this: Tensor): Tensor {
+    return pw.ceil_(this);
+  }
+
   round(this: Tensor): Tensor {
     return pw.round(this);
   }
+  round_(this: Tensor): Tensor {
+    return pw.round_(this);
+  }
+
   trunc(this: Tensor): Tensor {
     return pw.trunc(this);
   }
+  trunc_(this: Tensor): Tensor {
+    return pw.trunc_(this);
+  }
+
   frac(this: Tensor): Tensor {
     return pw.frac(this);
   }
+  frac_(this: Tensor): Tensor {
+    return pw.frac_(this);
+  }
+
   isnan(this: Tensor): Tensor {
     return pw.isnan(this);
   }
@@ -410,9 +502,17 @@ class TensorMethods {
   scatter(this: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
     return ix.scatter(this, dim, index, src);
   }
+  scatter_(this: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+    return ix.scatter_(this, dim, index, src);
+  }
+
   scatterAdd(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
     return ix.scatterAdd(this, dim, index, src);
   }
+  scatterAdd_(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+    return ix.scatterAdd_(this, dim, index, src);
+  }
+
   /** Python's `x[...] = value`: see `torch.indexPut_`. */
   indexPut_(this: Tensor, indices: readonly ix.IndexItem[], value: TensorLike, options?: { accumulate?: boolean }): Tensor {
     return ix.indexPut_(this, indices, value, options);

@@ -30,6 +30,7 @@ const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpp
 
 function kindlingName(op: string): string {
   if (op === ".__getitem__") return "x.index(...)";
+  if (op === ".__setitem__") return "x.indexPut_([...], v)";
   if (op.startsWith(".")) return `x.${camel(op.slice(1))}(...)`;
   if (op.startsWith("F.")) return `F.${camel(op.slice(2))}`;
   return `torch.${camel(op)}`;

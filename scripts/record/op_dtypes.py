@@ -31,6 +31,9 @@ def call(op, args, kwargs):
     if op.startswith("."):
         if op == ".__getitem__":
             return args[0][args[1]]
+        if op == ".__setitem__":
+            args[0][args[1]] = args[2]
+            return args[0]
         return getattr(args[0], op[1:])(*args[1:], **kwargs)
     return getattr(torch, op)(*args, **kwargs)
 
@@ -61,7 +64,7 @@ def runs_with(case, dtype):
             for step in case["steps"]:
                 if step["op"] == "autograd.grad":
                     break
-                gi = step["op"] == ".__getitem__"
+                gi = step["op"] in (".__getitem__", ".__setitem__")
                 args = [res(a, gi and k == 1) for k, a in enumerate(step["args"])]
                 kwargs = {k: (float(v) if v in ("inf", "-inf") else res(v)) for k, v in step.get("kwargs", {}).items()}
                 out = call(step["op"], args, kwargs)

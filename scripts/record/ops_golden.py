@@ -98,6 +98,9 @@ def call(op, args, kwargs):
         name = op[1:]
         if name == "__getitem__":
             return args[0][args[1]]
+        if name == "__setitem__":
+            args[0][args[1]] = args[2]
+            return None
         return getattr(args[0], name)(*args[1:], **kwargs)
     return getattr(torch, op)(*args, **kwargs)
 
@@ -128,7 +131,7 @@ def record(op, i, sample):
                 env[name + "t"] = leaf.t()
                 return {"ref": name + "t"}, env[name + "t"]
             return {"ref": name}, leaf
-        if op == ".__getitem__" and isinstance(a, list):
+        if op in (".__getitem__", ".__setitem__") and name == "a1" and isinstance(a, list):
             # A tuple index: its items may be slices, None, Ellipsis, ints or tensors.
             pairs = [arg(x, "%s_%d" % (name, k)) for k, x in enumerate(a)]
             return [p[0] for p in pairs], tuple(p[1] for p in pairs)
@@ -138,9 +141,20 @@ def record(op, i, sample):
         return a, python_index(a)
 
     jargs, targs = zip(*[arg(a, "a%d" % k) for k, a in enumerate(sample["args"])]) if sample["args"] else ((), ())
+    jargs, targs = list(jargs), list(targs)
+    inplace = op == ".__setitem__" or (op.startswith(".") and op.endswith("_") and not op.endswith("__"))
+    if inplace and isinstance(jargs[0], dict) and "ref" in jargs[0]:
+        # An in-place op works on a non-leaf copy of its first input, so the
+        # gradient flows back through the rebased history to the leaf.
+        src = jargs[0]["ref"]
+        steps.append({"out": src + "c", "op": ".clone", "args": [{"ref": src}]})
+        env[src + "c"] = targs[0].clone()
+        jargs[0], targs[0] = {"ref": src + "c"}, env[src + "c"]
     kwargs = sample.get("kwargs", {})
     tkwargs = {k: (float(v) if v in ("inf", "-inf") else v) for k, v in kwargs.items()}
     result = call(op, list(targs), tkwargs)
+    if op == ".__setitem__":
+        result = targs[0]
     # Ops with several outputs (max with dim, split, ...) name them out0, out1, ...
     outs = list(result) if isinstance(result, (tuple, list)) else [result]
     names = ["out"] if len(outs) == 1 and not isinstance(result, (tuple, list)) else ["out%d" % k for k in range(len(outs))]

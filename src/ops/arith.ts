@@ -27,6 +27,15 @@ function checkAlpha(op: string, dtype: DType, alpha: number): void {
   }
 }
 
+function checkSub(op: string, dtype: DType, alpha: number): void {
+  if (dtype === "bool") {
+    throw new DTypeError(
+      `${op}: Subtraction, the \`-\` operator, with two bool tensors is not supported. Use the \`^\` or \`logical_xor()\` operator instead.`,
+    );
+  }
+  checkAlpha(op, dtype, alpha);
+}
+
 const addOp = defineOp<Alpha>({
   name: "add",
   gradFn: "AddBackward0",
@@ -86,19 +95,30 @@ function binaryCall<A extends Typed>(
   other: unknown,
   extra: Omit<A, "dtype">,
   dtypeOf?: (d: DType) => DType,
+  check?: (promoted: DType) => void,
 ): Tensor {
   const a = expectTensor(input, name, "input");
   const b = expectTensorLike(other, name, "other");
   const promoted = promote(a, b);
+  check?.(promoted);
   const dtype = dtypeOf === undefined ? promoted : dtypeOf(promoted);
   return op([a, wrap(b, promoted)], { ...extra, dtype } as A);
 }
 
-/** Runs a two-operand op in place on `self`, whose dtype is kept. */
-function binaryInplace<A extends Typed>(op: Op<A>, name: string, self: Tensor, other: unknown, extra: Omit<A, "dtype">): Tensor {
+/** Runs a two-operand op in place on `self`, whose dtype is kept; `check` sees the promoted dtype before any write. */
+function binaryInplace<A extends Typed>(
+  op: Op<A>,
+  name: string,
+  self: Tensor,
+  other: unknown,
+  extra: Omit<A, "dtype">,
+  check?: (dtype: DType) => void,
+): Tensor {
+  const x = expectTensor(self, name, "input");
   const b = expectTensorLike(other, name, "other");
-  const promoted = promote(self, b);
-  return applyInplace(op.def, [self, wrap(b, promoted)], { ...extra, dtype: promoted } as A);
+  const promoted = promote(x, b);
+  check?.(promoted);
+  return applyInplace(op.def, [x, wrap(b, promoted)], { ...extra, dtype: promoted } as A);
 }
 
 /**
@@ -113,9 +133,7 @@ function binaryInplace<A extends Typed>(op: Op<A>, name: string, self: Tensor, o
  */
 export function add(input: Tensor, other: TensorLike, options: { alpha?: number } = {}): Tensor {
   const alpha = options.alpha ?? 1;
-  const t = binaryCall(addOp, "add", input, other, { alpha });
-  checkAlpha("add", t.dtype, alpha);
-  return t;
+  return binaryCall(addOp, "add", input, other, { alpha }, undefined, (d) => checkAlpha("add", d, alpha));
 }
 
 /**
@@ -128,14 +146,7 @@ export function add(input: Tensor, other: TensorLike, options: { alpha?: number 
  */
 export function sub(input: Tensor, other: TensorLike, options: { alpha?: number } = {}): Tensor {
   const alpha = options.alpha ?? 1;
-  const t = binaryCall(subOp, "sub", input, other, { alpha });
-  if (t.dtype === "bool") {
-    throw new DTypeError(
-      "sub: Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
-    );
-  }
-  checkAlpha("sub", t.dtype, alpha);
-  return t;
+  return binaryCall(subOp, "sub", input, other, { alpha }, undefined, (d) => checkSub("sub", d, alpha));
 }
 
 /**
@@ -183,14 +194,16 @@ export function div(input: Tensor, other: TensorLike, options: { roundingMode?: 
 
 /** @internal in-place arithmetic behind add_, sub_, mul_, div_. */
 export const arithInplace = {
-  add_: (self: Tensor, other: TensorLike, alpha = 1) => binaryInplace(addOp, "add", self, other, { alpha }),
-  sub_: (self: Tensor, other: TensorLike, alpha = 1) => binaryInplace(subOp, "sub", self, other, { alpha }),
-  mul_: (self: Tensor, other: TensorLike) => binaryInplace(mulOp, "mul", self, other, {}),
+  add_: (self: Tensor, other: TensorLike, alpha = 1) =>
+    binaryInplace(addOp, "add_", self, other, { alpha }, (d) => checkAlpha("add_", d, alpha)),
+  sub_: (self: Tensor, other: TensorLike, alpha = 1) =>
+    binaryInplace(subOp, "sub_", self, other, { alpha }, (d) => checkSub("sub_", d, alpha)),
+  mul_: (self: Tensor, other: TensorLike) => binaryInplace(mulOp, "mul_", self, other, {}),
   div_: (self: Tensor, other: TensorLike) => {
     if (!isFloating(self.dtype)) {
       throw new DTypeError(`div_: result type Float can't be cast to the desired output type ${self.dtype === "int32" ? "Int" : "Long"}`);
     }
-    return binaryInplace(divOp, "div", self, other, {});
+    return binaryInplace(divOp, "div_", self, other, {});
   },
 };
 
@@ -321,6 +334,30 @@ export function pow(input: Tensor | number, exponent: TensorLike): Tensor {
     return powScalarOp([x], { exponent: p, dtype });
   }
   return powTensorOp([x, e], { dtype });
+}
+
+/**
+ * In place: `input` raised to `exponent` (a number or a tensor broadcasting to input's shape).
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([1, 2, 3]);
+ * x.pow_(2);
+ * console.log(x); // tensor([1., 4., 9.])
+ * ```
+ */
+export function pow_(input: Tensor, exponent: TensorLike): Tensor {
+  const x = expectTensor(input, "pow_", "input");
+  const e = expectTensorLike(exponent, "pow_", "exponent");
+  const dtype = promote(x, e);
+  if (typeof e === "number" || typeof e === "boolean") {
+    const p = Number(e);
+    if (isIntegral(dtype, true) && Number.isInteger(p) && p < 0) {
+      throw new ArgumentError("pow_: Integers to negative integer powers are not allowed.");
+    }
+    return applyInplace(powScalarOp.def, [x], { exponent: p, dtype });
+  }
+  return applyInplace(powTensorOp.def, [x, e], { dtype });
 }
 
 // ----- comparisons and logical ops (no gradient) ------------------------------
@@ -493,6 +530,35 @@ export function maskedFill(input: Tensor, mask: Tensor, value: number | boolean 
     throw new ShapeError(`masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.ndim} dimension(s).`);
   }
   return maskedFillTensorOp([x, m, value.dtype === x.dtype ? value : value.to(x.dtype)], { dtype: x.dtype });
+}
+
+/**
+ * In place: fills the elements of `input` where `mask` is true with `value`.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([1, 2, 3]);
+ * x.maskedFill_(torch.tensor([true, false, true]), 0);
+ * console.log(x); // tensor([0., 2., 0.])
+ * ```
+ */
+export function maskedFill_(input: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
+  const x = expectTensor(input, "masked_fill_", "input");
+  const m = expectTensor(mask, "masked_fill_", "mask");
+  if (m.dtype !== "bool") throw new DTypeError(`masked_fill_ only supports boolean masks, but got mask with dtype ${m.dtype}`);
+  const shape = broadcastShapes([x.shape, m.shape], "masked_fill_");
+  if (shape.length !== x.ndim || shape.some((s, i) => s !== x.shape[i])) {
+    throw new ShapeError(
+      `masked_fill_: mask of shape ${formatShape(m.shape)} does not broadcast to the input's shape ${formatShape(x.shape)}`,
+    );
+  }
+  if (typeof value === "number" || typeof value === "boolean") {
+    return applyInplace(maskedFillOp.def, [x, m], { value: Number(value), dtype: x.dtype });
+  }
+  if (value.ndim !== 0) {
+    throw new ShapeError(`masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.ndim} dimension(s).`);
+  }
+  return applyInplace(maskedFillTensorOp.def, [x, m, value.dtype === x.dtype ? value : value.to(x.dtype)], { dtype: x.dtype });
 }
 
 // ----- maximum, minimum, square ------------------------------------------------------

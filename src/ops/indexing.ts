@@ -500,3 +500,33 @@ export function scatterAdd(input: Tensor, dim: number, index: Tensor, src: Tenso
   const [inputs, d] = scatterArgs(input, dim, index, src, "scatter_add");
   return scatterOp(inputs, { dim: d, add: true });
 }
+
+/**
+ * In place: writes src's values (or the number src) into `input` at index along `dim`.
+ *
+ * @example
+ * ```ts
+ * const x = torch.zeros(3);
+ * x.scatter_(0, torch.tensor([2, 0], { dtype: "int64" }), torch.tensor([5, 6]));
+ * console.log(x); // tensor([6., 0., 5.])
+ * ```
+ */
+export function scatter_(input: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+  const [inputs, d] = scatterArgs(input, dim, index, src, "scatter_");
+  return applyInplace(scatterOp.def, inputs, { dim: d, add: false });
+}
+
+/**
+ * In place: adds src's values into `input` at index along `dim`.
+ *
+ * @example
+ * ```ts
+ * const x = torch.zeros(2);
+ * x.scatterAdd_(0, torch.tensor([0, 0, 1], { dtype: "int64" }), torch.tensor([1, 2, 3]));
+ * console.log(x); // tensor([3., 3.])
+ * ```
+ */
+export function scatterAdd_(input: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  const [inputs, d] = scatterArgs(input, dim, index, src, "scatter_add_");
+  return applyInplace(scatterOp.def, inputs, { dim: d, add: true });
+}

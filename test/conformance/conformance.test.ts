@@ -13,7 +13,7 @@ import type { Corpus } from "../../tools/conformance/format.js";
 import { runCase } from "../../tools/conformance/runner.js";
 import { readJson } from "../helpers/fixtures.js";
 
-const CORPORA = ["seeds.json", "seed_two_layer_net.json"];
+const CORPORA = ["seeds.json", "seed_two_layer_net.json", "ops.json", "programs.json"];
 
 describe.each(CORPORA)("corpus %s", (file) => {
   const corpus = readJson<Corpus>(`conformance/${file}`);

@@ -13,7 +13,8 @@ export function sampleFunction(c: Case): { fn: (...xs: Tensor[]) => Tensor[]; in
     .map(([n]) => n);
   if (names.length === 0) return null;
   const fixed = new Map(Object.entries(c.inputs).map(([n, t]) => [n, fromJson(t)]));
-  const opIndex = c.steps.findIndex((s) => s.op !== ".t");
+  const op = c.tags?.find((t) => t.startsWith("op:"))?.slice(3);
+  const opIndex = c.steps.findIndex((s) => s.op === op);
   const opSteps = c.steps.slice(0, opIndex + 1);
   const outNames = ([] as string[]).concat(opSteps.at(-1)?.out ?? []);
   const fn = (...xs: Tensor[]) => {
