@@ -143,6 +143,12 @@ class TensorMethods {
   log_(this: Tensor): Tensor {
     return pw.log_(this);
   }
+  log2(this: Tensor): Tensor {
+    return pw.log2(this);
+  }
+  log2_(this: Tensor): Tensor {
+    return pw.log2_(this);
+  }
   log1p(this: Tensor): Tensor {
     return pw.log1p(this);
   }

@@ -21,6 +21,7 @@ export type UnaryOp =
   | "exp"
   | "log"
   | "log1p"
+  | "log2"
   | "expm1"
   | "sqrt"
   | "rsqrt"

@@ -115,6 +115,22 @@ export const [log, log_] = defineUnary({
   backward: (g, c) => g.div(c.input(0)),
 });
 
+/**
+ * Base-2 logarithm elementwise.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.log2(torch.tensor([1, 2, 8]))); // tensor([0., 1., 3.])
+ * ```
+ */
+export const [log2, log2_] = defineUnary({
+  name: "log2",
+  kernel: "log2",
+  float: true,
+  save: "inputs",
+  backward: (g, c) => g.div(mulScalar(c.input(0), Math.LN2)),
+});
+
 /** log(1 + x) elementwise, accurate for small x. */
 export const [log1p, log1p_] = defineUnary({
   name: "log1p",

@@ -17,6 +17,7 @@ const UNARY: Record<UnaryOp, (p0: number, p1: number) => F1> = {
   exp: () => Math.exp,
   log: () => Math.log,
   log1p: () => Math.log1p,
+  log2: () => Math.log2,
   expm1: () => Math.expm1,
   sqrt: () => Math.sqrt,
   rsqrt: () => (x) => 1 / Math.sqrt(x),
