@@ -10,7 +10,6 @@
  */
 
 import "./methods.js";
-import * as data from "./data/index.js";
 import { backward, grad } from "./ops/autograd.js";
 import { gradcheck, gradgradcheck } from "./ops/gradcheck.js";
 
@@ -113,8 +112,7 @@ export const int64 = "int64";
 export const long = "int64";
 export const bool = "bool";
 
-/** PyTorch's `torch.utils`: `torch.utils.data` holds datasets and the DataLoader. */
-export const utils = { data } as const;
+export * as utils from "./utils.js";
 
 /** PyTorch's `torch.autograd`: backward passes, gradients and gradient checks. */
 export const autograd = { backward, grad, gradcheck, gradgradcheck } as const;

@@ -61,7 +61,7 @@ CASES = [
     ("Softmax", [1], {}, [2, 3]),
     ("LogSoftmax", [-1], {}, [2, 3]),
     ("Softplus", [], {}, [5]),
-    ("Softplus", [2.0, 1.0], {}, [5]),
+    ("Softplus", [], {"beta": 2, "threshold": 1.5}, [5]),
     ("Dropout", [0.3], {}, [5]),
 ]
 

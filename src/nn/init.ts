@@ -49,6 +49,11 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 /**
  * fan_in and fan_out of a weight: [out, in, *kernel] gives
  * in * receptive field and out * receptive field.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.nn.init.calculateFanInAndFanOut(torch.empty(3, 5))); // [ 5, 3 ]
+ * ```
  */
 export function calculateFanInAndFanOut(tensor: Tensor): [number, number] {
   if (tensor.ndim < 2) {
@@ -61,6 +66,9 @@ export function calculateFanInAndFanOut(tensor: Tensor): [number, number] {
 type Mode = "fan_in" | "fan_out";
 
 function fan(tensor: Tensor, mode: Mode): number {
+  if (mode !== "fan_in" && mode !== "fan_out") {
+    throw new torch.ArgumentError(`Mode ${String(mode)} not supported, please use one of fan_in, fan_out`);
+  }
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
   return mode === "fan_in" ? fanIn : fanOut;
 }
@@ -78,17 +86,39 @@ export function uniform_(tensor: Tensor, a = 0, b = 1, options: { generator?: Ge
   return torch.noGrad(() => tensor.uniform_(a, b, options));
 }
 
-/** Fills with N(mean, std^2). */
+/**
+ * Fills with N(mean, std^2).
+ *
+ * @example
+ * ```ts
+ * torch.manualSeed(0);
+ * console.log(torch.nn.init.normal_(torch.empty(3), 0, 0.5)); // tensor([ 0.7705, -0.1467, -1.0894])
+ * ```
+ */
 export function normal_(tensor: Tensor, mean = 0, std = 1, options: { generator?: Generator } = {}): Tensor {
   return torch.noGrad(() => tensor.normal_(mean, std, options));
 }
 
-/** Fills with `value`. */
+/**
+ * Fills with `value`.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.nn.init.constant_(torch.empty(2), 0.3)); // tensor([0.3000, 0.3000])
+ * ```
+ */
 export function constant_(tensor: Tensor, value: number): Tensor {
   return torch.noGrad(() => tensor.fill_(value));
 }
 
-/** Fills with zeros. */
+/**
+ * Fills with zeros.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.nn.init.zeros_(torch.empty(2))); // tensor([0., 0.])
+ * ```
+ */
 export function zeros_(tensor: Tensor): Tensor {
   return torch.noGrad(() => tensor.zero_());
 }
@@ -105,14 +135,30 @@ export function ones_(tensor: Tensor): Tensor {
   return torch.noGrad(() => tensor.fill_(1));
 }
 
-/** Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)). */
+/**
+ * Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)).
+ *
+ * @example
+ * ```ts
+ * torch.manualSeed(0);
+ * console.log(torch.nn.init.xavierUniform_(torch.empty(2, 3))); // tensor([[-0.0082,  0.5876, -0.9016],\n        [-0.8062, -0.4219,  0.2938]])
+ * ```
+ */
 export function xavierUniform_(tensor: Tensor, gain = 1, options: { generator?: Generator } = {}): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
   const a = gain * Math.sqrt(6 / (fanIn + fanOut));
   return uniform_(tensor, -a, a, options);
 }
 
-/** Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)). */
+/**
+ * Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)).
+ *
+ * @example
+ * ```ts
+ * torch.manualSeed(0);
+ * console.log(torch.nn.init.xavierNormal_(torch.empty(2, 3))); // tensor([[ 0.9746, -0.1856, -1.3780],\n        [ 0.3595, -0.6859, -0.8845]])
+ * ```
+ */
 export function xavierNormal_(tensor: Tensor, gain = 1, options: { generator?: Generator } = {}): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
   return normal_(tensor, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), options);
@@ -129,6 +175,13 @@ export interface KaimingOptions {
 /**
  * He uniform: U(-b, b) with b = gain * sqrt(3 / fan), gain from the nonlinearity.
  * Linear and conv layers use it with a = sqrt(5) for their default weights.
+ *
+ * @example
+ * ```ts
+ * torch.manualSeed(0);
+ * const w = torch.nn.init.kaimingUniform_(torch.empty(2, 3), { nonlinearity: "relu" });
+ * console.log(w); // tensor([[-0.0106,  0.7586, -1.1640],\n        [-1.0408, -0.5447,  0.3792]])
+ * ```
  */
 export function kaimingUniform_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
   const gain = calculateGain(options.nonlinearity ?? "leaky_relu", options.a ?? 0);
@@ -136,7 +189,16 @@ export function kaimingUniform_(tensor: Tensor, options: KaimingOptions = {}): T
   return uniform_(tensor, -bound, bound, { generator: options.generator });
 }
 
-/** He normal: N(0, std^2) with std = gain / sqrt(fan). */
+/**
+ * He normal: N(0, std^2) with std = gain / sqrt(fan).
+ *
+ * @example
+ * ```ts
+ * torch.manualSeed(0);
+ * const w = torch.nn.init.kaimingNormal_(torch.empty(2, 3), { mode: "fan_out", nonlinearity: "relu" });
+ * console.log(w); // tensor([[ 1.5410, -0.2934, -2.1788],\n        [ 0.5684, -1.0845, -1.3986]])
+ * ```
+ */
 export function kaimingNormal_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
   const gain = calculateGain(options.nonlinearity ?? "leaky_relu", options.a ?? 0);
   return normal_(tensor, 0, gain / Math.sqrt(fan(tensor, options.mode ?? "fan_in")), { generator: options.generator });

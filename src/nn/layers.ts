@@ -1,5 +1,6 @@
 /** Basic layers: Linear, Identity, Flatten, the activation modules and containers. */
 
+import { ArgumentError } from "../core/errors.js";
 import type { DType, Tensor } from "../index.js";
 import * as torch from "../index.js";
 import * as init from "./init.js";
@@ -132,7 +133,16 @@ export class ReLU extends Module {
   }
 }
 
-/** max(0, x) + negativeSlope * min(0, x). */
+/**
+ * max(0, x) + negativeSlope * min(0, x).
+ *
+ * @example
+ * ```ts
+ * const act = new torch.nn.LeakyReLU(0.1);
+ * console.log(String(act)); // LeakyReLU(negative_slope=0.1)
+ * console.log(act.call(torch.tensor([-1, 0.5, 2]))); // tensor([-0.1000,  0.5000,  2.0000])
+ * ```
+ */
 export class LeakyReLU extends Module {
   constructor(
     readonly negativeSlope = 0.01,
@@ -148,7 +158,14 @@ export class LeakyReLU extends Module {
   }
 }
 
-/** x for x > 0, alpha (e^x - 1) otherwise. */
+/**
+ * x for x > 0, alpha (e^x - 1) otherwise.
+ *
+ * @example
+ * ```ts
+ * console.log(new torch.nn.ELU().call(torch.tensor([-1, 0.5, 2]))); // tensor([-0.6321,  0.5000,  2.0000])
+ * ```
+ */
 export class ELU extends Module {
   constructor(
     readonly alpha = 1,
@@ -164,10 +181,24 @@ export class ELU extends Module {
   }
 }
 
-/** x * Phi(x) (exact) or its tanh approximation. */
+/**
+ * x * Phi(x) (exact) or its tanh approximation.
+ *
+ * @example
+ * ```ts
+ * const gelu = new torch.nn.GELU({ approximate: "tanh" });
+ * console.log(String(gelu)); // GELU(approximate='tanh')
+ * console.log(gelu.call(torch.tensor([-1, 0.5, 2]))); // tensor([-0.1588,  0.3457,  1.9546])
+ * ```
+ */
 export class GELU extends Module {
-  constructor(readonly approximate: "none" | "tanh" = "none") {
+  readonly approximate: "none" | "tanh";
+  constructor(options: { approximate?: "none" | "tanh" } = {}) {
     super();
+    this.approximate = options.approximate ?? "none";
+    if (this.approximate !== "none" && this.approximate !== "tanh") {
+      throw new ArgumentError(`GELU: approximate argument must be either none or tanh, got '${String(this.approximate)}'`);
+    }
   }
   override forward(input: Tensor): Tensor {
     return torch.F.gelu(input, { approximate: this.approximate });
@@ -177,42 +208,80 @@ export class GELU extends Module {
   }
 }
 
-/** x * sigmoid(x). */
+/**
+ * x * sigmoid(x).
+ *
+ * @example
+ * ```ts
+ * console.log(new torch.nn.SiLU().call(torch.tensor([-1, 0.5, 2]))); // tensor([-0.2689,  0.3112,  1.7616])
+ * ```
+ */
 export class SiLU extends Module {
   override forward(input: Tensor): Tensor {
     return torch.F.silu(input);
   }
 }
 
-/** 1 / (1 + e^-x). */
+/**
+ * 1 / (1 + e^-x).
+ *
+ * @example
+ * ```ts
+ * console.log(new torch.nn.Sigmoid().call(torch.tensor([-1, 0.5, 2]))); // tensor([0.2689, 0.6225, 0.8808])
+ * ```
+ */
 export class Sigmoid extends Module {
   override forward(input: Tensor): Tensor {
     return input.sigmoid();
   }
 }
 
-/** tanh(x). */
+/**
+ * tanh(x).
+ *
+ * @example
+ * ```ts
+ * console.log(new torch.nn.Tanh().call(torch.tensor([-1, 0.5, 2]))); // tensor([-0.7616,  0.4621,  0.9640])
+ * ```
+ */
 export class Tanh extends Module {
   override forward(input: Tensor): Tensor {
     return input.tanh();
   }
 }
 
-/** log(1 + e^(beta x)) / beta (x above the threshold). */
+/**
+ * log(1 + e^(beta x)) / beta (x above the threshold).
+ *
+ * @example
+ * ```ts
+ * const softplus = new torch.nn.Softplus({ beta: 2 });
+ * console.log(String(softplus)); // Softplus(beta=2, threshold=20)
+ * console.log(softplus.call(torch.tensor([-1, 0.5, 2]))); // tensor([0.0635, 0.6566, 2.0091])
+ * ```
+ */
 export class Softplus extends Module {
-  constructor(
-    readonly beta = 1,
-    readonly threshold = 20,
-  ) {
+  readonly beta: number;
+  readonly threshold: number;
+  constructor(options: { beta?: number; threshold?: number } = {}) {
     super();
+    this.beta = options.beta ?? 1;
+    this.threshold = options.threshold ?? 20;
+    for (const [name, v] of [
+      ["beta", this.beta],
+      ["threshold", this.threshold],
+    ] as const) {
+      if (typeof v !== "number") throw new ArgumentError(`Softplus: ${name} must be a number, got ${typeof v}`);
+    }
   }
   override forward(input: Tensor): Tensor {
     return torch.F.softplus(input, { beta: this.beta, threshold: this.threshold });
   }
   override extraRepr(): string {
-    // PyTorch prints its integer defaults as ints and a user's floats as floats.
-    const beta = this.beta === 1 ? "1" : pyFloat(this.beta);
-    const threshold = this.threshold === 20 ? "20" : pyFloat(this.threshold);
+    // Python prints ints as ints and floats as floats; a JS number is an int when it is integral.
+    const num = (v: number) => (Number.isInteger(v) ? String(v) : pyFloat(v));
+    const beta = num(this.beta);
+    const threshold = num(this.threshold);
     return `beta=${beta}, threshold=${threshold}`;
   }
 }
@@ -237,7 +306,16 @@ export class Softmax extends Module {
   }
 }
 
-/** log(softmax) along `dim`. */
+/**
+ * log(softmax) along `dim`.
+ *
+ * @example
+ * ```ts
+ * const act = new torch.nn.LogSoftmax(0);
+ * console.log(String(act)); // LogSoftmax(dim=0)
+ * console.log(act.call(torch.tensor([-1, 0.5, 2]))); // tensor([-3.2413, -1.7413, -0.2413])
+ * ```
+ */
 export class LogSoftmax extends Module {
   constructor(readonly dim: number) {
     super();

@@ -39,7 +39,15 @@ export class MSELoss extends Module {
   }
 }
 
-/** Mean absolute error. */
+/**
+ * Mean absolute error.
+ *
+ * @example
+ * ```ts
+ * const loss = new torch.nn.L1Loss();
+ * console.log(loss.call(torch.tensor([0.5, 2, -1]), torch.tensor([1, 1, 1]))); // tensor(1.1667)
+ * ```
+ */
 export class L1Loss extends Module {
   constructor(readonly options: { reduction?: Reduction } = {}) {
     super();
@@ -49,7 +57,15 @@ export class L1Loss extends Module {
   }
 }
 
-/** Huber-like loss: quadratic below `beta`, linear above. */
+/**
+ * Huber-like loss: quadratic below `beta`, linear above.
+ *
+ * @example
+ * ```ts
+ * const loss = new torch.nn.SmoothL1Loss({ beta: 1 });
+ * console.log(loss.call(torch.tensor([0.5, 2, -1]), torch.tensor([1, 1, 1]))); // tensor(0.7083)
+ * ```
+ */
 export class SmoothL1Loss extends Module {
   constructor(readonly options: { reduction?: Reduction; beta?: number } = {}) {
     super();
@@ -76,7 +92,15 @@ export class BCELoss extends WeightedLoss {
   }
 }
 
-/** Binary cross entropy of logits (sigmoid inside, computed stably); `posWeight` weighs positives. */
+/**
+ * Binary cross entropy of logits (sigmoid inside, computed stably); `posWeight` weighs positives.
+ *
+ * @example
+ * ```ts
+ * const loss = new torch.nn.BCEWithLogitsLoss();
+ * console.log(loss.call(torch.tensor([0.5, 2, -1]), torch.tensor([1, 0, 1]))); // tensor(1.3048)
+ * ```
+ */
 export class BCEWithLogitsLoss extends WeightedLoss {
   constructor(options: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {}) {
     super(options.weight, options.reduction ?? "mean");
@@ -125,7 +149,16 @@ export class CrossEntropyLoss extends WeightedLoss {
   }
 }
 
-/** Negative log likelihood of log-probabilities against class indices. */
+/**
+ * Negative log likelihood of log-probabilities against class indices.
+ *
+ * @example
+ * ```ts
+ * const logProbs = torch.tensor([[-0.5, -1.2], [-2.0, -0.1]]);
+ * const target = torch.tensor([0, 1], { dtype: "int64" });
+ * console.log(new torch.nn.NLLLoss().call(logProbs, target)); // tensor(0.3000)
+ * ```
+ */
 export class NLLLoss extends WeightedLoss {
   readonly ignoreIndex: number;
 

@@ -324,8 +324,8 @@ export class Module {
    *
    * @example
    * ```ts
-   * console.log(Object.keys(new torch.nn.BatchNorm1d(3).stateDict()));
-   * // [ 'weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked' ]
+   * console.log(Object.keys(new torch.nn.BatchNorm1d(3).stateDict()).join(" "));
+   * // weight bias running_mean running_var num_batches_tracked
    * ```
    */
   stateDict(): StateDict {

@@ -7,7 +7,7 @@
 
 import type { BinaryOp, UnaryOp } from "../backend/types.js";
 import { type DType, isFloating, scalarTypeName } from "../core/dtype.js";
-import { DTypeError } from "../core/errors.js";
+import { ArgumentError, DTypeError } from "../core/errors.js";
 import { normalizeDim } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { addScalar, mulScalar } from "./arith.js";
@@ -166,7 +166,11 @@ function geluTanhSecond(x: Tensor): Tensor {
  */
 export function gelu(input: Tensor, options: { approximate?: "none" | "tanh" } = {}): Tensor {
   const x = floatInput(input, "gelu");
-  return options.approximate === "tanh" ? geluTanh.apply(x) : geluExact.apply(x);
+  const approximate = options.approximate ?? "none";
+  if (approximate !== "none" && approximate !== "tanh") {
+    throw new ArgumentError(`gelu: approximate argument must be either none or tanh, got '${String(approximate)}'`);
+  }
+  return approximate === "tanh" ? geluTanh.apply(x) : geluExact.apply(x);
 }
 
 const softplusAct = activation({
@@ -191,7 +195,12 @@ const softplusAct = activation({
  * ```
  */
 export function softplus(input: Tensor, options: { beta?: number; threshold?: number } = {}): Tensor {
-  return softplusAct.apply(floatInput(input, "softplus"), options.beta ?? 1, options.threshold ?? 20);
+  const beta = options.beta ?? 1;
+  const threshold = options.threshold ?? 20;
+  if (typeof beta !== "number" || typeof threshold !== "number") {
+    throw new ArgumentError(`softplus: beta and threshold must be numbers, got ${typeof beta} and ${typeof threshold}`);
+  }
+  return softplusAct.apply(floatInput(input, "softplus"), beta, threshold);
 }
 
 const logSigmoidAct = activation({

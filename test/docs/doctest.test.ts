@@ -1,7 +1,10 @@
 /**
- * Runs the `@example` of every TSDoc comment in src/: each
- * `console.log(expr); // expected` line must print `expected` (with `\n`
- * standing for a newline), so the documentation cannot drift from the code.
+ * Runs the `@example` of every TSDoc comment in src/, and every ```ts block
+ * of README.md and docs/*.md: each `console.log(expr); // expected` line (or
+ * `console.log(expr);` followed by a `// expected` line) must print
+ * `expected` (with `\n` standing for a newline), so the documentation cannot
+ * drift from the code. Markdown sketches that are not programs are fenced
+ * ```typescript instead, and are not run.
  */
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -45,20 +48,49 @@ function examples(): Example[] {
   return out;
 }
 
-/** Rewrites `console.log(args); // expected` into a checked call. */
+const root = new URL("../../", import.meta.url).pathname;
+
+/** The ```ts blocks of the README and docs/, with the package import removed (torch is provided). */
+function markdownExamples(): Example[] {
+  const files = ["README.md", ...readdirSync(join(root, "docs")).map((f) => `docs/${f}`)].filter((f) => f.endsWith(".md"));
+  const out: Example[] = [];
+  for (const file of files) {
+    const lines = readFileSync(join(root, file), "utf8").split("\n");
+    lines.forEach((line, i) => {
+      if (line.trim() !== "```ts") return;
+      const end = lines.findIndex((l, j) => j > i && l.trim() === "```");
+      const code = lines
+        .slice(i + 1, end)
+        .filter((l) => !/^import \* as torch from "kindling";$/.test(l.trim()))
+        .join("\n");
+      out.push({ where: `${file}:${i + 1}`, code });
+    });
+  }
+  return out;
+}
+
+/** Rewrites `console.log(args); // expected` (or the expected text on the next line) into a checked call. */
 function instrument(code: string): string {
-  return code
-    .split("\n")
-    .map((line) => {
-      const m = /^(\s*)console\.log\((.*)\);\s*\/\/ (.*)$/.exec(line);
-      if (m === null) return line;
-      const expected = (m[3] as string).replace(/\\n/g, "\n");
-      return `${m[1]}__check(${JSON.stringify(expected)}, ${m[2]});`;
-    })
-    .join("\n");
+  const lines = code.split("\n");
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const inline = /^(\s*)console\.log\((.*)\);\s*\/\/ (.*)$/.exec(line);
+    const next = /^\s*\/\/ (.*)$/.exec(lines[i + 1] ?? "");
+    const bare = /^(\s*)console\.log\((.*)\);\s*$/.exec(line);
+    const [indent, args, expected] =
+      inline !== null ? [inline[1], inline[2], inline[3]] : bare !== null && next !== null ? [bare[1], bare[2], next[1]] : [];
+    if (args === undefined) {
+      out.push(line);
+      continue;
+    }
+    out.push(`${indent}__check(${JSON.stringify((expected as string).replace(/\\n/g, "\n"))}, ${args});`);
+  }
+  return out.join("\n");
 }
 
 const all = examples();
+const markdown = markdownExamples();
 
 describe("TSDoc examples run and print what they say", () => {
   it("there are examples", () => {
@@ -66,6 +98,21 @@ describe("TSDoc examples run and print what they say", () => {
   });
 
   it.each(all.map((e) => [e.where, e] as const))("%s", (_, e) => {
+    const js = transformSync(instrument(e.code), { loader: "ts", format: "cjs" }).code;
+    const checks: [string, string][] = [];
+    const check = (expected: string, ...args: unknown[]) => checks.push([format(...args), expected]);
+    const quiet = { log: () => undefined };
+    new Function("torch", "__check", "console", js)(torch, check, quiet);
+    for (const [actual, expected] of checks) expect(actual).toBe(expected);
+  });
+});
+
+describe("README and docs code blocks run and print what they say", () => {
+  it("the README has blocks", () => {
+    expect(markdown.filter((e) => e.where.startsWith("README")).length).toBeGreaterThan(1);
+  });
+
+  it.each(markdown.map((e) => [e.where, e] as const))("%s", (_, e) => {
     const js = transformSync(instrument(e.code), { loader: "ts", format: "cjs" }).code;
     const checks: [string, string][] = [];
     const check = (expected: string, ...args: unknown[]) => checks.push([format(...args), expected]);

@@ -56,7 +56,8 @@ function build(c: ModuleCase): torch.nn.Module {
     case "LayerNorm":
       return new Ctor(...a, o);
     case "GELU":
-      return new Ctor((c.kwargs.approximate as string | undefined) ?? "none");
+    case "Softplus":
+      return new Ctor(o);
     default:
       return new Ctor(...a);
   }
