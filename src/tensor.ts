@@ -4,7 +4,7 @@
  */
 
 import { engineOps } from "./autograd/bridge.js";
-import { type AccumulateGrad, gradAccumulator, type Hook, type Node } from "./autograd/node.js";
+import { type AccumulateGrad, type Edge, gradAccumulator, type Hook, type Node, type TensorMeta } from "./autograd/node.js";
 import { backend } from "./backend/index.js";
 import type { Strided } from "./backend/types.js";
 import { type DType, isFloating, type TypedArray, typedArrayFor } from "./core/dtype.js";
@@ -57,6 +57,10 @@ export class Tensor {
   _diffView = false;
   /** @internal the storage version this view's grad_fn reflects. */
   _viewVersion = 0;
+  /** @internal cached {shape, dtype} shared by the nodes that record this tensor (see tensorMeta). */
+  _metaCache: TensorMeta | null = null;
+  /** @internal cached gradient edge (see gradientEdge). */
+  _edgeCache: Edge | null = null;
 
   /** @internal */
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
@@ -79,6 +83,7 @@ export class Tensor {
     this._strides = src._strides;
     this._offset = src._offset;
     this.dtype = src.dtype;
+    this._metaCache = null;
   }
 
   /** @internal the layout and buffer as a backend sees them. */

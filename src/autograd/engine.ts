@@ -173,8 +173,10 @@ function retain(t: Tensor, g: Tensor): void {
 }
 
 function runTensorHooks(n: Node, inputs: (Tensor | null)[]): void {
-  if (n._tensorHooks !== null) {
-    for (const [nr, hooks] of n._tensorHooks) {
+  const h = n._hooks;
+  if (h === null) return;
+  if (h.tensor !== null) {
+    for (const [nr, hooks] of h.tensor) {
       for (const hook of hooks.values()) {
         const g = inputs[nr];
         if (g === null || g === undefined) continue;
@@ -183,14 +185,14 @@ function runTensorHooks(n: Node, inputs: (Tensor | null)[]): void {
       }
     }
   }
-  if (n._retained !== null) {
-    for (const [nr, t] of n._retained) {
+  if (h.retained !== null) {
+    for (const [nr, t] of h.retained) {
       const g = inputs[nr];
       if (g !== null && g !== undefined) retain(t, g);
     }
   }
-  if (n._preHooks !== null) {
-    for (const hook of n._preHooks.values()) {
+  if (h.pre !== null) {
+    for (const hook of h.pre.values()) {
       const r = hook(inputs);
       if (Array.isArray(r)) for (const [i, g] of r.entries()) inputs[i] = g;
     }
@@ -204,8 +206,9 @@ function runNode(n: Node, inputs: (Tensor | null)[], createGraph: boolean): (Ten
     return [];
   }
   let outputs = n._apply(inputs, createGraph);
-  if (n._postHooks !== null) {
-    for (const hook of n._postHooks.values()) {
+  const post = n._hooks?.post ?? null;
+  if (post !== null) {
+    for (const hook of post.values()) {
       const r = hook(outputs, inputs);
       if (Array.isArray(r)) outputs = r;
     }

@@ -40,6 +40,19 @@ const BACKWARD_TWICE =
 
 let sequenceCounter = 0;
 
+const NO_META: TensorMeta[] = Object.freeze([]) as unknown as TensorMeta[];
+
+/** @internal a node's hooks. */
+export interface NodeHooks {
+  /** Tensor hooks per output number, in registration order. */
+  tensor: Map<number, Map<number, Hook>> | null;
+  /** Non-leaf outputs whose gradient is kept (retainGrad). */
+  retained: Map<number, Tensor> | null;
+  pre: Map<number, NodePreHook> | null;
+  post: Map<number, NodeHook> | null;
+  nextId: number;
+}
+
 /** A node of the backward graph (PyTorch's `torch.autograd.graph.Node`). */
 export abstract class Node {
   /** PyTorch's class name of the node, e.g. `MulBackward0`. */
@@ -49,14 +62,9 @@ export abstract class Node {
   /** @internal one edge per input of the op (null where the input needs no gradient). */
   _next: (Edge | null)[];
   /** @internal metadata of each output of the op. */
-  _meta: TensorMeta[] = [];
-  /** @internal tensor hooks per output number, in registration order. */
-  _tensorHooks: Map<number, Map<number, Hook>> | null = null;
-  /** @internal non-leaf outputs whose gradient is kept (retainGrad). */
-  _retained: Map<number, Tensor> | null = null;
-  /** @internal */ _preHooks: Map<number, NodePreHook> | null = null;
-  /** @internal */ _postHooks: Map<number, NodeHook> | null = null;
-  private _hookIds = 0;
+  _meta: TensorMeta[] = NO_META;
+  /** @internal hooks and retained gradients, allocated on first use (a graph has thousands of nodes and few hooks). */
+  _hooks: NodeHooks | null = null;
 
   constructor(next: (Edge | null)[], seq: number = sequenceCounter++) {
     this._next = next;
@@ -76,35 +84,44 @@ export abstract class Node {
 
   /** Registers a hook run after this node computed the gradients of its inputs; it may return replacements. */
   registerHook(hook: NodeHook): RemovableHandle {
-    this._postHooks ??= new Map();
-    return this._addTo(this._postHooks, hook);
+    const h = this._hooksOf();
+    h.post ??= new Map();
+    return this._addTo(h.post, hook);
   }
 
   /** Registers a hook run before this node runs, with the gradients of its outputs; it may return replacements. */
   registerPrehook(hook: NodePreHook): RemovableHandle {
-    this._preHooks ??= new Map();
-    return this._addTo(this._preHooks, hook);
+    const h = this._hooksOf();
+    h.pre ??= new Map();
+    return this._addTo(h.pre, hook);
   }
 
   /** @internal */
   _addTensorHook(outputNr: number, hook: Hook): RemovableHandle {
-    this._tensorHooks ??= new Map();
-    let hooks = this._tensorHooks.get(outputNr);
+    const h = this._hooksOf();
+    h.tensor ??= new Map();
+    let hooks = h.tensor.get(outputNr);
     if (hooks === undefined) {
       hooks = new Map();
-      this._tensorHooks.set(outputNr, hooks);
+      h.tensor.set(outputNr, hooks);
     }
     return this._addTo(hooks, hook);
   }
 
   /** @internal */
   _retainGrad(outputNr: number, tensor: Tensor): void {
-    this._retained ??= new Map();
-    this._retained.set(outputNr, tensor);
+    const h = this._hooksOf();
+    h.retained ??= new Map();
+    h.retained.set(outputNr, tensor);
+  }
+
+  private _hooksOf(): NodeHooks {
+    this._hooks ??= { tensor: null, retained: null, pre: null, post: null, nextId: 0 };
+    return this._hooks;
   }
 
   private _addTo<H>(map: Map<number, H>, hook: H): RemovableHandle {
-    const id = this._hookIds++;
+    const id = this._hooksOf().nextId++;
     map.set(id, hook);
     return { remove: () => void map.delete(id) };
   }
@@ -147,47 +164,46 @@ export function gradAccumulator(leaf: Tensor): AccumulateGrad {
 /** @internal where the gradient of `t` goes: its grad_fn output, or its accumulator if it is a leaf. */
 export function gradientEdge(t: Tensor): Edge {
   const fn = t.gradFn;
-  return fn !== null ? { node: fn, inputNr: t._outputNr } : { node: gradAccumulator(t), inputNr: 0 };
+  const node = fn ?? gradAccumulator(t);
+  const inputNr = fn !== null ? t._outputNr : 0;
+  // A tensor used by many ops (a weight, a reused input) shares one edge object.
+  const cached = t._edgeCache;
+  if (cached !== null && cached.node === node && cached.inputNr === inputNr) return cached;
+  const edge = { node, inputNr };
+  t._edgeCache = edge;
+  return edge;
 }
 
-/**
- * A tensor saved for backward, with the version it had then. Reading it
- * after the graph was freed, or after an in-place change, throws PyTorch's
- * errors.
- */
-export class SavedTensor {
-  private tensor: Tensor | null;
-  private readonly version: number;
-  /** The saved tensor's grad_fn and output number when saved (named in the version error). */
-  private readonly sourceFn: Node | null;
-  private readonly sourceNr: number;
-
-  constructor(tensor: Tensor) {
-    this.tensor = tensor;
-    this.version = tensor._storage.version;
-    this.sourceFn = tensor._gradFn;
-    this.sourceNr = tensor._outputNr;
-  }
-
-  unpack(): Tensor {
-    const t = this.tensor;
-    if (t === null) throw new AutogradError(BACKWARD_TWICE);
-    const now = t._storage.version;
-    if (now !== this.version) {
-      const source = this.sourceFn === null ? "" : `, which is output ${this.sourceNr} of ${this.sourceFn.name},`;
-      throw new AutogradError(
-        `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
-          `[${legacyTypeName(t.dtype)} ${formatShape(t.shape)}]${source} is at version ${now}; expected version ${this.version} instead. ` +
-          "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).",
-      );
-    }
-    return t;
-  }
-
-  release(): void {
-    this.tensor = null;
-  }
+/** @internal the tensor's shape and dtype as one object, shared by every node that records them. */
+export function tensorMeta(t: Tensor): TensorMeta {
+  const m = t._metaCache;
+  if (m !== null && m.shape === t.shape && m.dtype === t.dtype) return m;
+  const meta = { shape: t.shape, dtype: t.dtype };
+  t._metaCache = meta;
+  return meta;
 }
+
+function versionError(t: Tensor, now: number, expected: number, source: Node | null, sourceNr: number): AutogradError {
+  const named = source === null ? "" : `, which is output ${sourceNr} of ${source.name},`;
+  return new AutogradError(
+    `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
+      `[${legacyTypeName(t.dtype)} ${formatShape(t.shape)}]${named} is at version ${now}; expected version ${expected} instead. ` +
+      "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).",
+  );
+}
+
+function saveAll(tensors: readonly (Tensor | null)[]): (Tensor | number | null)[] {
+  const out = new Array<Tensor | number | null>(2 * tensors.length);
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i] as Tensor | null;
+    out[2 * i] = t;
+    out[2 * i + 1] = t === null ? 0 : t._storage.version;
+  }
+  return out;
+}
+
+/** Whether the formulas being run build a differentiable graph (set by the engine around each node). */
+let runningCreateGraph = false;
 
 /** What a backward formula can read: the op's attributes, its saved tensors, which inputs need a gradient. */
 export interface BackwardContext<A> {
@@ -210,16 +226,18 @@ export type Formula<A> = (grads: [Tensor, ...Tensor[]], ctx: BackwardContext<A>)
 
 /** The node of an op defined in the op table. */
 export class OpNode<A> extends Node implements BackwardContext<A> {
+  /** Makes zeros for outputs that received no gradient (multi-output ops); set by the op layer. */
+  static zeros: ((meta: TensorMeta) => Tensor) | null = null;
   readonly name: string;
   readonly attrs: A;
   readonly needs: readonly boolean[];
   readonly inputMeta: readonly TensorMeta[];
-  createGraph = false;
   private readonly formula: Formula<A>;
-  private savedInputs: (SavedTensor | null)[] | null = null;
-  private savedResults: SavedTensor[] | null = null;
-  /** Fills absent output gradients with zeros before the formula runs (multi-output ops). */
-  private readonly zerosLike: ((meta: TensorMeta) => Tensor) | null;
+  // Saved tensors with the version each had when saved, interleaved: [t0, v0, t1, v1, ...]
+  // (one array per node rather than an object per saved tensor: a graph holds thousands).
+  private savedInputs: (Tensor | number | null)[] | null = null;
+  private savedResults: (Tensor | number | null)[] | null = null;
+  private released = false;
 
   constructor(
     name: string,
@@ -228,7 +246,6 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
     next: (Edge | null)[],
     needs: readonly boolean[],
     inputMeta: readonly TensorMeta[],
-    zerosLike: ((meta: TensorMeta) => Tensor) | null,
   ) {
     super(next);
     this.name = name;
@@ -236,29 +253,42 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
     this.attrs = attrs;
     this.needs = needs;
     this.inputMeta = inputMeta;
-    this.zerosLike = zerosLike;
+  }
+
+  get createGraph(): boolean {
+    return runningCreateGraph;
   }
 
   /** @internal */
-  _saveInputs(inputs: readonly Tensor[]): void {
-    this.savedInputs = inputs.map((t) => new SavedTensor(t));
+  _saveInputs(inputs: readonly (Tensor | null)[]): void {
+    this.savedInputs = saveAll(inputs);
   }
 
   /** @internal */
   _saveResults(outputs: readonly Tensor[]): void {
-    this.savedResults = outputs.map((t) => new SavedTensor(t));
+    this.savedResults = saveAll(outputs);
   }
 
   input(i: number): Tensor {
-    const s = this.savedInputs?.[i];
-    if (s === undefined || s === null) throw new AutogradError(`${this.name}: input ${i} was not saved for backward`);
-    return s.unpack();
+    if (this.released) throw new AutogradError(BACKWARD_TWICE);
+    const t = this.savedInputs?.[2 * i] as Tensor | null | undefined;
+    if (t === undefined || t === null) throw new AutogradError(`${this.name}: input ${i} was not saved for backward`);
+    const saved = this.savedInputs?.[2 * i + 1] as number;
+    const now = t._storage.version;
+    // PyTorch names the saved input's current history in the message.
+    if (now !== saved) throw versionError(t, now, saved, t._gradFn, t._outputNr);
+    return t;
   }
 
   result(i = 0): Tensor {
-    const s = this.savedResults?.[i];
-    if (s === undefined) throw new AutogradError(`${this.name}: output ${i} was not saved for backward`);
-    return s.unpack();
+    if (this.released) throw new AutogradError(BACKWARD_TWICE);
+    const t = this.savedResults?.[2 * i] as Tensor | undefined;
+    if (t === undefined) throw new AutogradError(`${this.name}: output ${i} was not saved for backward`);
+    const saved = this.savedResults?.[2 * i + 1] as number;
+    const now = t._storage.version;
+    // A saved output is named as the output of this node.
+    if (now !== saved) throw versionError(t, now, saved, this, i);
+    return t;
   }
 
   /** @internal */
@@ -270,18 +300,24 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
       full = grads as [Tensor, ...Tensor[]];
     } else {
       // Outputs that received no gradient get zeros (the buffer may be shorter than the outputs).
-      const zerosLike = this.zerosLike;
-      if (zerosLike === null) throw new AutogradError(`${this.name}: missing gradient for an output`);
-      full = Array.from({ length: outputs }, (_, i) => grads[i] ?? zerosLike(this._meta[i] as TensorMeta)) as [Tensor, ...Tensor[]];
+      const zeros = OpNode.zeros;
+      if (zeros === null) throw new AutogradError(`${this.name}: missing gradient for an output`);
+      full = Array.from({ length: outputs }, (_, i) => grads[i] ?? zeros(this._meta[i] as TensorMeta)) as [Tensor, ...Tensor[]];
     }
-    this.createGraph = createGraph;
-    const out = this.formula(full, this);
-    return this._next.map((_, i) => (this.needs[i] ? (out[i] ?? null) : null));
+    const prev = runningCreateGraph;
+    runningCreateGraph = createGraph;
+    try {
+      const out = this.formula(full, this);
+      return this._next.map((_, i) => (this.needs[i] ? (out[i] ?? null) : null));
+    } finally {
+      runningCreateGraph = prev;
+    }
   }
 
   /** @internal */
   override _release(): void {
-    if (this.savedInputs !== null) for (const s of this.savedInputs) s?.release();
-    if (this.savedResults !== null) for (const s of this.savedResults) s.release();
+    this.savedInputs = null;
+    this.savedResults = null;
+    this.released = true;
   }
 }

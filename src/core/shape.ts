@@ -11,7 +11,11 @@ export function numel(shape: Shape): number {
 }
 
 /** Row-major (C order) strides for a shape. */
+const NO_DIMS: number[] = Object.freeze([]) as unknown as number[];
+
 export function contiguousStrides(shape: Shape): number[] {
+  // 0-d tensors (the most common in scalar code) share one frozen empty list.
+  if (shape.length === 0) return NO_DIMS;
   const strides = new Array<number>(shape.length);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -58,7 +62,9 @@ export function normalizeDims(dims: readonly number[], ndim: number, op = "dim")
 }
 
 /** The broadcast shape of several shapes, as PyTorch (and NumPy) define it. */
-export function broadcastShapes(shapes: readonly Shape[], op = "broadcast"): number[] {
+export function broadcastShapes(shapes: readonly Shape[], op = "broadcast"): readonly number[] {
+  // Operands of the same shape (the common case) broadcast to that shape itself.
+  if (shapes.length === 2 && shapesEqual(shapes[0] as Shape, shapes[1] as Shape)) return shapes[0] as Shape;
   let ndim = 0;
   for (const s of shapes) ndim = Math.max(ndim, s.length);
   const out = new Array<number>(ndim).fill(1);

@@ -21,6 +21,22 @@ interface Alpha extends Typed {
   alpha: number;
 }
 
+/** Frozen `{ dtype }` attributes, shared by the nodes of ops that have no other attribute. */
+const DTYPE_ATTRS: Record<DType, Typed> = {
+  float32: Object.freeze({ dtype: "float32" }),
+  float64: Object.freeze({ dtype: "float64" }),
+  int32: Object.freeze({ dtype: "int32" }),
+  int64: Object.freeze({ dtype: "int64" }),
+  bool: Object.freeze({ dtype: "bool" }),
+};
+
+/** An op's attributes with its dtype (spreading an empty object gave each node its own hidden class). */
+function withDtype(extra: object, dtype: DType): Typed {
+  if ("alpha" in extra) return { alpha: (extra as { alpha: number }).alpha, dtype } as Alpha;
+  for (const _ in extra) return { ...extra, dtype };
+  return DTYPE_ATTRS[dtype];
+}
+
 function checkAlpha(op: string, dtype: DType, alpha: number): void {
   if (isIntegral(dtype, true) && !Number.isInteger(alpha)) {
     throw new ArgumentError(`${op}: For integral input tensors, argument alpha must not be a floating point number.`);
@@ -102,7 +118,7 @@ function binaryCall<A extends Typed>(
   const promoted = promote(a, b);
   check?.(promoted);
   const dtype = dtypeOf === undefined ? promoted : dtypeOf(promoted);
-  return op([a, wrap(b, promoted)], { ...extra, dtype } as A);
+  return op([a, wrap(b, promoted)], withDtype(extra, dtype) as A);
 }
 
 /** Runs a two-operand op in place on `self`, whose dtype is kept; `check` sees the promoted dtype before any write. */
@@ -118,7 +134,7 @@ function binaryInplace<A extends Typed>(
   const b = expectTensorLike(other, name, "other");
   const promoted = promote(x, b);
   check?.(promoted);
-  return applyInplace(op.def, [x, wrap(b, promoted)], { ...extra, dtype: promoted } as A);
+  return applyInplace(op.def, [x, wrap(b, promoted)], withDtype(extra, promoted) as A);
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 
 import { isGradEnabled, setGradEnabled } from "../autograd/grad_mode.js";
-import { type Edge, type Formula, gradientEdge, OpNode, type TensorMeta } from "../autograd/node.js";
+import { type Edge, type Formula, gradientEdge, OpNode, type TensorMeta, tensorMeta } from "../autograd/node.js";
 import { isFloating } from "../core/dtype.js";
 import type { Tensor } from "../tensor.js";
 import * as K from "./kernels.js";
@@ -65,16 +65,23 @@ export function runForward<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A
 }
 
 /** @internal which inputs need a gradient (null: nothing to record). */
-export function inputsNeedingGrad<A>(def: OpDef<A>, inputs: readonly Tensor[]): boolean[] | null {
+export function inputsNeedingGrad<A>(def: OpDef<A>, inputs: readonly Tensor[]): readonly boolean[] | null {
   if (def.backward === undefined || !isGradEnabled()) return null;
-  let needs: boolean[] | null = null;
-  for (let i = 0; i < inputs.length; i++) {
-    if ((inputs[i] as Tensor).requiresGrad) {
-      needs ??= new Array<boolean>(inputs.length).fill(false);
-      needs[i] = true;
-    }
-  }
-  return needs;
+  const n = inputs.length;
+  let mask = 0;
+  for (let i = 0; i < n; i++) if ((inputs[i] as Tensor).requiresGrad) mask |= 1 << Math.min(i, 30);
+  if (mask === 0) return null;
+  if (n <= 4) return sharedNeeds(n, mask);
+  return inputs.map((t) => t.requiresGrad);
+}
+
+/** The frozen needs array for `n` inputs and a bit mask (nodes share them: a graph holds thousands). */
+const needsCache: (readonly boolean[])[][] = [0, 1, 2, 3, 4].map((n) =>
+  Array.from({ length: 1 << n }, (_, mask) => Object.freeze(Array.from({ length: n }, (_, i) => (mask & (1 << i)) !== 0))),
+);
+
+function sharedNeeds(n: number, mask: number): readonly boolean[] {
+  return (needsCache[n] as (readonly boolean[])[])[mask] as readonly boolean[];
 }
 
 function nodeName<A>(def: OpDef<A>, attrs: A): string {
@@ -83,7 +90,7 @@ function nodeName<A>(def: OpDef<A>, attrs: A): string {
   return typeof g === "string" ? g : g(attrs);
 }
 
-const zerosFor = (meta: TensorMeta) => K.full(meta.shape, 0, meta.dtype);
+OpNode.zeros = (meta: TensorMeta) => K.full(meta.shape, 0, meta.dtype);
 
 /** Records that `outputs` view `input`'s storage (their base is the tensor that owns it). */
 function markViews(input: Tensor, outputs: readonly Tensor[]): void {
@@ -97,16 +104,22 @@ function markViews(input: Tensor, outputs: readonly Tensor[]): void {
 }
 
 /** @internal builds the node of an op (edges given: in-place ops on views route them differently). */
-export function makeNode<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A, needs: boolean[], edges: (Edge | null)[]): OpNode<A> {
-  const meta: TensorMeta[] = inputs.map((t) => ({ shape: t.shape, dtype: t.dtype }));
-  return new OpNode(nodeName(def, attrs), def.backward as Formula<A>, attrs, edges, needs, meta, zerosFor);
+export function makeNode<A>(
+  def: OpDef<A>,
+  inputs: readonly Tensor[],
+  attrs: A,
+  needs: readonly boolean[],
+  edges: (Edge | null)[],
+): OpNode<A> {
+  const meta: TensorMeta[] = inputs.map(tensorMeta);
+  return new OpNode(nodeName(def, attrs), def.backward as Formula<A>, attrs, edges, needs, meta);
 }
 
 /** @internal makes `outputs` the outputs of `node` (floating ones only: integer results never require grad). */
 export function attachOutputs<A>(node: OpNode<A>, outputs: readonly Tensor[]): void {
+  node._meta = outputs.map(tensorMeta);
   for (let j = 0; j < outputs.length; j++) {
     const t = outputs[j] as Tensor;
-    node._meta[j] = { shape: t.shape, dtype: t.dtype };
     if (isFloating(t.dtype)) {
       t._gradFn = node;
       t._outputNr = j;

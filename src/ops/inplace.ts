@@ -68,7 +68,6 @@ function rebaseView(view: Tensor, base: Tensor): void {
     [gradientEdge(base)],
     [true],
     [{ shape: base.shape, dtype: base.dtype }],
-    null,
   );
   node._meta = [{ shape: view.shape, dtype: view.dtype }];
   view._gradFn = node;

@@ -20,8 +20,27 @@ export function promote(...values: TensorLike[]): DType {
 /** `v` as a tensor: a number becomes a 0-d tensor of `dtype` (it never requires grad). */
 export function wrap(v: TensorLike, dtype: DType): Tensor {
   if (v instanceof Tensor) return v;
-  return K.scalar(typeof v === "boolean" ? Number(v) : v, dtype);
+  const x = typeof v === "boolean" ? Number(v) : v;
+  // Wrapped numbers are interned: nodes that save one (x * 0.5 in a loop) share it,
+  // which keeps recorded graphs small. They are never written to nor exposed.
+  if (Object.is(x, -0)) return K.scalar(x, dtype);
+  const cache = interned[dtype];
+  let t = cache.get(x);
+  if (t === undefined) {
+    if (cache.size >= 256) cache.clear();
+    t = K.scalar(x, dtype);
+    cache.set(x, t);
+  }
+  return t;
 }
+
+const interned: Record<DType, Map<number, Tensor>> = {
+  float32: new Map(),
+  float64: new Map(),
+  int32: new Map(),
+  int64: new Map(),
+  bool: new Map(),
+};
 
 /** Checks that an argument is a tensor or a scalar. */
 export function expectTensorLike(v: unknown, op: string, arg: string): TensorLike {

@@ -185,6 +185,17 @@ describe("engine: in-place safety", () => {
     );
   });
 
+  it("a saved input modified in place is named by its new history, as PyTorch does", () => {
+    // b is saved by sin as an input; add_ rebases it onto AddBackward0, which the message names.
+    const a = torch.ones(3, { requiresGrad: true });
+    const b = a.exp();
+    const c = b.sin();
+    b.add_(1);
+    expect(() => c.sum().backward()).toThrow(
+      "[torch.FloatTensor [3]], which is output 0 of AddBackward0, is at version 1; expected version 0 instead.",
+    );
+  });
+
   it("a saved leaf modified under noGrad is named without a grad_fn", () => {
     const w = torch.tensor([1.0, 2.0], { requiresGrad: true });
     const c = w.mul(w);

@@ -3,7 +3,7 @@
  * executable specification every faster backend is diffed against.
  */
 
-import { typedArrayFor } from "../../core/dtype.js";
+import { alloc } from "./alloc.js";
 import type { Backend } from "../types.js";
 import { gather, indexAdd, indexSelect, putAdd, scatter, take } from "./indexing.js";
 import { matmul } from "./matmul.js";
@@ -12,7 +12,7 @@ import { argReduce, reduce, scan } from "./reduce.js";
 
 export const refBackend: Backend = {
   name: "js",
-  alloc: typedArrayFor,
+  alloc,
   copy,
   fill,
   unary,
