@@ -365,10 +365,11 @@ export class Sequential extends Module {
     return this;
   }
 
-  override forward(input: unknown): unknown {
-    let x = input;
+  /** Runs the modules in order, each on the previous one's output (typed as tensors, the common case). */
+  override forward(input: Tensor): Tensor {
+    let x: unknown = input;
     for (const m of this.children()) x = m.call(x);
-    return x;
+    return x as Tensor;
   }
 
   [Symbol.iterator](): Iterator<Module> {
