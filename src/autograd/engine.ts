@@ -12,7 +12,7 @@ import { formatShape, isExpandableTo, shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { engineOps } from "./bridge.js";
 import { isGradEnabled, setGradEnabled } from "./grad_mode.js";
-import { AccumulateGrad, type Edge, gradientEdge, Node } from "./node.js";
+import { AccumulateGrad, type Edge, gradientEdge, Node, type RunSlot } from "./node.js";
 
 /** The virtual node whose edges point at the roots of a backward pass. */
 class GraphRoot extends Node {
@@ -86,23 +86,118 @@ class ReadyQueue {
   }
 }
 
+/**
+ * What a backward pass keeps per node: how many edges into it are still to
+ * run, and the gradients that have arrived. The outermost pass keeps it on
+ * the nodes themselves (`_run`: no hashing, and a graph has one slot per node
+ * while it runs); a pass started inside another (a hook calling backward)
+ * keeps it in maps, so the two never share state.
+ */
+interface PassState {
+  /** Counts one more edge into `n`; true the first time `n` is met. */
+  addDep(n: Node): boolean;
+  /** Counts one edge into `n` as done; returns how many are left. */
+  doneDep(n: Node): number;
+  /** The gradient buffer of `n`, created empty if absent. */
+  buffer(n: Node): (Tensor | null)[];
+  /** Takes `n`'s buffer (empty if nothing arrived). */
+  take(n: Node): (Tensor | null)[];
+  /** Clears what the pass left on the nodes. */
+  finish(): void;
+}
+
+let passCounter = 0;
+let activePasses = 0;
+
+class SlotState implements PassState {
+  private readonly pass = ++passCounter;
+  private readonly touched: Node[] = [];
+
+  private slot(n: Node): RunSlot {
+    let s = n._run;
+    if (s === null || s.pass !== this.pass) {
+      s = { pass: this.pass, deps: 0, buffer: null };
+      n._run = s;
+      this.touched.push(n);
+    }
+    return s;
+  }
+
+  addDep(n: Node): boolean {
+    const fresh = n._run === null || n._run.pass !== this.pass;
+    this.slot(n).deps++;
+    return fresh;
+  }
+
+  doneDep(n: Node): number {
+    return --this.slot(n).deps;
+  }
+
+  buffer(n: Node): (Tensor | null)[] {
+    const s = this.slot(n);
+    s.buffer ??= [];
+    return s.buffer;
+  }
+
+  take(n: Node): (Tensor | null)[] {
+    const s = this.slot(n);
+    const b = s.buffer ?? [];
+    s.buffer = null;
+    return b;
+  }
+
+  finish(): void {
+    for (const n of this.touched) n._run = null;
+  }
+}
+
+class MapState implements PassState {
+  private readonly deps = new Map<Node, number>();
+  private readonly buffers = new Map<Node, (Tensor | null)[]>();
+
+  addDep(n: Node): boolean {
+    const d = this.deps.get(n);
+    this.deps.set(n, (d ?? 0) + 1);
+    return d === undefined;
+  }
+
+  doneDep(n: Node): number {
+    const left = (this.deps.get(n) as number) - 1;
+    this.deps.set(n, left);
+    return left;
+  }
+
+  buffer(n: Node): (Tensor | null)[] {
+    let b = this.buffers.get(n);
+    if (b === undefined) {
+      b = [];
+      this.buffers.set(n, b);
+    }
+    return b;
+  }
+
+  take(n: Node): (Tensor | null)[] {
+    const b = this.buffers.get(n) ?? [];
+    this.buffers.delete(n);
+    return b;
+  }
+
+  finish(): void {}
+}
+
 /** Counts, for every node reachable from `root`, how many edges point at it (iterative DFS). */
-function countDependencies(root: Node): Map<Node, number> {
-  const deps = new Map<Node, number>();
-  const seen = new Set<Node>([root]);
+function countDependencies(root: Node, state: PassState): void {
   const stack: Node[] = [root];
+  state.addDep(root);
   while (stack.length > 0) {
     const n = stack.pop() as Node;
-    for (const e of n._next) {
-      if (e === null) continue;
-      deps.set(e.node, (deps.get(e.node) ?? 0) + 1);
-      if (!seen.has(e.node)) {
-        seen.add(e.node);
-        stack.push(e.node);
-      }
+    const next = n._next;
+    for (let i = 0; i < next.length; i++) {
+      const e = next[i];
+      if (e === null || e === undefined) continue;
+      if (state.addDep(e.node)) stack.push(e.node);
     }
   }
-  return deps;
 }
 
 /** Nodes from which some target node can be reached through next edges (the only ones worth running). */
@@ -137,7 +232,7 @@ function addGrad(buffer: (Tensor | null)[], i: number, g: Tensor): void {
 
 /** Checks a gradient a node produced against the tensor it is for: sums broadcast dims back, casts the dtype. */
 function validate(fn: Node, index: number, g: Tensor, edge: Edge): Tensor {
-  const meta = edge.node._meta[edge.inputNr];
+  const meta = edge.node._outputMeta(edge.inputNr);
   if (meta === undefined) return g;
   let out = g;
   if (!shapesEqual(meta.shape, out.shape)) {
@@ -228,8 +323,18 @@ export function runBackward(roots: readonly Tensor[], grads: readonly (Tensor | 
     return gradientEdge(t);
   });
   const graphRoot = new GraphRoot(rootEdges, [...grads]);
-  const deps = countDependencies(graphRoot);
+  const state: PassState = activePasses === 0 ? new SlotState() : new MapState();
+  activePasses++;
+  try {
+    countDependencies(graphRoot, state);
+    return execute(graphRoot, state, options);
+  } finally {
+    activePasses--;
+    state.finish();
+  }
+}
 
+function execute(graphRoot: GraphRoot, state: PassState, options: RunOptions): (Tensor | null)[] {
   // Captures: where the gradient of each requested input arrives.
   const captures = new Map<Node, Capture[]>();
   const captured: (Tensor | null)[] = [];
@@ -247,17 +352,14 @@ export function runBackward(roots: readonly Tensor[], grads: readonly (Tensor | 
     needed = nodesLeadingTo(graphRoot, targets);
   }
 
-  const buffers = new Map<Node, (Tensor | null)[]>();
   const ready = new ReadyQueue();
   const prevMode = isGradEnabled();
   setGradEnabled(options.createGraph);
   try {
     ready.push(graphRoot);
-    buffers.set(graphRoot, []);
     while (ready.size > 0) {
       const n = ready.pop();
-      const inputs = buffers.get(n) ?? [];
-      buffers.delete(n);
+      const inputs = state.take(n);
       if (n !== graphRoot) runTensorHooks(n, inputs);
       const caps = captures.get(n);
       if (caps !== undefined) {
@@ -280,17 +382,8 @@ export function runBackward(roots: readonly Tensor[], grads: readonly (Tensor | 
         const e = n._next[i];
         if (e === null || e === undefined) continue;
         const out = outputs[i];
-        if (out !== null && out !== undefined) {
-          let buf = buffers.get(e.node);
-          if (buf === undefined) {
-            buf = [];
-            buffers.set(e.node, buf);
-          }
-          addGrad(buf, e.inputNr, validate(n, i, out, e));
-        }
-        const left = (deps.get(e.node) as number) - 1;
-        deps.set(e.node, left);
-        if (left === 0) ready.push(e.node);
+        if (out !== null && out !== undefined) addGrad(state.buffer(e.node), e.inputNr, validate(n, i, out, e));
+        if (state.doneDep(e.node) === 0) ready.push(e.node);
       }
     }
   } finally {

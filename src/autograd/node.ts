@@ -42,6 +42,13 @@ let sequenceCounter = 0;
 
 const NO_META: TensorMeta[] = Object.freeze([]) as unknown as TensorMeta[];
 
+/** @internal what a backward pass keeps per node: the edges still to arrive and the gradients so far. */
+export interface RunSlot {
+  pass: number;
+  deps: number;
+  buffer: (Tensor | null)[] | null;
+}
+
 /** @internal a node's hooks. */
 export interface NodeHooks {
   /** Tensor hooks per output number, in registration order. */
@@ -61,10 +68,27 @@ export abstract class Node {
   readonly _seq: number;
   /** @internal one edge per input of the op (null where the input needs no gradient). */
   _next: (Edge | null)[];
-  /** @internal metadata of each output of the op. */
-  _meta: TensorMeta[] = NO_META;
+  /**
+   * @internal metadata of the op's outputs: the one output's, or a list when
+   * there are several (a graph has thousands of nodes, most with one output).
+   */
+  _meta: TensorMeta | readonly TensorMeta[] = NO_META;
+
+  /** @internal the metadata of output `i`. */
+  _outputMeta(i: number): TensorMeta | undefined {
+    const m = this._meta;
+    return Array.isArray(m) ? (m as readonly TensorMeta[])[i] : i === 0 ? (m as TensorMeta) : undefined;
+  }
+
+  /** @internal how many outputs the node has metadata for. */
+  _outputCount(): number {
+    const m = this._meta;
+    return Array.isArray(m) ? m.length : 1;
+  }
   /** @internal hooks and retained gradients, allocated on first use (a graph has thousands of nodes and few hooks). */
   _hooks: NodeHooks | null = null;
+  /** @internal the engine's bookkeeping for this node during a backward pass (see engine.ts). */
+  _run: RunSlot | null = null;
 
   constructor(next: (Edge | null)[], seq: number = sequenceCounter++) {
     this._next = next;
@@ -146,7 +170,7 @@ export class AccumulateGrad extends Node {
     // Leaves accumulate as soon as their gradient is complete.
     super([], Number.POSITIVE_INFINITY);
     this.variable = variable;
-    this._meta = [{ shape: variable.shape, dtype: variable.dtype }];
+    this._meta = { shape: variable.shape, dtype: variable.dtype };
   }
 
   /** @internal the engine accumulates into `variable.grad` itself (see engine.ts). */
@@ -224,35 +248,42 @@ export interface BackwardContext<A> {
 /** A backward formula: gradients of the outputs in, one gradient per tensor input out (null: none). */
 export type Formula<A> = (grads: [Tensor, ...Tensor[]], ctx: BackwardContext<A>) => (Tensor | null | undefined)[];
 
+/** What a node needs of its op's table entry (the ops layer's `OpDef`). */
+export interface NodeDef<A> {
+  readonly name: string;
+  readonly gradFn?: string | ((attrs: A) => string);
+  readonly backward?: Formula<A>;
+}
+
+const RELEASED: (Tensor | number | null)[] = [];
+
 /** The node of an op defined in the op table. */
 export class OpNode<A> extends Node implements BackwardContext<A> {
   /** Makes zeros for outputs that received no gradient (multi-output ops); set by the op layer. */
   static zeros: ((meta: TensorMeta) => Tensor) | null = null;
-  readonly name: string;
   readonly attrs: A;
   readonly needs: readonly boolean[];
   readonly inputMeta: readonly TensorMeta[];
-  private readonly formula: Formula<A>;
+  private readonly def: NodeDef<A>;
   // Saved tensors with the version each had when saved, interleaved: [t0, v0, t1, v1, ...]
   // (one array per node rather than an object per saved tensor: a graph holds thousands).
+  // RELEASED once the graph is freed.
   private savedInputs: (Tensor | number | null)[] | null = null;
   private savedResults: (Tensor | number | null)[] | null = null;
-  private released = false;
 
-  constructor(
-    name: string,
-    formula: Formula<A>,
-    attrs: A,
-    next: (Edge | null)[],
-    needs: readonly boolean[],
-    inputMeta: readonly TensorMeta[],
-  ) {
+  constructor(def: NodeDef<A>, attrs: A, next: (Edge | null)[], needs: readonly boolean[], inputMeta: readonly TensorMeta[]) {
     super(next);
-    this.name = name;
-    this.formula = formula;
+    this.def = def;
     this.attrs = attrs;
     this.needs = needs;
     this.inputMeta = inputMeta;
+  }
+
+  /** PyTorch's name of the node, e.g. `MulBackward0`. */
+  get name(): string {
+    const g = this.def.gradFn;
+    if (g === undefined) return `${this.def.name}Backward0`;
+    return typeof g === "string" ? g : g(this.attrs);
   }
 
   get createGraph(): boolean {
@@ -270,7 +301,7 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   }
 
   input(i: number): Tensor {
-    if (this.released) throw new AutogradError(BACKWARD_TWICE);
+    if (this.savedInputs === RELEASED) throw new AutogradError(BACKWARD_TWICE);
     const t = this.savedInputs?.[2 * i] as Tensor | null | undefined;
     if (t === undefined || t === null) throw new AutogradError(`${this.name}: input ${i} was not saved for backward`);
     const saved = this.savedInputs?.[2 * i + 1] as number;
@@ -281,7 +312,7 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   }
 
   result(i = 0): Tensor {
-    if (this.released) throw new AutogradError(BACKWARD_TWICE);
+    if (this.savedInputs === RELEASED) throw new AutogradError(BACKWARD_TWICE);
     const t = this.savedResults?.[2 * i] as Tensor | undefined;
     if (t === undefined) throw new AutogradError(`${this.name}: output ${i} was not saved for backward`);
     const saved = this.savedResults?.[2 * i + 1] as number;
@@ -295,19 +326,19 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   _apply(grads: (Tensor | null)[], createGraph: boolean): (Tensor | null)[] {
     if (grads.every((g) => g === null || g === undefined)) return this._next.map(() => null);
     let full: [Tensor, ...Tensor[]];
-    const outputs = this._meta.length;
+    const outputs = this._outputCount();
     if (outputs <= 1) {
       full = grads as [Tensor, ...Tensor[]];
     } else {
       // Outputs that received no gradient get zeros (the buffer may be shorter than the outputs).
       const zeros = OpNode.zeros;
       if (zeros === null) throw new AutogradError(`${this.name}: missing gradient for an output`);
-      full = Array.from({ length: outputs }, (_, i) => grads[i] ?? zeros(this._meta[i] as TensorMeta)) as [Tensor, ...Tensor[]];
+      full = Array.from({ length: outputs }, (_, i) => grads[i] ?? zeros(this._outputMeta(i) as TensorMeta)) as [Tensor, ...Tensor[]];
     }
     const prev = runningCreateGraph;
     runningCreateGraph = createGraph;
     try {
-      const out = this.formula(full, this);
+      const out = (this.def.backward as Formula<A>)(full, this);
       return this._next.map((_, i) => (this.needs[i] ? (out[i] ?? null) : null));
     } finally {
       runningCreateGraph = prev;
@@ -316,8 +347,7 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
 
   /** @internal */
   override _release(): void {
-    this.savedInputs = null;
+    this.savedInputs = RELEASED;
     this.savedResults = null;
-    this.released = true;
   }
 }

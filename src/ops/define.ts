@@ -84,12 +84,6 @@ function sharedNeeds(n: number, mask: number): readonly boolean[] {
   return (needsCache[n] as (readonly boolean[])[])[mask] as readonly boolean[];
 }
 
-function nodeName<A>(def: OpDef<A>, attrs: A): string {
-  const g = def.gradFn;
-  if (g === undefined) return `${def.name}Backward0`;
-  return typeof g === "string" ? g : g(attrs);
-}
-
 OpNode.zeros = (meta: TensorMeta) => K.full(meta.shape, 0, meta.dtype);
 
 /** Records that `outputs` view `input`'s storage (their base is the tensor that owns it). */
@@ -112,12 +106,12 @@ export function makeNode<A>(
   edges: (Edge | null)[],
 ): OpNode<A> {
   const meta: TensorMeta[] = inputs.map(tensorMeta);
-  return new OpNode(nodeName(def, attrs), def.backward as Formula<A>, attrs, edges, needs, meta);
+  return new OpNode(def, attrs, edges, needs, meta);
 }
 
 /** @internal makes `outputs` the outputs of `node` (floating ones only: integer results never require grad). */
 export function attachOutputs<A>(node: OpNode<A>, outputs: readonly Tensor[]): void {
-  node._meta = outputs.map(tensorMeta);
+  node._meta = outputs.length === 1 ? tensorMeta(outputs[0] as Tensor) : outputs.map(tensorMeta);
   for (let j = 0; j < outputs.length; j++) {
     const t = outputs[j] as Tensor;
     if (isFloating(t.dtype)) {

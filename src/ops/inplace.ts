@@ -61,15 +61,8 @@ function baseGeometry(base: Tensor): Geometry {
 /** Gives `view` the grad_fn AsStridedBackward0 pointing at its base's current history. */
 function rebaseView(view: Tensor, base: Tensor): void {
   const attrs: AsStridedAttrs = { view: geometry(view, base), base: baseGeometry(base) };
-  const node = new OpNode(
-    "AsStridedBackward0",
-    asStridedOp.def.backward as NonNullable<OpDef<AsStridedAttrs>["backward"]>,
-    attrs,
-    [gradientEdge(base)],
-    [true],
-    [{ shape: base.shape, dtype: base.dtype }],
-  );
-  node._meta = [{ shape: view.shape, dtype: view.dtype }];
+  const node = new OpNode(asStridedOp.def, attrs, [gradientEdge(base)], [true], [{ shape: base.shape, dtype: base.dtype }]);
+  node._meta = { shape: view.shape, dtype: view.dtype };
   view._gradFn = node;
   view._outputNr = 0;
   view._viewVersion = view._storage.version;
@@ -99,7 +92,7 @@ class CopySlices extends Node {
     private readonly fn: Node,
   ) {
     super([baseEdge, ...fn._next.slice(1)]);
-    this._meta = [baseMeta];
+    this._meta = baseMeta;
   }
 
   _apply(grads: (Tensor | null)[], createGraph: boolean): (Tensor | null)[] {

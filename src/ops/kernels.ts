@@ -5,10 +5,10 @@
  */
 
 import { backend } from "../backend/index.js";
-import type { ArgReduceOp, BinaryOp, ReduceOp, ScanOp, UnaryOp } from "../backend/types.js";
+import type { ArgReduceOp, BinaryOp, ReduceOp, ScanOp, Strided, UnaryOp } from "../backend/types.js";
 import { castScalar, type DType } from "../core/dtype.js";
 import { ShapeError } from "../core/errors.js";
-import { broadcastShapes, broadcastStrides, contiguousStrides, formatShape, numel } from "../core/shape.js";
+import { broadcastShapes, broadcastStrides, contiguousStrides, formatShape, numel, shapesEqual } from "../core/shape.js";
 import { Tensor } from "../tensor.js";
 
 /** A new contiguous tensor with zeroed storage. */
@@ -32,6 +32,11 @@ export function full(shape: readonly number[], value: number, dtype: DType): Ten
 /** `x` viewed with new shape/strides/offset (shares storage). */
 export function asStrided(x: Tensor, shape: readonly number[], strides: readonly number[], offset = x._offset): Tensor {
   return new Tensor(x._storage, shape, strides, offset, x.dtype);
+}
+
+/** `x`'s layout as an operand of an op over `shape` (broadcast when its shape differs). */
+function operandAs(x: Tensor, shape: readonly number[]): Strided {
+  return x.shape === shape || shapesEqual(x.shape, shape) ? x._strided() : broadcastTo(x, shape)._strided();
 }
 
 /** `x` viewed as the broadcast shape `shape` (stride 0 on expanded dims). */
@@ -71,7 +76,7 @@ export function unary(op: UnaryOp, x: Tensor, dtype: DType = x.dtype, p0?: numbe
 export function binary(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType, p0?: number, opName: string = op, p1?: number): Tensor {
   const shape = broadcastShapes([a.shape, b.shape], opName);
   const out = empty(shape, dtype);
-  backend().binary(op, broadcastTo(a, shape)._strided(), broadcastTo(b, shape)._strided(), out._strided(), p0, p1);
+  backend().binary(op, operandAs(a, shape), operandAs(b, shape), out._strided(), p0, p1);
   return out;
 }
 

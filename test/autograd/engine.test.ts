@@ -38,6 +38,20 @@ describe("engine: graph shapes", () => {
     expect(values(x.grad)).toEqual([4]);
   });
 
+  it("a backward pass run from a hook inside another (reentrant) keeps both passes' state apart", () => {
+    const x = torch.tensor([1.0, 2.0], { requiresGrad: true });
+    const z = x.mul(x);
+    let inner = null as torch.Tensor | null;
+    z.registerHook((g) => {
+      // The inner pass shares x's accumulator with the outer one (hooks run with grad mode off, as in PyTorch).
+      [inner] = torch.enableGrad(() => torch.autograd.grad([x.mul(x).mul(3).sum()], [x]));
+      return g.mul(2);
+    });
+    z.sum().backward();
+    expect(Array.from(inner?.data ?? [])).toEqual([6, 12]);
+    expect(Array.from(x.grad?.data ?? [])).toEqual([4, 8]);
+  });
+
   it("runs backward through a 100,000-op chain without overflowing the stack", () => {
     // y = x + 100000 (one add per step): dy/dx = 1.
     const x = torch.tensor(0.5, { requiresGrad: true, dtype: "float64" });

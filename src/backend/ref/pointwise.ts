@@ -102,6 +102,18 @@ const BINARY: Record<BinaryOp, (p0: number, p1: number) => F2> = {
   xlogy: () => (a, b) => (Number.isNaN(b) ? Number.NaN : a === 0 ? 0 : a * Math.log(b)),
 };
 
+/** The element count of a contiguous (row-major, no gaps) layout, or -1. */
+function denseLength(x: Strided): number {
+  const { shape, strides } = x;
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const size = shape[d] as number;
+    if (size !== 1 && strides[d] !== expected) return -1;
+    expected *= size;
+  }
+  return expected;
+}
+
 /** How a computed float64 value is stored in a buffer of `dtype` beyond what typed arrays do. */
 function storeFix(dtype: DType): F1 | null {
   if (dtype === "bool") return (v) => (v !== 0 ? 1 : 0);
@@ -154,6 +166,15 @@ export function binary(op: BinaryOp, a: Strided, b: Strided, out: Strided, p0 = 
   const A = a.data;
   const B = b.data;
   const O = out.data;
+  // All three dense in the same order (same-shape contiguous operands, 0-d scalars): one flat loop.
+  const n = denseLength(out);
+  if (fix === null && n >= 0 && denseLength(a) === n && denseLength(b) === n) {
+    const ia = a.offset;
+    const ib = b.offset;
+    const io = out.offset;
+    for (let i = 0; i < n; i++) O[io + i] = f(A[ia + i] as number, B[ib + i] as number);
+    return;
+  }
   if (fix !== null) {
     rows3(out.shape, a.strides, a.offset, b.strides, b.offset, out.strides, out.offset, (ia, ib, io, n, sa, sb, so) => {
       for (let i = 0; i < n; i++, ia += sa, ib += sb, io += so) O[io] = fix(f(A[ia] as number, B[ib] as number));
