@@ -3,8 +3,8 @@
  * executable specification every faster backend is diffed against.
  */
 
-import { alloc } from "./alloc.js";
 import type { Backend } from "../types.js";
+import { alloc } from "./alloc.js";
 import { gather, indexAdd, indexSelect, putAdd, scatter, take } from "./indexing.js";
 import { matmul } from "./matmul.js";
 import { binary, copy, fill, unary, where } from "./pointwise.js";

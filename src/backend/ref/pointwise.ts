@@ -102,6 +102,140 @@ const BINARY: Record<BinaryOp, (p0: number, p1: number) => F2> = {
   xlogy: () => (a, b) => (Number.isNaN(b) ? Number.NaN : a === 0 ? 0 : a * Math.log(b)),
 };
 
+const DENSE = 0;
+const SCALAR = 1;
+const OTHER = 2;
+
+/** Whether every element of the layout is the same element (a broadcast scalar: all strides 0 or sizes 1). */
+function isBroadcastElement(x: Strided): boolean {
+  const { shape, strides } = x;
+  for (let d = 0; d < shape.length; d++) if (strides[d] !== 0 && shape[d] !== 1) return false;
+  return true;
+}
+
+type Buffer = Strided["data"];
+
+/**
+ * Flat loops over dense operands: the common ops get a loop of their own so
+ * the arithmetic is inline (a loop calling a different function per op is a
+ * megamorphic call per element).
+ */
+function denseUnary(op: UnaryOp, f: F1, a: Buffer, ia: number, o: Buffer, io: number, n: number): void {
+  switch (op) {
+    case "neg":
+      for (let i = 0; i < n; i++) o[io + i] = -(a[ia + i] as number);
+      return;
+    case "exp":
+      for (let i = 0; i < n; i++) o[io + i] = Math.exp(a[ia + i] as number);
+      return;
+    case "log":
+      for (let i = 0; i < n; i++) o[io + i] = Math.log(a[ia + i] as number);
+      return;
+    case "sqrt":
+      for (let i = 0; i < n; i++) o[io + i] = Math.sqrt(a[ia + i] as number);
+      return;
+    case "sigmoid":
+      for (let i = 0; i < n; i++) o[io + i] = 1 / (1 + Math.exp(-(a[ia + i] as number)));
+      return;
+    case "tanh":
+      for (let i = 0; i < n; i++) o[io + i] = Math.tanh(a[ia + i] as number);
+      return;
+    case "relu":
+      for (let i = 0; i < n; i++) {
+        const v = a[ia + i] as number;
+        o[io + i] = v > 0 || Number.isNaN(v) ? v : 0;
+      }
+      return;
+    case "sin":
+      for (let i = 0; i < n; i++) o[io + i] = Math.sin(a[ia + i] as number);
+      return;
+    case "cos":
+      for (let i = 0; i < n; i++) o[io + i] = Math.cos(a[ia + i] as number);
+      return;
+    case "abs":
+      for (let i = 0; i < n; i++) o[io + i] = Math.abs(a[ia + i] as number);
+      return;
+    case "square":
+      for (let i = 0; i < n; i++) {
+        const v = a[ia + i] as number;
+        o[io + i] = v * v;
+      }
+      return;
+    default:
+      for (let i = 0; i < n; i++) o[io + i] = f(a[ia + i] as number);
+  }
+}
+
+function denseBinary(
+  op: BinaryOp,
+  alpha: number,
+  f: F2,
+  A: Buffer,
+  ia: number,
+  ka: number,
+  B: Buffer,
+  ib: number,
+  kb: number,
+  O: Buffer,
+  io: number,
+  n: number,
+): void {
+  if (ka === DENSE && kb === DENSE) {
+    switch (op) {
+      case "add":
+        if (alpha === 1) for (let i = 0; i < n; i++) O[io + i] = (A[ia + i] as number) + (B[ib + i] as number);
+        else for (let i = 0; i < n; i++) O[io + i] = (A[ia + i] as number) + alpha * (B[ib + i] as number);
+        return;
+      case "sub":
+        if (alpha === 1) for (let i = 0; i < n; i++) O[io + i] = (A[ia + i] as number) - (B[ib + i] as number);
+        else for (let i = 0; i < n; i++) O[io + i] = (A[ia + i] as number) - alpha * (B[ib + i] as number);
+        return;
+      case "mul":
+        for (let i = 0; i < n; i++) O[io + i] = (A[ia + i] as number) * (B[ib + i] as number);
+        return;
+      case "div":
+        for (let i = 0; i < n; i++) O[io + i] = (A[ia + i] as number) / (B[ib + i] as number);
+        return;
+      default:
+        for (let i = 0; i < n; i++) O[io + i] = f(A[ia + i] as number, B[ib + i] as number);
+        return;
+    }
+  }
+  if (ka === DENSE) {
+    // tensor op scalar
+    const s = B[ib] as number;
+    switch (op) {
+      case "add": {
+        const t = alpha * s;
+        for (let i = 0; i < n; i++) O[io + i] = (A[ia + i] as number) + t;
+        return;
+      }
+      case "sub": {
+        const t = alpha * s;
+        for (let i = 0; i < n; i++) O[io + i] = (A[ia + i] as number) - t;
+        return;
+      }
+      case "mul":
+        for (let i = 0; i < n; i++) O[io + i] = (A[ia + i] as number) * s;
+        return;
+      case "div":
+        for (let i = 0; i < n; i++) O[io + i] = (A[ia + i] as number) / s;
+        return;
+      default:
+        for (let i = 0; i < n; i++) O[io + i] = f(A[ia + i] as number, s);
+        return;
+    }
+  }
+  const s = A[ia] as number;
+  if (kb === DENSE) {
+    // scalar op tensor
+    for (let i = 0; i < n; i++) O[io + i] = f(s, B[ib + i] as number);
+    return;
+  }
+  const v = f(s, B[ib] as number);
+  for (let i = 0; i < n; i++) O[io + i] = v;
+}
+
 /** The element count of a contiguous (row-major, no gaps) layout, or -1. */
 function denseLength(x: Strided): number {
   const { shape, strides } = x;
@@ -154,6 +288,11 @@ export function unary(op: UnaryOp, x: Strided, out: Strided, p0 = 0, p1 = 0): vo
   const g = fix === null ? f : (v: number) => fix(f(v));
   const a = x.data;
   const o = out.data;
+  const n = denseLength(out);
+  if (fix === null && n >= 0 && denseLength(x) === n) {
+    denseUnary(op, f, a, x.offset, o, out.offset, n);
+    return;
+  }
   rows2(x.shape, x.strides, x.offset, out.strides, out.offset, (ia, io, n, sa, so) => {
     for (let i = 0; i < n; i++, ia += sa, io += so) o[io] = g(a[ia] as number);
   });
@@ -166,14 +305,18 @@ export function binary(op: BinaryOp, a: Strided, b: Strided, out: Strided, p0 = 
   const A = a.data;
   const B = b.data;
   const O = out.data;
-  // All three dense in the same order (same-shape contiguous operands, 0-d scalars): one flat loop.
+  // Dense output and operands that are dense in the same order or one broadcast element
+  // (same-shape contiguous tensors, 0-d scalars, tensor op scalar): one flat loop.
   const n = denseLength(out);
-  if (fix === null && n >= 0 && denseLength(a) === n && denseLength(b) === n) {
-    const ia = a.offset;
-    const ib = b.offset;
-    const io = out.offset;
-    for (let i = 0; i < n; i++) O[io + i] = f(A[ia + i] as number, B[ib + i] as number);
-    return;
+  if (fix === null && n >= 0 && f !== Math.imul) {
+    const da = denseLength(a);
+    const db = denseLength(b);
+    const ka = da === n ? DENSE : isBroadcastElement(a) ? SCALAR : OTHER;
+    const kb = db === n ? DENSE : isBroadcastElement(b) ? SCALAR : OTHER;
+    if (ka !== OTHER && kb !== OTHER) {
+      denseBinary(op, alpha, f, A, a.offset, ka, B, b.offset, kb, O, out.offset, n);
+      return;
+    }
   }
   if (fix !== null) {
     rows3(out.shape, a.strides, a.offset, b.strides, b.offset, out.strides, out.offset, (ia, ib, io, n, sa, sb, so) => {
