@@ -104,12 +104,12 @@ export function mlpParams(): LayerData[] {
 
 /** A float32 tensor of the given shape holding a copy of `data` (row-major): a fresh tensor, not a view, as torch.from_numpy gives. */
 export function f32(data: Float32Array, shape: readonly number[]): Tensor {
-  return torch.tensor(data).reshape(shape).clone();
+  return torch.frombuffer(data).view([...shape]);
 }
 
 /** An int64 tensor holding a copy of `data`. */
 export function i64(data: Int32Array, shape: readonly number[]): Tensor {
-  return torch.tensor(data, { dtype: "int64" }).reshape(shape).clone();
+  return torch.tensor(data, { dtype: "int64" }).view([...shape]);
 }
 
 /** `t.grad`, which the caller knows was populated by a backward pass. */

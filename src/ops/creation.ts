@@ -120,6 +120,20 @@ export function tensor(data: TensorData, options: CreationOptions = {}): Tensor 
   if (data instanceof Tensor) {
     return finish(K.copy(data, options.dtype ?? data.dtype), options);
   }
+  // A flat typed array: one copy, no detour through a JS array.
+  const typed = ArrayBuffer.isView(data) && !(data instanceof BigInt64Array) ? typedArrayDType(data as ArrayLike<number>) : null;
+  if (typed !== null) {
+    const values = data as unknown as ArrayLike<number> & { length: number };
+    const dtype = options.dtype ?? typed;
+    const out = typedArrayFor(dtype, values.length);
+    const t = Tensor._fromData(out, [values.length], dtype);
+    if (dtype === typed && (dtype === "float32" || dtype === "float64" || dtype === "int32") && out.constructor === values.constructor) {
+      out.set(values as unknown as ArrayLike<number>);
+    } else {
+      K.copyInto(t, Tensor._fromData(Float64Array.from(values), [values.length], "float64"));
+    }
+    return finish(t, options);
+  }
   if (
     typeof data === "number" ||
     typeof data === "boolean" ||
@@ -136,6 +150,56 @@ export function tensor(data: TensorData, options: CreationOptions = {}): Tensor 
     return finish(t, options);
   }
   throw new ArgumentError(`tensor(): could not infer dtype of ${data === null ? "null" : typeof data}`);
+}
+
+/**
+ * A 1-d tensor sharing the memory of a typed array (PyTorch's
+ * `torch.frombuffer`): writes through either are seen by both. A
+ * `Float32Array` gives float32, `Float64Array` float64 (or int64 with
+ * `{ dtype: "int64" }` when its values are integers), `Int32Array` int32 and
+ * `Uint8Array` bool (0 or 1). Reshape it with `view`.
+ *
+ * @example
+ * ```ts
+ * const data = new Float32Array([1, 2, 3, 4, 5, 6]);
+ * const t = torch.frombuffer(data).view(2, 3);
+ * data[0] = 10;
+ * console.log(t); // tensor([[10.,  2.,  3.],\n        [ 4.,  5.,  6.]])
+ * ```
+ */
+export function frombuffer(data: Float32Array | Float64Array | Int32Array | Uint8Array, options: { dtype?: DType } = {}): Tensor {
+  const natural: DType | null =
+    data instanceof Float32Array
+      ? "float32"
+      : data instanceof Float64Array
+        ? "float64"
+        : data instanceof Int32Array
+          ? "int32"
+          : data instanceof Uint8Array
+            ? "bool"
+            : null;
+  if (natural === null) {
+    throw new ArgumentError(`frombuffer(): expected a Float32Array, Float64Array, Int32Array or Uint8Array, got ${describe(data)}`);
+  }
+  const dtype = options.dtype ?? natural;
+  const ok = dtype === natural || (natural === "float64" && dtype === "int64");
+  if (!ok) throw new DTypeError(`frombuffer(): a ${data.constructor.name} cannot be viewed as ${dtype} (it holds ${natural})`);
+  if (dtype === "int64") {
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i] as number;
+      if (!Number.isInteger(v) || Math.abs(v) > 2 ** 53) {
+        throw new DTypeError(`frombuffer(): element ${i} (${v}) is not an integer int64 can hold exactly`);
+      }
+    }
+  }
+  if (dtype === "bool" && data.some((v) => v !== 0 && v !== 1)) {
+    throw new DTypeError("frombuffer(): a Uint8Array viewed as bool must hold only 0 and 1");
+  }
+  return Tensor._fromData(data, [data.length], dtype);
+}
+
+function describe(v: unknown): string {
+  return v === null ? "null" : typeof v === "object" ? ((v as object).constructor?.name ?? "object") : typeof v;
 }
 
 /** @internal a tensor over an existing typed array (no copy). */

@@ -94,6 +94,26 @@ describe("creation options and reading values", () => {
     expect(torch.zerosLike(x).requiresGrad).toBe(false);
   });
 
+  it("typed arrays: tensor() copies with the array's dtype, frombuffer() shares the memory", () => {
+    const src = new Float32Array([1.5, -2, 3]);
+    const copy = torch.tensor(src);
+    src[0] = 9;
+    expect([copy.dtype, Array.from(copy.data)]).toEqual(["float32", [1.5, -2, 3]]);
+    expect(torch.tensor(new Int32Array([1, 2])).dtype).toBe("int32");
+    expect(torch.tensor(new Float64Array([2.7, -1.2]), { dtype: "int64" }).tolist()).toEqual([2, -1]);
+    const shared = torch.frombuffer(src).view(3, 1);
+    src[1] = 5;
+    expect(shared.tolist()).toEqual([[9], [5], [3]]);
+    expect(torch.frombuffer(new Float64Array([3, 4]), { dtype: "int64" }).tolist()).toEqual([3, 4]);
+    expect(() => torch.frombuffer(new Float64Array([0.5]), { dtype: "int64" })).toThrow(
+      "frombuffer(): element 0 (0.5) is not an integer int64 can hold exactly",
+    );
+    expect(() => torch.frombuffer(new Float32Array(1), { dtype: "float64" })).toThrow(
+      "frombuffer(): a Float32Array cannot be viewed as float64 (it holds float32)",
+    );
+    expect(() => torch.frombuffer(new Uint8Array([2]))).toThrow("a Uint8Array viewed as bool must hold only 0 and 1");
+  });
+
   it("a generator object gives its own stream", () => {
     const g = new torch.Generator(0);
     expect(Array.from(torch.rand(2, { generator: g }).data)).toEqual([0.49625658988952637, 0.7682217955589294]);
