@@ -69,7 +69,7 @@ describe("modes, gradients, dtype", () => {
     m.eval();
     expect(m.modules().every((x) => !x.training)).toBe(true);
     const x = torch.ones(4, 3);
-    expect(m.at(0).call(x).tolist()).toEqual(x.tolist());
+    expect((m.at(0).call(x) as Tensor).tolist()).toEqual(x.tolist());
     m.train();
     expect(m.modules().every((x) => x.training)).toBe(true);
     torch.manualSeed(0);
