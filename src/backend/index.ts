@@ -3,9 +3,12 @@
 import { ArgumentError } from "../core/errors.js";
 import { refBackend } from "./ref/index.js";
 import type { Backend } from "./types.js";
+import { wasmAvailable, wasmBackend } from "./wasm/index.js";
 
 const backends = new Map<string, Backend>([[refBackend.name, refBackend]]);
-let current: Backend = refBackend;
+if (wasmAvailable()) backends.set(wasmBackend.name, wasmBackend);
+// WebAssembly SIMD where the engine has it (Node, current browsers); the reference backend otherwise.
+let current: Backend = backends.get("wasm") ?? refBackend;
 
 /** The backend that runs kernels now. */
 export function backend(): Backend {
@@ -17,7 +20,11 @@ export function registerBackend(b: Backend): void {
   backends.set(b.name, b);
 }
 
-/** Chooses the backend by name (`"js"` is the pure-TypeScript reference backend). */
+/**
+ * Chooses the backend by name: `"wasm"` (WebAssembly SIMD kernels on worker
+ * threads, the default where available) or `"js"` (the pure-TypeScript
+ * reference backend).
+ */
 export function setBackend(name: string): void {
   const b = backends.get(name);
   if (b === undefined) {

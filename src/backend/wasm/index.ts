@@ -1,0 +1,128 @@
+/**
+ * The WebAssembly backend: the reference backend's kernels, except float32
+ * matmul (blocked SIMD sgemm, split across worker threads when large) and
+ * float32 exp, log, sin, cos and tanh on contiguous operands of the same
+ * shape. Everything else, and every case these do not cover, delegates to
+ * `refBackend`.
+ *
+ * add/sub/mul have SIMD kernels too (`binaryF32`), but are not routed here:
+ * with operands copied into and out of wasm memory they measured slower than
+ * the reference backend's plain loop (~1.2 vs ~1.6 G elements/s, pool or not;
+ * wasm/bench.ts). They pay once tensors can live in wasm memory.
+ *
+ * Results differ from the reference backend by float32 rounding: sgemm
+ * accumulates in float32 (the reference in float64), and the transcendental
+ * kernels are within MAX_ULP_ERROR ulps (the reference rounds Math.* once).
+ */
+
+import { refBackend } from "../ref/index.js";
+import { forEachIndex, offsetOf } from "../ref/iter.js";
+import type { Backend, Strided, UnaryOp } from "../types.js";
+import { wasmAvailable } from "./module.js";
+import { unaryF32 } from "./pointwise.js";
+import { sgemm } from "./sgemm.js";
+
+export { wasmAvailable, wasmMemoryBytes } from "./module.js";
+export { type BinaryF32, binaryF32, MAX_ULP_ERROR, type UnaryF32, unaryF32 } from "./pointwise.js";
+export { getNumThreads, hardwareThreads, releaseWasm, setNumThreads, waitForPool } from "./pool.js";
+export { batchOffsets, type MatrixOperand, type SgemmOptions, sgemm } from "./sgemm.js";
+
+/** Products below this many multiply-adds (M N K x batch) stay on the reference backend (a wasm call costs ~3 us). */
+export const MATMUL_MIN_MACS = 4096;
+/** Transcendental ops on fewer elements stay on the reference backend. */
+export const UNARY_MIN = 64;
+
+const UNARY_WASM: Partial<Record<UnaryOp, "exp" | "log" | "sin" | "cos" | "tanh">> = {
+  exp: "exp",
+  log: "log",
+  sin: "sin",
+  cos: "cos",
+  tanh: "tanh",
+};
+
+function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
+
+/** Whether `x` is row-major contiguous (strides of size-1 dims ignored). */
+function contiguous(x: Strided): boolean {
+  let expected = 1;
+  for (let d = x.shape.length - 1; d >= 0; d--) {
+    const size = x.shape[d] as number;
+    if (size !== 1 && x.strides[d] !== expected) return false;
+    expected *= size;
+  }
+  return true;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+
+function matmul(a: Strided, b: Strided, out: Strided): void {
+  const nd = out.shape.length;
+  if (a.dtype !== "float32" || b.dtype !== "float32" || out.dtype !== "float32" || nd < 2 || !wasmAvailable()) {
+    refBackend.matmul(a, b, out);
+    return;
+  }
+  const M = out.shape[nd - 2] as number;
+  const N = out.shape[nd - 1] as number;
+  const K = a.shape[nd - 1] as number;
+  const batchShape = out.shape.slice(0, nd - 2);
+  const batch = numel(batchShape);
+  if (batch * M * N * K < MATMUL_MIN_MACS) {
+    refBackend.matmul(a, b, out);
+    return;
+  }
+  const ao: number[] = [];
+  const bo: number[] = [];
+  const co: number[] = [];
+  forEachIndex(batchShape, (idx) => {
+    ao.push(offsetOf(idx, a.strides, a.offset));
+    bo.push(offsetOf(idx, b.strides, b.offset));
+    co.push(offsetOf(idx, out.strides, out.offset));
+  });
+  try {
+    sgemm(
+      M,
+      N,
+      K,
+      { data: a.data as Float32Array, offsets: ao, rowStride: a.strides[nd - 2] as number, colStride: a.strides[nd - 1] as number },
+      { data: b.data as Float32Array, offsets: bo, rowStride: b.strides[nd - 2] as number, colStride: b.strides[nd - 1] as number },
+      { data: out.data as Float32Array, offsets: co, rowStride: out.strides[nd - 2] as number, colStride: out.strides[nd - 1] as number },
+    );
+  } catch (e) {
+    // Operands beyond what WebAssembly memory can hold (4 GiB, or what the engine grants).
+    if (!(e instanceof RangeError)) throw e;
+    refBackend.matmul(a, b, out);
+  }
+}
+
+function unary(op: UnaryOp, x: Strided, out: Strided, p0?: number, p1?: number): void {
+  const f = UNARY_WASM[op];
+  const n = numel(out.shape);
+  if (
+    f === undefined ||
+    x.dtype !== "float32" ||
+    out.dtype !== "float32" ||
+    n < UNARY_MIN ||
+    !sameShape(x.shape, out.shape) ||
+    !contiguous(x) ||
+    !contiguous(out) ||
+    !wasmAvailable()
+  ) {
+    refBackend.unary(op, x, out, p0, p1);
+    return;
+  }
+  try {
+    unaryF32(f, x.data as Float32Array, out.data as Float32Array, n, x.offset, out.offset);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    refBackend.unary(op, x, out, p0, p1);
+  }
+}
+
+/** The reference backend with WebAssembly SIMD kernels for float32 matmul and pointwise ops. */
+export const wasmBackend: Backend = { ...refBackend, name: "wasm", matmul, unary };

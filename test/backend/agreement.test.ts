@@ -1,0 +1,100 @@
+/**
+ * The WebAssembly backend against the reference backend through the public
+ * API: float32 ops large enough to take the WebAssembly kernels (matmul and
+ * its relatives, convolutions built on them, the transcendental functions),
+ * forward and backward. They agree to float32 rounding: the kernels
+ * accumulate in float32, the reference in float64.
+ */
+
+import type { Tensor } from "kindling";
+import * as torch from "kindling";
+import { afterAll, describe, expect, it } from "vitest";
+
+const available = (() => {
+  try {
+    torch.setBackend("wasm");
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const initial = torch.getBackend();
+afterAll(() => torch.setBackend(initial));
+
+type Case = [string, number[][], (...xs: Tensor[]) => Tensor];
+
+const CASES: Case[] = [
+  [
+    "mm 64x96 @ 96x48",
+    [
+      [64, 96],
+      [96, 48],
+    ],
+    (a, b) => a.mm(b),
+  ],
+  [
+    "matmul with a transposed operand",
+    [
+      [80, 64],
+      [72, 80],
+    ],
+    (a, b) => a.t().matmul(b.t()),
+  ],
+  [
+    "bmm 4 x 32x40 @ 40x24",
+    [
+      [4, 32, 40],
+      [4, 40, 24],
+    ],
+    (a, b) => torch.bmm(a, b),
+  ],
+  [
+    "broadcast matmul 3x1x20x30 @ 2x30x50",
+    [
+      [3, 1, 20, 30],
+      [2, 30, 50],
+    ],
+    (a, b) => a.matmul(b),
+  ],
+  ["linear 50x128 -> 64", [[50, 128], [64, 128], [64]], (x, w, b) => torch.F.linear(x, w, b)],
+  ["matrix-vector 128x256 @ 256", [[128, 256], [256]], (a, v) => a.mv(v)],
+  [
+    "conv2d 2x3x16x16, 8 filters 3x3",
+    [
+      [2, 3, 16, 16],
+      [8, 3, 3, 3],
+    ],
+    (x, w) => torch.F.conv2d(x, w, null, { padding: 1 }),
+  ],
+  ["exp", [[40, 50]], (x) => x.exp()],
+  ["log", [[40, 50]], (x) => x.abs().add(0.1).log()],
+  ["sin and cos", [[40, 50]], (x) => x.mul(3).sin().add(x.cos())],
+  ["tanh", [[40, 50]], (x) => x.tanh()],
+];
+
+function run(backend: string, shapes: number[][], f: (...xs: Tensor[]) => Tensor, seed: number): { out: number[]; grads: number[][] } {
+  torch.setBackend(backend);
+  torch.manualSeed(seed);
+  const xs = shapes.map((s) => torch.randn(s).requiresGrad_(true));
+  const out = f(...xs);
+  torch.manualSeed(seed + 1);
+  out.backward(torch.randn(out.shape));
+  return { out: Array.from(out.detach().data), grads: xs.map((x) => Array.from((x.grad as Tensor).data)) };
+}
+
+function expectClose(actual: number[], expected: number[]): void {
+  expect(actual.length).toBe(expected.length);
+  const scale = Math.max(1, ...expected.map(Math.abs));
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs((actual[i] as number) - (expected[i] as number)));
+  expect(worst / scale).toBeLessThan(2e-5);
+}
+
+describe.runIf(available)("the wasm backend agrees with the js backend (float32)", () => {
+  it.each(CASES.map((c, i) => [c[0], c, i] as const))("%s", (_, [, shapes, f], i) => {
+    const js = run("js", shapes, f, 100 + i);
+    const wasm = run("wasm", shapes, f, 100 + i);
+    expectClose(wasm.out, js.out);
+    wasm.grads.forEach((g, k) => expectClose(g, js.grads[k] as number[]));
+  });
+});

@@ -1,0 +1,13 @@
+/** Selects the backend named by KINDLING_BACKEND (the vitest project "js-backend" runs part of the suite on "js"). */
+import * as torch from "kindling";
+import { beforeAll, expect, it } from "vitest";
+
+const name = process.env.KINDLING_BACKEND;
+if (name !== undefined) {
+  torch.setBackend(name);
+  beforeAll(() => {
+    expect(torch.getBackend()).toBe(name);
+  });
+}
+
+export { it };
