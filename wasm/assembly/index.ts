@@ -4,7 +4,24 @@
 // heapBase() and passes byte addresses.
 
 export { GEMM_KC, GEMM_MR, GEMM_NC, GEMM_NR, gemmScratchBytes, sgemm, sgemmBatch } from "./gemm";
-export { vadd, vcos, vexp, vlog, vmul, vsin, vsub, vtanh } from "./pointwise";
+export {
+  vadd,
+  vaxpy,
+  vbackward,
+  vcos,
+  vdiv,
+  vexp,
+  vlog,
+  vmul,
+  vscalar,
+  vsin,
+  vsub,
+  vsum,
+  vsumCols,
+  vsumRows,
+  vtanh,
+  vunary,
+} from "./pointwise";
 
 /** First byte of linear memory not used by the module itself. */
 export function heapBase(): usize {

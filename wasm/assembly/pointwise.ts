@@ -293,3 +293,186 @@ export function vcos(x: usize, out: usize, n: i32): void {
     storeTail(out + o, sincos4(loadTail(x + o, n - i), true), n - i);
   }
 }
+
+// ---------------------------------------------------------------- more binary ops
+
+export function vdiv(a: usize, b: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.div(v128.load(a + o), v128.load(b + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(a + o) / load<f32>(b + o));
+  }
+}
+
+/** out = a + alpha b (the product rounded to float32, then the sum). */
+export function vaxpy(a: usize, b: usize, out: usize, n: i32, alpha: f32): void {
+  const al = f4(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.add(v128.load(a + o), f32x4.mul(al, v128.load(b + o))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(a + o) + alpha * load<f32>(b + o));
+  }
+}
+
+// Tensor-scalar ops: 0 x + s, 1 x - s, 2 s - x, 3 x * s, 4 x / s, 5 s / x.
+// @ts-ignore: decorator
+@inline
+function scalarOp(v: v128, s: v128, op: i32): v128 {
+  if (op == 0) return f32x4.add(v, s);
+  if (op == 1) return f32x4.sub(v, s);
+  if (op == 2) return f32x4.sub(s, v);
+  if (op == 3) return f32x4.mul(v, s);
+  if (op == 4) return f32x4.div(v, s);
+  return f32x4.div(s, v);
+}
+
+// @ts-ignore: decorator
+@inline
+function scalarLoop(x: usize, out: usize, n: i32, s: f32, op: i32): void {
+  const sv = f4(s);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, scalarOp(v128.load(x + o), sv, op));
+  }
+  if (i < n) {
+    const o = <usize>i << 2;
+    storeTail(out + o, scalarOp(loadTail(x + o, n - i), sv, op), n - i);
+  }
+}
+
+export function vscalar(x: usize, out: usize, n: i32, s: f32, op: i32): void {
+  // One loop per op, so the op is not tested per element.
+  if (op == 0) scalarLoop(x, out, n, s, 0);
+  else if (op == 1) scalarLoop(x, out, n, s, 1);
+  else if (op == 2) scalarLoop(x, out, n, s, 2);
+  else if (op == 3) scalarLoop(x, out, n, s, 3);
+  else if (op == 4) scalarLoop(x, out, n, s, 4);
+  else scalarLoop(x, out, n, s, 5);
+}
+
+// ---------------------------------------------------------------- more unary ops
+
+// 0 neg, 1 abs, 2 sqrt, 3 relu, 4 sigmoid, 5 square, 6 reciprocal.
+// @ts-ignore: decorator
+@inline
+function unaryOp(v: v128, op: i32): v128 {
+  if (op == 0) return f32x4.neg(v);
+  if (op == 1) return f32x4.abs(v);
+  if (op == 2) return f32x4.sqrt(v);
+  // max keeps NaN and turns -0 into +0, as clamp_min(x, 0).
+  if (op == 3) return f32x4.max(v, f4(0));
+  if (op == 4) return f32x4.div(f4(1.0), f32x4.add(f4(1.0), expv(f32x4.neg(v))));
+  if (op == 5) return f32x4.mul(v, v);
+  return f32x4.div(f4(1.0), v);
+}
+
+// @ts-ignore: decorator
+@inline
+function unaryLoop(x: usize, out: usize, n: i32, op: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, unaryOp(v128.load(x + o), op));
+  }
+  if (i < n) {
+    const o = <usize>i << 2;
+    storeTail(out + o, unaryOp(loadTail(x + o, n - i), op), n - i);
+  }
+}
+
+export function vunary(x: usize, out: usize, n: i32, op: i32): void {
+  if (op == 0) unaryLoop(x, out, n, 0);
+  else if (op == 1) unaryLoop(x, out, n, 1);
+  else if (op == 2) unaryLoop(x, out, n, 2);
+  else if (op == 3) unaryLoop(x, out, n, 3);
+  else if (op == 4) unaryLoop(x, out, n, 4);
+  else if (op == 5) unaryLoop(x, out, n, 5);
+  else unaryLoop(x, out, n, 6);
+}
+
+// ---------------------------------------------------------------- backward formulas
+
+// out = f(g, y): 0 threshold backward (y > p ? g : 0), 1 sigmoid backward g y (1 - y), 2 tanh backward g (1 - y^2).
+// @ts-ignore: decorator
+@inline
+function backwardOp(g: v128, y: v128, p: v128, op: i32): v128 {
+  if (op == 0) return v128.and(g, f32x4.gt(y, p));
+  if (op == 1) return f32x4.mul(f32x4.mul(g, y), f32x4.sub(f4(1.0), y));
+  return f32x4.mul(g, f32x4.sub(f4(1.0), f32x4.mul(y, y)));
+}
+
+// @ts-ignore: decorator
+@inline
+function backwardLoop(g: usize, y: usize, out: usize, n: i32, p: f32, op: i32): void {
+  const pv = f4(p);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, backwardOp(v128.load(g + o), v128.load(y + o), pv, op));
+  }
+  if (i < n) {
+    const o = <usize>i << 2;
+    storeTail(out + o, backwardOp(loadTail(g + o, n - i), loadTail(y + o, n - i), pv, op), n - i);
+  }
+}
+
+export function vbackward(g: usize, y: usize, out: usize, n: i32, p: f32, op: i32): void {
+  if (op == 0) backwardLoop(g, y, out, n, p, 0);
+  else if (op == 1) backwardLoop(g, y, out, n, p, 1);
+  else backwardLoop(g, y, out, n, p, 2);
+}
+
+// ---------------------------------------------------------------- sums (accumulated in float64)
+
+/** Sum of n floats at x, stored as a float64 at out. */
+export function vsum(x: usize, n: i32, out: usize): void {
+  let a0 = f64x2.splat(0);
+  let a1 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+    a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<i64>(v, v, 1, 1)));
+  }
+  const a = f64x2.add(a0, a1);
+  let s = f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
+  for (; i < n; i++) s += <f64>load<f32>(x + (<usize>i << 2));
+  store<f64>(out, s);
+}
+
+/** out[r] = sum of row r of a rows x cols matrix (rows are contiguous). */
+export function vsumRows(x: usize, rows: i32, cols: i32, out: usize, scratch: usize): void {
+  for (let r = 0; r < rows; r++) {
+    vsum(x + ((<usize>r * <usize>cols) << 2), cols, scratch);
+    store<f32>(out + (<usize>r << 2), <f32>load<f64>(scratch));
+  }
+}
+
+/** out[c] = sum over rows of column c; acc is scratch for cols float64s. */
+export function vsumCols(x: usize, rows: i32, cols: i32, out: usize, acc: usize): void {
+  memory.fill(acc, 0, <usize>cols << 3);
+  for (let r = 0; r < rows; r++) {
+    const row = x + ((<usize>r * <usize>cols) << 2);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const v = v128.load(row + (<usize>c << 2));
+      const p = acc + (<usize>c << 3);
+      v128.store(p, f64x2.add(v128.load(p), f64x2.promote_low_f32x4(v)));
+      v128.store(p + 16, f64x2.add(v128.load(p + 16), f64x2.promote_low_f32x4(v128.shuffle<i64>(v, v, 1, 1))));
+    }
+    for (; c < cols; c++) {
+      const p = acc + (<usize>c << 3);
+      store<f64>(p, load<f64>(p) + <f64>load<f32>(row + (<usize>c << 2)));
+    }
+  }
+  for (let c = 0; c < cols; c++) store<f32>(out + (<usize>c << 2), <f32>load<f64>(acc + (<usize>c << 3)));
+}

@@ -1,23 +1,25 @@
 /**
- * The WebAssembly backend: the reference backend's kernels, except float32
- * matmul (blocked SIMD sgemm, split across worker threads when large) and
- * float32 exp, log, sin, cos and tanh on contiguous operands of the same
- * shape. Everything else, and every case these do not cover, delegates to
+ * The WebAssembly backend: the reference backend's kernels, except for
+ * float32 tensors large enough to pay for a call (a few thousand elements):
+ * matmul (blocked SIMD sgemm, split across worker threads when large),
+ * exp/log/sin/cos/tanh and the cheap unary ops, arithmetic between dense
+ * operands or with a broadcast scalar, the relu/sigmoid/tanh backward
+ * formulas, and sums over all, leading or trailing dims (elementwise.ts).
+ * Everything else, and every layout these do not take, delegates to
  * `refBackend`.
  *
- * add/sub/mul have SIMD kernels too (`binaryF32`), but are not routed here:
- * with operands copied into and out of wasm memory they measured slower than
- * the reference backend's plain loop (~1.2 vs ~1.6 G elements/s, pool or not;
- * wasm/bench.ts). They pay once tensors can live in wasm memory.
+ * Tensor storage stays in JS typed arrays (the GC reclaims it): each call
+ * copies its operands into the module's memory and the result out.
  *
- * Results differ from the reference backend by float32 rounding: sgemm
- * accumulates in float32 (the reference in float64), and the transcendental
- * kernels are within MAX_ULP_ERROR ulps (the reference rounds Math.* once).
+ * Results differ from the reference backend by float32 rounding: sgemm and
+ * the arithmetic round in float32 (the reference computes in float64 and
+ * rounds once), and the transcendental kernels are within MAX_ULP_ERROR ulps.
  */
 
 import { refBackend } from "../ref/index.js";
 import { forEachIndex, offsetOf } from "../ref/iter.js";
-import type { Backend, Strided, UnaryOp } from "../types.js";
+import type { Backend, BinaryOp, ReduceOp, Strided, UnaryOp } from "../types.js";
+import { binaryF32Strided, sumF32, unaryF32Strided } from "./elementwise.js";
 import { wasmAvailable } from "./module.js";
 import { unaryF32 } from "./pointwise.js";
 import { sgemm } from "./sgemm.js";
@@ -101,6 +103,7 @@ function matmul(a: Strided, b: Strided, out: Strided): void {
 }
 
 function unary(op: UnaryOp, x: Strided, out: Strided, p0?: number, p1?: number): void {
+  if (wasmAvailable() && unaryF32Strided(op, x, out)) return;
   const f = UNARY_WASM[op];
   const n = numel(out.shape);
   if (
@@ -124,5 +127,15 @@ function unary(op: UnaryOp, x: Strided, out: Strided, p0?: number, p1?: number):
   }
 }
 
-/** The reference backend with WebAssembly SIMD kernels for float32 matmul and pointwise ops. */
-export const wasmBackend: Backend = { ...refBackend, name: "wasm", matmul, unary };
+function binary(op: BinaryOp, a: Strided, b: Strided, out: Strided, p0 = 1, p1 = 0): void {
+  if (wasmAvailable() && binaryF32Strided(op, a, b, out, p0)) return;
+  refBackend.binary(op, a, b, out, p0, p1);
+}
+
+function reduce(op: ReduceOp, x: Strided, dims: readonly number[], out: Strided): void {
+  if (op === "sum" && wasmAvailable() && sumF32(x, dims, out)) return;
+  refBackend.reduce(op, x, dims, out);
+}
+
+/** The reference backend with WebAssembly SIMD kernels for float32 matmul, pointwise ops and sums. */
+export const wasmBackend: Backend = { ...refBackend, name: "wasm", matmul, unary, binary, reduce };

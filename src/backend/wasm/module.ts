@@ -50,10 +50,36 @@ export interface KernelExports {
   vsin(x: number, out: number, n: number): void;
   vcos(x: number, out: number, n: number): void;
   vtanh(x: number, out: number, n: number): void;
+  vdiv(a: number, b: number, out: number, n: number): void;
+  vaxpy(a: number, b: number, out: number, n: number, alpha: number): void;
+  vscalar(x: number, out: number, n: number, s: number, op: number): void;
+  vunary(x: number, out: number, n: number, op: number): void;
+  vbackward(g: number, y: number, out: number, n: number, p: number, op: number): void;
+  vsum(x: number, n: number, out: number): void;
+  vsumRows(x: number, rows: number, cols: number, out: number, scratch: number): void;
+  vsumCols(x: number, rows: number, cols: number, out: number, acc: number): void;
 }
 
 /** Exported kernels the pool's workers can run, by index. */
-export const KERNEL_NAMES = ["sgemmBatch", "vadd", "vsub", "vmul", "vexp", "vlog", "vsin", "vcos", "vtanh"] as const;
+export const KERNEL_NAMES = [
+  "sgemmBatch",
+  "vadd",
+  "vsub",
+  "vmul",
+  "vexp",
+  "vlog",
+  "vsin",
+  "vcos",
+  "vtanh",
+  "vdiv",
+  "vaxpy",
+  "vscalar",
+  "vunary",
+  "vbackward",
+  "vsum",
+  "vsumRows",
+  "vsumCols",
+] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
 const PAGE = 65536;
@@ -97,6 +123,7 @@ let arenaBase = 0;
 let arenaTop = 0;
 let f32View: Float32Array<ArrayBufferLike> = new Float32Array(0);
 let u32View: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+let f64View: Float64Array<ArrayBufferLike> = new Float64Array(0);
 
 function create(): Runtime | null {
   const api = wasmApi();
@@ -137,6 +164,7 @@ function create(): Runtime | null {
 function refreshViews(memory: WasmMemory): void {
   f32View = new Float32Array(memory.buffer);
   u32View = new Uint32Array(memory.buffer);
+  f64View = new Float64Array(memory.buffer);
 }
 
 /** The loaded kernels, or null where WebAssembly SIMD is unavailable. Instantiated on first use. */
@@ -202,6 +230,11 @@ export function memU32(): Uint32Array<ArrayBufferLike> {
   return u32View;
 }
 
+/** Float64 view of the whole linear memory (refreshed when it grows). */
+export function memF64(): Float64Array<ArrayBufferLike> {
+  return f64View;
+}
+
 /** Size of linear memory in bytes (its high-water mark). */
 export function wasmMemoryBytes(): number {
   return runtime ? runtime.memory.buffer.byteLength : 0;
@@ -212,4 +245,5 @@ export function dropRuntime(): void {
   runtime = undefined;
   f32View = new Float32Array(0);
   u32View = new Uint32Array(0);
+  f64View = new Float64Array(0);
 }

@@ -29,14 +29,15 @@ export const PARALLEL_MIN_UNARY = 1 << 15;
 /** Elements from which add/sub/mul are split across threads. */
 export const PARALLEL_MIN_BINARY = 1 << 18;
 
-function threadsFor(n: number, min: number): number {
+/** @internal threads worth using for n elements (1 below `min`). */
+export function threadsFor(n: number, min: number): number {
   if (n < min) return 1;
   const want = getNumThreads();
   return want < 2 ? 1 : Math.min(want, 1 + readyWorkers());
 }
 
-/** Splits [0, n) into `parts` ranges aligned to 16 elements (a cache line). */
-function ranges(n: number, parts: number): [number, number][] {
+/** @internal splits [0, n) into `parts` ranges aligned to 16 elements (a cache line). */
+export function ranges(n: number, parts: number): [number, number][] {
   const out: [number, number][] = [];
   let start = 0;
   for (let i = 1; i <= parts; i++) {

@@ -1,0 +1,219 @@
+/**
+ * The backend's float32 pointwise ops and sums on the WebAssembly kernels:
+ * arithmetic between dense operands or with a broadcast scalar, the common
+ * unary functions, the fused backward formulas of relu/sigmoid/tanh, and sums
+ * over all, leading or trailing dims of a contiguous tensor. Each returns
+ * false when the operands are not of a form it takes (the caller then uses
+ * the reference backend).
+ *
+ * Operands are copied into the arena, computed there (split across the worker
+ * pool when long) and the result copied out; in the browser without shared
+ * memory everything runs on the calling thread.
+ */
+
+import type { BinaryOp, Strided, UnaryOp } from "../types.js";
+import { arenaAlloc, type KernelName, kernels, memF32, memF64, resetArena } from "./module.js";
+import { ranges, threadsFor } from "./pointwise.js";
+import { parallel } from "./pool.js";
+
+/** Elements from which the kernels beat the reference backend's loops (a call costs ~2 us). */
+export const ELEMENTWISE_MIN = 2048;
+/** Elements from which cheap ops (arithmetic) are split across threads. */
+const PARALLEL_MIN_CHEAP = 1 << 17;
+/** Elements from which costlier ops (sigmoid, division, sums) are split. */
+const PARALLEL_MIN_COSTLY = 1 << 15;
+
+/** The element count of a row-major contiguous layout, or -1. */
+export function denseLength(x: Strided): number {
+  let expected = 1;
+  for (let d = x.shape.length - 1; d >= 0; d--) {
+    const size = x.shape[d] as number;
+    if (size !== 1 && x.strides[d] !== expected) return -1;
+    expected *= size;
+  }
+  return expected;
+}
+
+function isBroadcastElement(x: Strided): boolean {
+  for (let d = 0; d < x.shape.length; d++) if (x.strides[d] !== 0 && x.shape[d] !== 1) return false;
+  return true;
+}
+
+/** Copies n floats of x (from its offset) into the arena; returns the byte address. */
+function copyIn(x: Strided, n: number): number {
+  const p = arenaAlloc(n * 4);
+  memF32().set((x.data as Float32Array).subarray(x.offset, x.offset + n), p >>> 2);
+  return p;
+}
+
+function copyOut(p: number, out: Strided, n: number): void {
+  (out.data as Float32Array).set(memF32().subarray(p >>> 2, (p >>> 2) + n), out.offset);
+}
+
+/** Runs `fn` over [0, n) split into thread ranges; `args(start, count)` gives each job's arguments. */
+function split(fn: KernelName, n: number, min: number, args: (start: number, count: number) => number[]): void {
+  parallel(
+    fn,
+    ranges(n, threadsFor(n, min)).map(([s, e]) => args(s, e - s)),
+  );
+}
+
+const SCALAR_CODE = { add: 0, sub: 1, rsub: 2, mul: 3, div: 4, rdiv: 5 } as const;
+const BACKWARD_CODE: Partial<Record<BinaryOp, number>> = { thresholdBackward: 0, sigmoidBackward: 1, tanhBackward: 2 };
+const DENSE_KERNEL: Partial<Record<BinaryOp, KernelName>> = { add: "vadd", sub: "vsub", mul: "vmul", div: "vdiv" };
+
+/** out = a op b for float32 operands, each dense in out's order or a broadcast element. */
+export function binaryF32Strided(op: BinaryOp, a: Strided, b: Strided, out: Strided, p0: number): boolean {
+  if (a.dtype !== "float32" || b.dtype !== "float32" || out.dtype !== "float32") return false;
+  const n = denseLength(out);
+  if (n < ELEMENTWISE_MIN) return false;
+  const da = denseLength(a) === n;
+  const db = denseLength(b) === n;
+  const backward = BACKWARD_CODE[op];
+  if (backward !== undefined) {
+    if (!da || !db) return false;
+    return run(() => {
+      const pg = copyIn(a, n);
+      const py = a.data === b.data && a.offset === b.offset ? pg : copyIn(b, n);
+      split("vbackward", n, PARALLEL_MIN_CHEAP, (s, c) => [pg + 4 * s, py + 4 * s, pg + 4 * s, c, p0, backward]);
+      copyOut(pg, out, n);
+    });
+  }
+  if (op !== "add" && op !== "sub" && op !== "mul" && op !== "div") return false;
+  const alpha = op === "add" || op === "sub" ? p0 : 1;
+  if (da && db) {
+    return run(() => {
+      const pa = copyIn(a, n);
+      const pb = a.data === b.data && a.offset === b.offset ? pa : copyIn(b, n);
+      if (alpha === 1) {
+        const fn = DENSE_KERNEL[op] as KernelName;
+        split(fn, n, op === "div" ? PARALLEL_MIN_COSTLY : PARALLEL_MIN_CHEAP, (s, c) => [pa + 4 * s, pb + 4 * s, pa + 4 * s, c]);
+      } else {
+        // a + alpha b, or a - alpha b = a + (-alpha) b (the same float32 operations).
+        const k = op === "add" ? alpha : -alpha;
+        split("vaxpy", n, PARALLEL_MIN_CHEAP, (s, c) => [pa + 4 * s, pb + 4 * s, pa + 4 * s, c, k]);
+      }
+      copyOut(pa, out, n);
+    });
+  }
+  // Tensor op scalar, or scalar op tensor.
+  let code: number;
+  let s: number;
+  let x: Strided;
+  if (da && isBroadcastElement(b)) {
+    x = a;
+    const v = b.data[b.offset] as number;
+    s = op === "add" || op === "sub" ? alpha * v : v;
+    code = SCALAR_CODE[op];
+  } else if (db && isBroadcastElement(a) && alpha === 1) {
+    x = b;
+    s = a.data[a.offset] as number;
+    code = op === "add" ? SCALAR_CODE.add : op === "sub" ? SCALAR_CODE.rsub : op === "mul" ? SCALAR_CODE.mul : SCALAR_CODE.rdiv;
+  } else {
+    return false;
+  }
+  // The scalar is a float32 already (a float32 tensor's element), unless alpha scaled it.
+  if (Math.fround(s) !== s && !Number.isNaN(s)) return false;
+  return run(() => {
+    const px = copyIn(x, n);
+    split("vscalar", n, code >= 4 ? PARALLEL_MIN_COSTLY : PARALLEL_MIN_CHEAP, (st, c) => [px + 4 * st, px + 4 * st, c, s, code]);
+    copyOut(px, out, n);
+  });
+}
+
+const UNARY_CODE: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, sqrt: 2, relu: 3, sigmoid: 4, square: 5, reciprocal: 6 };
+
+/** out = f(x) for the cheap unary ops, float32, x dense in out's order. */
+export function unaryF32Strided(op: UnaryOp, x: Strided, out: Strided): boolean {
+  const code = UNARY_CODE[op];
+  if (code === undefined || x.dtype !== "float32" || out.dtype !== "float32") return false;
+  const n = denseLength(out);
+  if (n < ELEMENTWISE_MIN || denseLength(x) !== n) return false;
+  return run(() => {
+    const px = copyIn(x, n);
+    split("vunary", n, code === 4 ? PARALLEL_MIN_COSTLY : PARALLEL_MIN_CHEAP, (s, c) => [px + 4 * s, px + 4 * s, c, code]);
+    copyOut(px, out, n);
+  });
+}
+
+/**
+ * Sums of a contiguous float32 tensor over all its dims, a leading run of
+ * dims or a trailing run (accumulated in float64, rounded once).
+ */
+export function sumF32(x: Strided, dims: readonly number[], out: Strided): boolean {
+  if (x.dtype !== "float32" || out.dtype !== "float32") return false;
+  const n = denseLength(x);
+  if (n < ELEMENTWISE_MIN || denseLength(out) < 0) return false;
+  const nd = x.shape.length;
+  const reduced = new Array<boolean>(nd).fill(false);
+  for (const d of dims) reduced[d] = true;
+  // Size-1 dims do not matter either way.
+  const size = (d: number) => x.shape[d] as number;
+  let firstKept = nd;
+  for (let d = 0; d < nd; d++) if (!reduced[d] && size(d) !== 1) firstKept = Math.min(firstKept, d);
+  let lastKept = -1;
+  for (let d = 0; d < nd; d++) if (!reduced[d] && size(d) !== 1) lastKept = d;
+  const leading = (d: number) => (d < firstKept ? true : reduced[d] || size(d) === 1);
+  let product = 1;
+  if (lastKept === -1) {
+    // Everything: partial sums per thread, then their sum.
+    return run(() => {
+      const px = copyIn(x, n);
+      const jobs = ranges(n, threadsFor(n, PARALLEL_MIN_COSTLY));
+      const partials = arenaAlloc(8 * jobs.length);
+      parallel(
+        "vsum",
+        jobs.map(([s, e], j) => [px + 4 * s, e - s, partials + 8 * j]),
+      );
+      let total = 0;
+      for (let j = 0; j < jobs.length; j++) total += memF64()[(partials >>> 3) + j] as number;
+      (out.data as Float32Array)[out.offset] = total;
+    });
+  }
+  // Reduced dims all before the kept ones: column sums of a rows x cols matrix.
+  let reducedBeforeKept = true;
+  for (let d = firstKept; d < nd; d++) if (reduced[d] && size(d) !== 1) reducedBeforeKept = false;
+  if (reducedBeforeKept) {
+    for (let d = 0; d < firstKept; d++) if (leading(d)) product *= size(d);
+    const rows = product;
+    const cols = n / rows;
+    return run(() => {
+      const px = copyIn(x, n);
+      const acc = arenaAlloc(8 * cols);
+      const po = arenaAlloc(4 * cols);
+      kernels().exports.vsumCols(px, rows, cols, po, acc);
+      copyOut(po, out, cols);
+    });
+  }
+  // Reduced dims all after the kept ones: row sums.
+  let keptBeforeReduced = true;
+  for (let d = 0; d <= lastKept; d++) if (reduced[d] && size(d) !== 1) keptBeforeReduced = false;
+  if (keptBeforeReduced) {
+    for (let d = lastKept + 1; d < nd; d++) product *= size(d);
+    const cols = product;
+    const rows = n / cols;
+    return run(() => {
+      const px = copyIn(x, n);
+      const scratch = arenaAlloc(8);
+      const po = arenaAlloc(4 * rows);
+      kernels().exports.vsumRows(px, rows, cols, po, scratch);
+      copyOut(po, out, rows);
+    });
+  }
+  return false;
+}
+
+/** Runs a kernel call with a fresh arena; false (use the reference backend) when WebAssembly memory cannot hold it. */
+function run(body: () => void): boolean {
+  kernels();
+  resetArena();
+  try {
+    body();
+    return true;
+  } catch (e) {
+    if (e instanceof RangeError) return false;
+    throw e;
+  } finally {
+    resetArena();
+  }
+}
