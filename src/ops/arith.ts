@@ -55,14 +55,14 @@ function checkSub(op: string, dtype: DType, alpha: number): void {
 const addOp = defineOp<Alpha>({
   name: "add",
   gradFn: "AddBackward0",
-  forward: ([a, b], { alpha, dtype }) => K.binary("add", a as Tensor, b as Tensor, dtype, alpha, "add"),
+  forward: ([a, b], { alpha, dtype }, into) => K.binary("add", a as Tensor, b as Tensor, dtype, alpha, "add", 0, into),
   backward: ([g], { attrs }) => [g, attrs.alpha === 1 ? g : mulScalar(g, attrs.alpha)],
 });
 
 const subOp = defineOp<Alpha>({
   name: "sub",
   gradFn: "SubBackward0",
-  forward: ([a, b], { alpha, dtype }) => K.binary("sub", a as Tensor, b as Tensor, dtype, alpha, "sub"),
+  forward: ([a, b], { alpha, dtype }, into) => K.binary("sub", a as Tensor, b as Tensor, dtype, alpha, "sub", 0, into),
   backward: ([g], { attrs }) => [g, attrs.alpha === 1 ? g.neg() : mulScalar(g.neg(), attrs.alpha)],
 });
 
@@ -78,7 +78,7 @@ const mulOp = defineOp<Typed>({
   name: "mul",
   gradFn: "MulBackward0",
   save: "inputs",
-  forward: ([a, b], { dtype }) => K.binary("mul", a as Tensor, b as Tensor, dtype, 1, "mul"),
+  forward: ([a, b], { dtype }, into) => K.binary("mul", a as Tensor, b as Tensor, dtype, 1, "mul", 0, into),
   backward: ([g], c) => [c.needs[0] ? g.mul(c.input(1)) : null, c.needs[1] ? g.mul(c.input(0)) : null],
 });
 
@@ -86,7 +86,7 @@ const divOp = defineOp<Typed>({
   name: "div",
   gradFn: "DivBackward0",
   save: "inputs",
-  forward: ([a, b], { dtype }) => K.binary("div", a as Tensor, b as Tensor, dtype, 1, "div"),
+  forward: ([a, b], { dtype }, into) => K.binary("div", a as Tensor, b as Tensor, dtype, 1, "div", 0, into),
   // d(a/b)/db = -a/b^2, written as PyTorch does: -grad * ((a / b) / b).
   backward: ([g], c) => [
     c.needs[0] ? g.div(c.input(1)) : null,

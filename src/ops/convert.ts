@@ -45,6 +45,7 @@ export function recordedCopy(x: Tensor): Tensor {
 const zeroOp = defineOp<Record<string, never>>({
   name: "zero",
   gradFn: "ZeroBackward0",
+  fills: true,
   forward: ([x]) => K.full((x as Tensor).shape, 0, (x as Tensor).dtype),
   backward: ([g]) => [K.full(g.shape, 0, g.dtype)],
 });
@@ -66,6 +67,7 @@ export function zero_(input: Tensor): Tensor {
 const fillOp = defineOp<{ value: number }>({
   name: "fill",
   gradFn: "FillBackward2",
+  fills: true,
   forward: ([x], { value }) => K.full((x as Tensor).shape, value, (x as Tensor).dtype),
   backward: ([g]) => [K.full(g.shape, 0, g.dtype)],
 });
@@ -113,6 +115,7 @@ interface RandomFill {
 // on the old ones, so the gradient is zero.
 const randomFillOp = defineOp<RandomFill>({
   name: "random_fill",
+  fills: true,
   gradFn: (a) => (a.kind === "uniform" ? "UniformBackward0" : "NormalBackward0"),
   forward: ([x], { kind, a, b, generator }) => {
     const t = x as Tensor;

@@ -22,8 +22,20 @@ export interface OpDef<A> {
   readonly save?: "inputs" | "result" | "both";
   /** Whether the outputs are views of the first input (sharing its storage). */
   readonly view?: boolean;
-  /** Computes the outputs from the inputs; runs with grad mode off and returns new tensors. */
-  readonly forward: (inputs: readonly Tensor[], attrs: A) => Tensor | Tensor[];
+  /**
+   * Whether the op fills its first input without reading it (zero_, fill_,
+   * random fills): in place, it may then write to a tensor whose elements
+   * share memory (an expanded view), as PyTorch allows for fills.
+   */
+  readonly fills?: boolean;
+  /**
+   * Computes the outputs from the inputs; runs with grad mode off and returns
+   * new tensors. `into`, given when the op runs in place, is where the result
+   * goes: a forward that is one kernel call passes it to the kernel, which
+   * writes there when it can (same shape and dtype, no overlapping operand)
+   * and returns it; otherwise the result is copied in afterwards.
+   */
+  readonly forward: (inputs: readonly Tensor[], attrs: A, into?: Tensor) => Tensor | Tensor[];
   /** Gradients of the inputs from the gradients of the outputs; absent for non-differentiable ops. */
   readonly backward?: Formula<A>;
 }
@@ -53,11 +65,11 @@ export function defineOp<A = Record<string, never>>(def: OpDef<A>): Op<A> {
 }
 
 /** @internal runs the forward with grad mode off. */
-export function runForward<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
+export function runForward<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A, into?: Tensor): Tensor[] {
   const prev = isGradEnabled();
   setGradEnabled(false);
   try {
-    const out = def.forward(inputs, attrs);
+    const out = def.forward(inputs, attrs, into);
     return Array.isArray(out) ? out : [out];
   } finally {
     setGradEnabled(prev);

@@ -12,7 +12,7 @@
 import { isGradEnabled } from "../autograd/grad_mode.js";
 import { type Edge, gradientEdge, Node, OpNode, type TensorMeta } from "../autograd/node.js";
 import { canCast, scalarTypeName } from "../core/dtype.js";
-import { AutogradError, DTypeError } from "../core/errors.js";
+import { ArgumentError, AutogradError, DTypeError } from "../core/errors.js";
 import type { Tensor } from "../tensor.js";
 import { attachOutputs, defineOp, inputsNeedingGrad, makeNode, type Op, type OpDef, runForward } from "./define.js";
 import * as K from "./kernels.js";
@@ -114,6 +114,61 @@ class CopySlices extends Node {
 }
 
 /** PyTorch's checks before an in-place op on `self` while recording. */
+const OVERLAP_HINT = "Please clone() the tensor before performing the operation.";
+
+/**
+ * PyTorch's memory-overlap checks for in-place ops: the written-to tensor may
+ * not have elements sharing memory (an expanded view), except for fills, and
+ * an input may not partly overlap it (the same memory in a different layout).
+ */
+function checkOverlap<A>(def: OpDef<A>, self: Tensor, inputs: readonly Tensor[]): void {
+  if (!def.fills && hasInternalOverlap(self)) {
+    throw new ArgumentError(
+      `unsupported operation: more than one element of the written-to tensor refers to a single memory location. ${OVERLAP_HINT}`,
+    );
+  }
+  for (let i = 1; i < inputs.length; i++) {
+    const x = inputs[i] as Tensor;
+    if (partlyOverlaps(self, x)) {
+      throw new ArgumentError(
+        `unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location. ${OVERLAP_HINT}`,
+      );
+    }
+  }
+}
+
+/** A size > 1 dim with stride 0 (what PyTorch detects as internal overlap). */
+function hasInternalOverlap(t: Tensor): boolean {
+  for (let d = 0; d < t.ndim; d++) if (t._strides[d] === 0 && (t.shape[d] as number) > 1) return true;
+  return false;
+}
+
+/** Whether the layout covers a block of memory exactly once (a permutation of a contiguous layout). */
+function nonOverlappingAndDense(t: Tensor): boolean {
+  const dims = t.shape.map((s, d) => [s, Math.abs(t._strides[d] as number)] as const).filter(([s]) => s !== 1);
+  dims.sort((a, b) => a[1] - b[1]);
+  let expected = 1;
+  for (const [size, stride] of dims) {
+    if (stride !== expected) return false;
+    expected *= size;
+  }
+  return true;
+}
+
+/** PyTorch's partial overlap: the same storage, both dense, memory ranges that meet but differ (or the same range in another order). */
+function partlyOverlaps(a: Tensor, b: Tensor): boolean {
+  if (a._storage !== b._storage || a.numel() === 0 || b.numel() === 0) return false;
+  if (!nonOverlappingAndDense(a) || !nonOverlappingAndDense(b)) return false;
+  const aStart = a._offset;
+  const bStart = b._offset;
+  const aEnd = aStart + a.numel();
+  const bEnd = bStart + b.numel();
+  if (aStart === bStart && aEnd === bEnd) {
+    return !(a.shape.length === b.shape.length && a._strides.every((s, d) => s === b._strides[d]));
+  }
+  return aStart < bEnd && bStart < aEnd;
+}
+
 function checkInplace(self: Tensor): void {
   if (!isGradEnabled()) return;
   if (self.isLeaf && self.requiresGrad) {
@@ -149,17 +204,21 @@ export function applyInplace<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs:
   const self = inputs[0] as Tensor;
   const op = `${def.name}_`;
   checkInplace(self);
+  checkOverlap(def, self, inputs);
   const needs = inputsNeedingGrad(def, inputs);
   // A formula reading the inputs needs self as it was before the write.
   const savesInputs = def.save === "inputs" || def.save === "both";
   const saved = needs !== null && savesInputs ? [snapshot(self), ...inputs.slice(1)] : null;
-  const result = runForward(def, inputs, attrs)[0] as Tensor;
-  if (!canCast(result.dtype, self.dtype)) {
-    throw new DTypeError(
-      `${op}: result type ${scalarTypeName(result.dtype)} can't be cast to the desired output type ${scalarTypeName(self.dtype)}`,
-    );
+  const result = runForward(def, inputs, attrs, self)[0] as Tensor;
+  // The kernel wrote into self when it could; otherwise copy the result in.
+  if (result !== self) {
+    if (!canCast(result.dtype, self.dtype)) {
+      throw new DTypeError(
+        `${op}: result type ${scalarTypeName(result.dtype)} can't be cast to the desired output type ${scalarTypeName(self.dtype)}`,
+      );
+    }
+    K.copyInto(self, result, op);
   }
-  K.copyInto(self, result, op);
   self._storage.version++;
   if (needs === null) return self;
   const others = inputs.map((t, i) => (i > 0 && needs[i] ? gradientEdge(t) : null));

@@ -34,6 +34,23 @@ export function asStrided(x: Tensor, shape: readonly number[], strides: readonly
   return new Tensor(x._storage, shape, strides, offset, x.dtype);
 }
 
+/**
+ * Whether a pointwise kernel may write its result of `shape`/`dtype` straight
+ * into `into` (an in-place op's destination): same shape and dtype, and every
+ * operand sharing its memory is `into` itself, element for element, so each
+ * element is read before it is written and by its own index only.
+ */
+function writable(into: Tensor, shape: readonly number[], dtype: DType, a: Tensor, b: Tensor): boolean {
+  if (into.dtype !== dtype || !shapesEqual(into.shape, shape)) return false;
+  for (const x of [a, b]) {
+    if (x === into || x._storage !== into._storage) continue;
+    if (x._offset !== into._offset || !shapesEqual(x.shape, into.shape) || !shapesEqual(x._strides, into._strides)) return false;
+  }
+  // An expanded destination (stride 0) holds one element for several results.
+  for (let d = 0; d < into.ndim; d++) if (into._strides[d] === 0 && (into.shape[d] as number) > 1) return false;
+  return true;
+}
+
 /** `x`'s layout as an operand of an op over `shape` (broadcast when its shape differs). */
 function operandAs(x: Tensor, shape: readonly number[]): Strided {
   return x.shape === shape || shapesEqual(x.shape, shape) ? x._strided() : broadcastTo(x, shape)._strided();
@@ -67,15 +84,24 @@ export function contiguous(x: Tensor): Tensor {
   return x.isContiguous() ? x : copy(x);
 }
 
-export function unary(op: UnaryOp, x: Tensor, dtype: DType = x.dtype, p0?: number, p1?: number): Tensor {
-  const out = empty(x.shape, dtype);
+export function unary(op: UnaryOp, x: Tensor, dtype: DType = x.dtype, p0?: number, p1?: number, into?: Tensor): Tensor {
+  const out = into !== undefined && writable(into, x.shape, dtype, x, x) ? into : empty(x.shape, dtype);
   backend().unary(op, x._strided(), out._strided(), p0, p1);
   return out;
 }
 
-export function binary(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType, p0?: number, opName: string = op, p1?: number): Tensor {
+export function binary(
+  op: BinaryOp,
+  a: Tensor,
+  b: Tensor,
+  dtype: DType,
+  p0?: number,
+  opName: string = op,
+  p1?: number,
+  into?: Tensor,
+): Tensor {
   const shape = broadcastShapes([a.shape, b.shape], opName);
-  const out = empty(shape, dtype);
+  const out = into !== undefined && writable(into, shape, dtype, a, b) ? into : empty(shape, dtype);
   backend().binary(op, operandAs(a, shape), operandAs(b, shape), out._strided(), p0, p1);
   return out;
 }

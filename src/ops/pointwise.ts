@@ -42,7 +42,7 @@ function defineUnary(spec: UnarySpec) {
     name: spec.name,
     gradFn: spec.gradFn ?? `${spec.name.charAt(0).toUpperCase()}${spec.name.slice(1)}Backward0`,
     save: spec.save,
-    forward: ([x], { dtype }) => K.unary(spec.kernel, x as Tensor, dtype),
+    forward: ([x], { dtype }, into) => K.unary(spec.kernel, x as Tensor, dtype, undefined, undefined, into),
     backward: ([g], c) => [(spec.backward ?? zeroGrad)(g as Tensor, c)],
   });
   const dtypeOf = (x: Tensor): DType => (spec.float && !isFloating(x.dtype) ? "float32" : x.dtype);

@@ -22,6 +22,24 @@ describe("errors name the op, the argument and the shapes or dtypes", () => {
     expect(() => torch.ones(2, 3).transpose(0, -3)).toThrow("transpose: Dimension out of range");
   });
 
+  it("in-place ops refuse overlapping memory as PyTorch does (fills excepted)", () => {
+    const partial = "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location.";
+    const internal = "unsupported operation: more than one element of the written-to tensor refers to a single memory location.";
+    const x = torch.arange(4).float().view(2, 2);
+    expect(() => x.add_(x.t())).toThrow(partial);
+    const y = torch.arange(6).float();
+    expect(() => y.narrow(0, 1, 5).copy_(y.narrow(0, 0, 5))).toThrow(partial);
+    expect(() => torch.zeros(1).expand(3).add_(1)).toThrow(internal);
+    expect(() => torch.zeros(1).expand(3).relu_()).toThrow(internal);
+    // The same memory in the same layout is fine, and fills may write shared elements.
+    expect(x.mul_(x).tolist()).toEqual([
+      [0, 1],
+      [4, 9],
+    ]);
+    expect(torch.zeros(1).expand(3).fill_(2).tolist()).toEqual([2, 2, 2]);
+    expect(torch.zeros(1).expand(3).zero_().tolist()).toEqual([0, 0, 0]);
+  });
+
   it("view of an incompatible shape names both shapes", () => {
     expect(() => torch.ones(2, 3).view(4)).toThrow("view: shape '[4]' is invalid for input of size 6");
     expect(() => torch.ones(2, 3).t().view(6)).toThrow(/requested \[6\]/);
