@@ -18,6 +18,17 @@ const ACC: Record<ReduceOp, Acc> = {
   all: { init: 1, step: (acc, v) => (acc !== 0 && v !== 0 ? 1 : 0) },
 };
 
+/** The element count of a row-major contiguous layout, or -1. */
+function contiguousLength(x: Strided): number {
+  let expected = 1;
+  for (let d = x.shape.length - 1; d >= 0; d--) {
+    const size = x.shape[d] as number;
+    if (size !== 1 && x.strides[d] !== expected) return -1;
+    expected *= size;
+  }
+  return expected;
+}
+
 /** Splits x's dims into kept and reduced ones (in order). */
 function split(x: Strided, dims: readonly number[]) {
   const reduced = new Set(dims);
@@ -37,10 +48,24 @@ function split(x: Strided, dims: readonly number[]) {
   return { keptShape, keptStrides, redShape, redStrides };
 }
 
+/** Sum of n elements from `start`: a flat loop (the common full reduction of a contiguous tensor). */
+function flatSum(X: Strided["data"], start: number, n: number): number {
+  let acc = 0;
+  for (let i = start, end = start + n; i < end; i++) acc += X[i] as number;
+  return acc;
+}
+
 export function reduce(op: ReduceOp, x: Strided, dims: readonly number[], out: Strided): void {
   const { init, step } = ACC[op];
   const X = x.data;
   const O = out.data;
+  if (op === "sum" && dims.length === x.shape.length) {
+    const n = contiguousLength(x);
+    if (n >= 0) {
+      O[out.offset] = flatSum(X, x.offset, n);
+      return;
+    }
+  }
   const { keptShape, keptStrides, redShape, redStrides } = split(x, dims);
   // Output strides of the kept dims (out has size-1 entries at reduced dims).
   const outKept: number[] = [];
