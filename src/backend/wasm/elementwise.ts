@@ -19,7 +19,7 @@ import { parallel } from "./pool.js";
 /** Elements from which the kernels beat the reference backend's loops (a call costs ~2 us). */
 export const ELEMENTWISE_MIN = 2048;
 /** Elements from which cheap ops (arithmetic) are split across threads. */
-const PARALLEL_MIN_CHEAP = 1 << 17;
+const PARALLEL_MIN_CHEAP = 1 << 20;
 /** Elements from which costlier ops (sigmoid, division, sums) are split. */
 const PARALLEL_MIN_COSTLY = 1 << 15;
 

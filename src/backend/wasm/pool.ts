@@ -124,6 +124,13 @@ function nodeProcess(): NodeProcess | undefined {
 
 /** Logical cores available to this process. */
 export function hardwareThreads(): number {
+  hardware ??= countHardwareThreads();
+  return hardware;
+}
+
+let hardware: number | undefined;
+
+function countHardwareThreads(): number {
   const proc = nodeProcess();
   if (proc !== undefined) {
     const os = proc.getBuiltinModule?.("node:os") as { availableParallelism?: () => number; cpus(): unknown[] } | undefined;

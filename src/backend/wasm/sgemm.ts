@@ -33,10 +33,12 @@ export interface SgemmOptions {
 /**
  * Below this many floating-point operations (2 M N K x batch) a product stays
  * on the calling thread. Waking a sleeping worker costs ~20-30 us (0.3 us
- * while it still spins after a job; wasm/bench.ts) and at ~32 GFLOP/s per
- * thread 4 MFLOP takes ~125 us, so splitting it saves ~30-60 us.
+ * while it still spins after a job; wasm/bench.ts), and inside a training
+ * step, between other ops, two threads only paid from about 20-30 MFLOP
+ * (64x1000x100, 12.8 MFLOP: 0.57 vs 0.53 ms; 128x784x256, 51 MFLOP: 1.73 vs
+ * 1.16 ms), while splitting smaller products slowed the W1 and W6 benchmarks.
  */
-export const PARALLEL_MIN_FLOPS = 4e6;
+export const PARALLEL_MIN_FLOPS = 2e7;
 
 /** Offsets of `count` batch entries `stride` elements apart. */
 export function batchOffsets(offset: number, stride: number, count: number): number[] {
