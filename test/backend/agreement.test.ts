@@ -70,11 +70,30 @@ const CASES: Case[] = [
   ["log", [[40, 50]], (x) => x.abs().add(0.1).log()],
   ["sin and cos", [[40, 50]], (x) => x.mul(3).sin().add(x.cos())],
   ["tanh", [[40, 50]], (x) => x.tanh()],
-  ["add, sub, mul, div of dense tensors", [[60, 70], [60, 70]], (a, b) => a.add(b).mul(a).sub(b, { alpha: 0.5 }).div(b.abs().add(1))],
+  [
+    "add, sub, mul, div of dense tensors",
+    [
+      [60, 70],
+      [60, 70],
+    ],
+    (a, b) => a.add(b).mul(a).sub(b, { alpha: 0.5 }).div(b.abs().add(1)),
+  ],
   ["ops with a broadcast scalar", [[3000], []], (a, s) => a.mul(s).add(2).sub(a.mul(0.25)).div(3).add(s)],
-  ["scalar minus and over a tensor", [[3000]], (a) => torch.rsub(a, 1).add(torch.tensor(2).div(a.abs().add(1))).add(torch.tensor(3).sub(a))],
+  [
+    "scalar minus and over a tensor",
+    [[3000]],
+    (a) =>
+      torch
+        .rsub(a, 1)
+        .add(torch.tensor(2).div(a.abs().add(1)))
+        .add(torch.tensor(3).sub(a)),
+  ],
   ["x * x (one operand twice)", [[50, 60]], (a) => a.mul(a)],
-  ["relu, sigmoid, neg, abs, sqrt, square, reciprocal", [[50, 60]], (a) => a.relu().add(a.sigmoid()).sub(a.neg().abs().add(1).sqrt()).add(a.square()).add(a.abs().add(1).reciprocal())],
+  [
+    "relu, sigmoid, neg, abs, sqrt, square, reciprocal",
+    [[50, 60]],
+    (a) => a.relu().add(a.sigmoid()).sub(a.neg().abs().add(1).sqrt()).add(a.square()).add(a.abs().add(1).reciprocal()),
+  ],
   ["sum over everything", [[300, 40]], (a) => a.sum()],
   ["sum over leading dims", [[30, 20, 10]], (a) => a.sum([0, 1])],
   ["sum over trailing dims", [[30, 20, 10]], (a) => a.sum([1, 2], { keepdim: true })],

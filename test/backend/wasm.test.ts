@@ -372,10 +372,10 @@ describe("wasm worker pool", () => {
       const log = [poolStarted()];
       sgemm(8, 8, 8, m(8), m(8), m(8));
       log.push(poolStarted());
-      sgemm(200, 200, 200, m(200), m(200), m(200));
+      sgemm(300, 300, 300, m(300), m(300), m(300));
       log.push(poolStarted(), waitForPool(), readyWorkers());
-      const c = m(200);
-      sgemm(200, 200, 200, m(200), m(200), c);
+      const c = m(300);
+      sgemm(300, 300, 300, m(300), m(300), c);
       log.push(c.data[0]);
       console.log(JSON.stringify(log));
     `;
@@ -384,7 +384,7 @@ describe("wasm worker pool", () => {
     const ms = performance.now() - t0;
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout.trim())).toEqual([false, false, true, 1, 1, 200]);
+    expect(JSON.parse(r.stdout.trim())).toEqual([false, false, true, 1, 1, 300]);
     // The process ended on its own (spawnSync would time out at 60 s otherwise).
     expect(ms).toBeLessThan(30_000);
   });
