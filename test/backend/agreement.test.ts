@@ -124,6 +124,6 @@ describe.runIf(available)("the wasm backend agrees with the js backend (float32)
     const js = run("js", shapes, f, 100 + i);
     const wasm = run("wasm", shapes, f, 100 + i);
     expectClose(wasm.out, js.out);
-    wasm.grads.forEach((g, k) => expectClose(g, js.grads[k] as number[]));
+    for (const [k, g] of wasm.grads.entries()) expectClose(g, js.grads[k] as number[]);
   });
 });
