@@ -16,6 +16,7 @@ import { gradcheck, gradgradcheck } from "./ops/gradcheck.js";
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd/grad_mode.js";
 export { AccumulateGrad, type Hook, Node, type NodeHook, type NodePreHook } from "./autograd/node.js";
 export { getBackend, setBackend } from "./backend/index.js";
+export { getNumThreads, setNumThreads } from "./backend/wasm/pool.js";
 export type { DType, TypedArray } from "./core/dtype.js";
 export { canCast, promoteTypes } from "./core/dtype.js";
 export { ArgumentError, AutogradError, DTypeError, IndexError, KindlingError, ShapeError } from "./core/errors.js";

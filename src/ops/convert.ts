@@ -46,7 +46,7 @@ const zeroOp = defineOp<Record<string, never>>({
   name: "zero",
   gradFn: "ZeroBackward0",
   fills: true,
-  forward: ([x]) => K.full((x as Tensor).shape, 0, (x as Tensor).dtype),
+  forward: ([x], _, into) => K.fill(x as Tensor, 0, into),
   backward: ([g]) => [K.full(g.shape, 0, g.dtype)],
 });
 
@@ -68,7 +68,7 @@ const fillOp = defineOp<{ value: number }>({
   name: "fill",
   gradFn: "FillBackward2",
   fills: true,
-  forward: ([x], { value }) => K.full((x as Tensor).shape, value, (x as Tensor).dtype),
+  forward: ([x], { value }, into) => K.fill(x as Tensor, value, into),
   backward: ([g]) => [K.full(g.shape, 0, g.dtype)],
 });
 

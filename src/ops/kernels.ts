@@ -25,8 +25,19 @@ export function scalar(value: number, dtype: DType): Tensor {
 
 export function full(shape: readonly number[], value: number, dtype: DType): Tensor {
   const t = empty(shape, dtype);
-  if (value !== 0) backend().fill(t._strided(), value);
+  if (value !== 0 || Object.is(value, -0)) backend().fill(t._strided(), value);
   return t;
+}
+
+/**
+ * `value` in `x`'s shape and dtype: written straight into `into` when given
+ * (a fill's destination, every element of it, even an expanded view), else a
+ * new tensor.
+ */
+export function fill(x: Tensor, value: number, into?: Tensor): Tensor {
+  if (into === undefined) return full(x.shape, value, x.dtype);
+  backend().fill(into._strided(), value);
+  return into;
 }
 
 /** `x` viewed with new shape/strides/offset (shares storage). */

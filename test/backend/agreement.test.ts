@@ -94,6 +94,24 @@ const CASES: Case[] = [
     [[50, 60]],
     (a) => a.relu().add(a.sigmoid()).sub(a.neg().abs().add(1).sqrt()).add(a.square()).add(a.abs().add(1).reciprocal()),
   ],
+  [
+    "clamp with both bounds, min only, max only",
+    [[50, 60]],
+    (a) =>
+      a
+        .clamp({ min: -0.5, max: 0.7 })
+        .add(a.clamp({ min: 0.1 }))
+        .add(a.clamp({ max: -0.2 })),
+  ],
+  ["pow 2 and 3", [[50, 60]], (a) => a.pow(2).add(a.pow(3))],
+  [
+    "where with a comparison",
+    [
+      [50, 60],
+      [50, 60],
+    ],
+    (a, b) => torch.where(a.ge(0), b, a.mul(2)).add(torch.where(b.lt(0.5), 1, a)),
+  ],
   ["sum over everything", [[300, 40]], (a) => a.sum()],
   ["sum over leading dims", [[30, 20, 10]], (a) => a.sum([0, 1])],
   ["sum over trailing dims", [[30, 20, 10]], (a) => a.sum([1, 2], { keepdim: true })],
@@ -118,6 +136,29 @@ function expectClose(actual: number[], expected: number[]): void {
   for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs((actual[i] as number) - (expected[i] as number)));
   expect(worst / scale).toBeLessThan(2e-5);
 }
+
+/** PyTorch 1.13's values: relu and clamp compare as std::max/min, so NaN and -0 pass through. */
+describe.each(["js", ...(available ? ["wasm"] : [])])("signed zeros and NaN on the %s backend", (backend) => {
+  const signs = (t: Tensor): string[] => Array.from(t.data, (v) => (Object.is(v, -0) ? "-0" : String(v)));
+  // Each pattern repeated to 4096 elements, past the wasm kernels' thresholds.
+  const big = (values: number[]): Tensor => torch.tensor(Array.from({ length: 4096 }, (_, i) => values[i % values.length] as number));
+  for (const n of [1, 4096]) {
+    const t = (values: number[]): Tensor => (n === 1 ? torch.tensor(values) : big(values));
+    it(`relu, clamp, full and fill_ (${n === 1 ? "small" : "large"} tensors)`, () => {
+      torch.setBackend(backend);
+      expect(signs(torch.relu(t([-0, 0, Number.NaN, -2]))).slice(0, 4)).toEqual(["-0", "0", "NaN", "0"]);
+      expect(signs(t([-0, 0, Number.NaN, -2]).clamp({ min: 0 })).slice(0, 4)).toEqual(["-0", "0", "NaN", "0"]);
+      expect(signs(t([0, -0]).clamp({ max: -0 })).slice(0, 2)).toEqual(["0", "-0"]);
+      expect(signs(t([-0, 0]).clamp({ min: 0, max: 0 })).slice(0, 2)).toEqual(["-0", "0"]);
+      expect(signs(t([1, 5]).clamp({ min: 3, max: 2 })).slice(0, 2)).toEqual(["2", "2"]);
+      expect(signs(torch.full([n], -0)).slice(0, 1)).toEqual(["-0"]);
+      expect(signs(torch.zeros(n).fill_(-0)).slice(0, 1)).toEqual(["-0"]);
+      const x = t([-0, Number.NaN, 3, -4]);
+      expect(signs(torch.where(x.ge(0), x, torch.tensor(-0))).slice(0, 4)).toEqual(["-0", "-0", "3", "-0"]);
+      expect(signs(torch.where(x.lt(0), 7, x)).slice(0, 4)).toEqual(["-0", "NaN", "3", "7"]);
+    });
+  }
+});
 
 describe.runIf(available)("the wasm backend agrees with the js backend (float32)", () => {
   it.each(CASES.map((c, i) => [c[0], c, i] as const))("%s", (_, [, shapes, f], i) => {

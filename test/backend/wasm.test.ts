@@ -17,6 +17,7 @@ import { type KernelExports, kernels, wasmApi, wasmMemoryBytes } from "../../src
 import { type BinaryF32, binaryF32, MAX_ULP_ERROR, type UnaryF32, unaryF32 } from "../../src/backend/wasm/pointwise.js";
 import { getNumThreads, readyWorkers, releaseWasm, setNumThreads, waitForPool } from "../../src/backend/wasm/pool.js";
 import { type MatrixOperand, sgemm } from "../../src/backend/wasm/sgemm.js";
+import * as torch from "../../src/index.js";
 
 /** Deterministic uniform numbers in [-1, 1). */
 function rng(seed: number): () => number {
@@ -415,6 +416,23 @@ describe("wasm worker pool", () => {
     f32.set([0, 1, 2, -1], 1024);
     ex.vexp(4096, 8192, 4);
     expect(Array.from(f32.subarray(2048, 2052))).toEqual([1, Math.fround(Math.E), Math.fround(Math.exp(2)), Math.fround(Math.exp(-1))]);
+  });
+
+  it("is sized by torch.setNumThreads / torch.getNumThreads, which reject a bad count by name", () => {
+    const saved = torch.getNumThreads();
+    try {
+      torch.setNumThreads(1);
+      expect(torch.getNumThreads()).toBe(1);
+      expect(getNumThreads()).toBe(1);
+      torch.setNumThreads(2);
+      expect(torch.getNumThreads()).toBe(2);
+      expect(waitForPool()).toBe(1);
+      expect(() => torch.setNumThreads(0)).toThrow("setNumThreads: expected a positive integer for 'n', got 0");
+      expect(() => torch.setNumThreads(1.5)).toThrow(torch.ArgumentError);
+      expect(torch.getNumThreads()).toBe(2);
+    } finally {
+      torch.setNumThreads(saved);
+    }
   });
 
   it("releases its memory and workers, and starts afresh on the next call", () => {

@@ -361,42 +361,48 @@ export function vscalar(x: usize, out: usize, n: i32, s: f32, op: i32): void {
 
 // ---------------------------------------------------------------- more unary ops
 
-// 0 neg, 1 abs, 2 sqrt, 3 relu, 4 sigmoid, 5 square, 6 reciprocal.
+// 0 neg, 1 abs, 2 sqrt, 3 relu, 4 sigmoid, 5 square, 6 reciprocal, 7 clamp to [lo, hi].
 // @ts-ignore: decorator
 @inline
-function unaryOp(v: v128, op: i32): v128 {
+function unaryOp(v: v128, op: i32, lo: v128, hi: v128): v128 {
   if (op == 0) return f32x4.neg(v);
   if (op == 1) return f32x4.abs(v);
   if (op == 2) return f32x4.sqrt(v);
-  // max keeps NaN and turns -0 into +0, as clamp_min(x, 0).
-  if (op == 3) return f32x4.max(v, f4(0));
+  // pmax(v, 0) is v < 0 ? 0 : v, as PyTorch's relu: NaN and -0 stay as they are.
+  if (op == 3) return f32x4.pmax(v, f4(0));
   if (op == 4) return f32x4.div(f4(1.0), f32x4.add(f4(1.0), expv(f32x4.neg(v))));
   if (op == 5) return f32x4.mul(v, v);
+  // pmin(pmax(v, lo), hi) is std::min(std::max(v, lo), hi), as PyTorch's clamp: NaN and -0 pass through.
+  if (op == 7) return f32x4.pmin(f32x4.pmax(v, lo), hi);
   return f32x4.div(f4(1.0), v);
 }
 
 // @ts-ignore: decorator
 @inline
-function unaryLoop(x: usize, out: usize, n: i32, op: i32): void {
+function unaryLoop(x: usize, out: usize, n: i32, op: i32, p0: f32, p1: f32): void {
+  const lo = f4(p0);
+  const hi = f4(p1);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    v128.store(out + o, unaryOp(v128.load(x + o), op));
+    v128.store(out + o, unaryOp(v128.load(x + o), op, lo, hi));
   }
   if (i < n) {
     const o = <usize>i << 2;
-    storeTail(out + o, unaryOp(loadTail(x + o, n - i), op), n - i);
+    storeTail(out + o, unaryOp(loadTail(x + o, n - i), op, lo, hi), n - i);
   }
 }
 
-export function vunary(x: usize, out: usize, n: i32, op: i32): void {
-  if (op == 0) unaryLoop(x, out, n, 0);
-  else if (op == 1) unaryLoop(x, out, n, 1);
-  else if (op == 2) unaryLoop(x, out, n, 2);
-  else if (op == 3) unaryLoop(x, out, n, 3);
-  else if (op == 4) unaryLoop(x, out, n, 4);
-  else if (op == 5) unaryLoop(x, out, n, 5);
-  else unaryLoop(x, out, n, 6);
+/** out = f(x) for the ops above; p0 and p1 are clamp's bounds (ignored by the others). */
+export function vunary(x: usize, out: usize, n: i32, op: i32, p0: f32, p1: f32): void {
+  if (op == 0) unaryLoop(x, out, n, 0, p0, p1);
+  else if (op == 1) unaryLoop(x, out, n, 1, p0, p1);
+  else if (op == 2) unaryLoop(x, out, n, 2, p0, p1);
+  else if (op == 3) unaryLoop(x, out, n, 3, p0, p1);
+  else if (op == 4) unaryLoop(x, out, n, 4, p0, p1);
+  else if (op == 5) unaryLoop(x, out, n, 5, p0, p1);
+  else if (op == 7) unaryLoop(x, out, n, 7, p0, p1);
+  else unaryLoop(x, out, n, 6, p0, p1);
 }
 
 // ---------------------------------------------------------------- backward formulas

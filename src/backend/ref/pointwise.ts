@@ -1,4 +1,5 @@
 /** Pointwise kernels of the reference backend: copy, fill, unary, binary, where. */
+// biome-ignore-all lint/complexity/useMathMinMax: relu and clamp are std::max/min's comparisons (PyTorch's); Math.max/min would turn -0 into 0 and lose the NaN rules.
 
 import type { DType } from "../../core/dtype.js";
 import type { BinaryOp, Strided, UnaryOp } from "../types.js";
@@ -32,8 +33,8 @@ const UNARY: Record<UnaryOp, (p0: number, p1: number) => F1> = {
   cosh: () => Math.cosh,
   tanh: () => Math.tanh,
   sigmoid: () => sigmoid,
-  // relu keeps NaN (PyTorch computes clamp_min(x, 0)); Math.max propagates it.
-  relu: () => (x) => Math.max(x, 0),
+  // relu and clamp compare as C++'s std::max/min do (PyTorch's kernels): NaN and -0 stay as they are.
+  relu: () => (x) => (x < 0 ? 0 : x),
   reciprocal: () => (x) => 1 / x,
   square: () => (x) => x * x,
   sign: () => (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x),
@@ -50,7 +51,7 @@ const UNARY: Record<UnaryOp, (p0: number, p1: number) => F1> = {
   logicalNot: () => (x) => (x === 0 ? 1 : 0),
   powScalar: (p) => (p === 2 ? (x) => x * x : (x) => x ** p),
   rpowScalar: (p) => (x) => p ** x,
-  clamp: (lo, hi) => (x) => Math.min(Math.max(x, lo), hi),
+  clamp: (lo, hi) => (x) => clampValue(x, lo, hi),
   leakyRelu: (slope) => (x) => (x > 0 ? x : x * slope),
   elu: (alpha) => (x) => (x > 0 ? x : alpha * Math.expm1(x)),
   softplus: (beta, threshold) => (x) => (x * beta > threshold ? x : log1pExp(x * beta) / beta),
@@ -59,6 +60,12 @@ const UNARY: Record<UnaryOp, (p0: number, p1: number) => F1> = {
   silu: () => (x) => x * sigmoid(x),
   logSigmoid: () => (x) => -log1pExp(-x),
 };
+
+/** min(max(x, lo), hi) with std::max/min's comparisons: NaN and -0 pass through, lo > hi gives hi. */
+function clampValue(x: number, lo: number, hi: number): number {
+  const v = x < lo ? lo : x;
+  return hi < v ? hi : v;
+}
 
 const BINARY: Record<BinaryOp, (p0: number, p1: number) => F2> = {
   add: (alpha) => (alpha === 1 ? (a, b) => a + b : (a, b) => a + alpha * b),
@@ -106,6 +113,13 @@ const DENSE = 0;
 const SCALAR = 1;
 const OTHER = 2;
 
+const ZERO_ONE: ReadonlySet<BinaryOp> = new Set(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor"]);
+
+/** How an operand of `n` elements is read in a flat loop: DENSE (its own elements in order), SCALAR (one element) or OTHER. */
+function flatKind(x: Strided, n: number): number {
+  return denseLength(x) === n ? DENSE : isBroadcastElement(x) ? SCALAR : OTHER;
+}
+
 /** Whether every element of the layout is the same element (a broadcast scalar: all strides 0 or sizes 1). */
 function isBroadcastElement(x: Strided): boolean {
   const { shape, strides } = x;
@@ -120,8 +134,25 @@ type Buffer = Strided["data"];
  * the arithmetic is inline (a loop calling a different function per op is a
  * megamorphic call per element).
  */
-function denseUnary(op: UnaryOp, f: F1, a: Buffer, ia: number, o: Buffer, io: number, n: number): void {
+function denseUnary(op: UnaryOp, f: F1, a: Buffer, ia: number, o: Buffer, io: number, n: number, p0: number, p1: number): void {
   switch (op) {
+    case "clamp":
+      for (let i = 0; i < n; i++) {
+        const v = a[ia + i] as number;
+        const w = v < p0 ? p0 : v;
+        o[io + i] = p1 < w ? p1 : w;
+      }
+      return;
+    case "powScalar":
+      if (p0 === 2) {
+        for (let i = 0; i < n; i++) {
+          const v = a[ia + i] as number;
+          o[io + i] = v * v;
+        }
+      } else {
+        for (let i = 0; i < n; i++) o[io + i] = (a[ia + i] as number) ** p0;
+      }
+      return;
     case "neg":
       for (let i = 0; i < n; i++) o[io + i] = -(a[ia + i] as number);
       return;
@@ -143,7 +174,7 @@ function denseUnary(op: UnaryOp, f: F1, a: Buffer, ia: number, o: Buffer, io: nu
     case "relu":
       for (let i = 0; i < n; i++) {
         const v = a[ia + i] as number;
-        o[io + i] = v > 0 || Number.isNaN(v) ? v : 0;
+        o[io + i] = v < 0 ? 0 : v;
       }
       return;
     case "sin":
@@ -221,6 +252,22 @@ function denseBinary(
       case "div":
         for (let i = 0; i < n; i++) O[io + i] = (A[ia + i] as number) / s;
         return;
+      // +(a > s), not a > s ? 1 : 0: no branch to mispredict on data of mixed signs.
+      case "gt":
+        for (let i = 0; i < n; i++) O[io + i] = +((A[ia + i] as number) > s);
+        return;
+      case "ge":
+        for (let i = 0; i < n; i++) O[io + i] = +((A[ia + i] as number) >= s);
+        return;
+      case "lt":
+        for (let i = 0; i < n; i++) O[io + i] = +((A[ia + i] as number) < s);
+        return;
+      case "le":
+        for (let i = 0; i < n; i++) O[io + i] = +((A[ia + i] as number) <= s);
+        return;
+      case "eq":
+        for (let i = 0; i < n; i++) O[io + i] = +((A[ia + i] as number) === s);
+        return;
       default:
         for (let i = 0; i < n; i++) O[io + i] = f(A[ia + i] as number, s);
         return;
@@ -290,7 +337,7 @@ export function unary(op: UnaryOp, x: Strided, out: Strided, p0 = 0, p1 = 0): vo
   const o = out.data;
   const n = denseLength(out);
   if (fix === null && n >= 0 && denseLength(x) === n) {
-    denseUnary(op, f, a, x.offset, o, out.offset, n);
+    denseUnary(op, f, a, x.offset, o, out.offset, n, p0, p1);
     return;
   }
   rows2(x.shape, x.strides, x.offset, out.strides, out.offset, (ia, io, n, sa, so) => {
@@ -301,7 +348,8 @@ export function unary(op: UnaryOp, x: Strided, out: Strided, p0 = 0, p1 = 0): vo
 export function binary(op: BinaryOp, a: Strided, b: Strided, out: Strided, p0 = 1, p1 = 0): void {
   const alpha = p0;
   const f = op === "mul" && out.dtype === "int32" ? Math.imul : BINARY[op](p0, p1);
-  const fix = storeFix(out.dtype);
+  // Comparisons and logical ops give 0 or 1, which every dtype stores as is.
+  const fix = ZERO_ONE.has(op) ? null : storeFix(out.dtype);
   const A = a.data;
   const B = b.data;
   const O = out.data;
@@ -309,10 +357,8 @@ export function binary(op: BinaryOp, a: Strided, b: Strided, out: Strided, p0 = 
   // (same-shape contiguous tensors, 0-d scalars, tensor op scalar): one flat loop.
   const n = denseLength(out);
   if (fix === null && n >= 0 && f !== Math.imul) {
-    const da = denseLength(a);
-    const db = denseLength(b);
-    const ka = da === n ? DENSE : isBroadcastElement(a) ? SCALAR : OTHER;
-    const kb = db === n ? DENSE : isBroadcastElement(b) ? SCALAR : OTHER;
+    const ka = flatKind(a, n);
+    const kb = flatKind(b, n);
     if (ka !== OTHER && kb !== OTHER) {
       denseBinary(op, alpha, f, A, a.offset, ka, B, b.offset, kb, O, out.offset, n);
       return;
@@ -340,6 +386,35 @@ export function where(cond: Strided, a: Strided, b: Strided, out: Strided): void
   const A = a.data;
   const B = b.data;
   const O = out.data;
+  const n = denseLength(out);
+  if (n >= 0) {
+    // Dense or single-element operands: one flat loop (a stride of 1 or 0 per operand).
+    const kc = flatKind(cond, n);
+    const ka = flatKind(a, n);
+    const kb = flatKind(b, n);
+    if (kc !== OTHER && ka !== OTHER && kb !== OTHER) {
+      const sc = kc === DENSE ? 1 : 0;
+      const sa = ka === DENSE ? 1 : 0;
+      const sb = kb === DENSE ? 1 : 0;
+      const { offset: ic } = cond;
+      const { offset: ia } = a;
+      const { offset: ib } = b;
+      const { offset: io } = out;
+      if (O instanceof Float32Array && C instanceof Uint8Array) {
+        // Float32 values selected as bits, with a mask of all ones or zeros: no branch per element.
+        const A32 = new Int32Array(A.buffer, A.byteOffset, A.length);
+        const B32 = new Int32Array(B.buffer, B.byteOffset, B.length);
+        const O32 = new Int32Array(O.buffer, O.byteOffset, O.length);
+        for (let i = 0; i < n; i++) {
+          const m = -(C[ic + sc * i] as number);
+          O32[io + i] = ((A32[ia + sa * i] as number) & m) | ((B32[ib + sb * i] as number) & ~m);
+        }
+        return;
+      }
+      for (let i = 0; i < n; i++) O[io + i] = (C[ic + sc * i] as number) !== 0 ? (A[ia + sa * i] as number) : (B[ib + sb * i] as number);
+      return;
+    }
+  }
   rows4(
     out.shape,
     [cond.strides, a.strides, b.strides, out.strides],

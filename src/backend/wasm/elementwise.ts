@@ -121,17 +121,19 @@ export function binaryF32Strided(op: BinaryOp, a: Strided, b: Strided, out: Stri
   });
 }
 
-const UNARY_CODE: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, sqrt: 2, relu: 3, sigmoid: 4, square: 5, reciprocal: 6 };
+const UNARY_CODE: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, sqrt: 2, relu: 3, sigmoid: 4, square: 5, reciprocal: 6, clamp: 7 };
 
-/** out = f(x) for the cheap unary ops, float32, x dense in out's order. */
-export function unaryF32Strided(op: UnaryOp, x: Strided, out: Strided): boolean {
-  const code = UNARY_CODE[op];
+/** out = f(x) for the cheap unary ops (p0, p1: the op's parameters), float32, x dense in out's order. */
+export function unaryF32Strided(op: UnaryOp, x: Strided, out: Strided, p0 = 0, p1 = 0): boolean {
+  // x ** 2 is x * x.
+  const code = op === "powScalar" && p0 === 2 ? UNARY_CODE.square : UNARY_CODE[op];
   if (code === undefined || x.dtype !== "float32" || out.dtype !== "float32") return false;
+  // clamp compares with its bounds rounded to float32, which clamps the same float32 inputs to the same values.
   const n = denseLength(out);
   if (n < ELEMENTWISE_MIN || denseLength(x) !== n) return false;
   return run(() => {
     const px = copyIn(x, n);
-    split("vunary", n, code === 4 ? PARALLEL_MIN_COSTLY : PARALLEL_MIN_CHEAP, (s, c) => [px + 4 * s, px + 4 * s, c, code]);
+    split("vunary", n, code === 4 ? PARALLEL_MIN_COSTLY : PARALLEL_MIN_CHEAP, (s, c) => [px + 4 * s, px + 4 * s, c, code, p0, p1]);
     copyOut(px, out, n);
   });
 }

@@ -103,7 +103,7 @@ function matmul(a: Strided, b: Strided, out: Strided): void {
 }
 
 function unary(op: UnaryOp, x: Strided, out: Strided, p0?: number, p1?: number): void {
-  if (wasmAvailable() && unaryF32Strided(op, x, out)) return;
+  if (wasmAvailable() && unaryF32Strided(op, x, out, p0, p1)) return;
   const f = UNARY_WASM[op];
   const n = numel(out.shape);
   if (

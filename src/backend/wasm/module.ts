@@ -53,7 +53,7 @@ export interface KernelExports {
   vdiv(a: number, b: number, out: number, n: number): void;
   vaxpy(a: number, b: number, out: number, n: number, alpha: number): void;
   vscalar(x: number, out: number, n: number, s: number, op: number): void;
-  vunary(x: number, out: number, n: number, op: number): void;
+  vunary(x: number, out: number, n: number, op: number, p0: number, p1: number): void;
   vbackward(g: number, y: number, out: number, n: number, p: number, op: number): void;
   vsum(x: number, n: number, out: number): void;
   vsumRows(x: number, rows: number, cols: number, out: number, scratch: number): void;

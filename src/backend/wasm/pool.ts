@@ -19,6 +19,7 @@
  *   so no separate file needs to be found on disk or by a bundler.
  */
 
+import { ArgumentError } from "../../core/errors.js";
 import { dropRuntime, KERNEL_NAMES, type KernelName, kernels, type WasmMemory, wasmRuntime } from "./module.js";
 
 /** Bytes of control block per worker: int32 flags, then float64 arguments. */
@@ -160,7 +161,7 @@ export function getNumThreads(): number {
 
 /** Sets how many threads kernels may use, the calling one included (like torch.set_num_threads); 1 disables the pool. */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`setNumThreads: expected a positive integer for 'n', got ${n}`);
   requestedThreads = n;
   if (pool !== null && pool.workers.length !== n - 1) shutdownPool();
 }
