@@ -199,7 +199,7 @@ export function record(result: WorkloadResult): Record<string, unknown> {
     lib: "kindling",
     version: kindlingVersion(),
     backend: backendName(),
-    threads: 1,
+    threads: torch.getNumThreads(),
     ...rest,
     node: process.version,
     cpus: cpus().length,
