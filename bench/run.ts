@@ -18,13 +18,16 @@
  *   --NAME VALUE         any other option goes to every workload process, peers included
  *                        (their names match: --iters, --steps, --rounds, --sizes, --n, --runs)
  *
+ * Kindling's workloads run on the built package (dist/), as a user's program would: `npm run bench`
+ * builds it first, and a stale or missing dist/ is an error.
+ *
  * Peak RSS: Kindling's processes report their own (process.resourceUsage().maxRSS); the peers'
  * scripts print none, so it is measured from outside with `/usr/bin/time -f %M` (the same getrusage
  * figure), or, without /usr/bin/time, by polling the child's VmHWM in /proc/PID/status.
  */
 
 import { type SpawnOptions, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -80,11 +83,38 @@ interface Config {
   selfRss: boolean;
 }
 
+/**
+ * Kindling's workloads import "kindling" as a user's program does: the built
+ * package (dist/, compiled by tsc), through bench/tsconfig.json, which drops
+ * the project's path mapping to src/ (tsx's on-the-fly transform of src/ adds
+ * a name-keeping call to every closure it creates).
+ */
 const kindling: Config = {
   name: "kindling",
   selfRss: true,
-  command: (w) => ({ cmd: process.execPath, args: ["--import", "tsx", join(ROOT, "bench", `${w}.ts`)], env: {}, cwd: ROOT }),
+  command: (w) => ({
+    cmd: process.execPath,
+    args: ["--import", "tsx", join(ROOT, "bench", `${w}.ts`)],
+    env: { TSX_TSCONFIG_PATH: join(ROOT, "bench", "tsconfig.json") },
+    cwd: ROOT,
+  }),
 };
+
+/** The newest modification time of the files under `dir`. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Whether dist/ is built from the current src/ (`npm run bench` builds it first). */
+function isBuilt(): boolean {
+  const entry = join(ROOT, "dist", "index.js");
+  return existsSync(entry) && statSync(entry).mtimeMs >= newestMtime(join(ROOT, "src"));
+}
 
 function hasAvx512(): boolean {
   try {
@@ -373,6 +403,11 @@ function checksumReport(results: Map<string, Json[]>, workloads: string[], confi
 
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
+  if (!isBuilt()) {
+    process.stderr.write("bench: dist/ is missing or older than src/; run `npm run build` first (`npm run bench` does)\n");
+    process.exitCode = 1;
+    return;
+  }
   const notes: string[] = [];
   const configs = [kindling, ...(o.peers ? peerConfigs(o.peersDir, notes) : [])];
   const results = new Map<string, Json[]>();

@@ -53,12 +53,19 @@ export function normalizeDim(dim: number, ndim: number, op = "dim"): number {
 /** Normalised, sorted, duplicate-free dims. */
 export function normalizeDims(dims: readonly number[], ndim: number, op = "dim"): number[] {
   const out = dims.map((d) => normalizeDim(d, ndim, op));
-  const seen = new Set<number>();
-  for (const d of out) {
-    if (seen.has(d)) throw new ShapeError(`${op}: dim ${d} appears multiple times in the list of dims`);
-    seen.add(d);
+  // dims lists are short: pairwise checks (the first repeat in the given order, as PyTorch) and an insertion sort.
+  for (let i = 1; i < out.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (out[j] === out[i]) throw new ShapeError(`${op}: dim ${out[i]} appears multiple times in the list of dims`);
+    }
   }
-  return out.sort((x, y) => x - y);
+  for (let i = 1; i < out.length; i++) {
+    const d = out[i] as number;
+    let j = i - 1;
+    for (; j >= 0 && (out[j] as number) > d; j--) out[j + 1] = out[j] as number;
+    out[j + 1] = d;
+  }
+  return out;
 }
 
 /** The broadcast shape of several shapes, as PyTorch (and NumPy) define it. */

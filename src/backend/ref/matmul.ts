@@ -26,6 +26,10 @@ export function matmul(a: Strided, b: Strided, out: Strided): void {
   const M = out.shape[nd - 2] as number;
   const N = out.shape[nd - 1] as number;
   const K = a.shape[nd - 1] as number;
+  if (M * N * K <= DIRECT_MAX_MACS) {
+    direct(a, b, out, M, N, K);
+    return;
+  }
   const Mp = Math.ceil(M / 4) * 4;
   const Np = Math.ceil(N / 4) * 4;
   const ap = new Float64Array(Mp * K);
@@ -42,6 +46,37 @@ export function matmul(a: Strided, b: Strided, out: Strided): void {
     if (bo !== lastB) packRows(b.data, bo, bsn, bsk, N, K, bp);
     [lastA, lastB] = [ao, bo];
     tiles(ap, bp, out, offsetOf(bidx, out.strides, out.offset), M, N, K);
+  });
+}
+
+/** Products up to this many multiply-adds skip packing (it costs more than it saves there). */
+const DIRECT_MAX_MACS = 4096;
+
+/** Dot products straight from the strided operands, summed in float64 in the same order as `tiles`. */
+function direct(a: Strided, b: Strided, out: Strided, M: number, N: number, K: number): void {
+  const nd = out.shape.length;
+  const A = a.data;
+  const B = b.data;
+  const O = out.data;
+  const asm = a.strides[nd - 2] as number;
+  const ask = a.strides[nd - 1] as number;
+  const bsk = b.strides[nd - 2] as number;
+  const bsn = b.strides[nd - 1] as number;
+  const osm = out.strides[nd - 2] as number;
+  const osn = out.strides[nd - 1] as number;
+  forEachIndex(out.shape.slice(0, nd - 2), (bidx) => {
+    const ao = offsetOf(bidx, a.strides, a.offset);
+    const bo = offsetOf(bidx, b.strides, b.offset);
+    const oo = offsetOf(bidx, out.strides, out.offset);
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let s = 0;
+        let pa = ao + i * asm;
+        let pb = bo + j * bsn;
+        for (let k = 0; k < K; k++, pa += ask, pb += bsk) s += (A[pa] as number) * (B[pb] as number);
+        O[oo + i * osm + j * osn] = s;
+      }
+    }
   });
 }
 
