@@ -225,9 +225,28 @@ function nodesLeadingTo(root: Node, targets: Set<Node>): Set<Node> {
   return needed;
 }
 
-function addGrad(buffer: (Tensor | null)[], i: number, g: Tensor): void {
+/**
+ * Gradient sums the engine made itself and that sit in a node's input buffer,
+ * referenced by nothing else: further gradients for that input are added
+ * into them in place, and a leaf's first `.grad` takes one as is (PyTorch's
+ * InputBuffer and AccumulateGrad do the same when a gradient's use count
+ * allows). A sum stops being owned when its node takes its buffer.
+ */
+const engineSums = new WeakSet<Tensor>();
+
+function addGrad(buffer: (Tensor | null)[], i: number, g: Tensor, createGraph: boolean): void {
   const old = buffer[i];
-  buffer[i] = old === null || old === undefined ? g : engineOps().add(old, g);
+  if (old === null || old === undefined) {
+    buffer[i] = g;
+  } else if (createGraph) {
+    buffer[i] = engineOps().add(old, g);
+  } else if (engineSums.has(old)) {
+    engineOps().addInplace(old, g);
+  } else {
+    const sum = engineOps().add(old, g);
+    engineSums.add(sum);
+    buffer[i] = sum;
+  }
 }
 
 /** Checks a gradient a node produced against the tensor it is for: sums broadcast dims back, casts the dtype. */
@@ -247,13 +266,13 @@ function validate(fn: Node, index: number, g: Tensor, edge: Edge): Tensor {
   return out;
 }
 
-/** Adds a new gradient into a leaf's `.grad`, as PyTorch's AccumulateGrad. */
-function accumulateLeaf(variable: Tensor, g: Tensor, createGraph: boolean): void {
+/** Adds a new gradient into a leaf's `.grad`, as PyTorch's AccumulateGrad; `owned`: g is referenced by nothing else. */
+function accumulateLeaf(variable: Tensor, g: Tensor, createGraph: boolean, owned: boolean): void {
   const o = engineOps();
   const old = variable._grad;
   if (old === null) {
-    // First gradient: a copy the leaf owns; under createGraph a recorded copy (grad_fn CopyBackwards).
-    variable._grad = createGraph ? o.recordedCopy(g) : o.detachedCopy(g);
+    // First gradient: a copy the leaf owns (or g itself when nothing else holds it); under createGraph a recorded copy (grad_fn CopyBackwards).
+    variable._grad = createGraph ? o.recordedCopy(g) : owned ? g : o.detachedCopy(g);
   } else if (!createGraph) {
     o.addInplace(old, g);
   } else {
@@ -294,10 +313,10 @@ function runTensorHooks(n: Node, inputs: (Tensor | null)[]): void {
   }
 }
 
-function runNode(n: Node, inputs: (Tensor | null)[], createGraph: boolean): (Tensor | null)[] {
+function runNode(n: Node, inputs: (Tensor | null)[], createGraph: boolean, owned: boolean): (Tensor | null)[] {
   if (n instanceof AccumulateGrad) {
     const g = inputs[0];
-    if (g !== null && g !== undefined) accumulateLeaf(n.variable, g, createGraph);
+    if (g !== null && g !== undefined) accumulateLeaf(n.variable, g, createGraph, owned && n._hooks === null);
     return [];
   }
   let outputs = n._apply(inputs, createGraph);
@@ -360,6 +379,12 @@ function execute(graphRoot: GraphRoot, state: PassState, options: RunOptions): (
     while (ready.size > 0) {
       const n = ready.pop();
       const inputs = state.take(n);
+      // The engine's sums in this buffer are handed over now; a leaf's may become its .grad.
+      let owned = false;
+      for (let i = 0; i < inputs.length; i++) {
+        const t = inputs[i];
+        if (t !== null && t !== undefined && engineSums.delete(t) && i === 0) owned = true;
+      }
       if (n !== graphRoot) runTensorHooks(n, inputs);
       const caps = captures.get(n);
       if (caps !== undefined) {
@@ -376,13 +401,13 @@ function execute(graphRoot: GraphRoot, state: PassState, options: RunOptions): (
       const execute =
         needed === null || n === graphRoot || needed.has(n) || (options.accumulate && n instanceof AccumulateGrad && caps !== undefined);
       if (!execute) continue;
-      const outputs = n === graphRoot ? n._apply([], false) : runNode(n, inputs, options.createGraph);
+      const outputs = n === graphRoot ? n._apply([], false) : runNode(n, inputs, options.createGraph, owned);
       if (!options.retainGraph) n._release();
       for (let i = 0; i < n._next.length; i++) {
         const e = n._next[i];
         if (e === null || e === undefined) continue;
         const out = outputs[i];
-        if (out !== null && out !== undefined) addGrad(state.buffer(e.node), e.inputNr, validate(n, i, out, e));
+        if (out !== null && out !== undefined) addGrad(state.buffer(e.node), e.inputNr, validate(n, i, out, e), options.createGraph);
         if (state.doneDep(e.node) === 0) ready.push(e.node);
       }
     }

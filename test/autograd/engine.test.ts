@@ -27,6 +27,39 @@ describe("engine: graph shapes", () => {
     expect(values(x.grad)).toEqual([2, -4]);
   });
 
+  it("sums of several gradients are added in place only while the engine alone holds them", () => {
+    // z = p + q passes its summed gradient (from z * z) to both p and q; p then receives w's
+    // gradient as well, which must not be added into the tensor q also holds.
+    // d/dx [sum(z^2) + sum(w)] with z = 5x, w = 10x: 50x + 10.
+    const x = torch.tensor([1, 2], { requiresGrad: true });
+    const p = x.mul(2);
+    const q = x.mul(3);
+    const w = p.mul(5);
+    const z = p.add(q);
+    z.mul(z).sum().add(w.sum()).backward();
+    expect(values(x.grad)).toEqual([60, 110]);
+    // Four uses of x (as in x.sin() * x.exp() + x * x): the leaf's .grad is the engine's sum.
+    const y = torch.tensor([0.5, -1], { requiresGrad: true });
+    y.mul(y).add(y.mul(3)).add(y.mul(4)).sum().backward();
+    expect(values(y.grad)).toEqual([8, 5]);
+    y.mul(y).add(y.mul(3)).add(y.mul(4)).sum().backward();
+    expect(values(y.grad)).toEqual([16, 10]);
+  });
+
+  it("a gradient a hook kept is not the leaf's .grad, so later accumulation leaves it alone", () => {
+    const x = torch.tensor([1, 2], { requiresGrad: true });
+    const kept: Tensor[] = [];
+    x.registerHook((g) => {
+      kept.push(g);
+    });
+    const f = () => x.mul(x).add(x.mul(3)).sum();
+    f().backward();
+    f().backward();
+    expect(values(kept[0] as Tensor)).toEqual([5, 7]);
+    expect(values(kept[1] as Tensor)).toEqual([5, 7]);
+    expect(values(x.grad)).toEqual([10, 14]);
+  });
+
   it("gradients accumulate across backward calls until zero_()", () => {
     const x = torch.tensor([2], { requiresGrad: true });
     for (const expected of [4, 8, 12]) {
