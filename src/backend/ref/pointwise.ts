@@ -400,7 +400,7 @@ export function where(cond: Strided, a: Strided, b: Strided, out: Strided): void
       const { offset: ia } = a;
       const { offset: ib } = b;
       const { offset: io } = out;
-      if (O instanceof Float32Array && C instanceof Uint8Array) {
+      if (O instanceof Float32Array && A instanceof Float32Array && B instanceof Float32Array && C instanceof Uint8Array) {
         // Float32 values selected as bits, with a mask of all ones or zeros: no branch per element.
         const A32 = new Int32Array(A.buffer, A.byteOffset, A.length);
         const B32 = new Int32Array(B.buffer, B.byteOffset, B.length);
