@@ -1,10 +1,11 @@
 // The digits data set (examples/data/digits.csv.gz: 1797 handwritten digits, 8x8 pixels valued 0..16,
 // see examples/data/README.md), loaded with Node's zlib and a small CSV parse, and the helpers the MLP
-// and the CNN share: a seeded 80/20 split, test accuracy and the per-epoch progress bar.
-import { readFileSync } from "node:fs";
+// and the CNN share: a seeded 80/20 split, test accuracy, the per-epoch progress bar and the loss curves.
+import { readFileSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import cliProgress from "cli-progress";
 import * as torch from "kindling";
+import { lineChart, type Point } from "./plot.js";
 
 export const DIGITS_CSV = new URL("../data/digits.csv.gz", import.meta.url);
 
@@ -108,4 +109,33 @@ export function epochProgress(
       return running();
     },
   };
+}
+
+/** An accuracy as a percentage with two decimals: 97.21 %. */
+export const percent = (a: number) => `${(a * 100).toFixed(2)} %`;
+
+/** Writes the loss curves as an SVG picture: the training loss of every batch and the test loss of every epoch. */
+export function writeLossCurves(
+  path: string,
+  title: string,
+  batchLosses: readonly Point[],
+  testLosses: readonly Point[],
+  epochs: number,
+): void {
+  writeFileSync(
+    path,
+    lineChart(
+      [
+        { label: "training loss (batch)", points: batchLosses, width: 1.2 },
+        { label: "test loss (epoch)", points: testLosses, width: 2.5 },
+      ],
+      {
+        title,
+        xLabel: "epoch",
+        yLabel: "cross entropy",
+        xRange: [0, epochs],
+        yRange: [0, Math.max(...batchLosses.map((p) => p[1])) * 1.05],
+      },
+    ),
+  );
 }

@@ -6,12 +6,11 @@
 //   npx tsx examples/train/digits_cnn.ts [--epochs N] [--out DIR]
 //
 // The PyTorch twin is scripts/record/examples/train/digits_cnn.py.
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as torch from "kindling";
 import { isMain, outDir, parseTrainArgs, type TrainOptions } from "./cli.js";
-import { digitsSplit, epochProgress, evaluate } from "./digits.js";
-import { lineChart, type Point } from "./plot.js";
+import { digitsSplit, epochProgress, evaluate, percent, writeLossCurves } from "./digits.js";
+import type { Point } from "./plot.js";
 
 const nn = torch.nn;
 /** Seeds the split, the initial weights and the order of the batches. */
@@ -42,8 +41,6 @@ export interface DigitsCnnResult {
   seconds: number;
   svgPath: string;
 }
-
-const percent = (a: number) => `${(a * 100).toFixed(2)} %`;
 
 export function main(options: TrainOptions = {}): DigitsCnnResult {
   const epochs = options.epochs ?? 20;
@@ -86,22 +83,7 @@ export function main(options: TrainOptions = {}): DigitsCnnResult {
   log(`test accuracy ${percent(testAccuracy)} after ${epochs} epochs (${seconds.toFixed(1)} s)`);
 
   const svgPath = join(dir, "digits_cnn_loss.svg");
-  writeFileSync(
-    svgPath,
-    lineChart(
-      [
-        { label: "training loss (batch)", points: batchLosses, width: 1.2 },
-        { label: "test loss (epoch)", points: testLosses, width: 2.5 },
-      ],
-      {
-        title: `Digits CNN: test accuracy ${percent(testAccuracy)}`,
-        xLabel: "epoch",
-        yLabel: "cross entropy",
-        xRange: [0, epochs],
-        yRange: [0, Math.max(...batchLosses.map((p) => p[1])) * 1.05],
-      },
-    ),
-  );
+  writeLossCurves(svgPath, `Digits CNN: test accuracy ${percent(testAccuracy)}`, batchLosses, testLosses, epochs);
   log(`wrote ${svgPath}`);
   return { epochLosses, testAccuracies, testAccuracy, seconds, svgPath };
 }

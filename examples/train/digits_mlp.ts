@@ -7,13 +7,12 @@
 //
 // The PyTorch twin is scripts/record/examples/train/digits_mlp.py: with the same seeds it makes the
 // same split, the same initial weights and the same batches.
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as torch from "kindling";
 import { load, save } from "kindling/node";
 import { isMain, outDir, parseTrainArgs, type TrainOptions } from "./cli.js";
-import { digitsSplit, epochProgress, evaluate } from "./digits.js";
-import { lineChart, type Point } from "./plot.js";
+import { digitsSplit, epochProgress, evaluate, percent, writeLossCurves } from "./digits.js";
+import type { Point } from "./plot.js";
 
 const nn = torch.nn;
 /** Seeds the split, the initial weights and the order of the batches. */
@@ -38,8 +37,6 @@ export interface DigitsResult {
   svgPath: string;
   weightsPath: string;
 }
-
-const percent = (a: number) => `${(a * 100).toFixed(2)} %`;
 
 export function main(options: TrainOptions = {}): DigitsResult {
   const epochs = options.epochs ?? 30;
@@ -92,22 +89,7 @@ export function main(options: TrainOptions = {}): DigitsResult {
   log(`saved ${weightsPath}; reloaded into a fresh model: test accuracy ${percent(reloadedAccuracy)}`);
 
   const svgPath = join(dir, "digits_mlp_loss.svg");
-  writeFileSync(
-    svgPath,
-    lineChart(
-      [
-        { label: "training loss (batch)", points: batchLosses, width: 1.2 },
-        { label: "test loss (epoch)", points: testLosses, width: 2.5 },
-      ],
-      {
-        title: `Digits MLP 64-128-10: test accuracy ${percent(testAccuracy)}`,
-        xLabel: "epoch",
-        yLabel: "cross entropy",
-        xRange: [0, epochs],
-        yRange: [0, Math.max(...batchLosses.map((p) => p[1])) * 1.05],
-      },
-    ),
-  );
+  writeLossCurves(svgPath, `Digits MLP 64-128-10: test accuracy ${percent(testAccuracy)}`, batchLosses, testLosses, epochs);
   log(`wrote ${svgPath}`);
   return { epochLosses, testAccuracies, testAccuracy, reloadedAccuracy, seconds, svgPath, weightsPath };
 }

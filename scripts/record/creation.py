@@ -4,19 +4,8 @@ Run: /usr/bin/python3 scripts/record/creation.py
 Each case: the call (as Kindling's test spells it) and the tensor PyTorch returned.
 """
 import json
-import math
 import torch
-
-
-def enc(v):
-    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    return v
-
-
-def tj(t):
-    return {"dtype": str(t.dtype).replace("torch.", ""), "shape": list(t.shape),
-            "data": [enc(v) for v in t.reshape(-1).tolist()]}
+from ops_golden import tensor_json as tj  # the conformance format's tensors
 
 
 cases = []

@@ -12,15 +12,7 @@ import math
 
 import torch
 import torch.nn as nn
-
-
-def tj(t):
-    def enc(v):
-        if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-            return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-        return v
-    return {"dtype": str(t.dtype).replace("torch.", ""), "shape": list(t.shape),
-            "data": [enc(v) for v in t.detach().reshape(-1).tolist()]}
+from ops_golden import tensor_json as tj  # the conformance format's tensors
 
 
 def det(shape, scale=1.0, offset=0.0):

@@ -2,8 +2,7 @@
 
 import type { DType, Tensor } from "../index.js";
 import * as torch from "../index.js";
-import * as init from "./init.js";
-import { pyBool } from "./layers.js";
+import { pyBool, resetWeightAndBias } from "./layers.js";
 import { Module, Parameter } from "./module.js";
 
 type Size = number | readonly number[];
@@ -61,12 +60,7 @@ abstract class ConvNd extends Module {
 
   /** kaiming-uniform weights (a = sqrt(5)) and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) bias, as PyTorch. */
   resetParameters(): void {
-    init.kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias !== null) {
-      const [fanIn] = init.calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      init.uniform_(this.bias, -bound, bound);
-    }
+    resetWeightAndBias(this.weight, this.bias);
   }
 
   protected convOptions(): torch.F.ConvOptions {

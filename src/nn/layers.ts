@@ -19,6 +19,16 @@ export function pyFloat(x: number): string {
 /** A Python bool as printed. */
 export const pyBool = (b: boolean) => (b ? "True" : "False");
 
+/** PyTorch's default initialisation of Linear and convolution layers: kaiming-uniform weights (a = sqrt(5)), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)). */
+export function resetWeightAndBias(weight: Tensor, bias: Tensor | null): void {
+  init.kaimingUniform_(weight, { a: Math.sqrt(5) });
+  if (bias !== null) {
+    const [fanIn] = init.calculateFanInAndFanOut(weight);
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    init.uniform_(bias, -bound, bound);
+  }
+}
+
 export interface LinearOptions {
   bias?: boolean;
   dtype?: DType;
@@ -55,12 +65,7 @@ export class Linear extends Module {
 
   /** Re-draws the weights as at construction. */
   resetParameters(): void {
-    init.kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias !== null) {
-      const [fanIn] = init.calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      init.uniform_(this.bias, -bound, bound);
-    }
+    resetWeightAndBias(this.weight, this.bias);
   }
 
   override forward(input: Tensor): Tensor {

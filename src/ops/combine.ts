@@ -5,7 +5,7 @@
 
 import { type DType, promoteTypes } from "../core/dtype.js";
 import { ArgumentError, ShapeError } from "../core/errors.js";
-import { normalizeDim, normalizeDims } from "../core/shape.js";
+import { contiguousStrides, normalizeDim, normalizeDims } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
 import * as K from "./kernels.js";
@@ -215,11 +215,11 @@ const repeatOp = defineOp<{ repeats: number[] }>({
     // View x as [1, s0, 1, s1, ...], expand to [r0, s0, r1, s1, ...], copy, merge pairs.
     const paired = shape.flatMap((s) => [1, s]);
     const expanded = repeats.flatMap((r, i) => [r, shape[i] as number]);
-    const tiled = K.copy(K.broadcastTo(K.asStrided(K.contiguous(t), paired, contiguousOf(paired)), expanded));
+    const tiled = K.copy(K.broadcastTo(K.asStrided(K.contiguous(t), paired, contiguousStrides(paired)), expanded));
     return K.asStrided(
       tiled,
       repeats.map((r, i) => r * (shape[i] as number)),
-      contiguousOf(repeats.map((r, i) => r * (shape[i] as number))),
+      contiguousStrides(repeats.map((r, i) => r * (shape[i] as number))),
       0,
     );
   },
@@ -244,16 +244,6 @@ const repeatOp = defineOp<{ repeats: number[] }>({
     return [sumDims.length > 0 ? grad.reshape(gradSize).sum(sumDims) : grad];
   },
 });
-
-function contiguousOf(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= Math.max(shape[i] as number, 1);
-  }
-  return strides;
-}
 
 /**
  * Tiles the tensor: `repeats[i]` copies along dim i (extra leading repeats add dims).

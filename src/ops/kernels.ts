@@ -25,7 +25,8 @@ export function scalar(value: number, dtype: DType): Tensor {
 
 export function full(shape: readonly number[], value: number, dtype: DType): Tensor {
   const t = empty(shape, dtype);
-  if (value !== 0 || Object.is(value, -0)) backend().fill(t._strided(), value);
+  // The storage is zeroed already (+0; -0 must be written).
+  if (!Object.is(value, 0)) backend().fill(t._strided(), value);
   return t;
 }
 

@@ -7,7 +7,6 @@
 
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refBackend } from "../../src/backend/ref/index.js";
 import type { Strided } from "../../src/backend/types.js";
@@ -447,19 +446,5 @@ describe("wasm worker pool", () => {
     } finally {
       setNumThreads(saved);
     }
-  });
-
-  it("bundles for browsers without Node built-ins", async () => {
-    const result = await build({
-      entryPoints: [fileURLToPath(new URL("../../src/backend/wasm/index.ts", import.meta.url))],
-      bundle: true,
-      platform: "browser",
-      format: "esm",
-      write: false,
-      logLevel: "silent",
-      metafile: true,
-    });
-    const inputs = Object.keys(result.metafile?.inputs ?? {});
-    expect(inputs.some((f) => f.startsWith("node:") || f.includes("node_modules"))).toBe(false);
   });
 });

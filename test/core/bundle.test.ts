@@ -1,4 +1,4 @@
-/** The core imports no Node built-ins, so it bundles for browsers. */
+/** The core, WebAssembly backend included, imports no Node built-ins, so it bundles for browsers. */
 
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
@@ -16,6 +16,9 @@ describe("browser bundle", () => {
     });
     const inputs = Object.keys(result.metafile?.inputs ?? {});
     expect(inputs.some((f) => f.startsWith("node:") || f.includes("node_modules"))).toBe(false);
+    // The WebAssembly backend (its worker pool too) is part of what was checked.
+    expect(inputs).toContain("src/backend/wasm/index.ts");
+    expect(inputs).toContain("src/backend/wasm/pool.ts");
     expect(result.outputFiles?.[0]?.text.length).toBeGreaterThan(10_000);
   });
 });

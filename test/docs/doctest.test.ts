@@ -89,6 +89,16 @@ function instrument(code: string): string {
   return out.join("\n");
 }
 
+/** Runs an example with `console.log(...) // expected` lines turned into checks of what they print. */
+function runExample(code: string): void {
+  const js = transformSync(instrument(code), { loader: "ts", format: "cjs" }).code;
+  const checks: [string, string][] = [];
+  const check = (expected: string, ...args: unknown[]) => checks.push([format(...args), expected]);
+  const quiet = { log: () => undefined };
+  new Function("torch", "__check", "console", js)(torch, check, quiet);
+  for (const [actual, expected] of checks) expect(actual).toBe(expected);
+}
+
 const all = examples();
 const markdown = markdownExamples();
 
@@ -98,12 +108,7 @@ describe("TSDoc examples run and print what they say", () => {
   });
 
   it.each(all.map((e) => [e.where, e] as const))("%s", (_, e) => {
-    const js = transformSync(instrument(e.code), { loader: "ts", format: "cjs" }).code;
-    const checks: [string, string][] = [];
-    const check = (expected: string, ...args: unknown[]) => checks.push([format(...args), expected]);
-    const quiet = { log: () => undefined };
-    new Function("torch", "__check", "console", js)(torch, check, quiet);
-    for (const [actual, expected] of checks) expect(actual).toBe(expected);
+    runExample(e.code);
   });
 });
 
@@ -113,11 +118,6 @@ describe("README and docs code blocks run and print what they say", () => {
   });
 
   it.each(markdown.map((e) => [e.where, e] as const))("%s", (_, e) => {
-    const js = transformSync(instrument(e.code), { loader: "ts", format: "cjs" }).code;
-    const checks: [string, string][] = [];
-    const check = (expected: string, ...args: unknown[]) => checks.push([format(...args), expected]);
-    const quiet = { log: () => undefined };
-    new Function("torch", "__check", "console", js)(torch, check, quiet);
-    for (const [actual, expected] of checks) expect(actual).toBe(expected);
+    runExample(e.code);
   });
 });

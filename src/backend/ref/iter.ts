@@ -36,6 +36,25 @@ function collapse(shape: readonly number[], strides: (readonly number[])[]): [nu
   return [outShape, outStrides];
 }
 
+/** The element count of a row-major contiguous layout (no gaps; size-1 dims' strides ignored), or -1. */
+export function denseLength(x: { readonly shape: readonly number[]; readonly strides: readonly number[] }): number {
+  const { shape, strides } = x;
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const size = shape[d] as number;
+    if (size !== 1 && strides[d] !== expected) return -1;
+    expected *= size;
+  }
+  return expected;
+}
+
+/** Whether every element of the layout is the same element (a broadcast scalar: all strides 0 or sizes 1). */
+export function isBroadcastElement(x: { readonly shape: readonly number[]; readonly strides: readonly number[] }): boolean {
+  const { shape, strides } = x;
+  for (let d = 0; d < shape.length; d++) if (strides[d] !== 0 && shape[d] !== 1) return false;
+  return true;
+}
+
 function hasZero(shape: readonly number[]): boolean {
   for (const s of shape) if (s === 0) return true;
   return false;

@@ -3,7 +3,7 @@
 
 import type { DType } from "../../core/dtype.js";
 import type { BinaryOp, Strided, UnaryOp } from "../types.js";
-import { rows1, rows2, rows3, rows4 } from "./iter.js";
+import { denseLength, isBroadcastElement, rows1, rows2, rows3, rows4 } from "./iter.js";
 import { erf, erfc, log1pExp, pyRemainder, roundHalfEven, sigmoid } from "./math.js";
 
 type F1 = (x: number) => number;
@@ -120,13 +120,6 @@ function flatKind(x: Strided, n: number): number {
   return denseLength(x) === n ? DENSE : isBroadcastElement(x) ? SCALAR : OTHER;
 }
 
-/** Whether every element of the layout is the same element (a broadcast scalar: all strides 0 or sizes 1). */
-function isBroadcastElement(x: Strided): boolean {
-  const { shape, strides } = x;
-  for (let d = 0; d < shape.length; d++) if (strides[d] !== 0 && shape[d] !== 1) return false;
-  return true;
-}
-
 type Buffer = Strided["data"];
 
 /**
@@ -135,23 +128,13 @@ type Buffer = Strided["data"];
  * megamorphic call per element).
  */
 function denseUnary(op: UnaryOp, f: F1, a: Buffer, ia: number, o: Buffer, io: number, n: number, p0: number, p1: number): void {
-  switch (op) {
+  // x ** 2 is x * x.
+  switch (op === "powScalar" && p0 === 2 ? "square" : op) {
     case "clamp":
-      for (let i = 0; i < n; i++) {
-        const v = a[ia + i] as number;
-        const w = v < p0 ? p0 : v;
-        o[io + i] = p1 < w ? p1 : w;
-      }
+      for (let i = 0; i < n; i++) o[io + i] = clampValue(a[ia + i] as number, p0, p1);
       return;
     case "powScalar":
-      if (p0 === 2) {
-        for (let i = 0; i < n; i++) {
-          const v = a[ia + i] as number;
-          o[io + i] = v * v;
-        }
-      } else {
-        for (let i = 0; i < n; i++) o[io + i] = (a[ia + i] as number) ** p0;
-      }
+      for (let i = 0; i < n; i++) o[io + i] = (a[ia + i] as number) ** p0;
       return;
     case "neg":
       for (let i = 0; i < n; i++) o[io + i] = -(a[ia + i] as number);
@@ -281,18 +264,6 @@ function denseBinary(
   }
   const v = f(s, B[ib] as number);
   for (let i = 0; i < n; i++) O[io + i] = v;
-}
-
-/** The element count of a contiguous (row-major, no gaps) layout, or -1. */
-function denseLength(x: Strided): number {
-  const { shape, strides } = x;
-  let expected = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    const size = shape[d] as number;
-    if (size !== 1 && strides[d] !== expected) return -1;
-    expected *= size;
-  }
-  return expected;
 }
 
 /** How a computed float64 value is stored in a buffer of `dtype` beyond what typed arrays do. */

@@ -1,7 +1,7 @@
 /** Reductions and scans of the reference backend. */
 
 import type { ArgReduceOp, ReduceOp, ScanOp, Strided } from "../types.js";
-import { forEachIndex, offsetOf } from "./iter.js";
+import { denseLength, forEachIndex, offsetOf } from "./iter.js";
 
 interface Acc {
   init: number;
@@ -17,17 +17,6 @@ const ACC: Record<ReduceOp, Acc> = {
   any: { init: 0, step: (acc, v) => (acc !== 0 || v !== 0 ? 1 : 0) },
   all: { init: 1, step: (acc, v) => (acc !== 0 && v !== 0 ? 1 : 0) },
 };
-
-/** The element count of a row-major contiguous layout, or -1. */
-function contiguousLength(x: Strided): number {
-  let expected = 1;
-  for (let d = x.shape.length - 1; d >= 0; d--) {
-    const size = x.shape[d] as number;
-    if (size !== 1 && x.strides[d] !== expected) return -1;
-    expected *= size;
-  }
-  return expected;
-}
 
 /** Splits x's dims into kept and reduced ones (in order). */
 function split(x: Strided, dims: readonly number[]) {
@@ -60,7 +49,7 @@ export function reduce(op: ReduceOp, x: Strided, dims: readonly number[], out: S
   const X = x.data;
   const O = out.data;
   if (op === "sum" && dims.length === x.shape.length) {
-    const n = contiguousLength(x);
+    const n = denseLength(x);
     if (n >= 0) {
       O[out.offset] = flatSum(X, x.offset, n);
       return;

@@ -11,6 +11,7 @@
  * memory everything runs on the calling thread.
  */
 
+import { denseLength, isBroadcastElement } from "../ref/iter.js";
 import type { BinaryOp, Strided, UnaryOp } from "../types.js";
 import { arenaAlloc, type KernelName, kernels, memF32, memF64, resetArena } from "./module.js";
 import { ranges, threadsFor } from "./pointwise.js";
@@ -22,22 +23,6 @@ export const ELEMENTWISE_MIN = 2048;
 const PARALLEL_MIN_CHEAP = 1 << 20;
 /** Elements from which costlier ops (sigmoid, division, sums) are split. */
 const PARALLEL_MIN_COSTLY = 1 << 15;
-
-/** The element count of a row-major contiguous layout, or -1. */
-export function denseLength(x: Strided): number {
-  let expected = 1;
-  for (let d = x.shape.length - 1; d >= 0; d--) {
-    const size = x.shape[d] as number;
-    if (size !== 1 && x.strides[d] !== expected) return -1;
-    expected *= size;
-  }
-  return expected;
-}
-
-function isBroadcastElement(x: Strided): boolean {
-  for (let d = 0; d < x.shape.length; d++) if (x.strides[d] !== 0 && x.shape[d] !== 1) return false;
-  return true;
-}
 
 /** Copies n floats of x (from its offset) into the arena; returns the byte address. */
 function copyIn(x: Strided, n: number): number {

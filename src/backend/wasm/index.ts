@@ -16,8 +16,9 @@
  * rounds once), and the transcendental kernels are within MAX_ULP_ERROR ulps.
  */
 
+import { numel, shapesEqual } from "../../core/shape.js";
 import { refBackend } from "../ref/index.js";
-import { forEachIndex, offsetOf } from "../ref/iter.js";
+import { denseLength, forEachIndex, offsetOf } from "../ref/iter.js";
 import type { Backend, BinaryOp, ReduceOp, Strided, UnaryOp } from "../types.js";
 import { binaryF32Strided, sumF32, unaryF32Strided } from "./elementwise.js";
 import { wasmAvailable } from "./module.js";
@@ -41,27 +42,6 @@ const UNARY_WASM: Partial<Record<UnaryOp, "exp" | "log" | "sin" | "cos" | "tanh"
   cos: "cos",
   tanh: "tanh",
 };
-
-function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const s of shape) n *= s;
-  return n;
-}
-
-/** Whether `x` is row-major contiguous (strides of size-1 dims ignored). */
-function contiguous(x: Strided): boolean {
-  let expected = 1;
-  for (let d = x.shape.length - 1; d >= 0; d--) {
-    const size = x.shape[d] as number;
-    if (size !== 1 && x.strides[d] !== expected) return false;
-    expected *= size;
-  }
-  return true;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((s, i) => s === b[i]);
-}
 
 function matmul(a: Strided, b: Strided, out: Strided): void {
   const nd = out.shape.length;
@@ -111,9 +91,9 @@ function unary(op: UnaryOp, x: Strided, out: Strided, p0?: number, p1?: number):
     x.dtype !== "float32" ||
     out.dtype !== "float32" ||
     n < UNARY_MIN ||
-    !sameShape(x.shape, out.shape) ||
-    !contiguous(x) ||
-    !contiguous(out) ||
+    !shapesEqual(x.shape, out.shape) ||
+    denseLength(x) < 0 ||
+    denseLength(out) < 0 ||
     !wasmAvailable()
   ) {
     refBackend.unary(op, x, out, p0, p1);
