@@ -15,7 +15,7 @@ export default defineConfig({
       {
         // Everything, on the default backend (WebAssembly where available).
         resolve: { alias },
-        test: { name: "default", include: ["test/**/*.test.ts"], testTimeout: 120_000 },
+        test: { name: "default", include: ["test/**/*.test.ts"], setupFiles: ["test/setup/recycle.ts"], testTimeout: 120_000 },
       },
       {
         // The conformance corpora, the op table and the engine again on the pure-TypeScript backend.
@@ -23,7 +23,7 @@ export default defineConfig({
         test: {
           name: "js-backend",
           include: ["test/conformance/*.test.ts", "test/ops/*.test.ts", "test/autograd/*.test.ts", "test/nn/*.test.ts"],
-          setupFiles: ["test/setup/backend.ts"],
+          setupFiles: ["test/setup/backend.ts", "test/setup/recycle.ts"],
           env: { KINDLING_BACKEND: "js" },
           testTimeout: 120_000,
         },

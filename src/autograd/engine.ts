@@ -8,11 +8,13 @@
  */
 
 import { AutogradError, ShapeError } from "../core/errors.js";
+import { isScratch } from "../core/recycle.js";
 import { formatShape, isExpandableTo, shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { engineOps } from "./bridge.js";
 import { isGradEnabled, setGradEnabled } from "./grad_mode.js";
 import { AccumulateGrad, type Edge, gradientEdge, Node, type RunSlot } from "./node.js";
+import { Ownership, plainContiguous } from "./ownership.js";
 
 /** The virtual node whose edges point at the roots of a backward pass. */
 class GraphRoot extends Node {
@@ -226,25 +228,23 @@ function nodesLeadingTo(root: Node, targets: Set<Node>): Set<Node> {
 }
 
 /**
- * Gradient sums the engine made itself and that sit in a node's input buffer,
- * referenced by nothing else: further gradients for that input are added
- * into them in place, and a leaf's first `.grad` takes one as is (PyTorch's
- * InputBuffer and AccumulateGrad do the same when a gradient's use count
- * allows). A sum stops being owned when its node takes its buffer.
+ * Adds gradient g for input i of a node into its buffer: stored as is when
+ * it is the first, else added in place into the gradient there when the
+ * engine owns that alone (see ownership.ts), else summed out of place.
  */
-const engineSums = new WeakSet<Tensor>();
-
-function addGrad(buffer: (Tensor | null)[], i: number, g: Tensor, createGraph: boolean): void {
+function addGrad(buffer: (Tensor | null)[], i: number, g: Tensor, own: Ownership | null): void {
   const old = buffer[i];
   if (old === null || old === undefined) {
     buffer[i] = g;
-  } else if (createGraph) {
+    own?.hold(g);
+  } else if (own === null) {
     buffer[i] = engineOps().add(old, g);
-  } else if (engineSums.has(old)) {
+  } else if (own.isOwned(old, 1) && old._storage !== g._storage && old.isContiguous()) {
     engineOps().addInplace(old, g);
   } else {
     const sum = engineOps().add(old, g);
-    engineSums.add(sum);
+    own.drop(old);
+    own.hold(sum);
     buffer[i] = sum;
   }
 }
@@ -313,10 +313,14 @@ function runTensorHooks(n: Node, inputs: (Tensor | null)[]): void {
   }
 }
 
-function runNode(n: Node, inputs: (Tensor | null)[], createGraph: boolean, owned: boolean): (Tensor | null)[] {
+function runNode(n: Node, inputs: (Tensor | null)[], createGraph: boolean, own: Ownership | null): (Tensor | null)[] {
   if (n instanceof AccumulateGrad) {
     const g = inputs[0];
-    if (g !== null && g !== undefined) accumulateLeaf(n.variable, g, createGraph, owned && n._hooks === null);
+    if (g === null || g === undefined) return [];
+    // The leaf keeps g itself when nothing else references it (PyTorch's steal when the use count allows).
+    const owned = own !== null && n._hooks === null && own.isOwned(g, 0) && plainContiguous(g) && !isScratch(g._storage.data);
+    if (owned) own.escape(g);
+    accumulateLeaf(n.variable, g, createGraph, owned);
     return [];
   }
   let outputs = n._apply(inputs, createGraph);
@@ -328,6 +332,20 @@ function runNode(n: Node, inputs: (Tensor | null)[], createGraph: boolean, owned
     }
   }
   return outputs;
+}
+
+/** Hands a node's outputs to the buffers of the nodes its edges point at, and marks those that became ready. */
+function distribute(n: Node, outputs: (Tensor | null)[], state: PassState, ready: ReadyQueue, own: Ownership | null): void {
+  // Outputs not handed on yet are references too: no gradient they share a storage with may be written in place meanwhile.
+  if (own !== null) for (const o of outputs) if (o !== null && o !== undefined) own.hold(o);
+  for (let i = 0; i < n._next.length; i++) {
+    const e = n._next[i];
+    if (e === null || e === undefined) continue;
+    const out = outputs[i];
+    if (out !== null && out !== undefined) addGrad(state.buffer(e.node), e.inputNr, validate(n, i, out, e), own);
+    if (state.doneDep(e.node) === 0) ready.push(e.node);
+  }
+  if (own !== null) for (const o of outputs) if (o !== null && o !== undefined) own.drop(o);
 }
 
 /**
@@ -372,6 +390,8 @@ function execute(graphRoot: GraphRoot, state: PassState, options: RunOptions): (
   }
 
   const ready = new ReadyQueue();
+  // Without createGraph, gradients are plain buffers the engine may reuse.
+  const own = options.createGraph ? null : new Ownership();
   const prevMode = isGradEnabled();
   setGradEnabled(options.createGraph);
   try {
@@ -379,11 +399,13 @@ function execute(graphRoot: GraphRoot, state: PassState, options: RunOptions): (
     while (ready.size > 0) {
       const n = ready.pop();
       const inputs = state.take(n);
-      // The engine's sums in this buffer are handed over now; a leaf's may become its .grad.
-      let owned = false;
-      for (let i = 0; i < inputs.length; i++) {
-        const t = inputs[i];
-        if (t !== null && t !== undefined && engineSums.delete(t) && i === 0) owned = true;
+      if (own !== null) {
+        for (const t of inputs) {
+          if (t === null || t === undefined) continue;
+          own.drop(t);
+          // Hooks and retained gradients see the inputs: they may keep them.
+          if (n._hooks !== null) own.escape(t);
+        }
       }
       if (n !== graphRoot) runTensorHooks(n, inputs);
       const caps = captures.get(n);
@@ -395,23 +417,28 @@ function execute(graphRoot: GraphRoot, state: PassState, options: RunOptions): (
             if (g !== null && !(n instanceof AccumulateGrad)) retain(c.tensor, g);
           } else {
             captured[c.index] = g;
+            if (g !== null) own?.escape(g);
           }
         }
       }
       const execute =
         needed === null || n === graphRoot || needed.has(n) || (options.accumulate && n instanceof AccumulateGrad && caps !== undefined);
-      if (!execute) continue;
-      const outputs = n === graphRoot ? n._apply([], false) : runNode(n, inputs, options.createGraph, owned);
-      if (!options.retainGraph) n._release();
-      for (let i = 0; i < n._next.length; i++) {
-        const e = n._next[i];
-        if (e === null || e === undefined) continue;
-        const out = outputs[i];
-        if (out !== null && out !== undefined) addGrad(state.buffer(e.node), e.inputNr, validate(n, i, out, e), options.createGraph);
-        if (state.doneDep(e.node) === 0) ready.push(e.node);
+      if (execute) {
+        // What a built-in formula makes, and the sums, are the engine's own; a node's hooks may keep its outputs.
+        const track = own !== null && !(n instanceof AccumulateGrad) && n._hooks === null;
+        if (track) own.startTracking();
+        try {
+          const outputs = n === graphRoot ? n._apply([], false) : runNode(n, inputs, options.createGraph, own);
+          if (!options.retainGraph) n._release();
+          distribute(n, outputs, state, ready, own);
+        } finally {
+          if (track) own.stopTracking();
+        }
       }
+      own?.sweep();
     }
   } finally {
+    own?.finish();
     setGradEnabled(prevMode);
   }
   return captured;

@@ -5,6 +5,7 @@
  */
 
 import type { DType, TypedArray } from "../core/dtype.js";
+import type { ScratchSpace } from "../core/recycle.js";
 
 /** A strided view of a buffer. */
 export interface Strided {
@@ -105,6 +106,8 @@ export interface Backend {
   readonly name: string;
   /** A zero-filled buffer for `length` elements of `dtype`. */
   alloc(dtype: DType, length: number): TypedArray;
+  /** Memory the backward engine may use for the gradients it makes and gives back (see core/recycle.ts). */
+  readonly scratch?: ScratchSpace;
   /** Copies `src` into `dst` elementwise (same shape), converting to `dst.dtype`. */
   copy(src: Strided, dst: Strided): void;
   fill(dst: Strided, value: number): void;

@@ -8,12 +8,23 @@ import { backend } from "../backend/index.js";
 import type { ArgReduceOp, BinaryOp, ReduceOp, ScanOp, Strided, UnaryOp } from "../backend/types.js";
 import { castScalar, type DType } from "../core/dtype.js";
 import { ShapeError } from "../core/errors.js";
+import { isTracking, noteAllocation, takeRecycled } from "../core/recycle.js";
 import { broadcastShapes, broadcastStrides, contiguousStrides, formatShape, numel, shapesEqual } from "../core/shape.js";
 import { Tensor } from "../tensor.js";
 
-/** A new contiguous tensor with zeroed storage. */
-export function empty(shape: readonly number[], dtype: DType): Tensor {
-  return Tensor._fromData(backend().alloc(dtype, numel(shape)), shape, dtype);
+/**
+ * A new contiguous tensor with zeroed storage (a recycled buffer when one of
+ * its size is free). `zeroed` false: a kernel is about to write every
+ * element, so a recycled buffer need not be cleared first.
+ */
+export function empty(shape: readonly number[], dtype: DType, zeroed = true): Tensor {
+  const n = numel(shape);
+  const b = backend();
+  // The backward engine's own gradients may live in the backend's scratch memory.
+  const scratch = isTracking() && b.scratch !== undefined ? b.scratch.alloc(dtype, n, zeroed) : null;
+  const t = Tensor._fromData(scratch ?? takeRecycled(dtype, n, zeroed) ?? b.alloc(dtype, n), shape, dtype);
+  noteAllocation(t._storage);
+  return t;
 }
 
 /** A 0-d tensor holding `value` cast to `dtype`. */
@@ -24,9 +35,10 @@ export function scalar(value: number, dtype: DType): Tensor {
 }
 
 export function full(shape: readonly number[], value: number, dtype: DType): Tensor {
-  const t = empty(shape, dtype);
-  // The storage is zeroed already (+0; -0 must be written).
-  if (!Object.is(value, 0)) backend().fill(t._strided(), value);
+  // A zeroed storage is +0 already; anything else (-0 too) is written.
+  const zero = Object.is(value, 0);
+  const t = empty(shape, dtype, zero);
+  if (!zero) backend().fill(t._strided(), value);
   return t;
 }
 
@@ -75,7 +87,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
 
 /** A contiguous copy of `x` converted to `dtype`. */
 export function copy(x: Tensor, dtype: DType = x.dtype): Tensor {
-  const out = empty(x.shape, dtype);
+  const out = empty(x.shape, dtype, false);
   backend().copy(x._strided(), out._strided());
   return out;
 }
@@ -97,7 +109,7 @@ export function contiguous(x: Tensor): Tensor {
 }
 
 export function unary(op: UnaryOp, x: Tensor, dtype: DType = x.dtype, p0?: number, p1?: number, into?: Tensor): Tensor {
-  const out = into !== undefined && writable(into, x.shape, dtype, x, x) ? into : empty(x.shape, dtype);
+  const out = into !== undefined && writable(into, x.shape, dtype, x, x) ? into : empty(x.shape, dtype, false);
   backend().unary(op, x._strided(), out._strided(), p0, p1);
   return out;
 }
@@ -113,14 +125,14 @@ export function binary(
   into?: Tensor,
 ): Tensor {
   const shape = broadcastShapes([a.shape, b.shape], opName);
-  const out = into !== undefined && writable(into, shape, dtype, a, b) ? into : empty(shape, dtype);
+  const out = into !== undefined && writable(into, shape, dtype, a, b) ? into : empty(shape, dtype, false);
   backend().binary(op, operandAs(a, shape), operandAs(b, shape), out._strided(), p0, p1);
   return out;
 }
 
 export function where(cond: Tensor, a: Tensor, b: Tensor, dtype: DType): Tensor {
   const shape = broadcastShapes([cond.shape, a.shape, b.shape], "where");
-  const out = empty(shape, dtype);
+  const out = empty(shape, dtype, false);
   backend().where(broadcastTo(cond, shape)._strided(), broadcastTo(a, shape)._strided(), broadcastTo(b, shape)._strided(), out._strided());
   return out;
 }

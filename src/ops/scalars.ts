@@ -2,6 +2,7 @@
 
 import { type DType, type Operand, resultType } from "../core/dtype.js";
 import { ArgumentError } from "../core/errors.js";
+import { untracked } from "../core/recycle.js";
 import { Tensor } from "../tensor.js";
 import * as K from "./kernels.js";
 
@@ -28,7 +29,8 @@ export function wrap(v: TensorLike, dtype: DType): Tensor {
   let t = cache.get(x);
   if (t === undefined) {
     if (cache.size >= 256) cache.clear();
-    t = K.scalar(x, dtype);
+    // Kept beyond the backward formula that may be making it: never the engine's to give back.
+    t = untracked(() => K.scalar(x, dtype));
     cache.set(x, t);
   }
   return t;

@@ -7,13 +7,15 @@
  * the reference backend).
  *
  * Operands are copied into the arena, computed there (split across the worker
- * pool when long) and the result copied out; in the browser without shared
+ * pool when long) and the result copied out, except operands and results that
+ * are views of linear memory already (the backward engine's scratch
+ * gradients), which the kernels use in place; in the browser without shared
  * memory everything runs on the calling thread.
  */
 
 import { denseLength, isBroadcastElement } from "../ref/iter.js";
 import type { BinaryOp, Strided, UnaryOp } from "../types.js";
-import { arenaAlloc, type KernelName, kernels, memF32, memF64, resetArena } from "./module.js";
+import { addressOf, arenaAlloc, type KernelName, kernels, memF32, memF64, resetArena } from "./module.js";
 import { ranges, threadsFor } from "./pointwise.js";
 import { parallel } from "./pool.js";
 
@@ -24,14 +26,28 @@ const PARALLEL_MIN_CHEAP = 1 << 20;
 /** Elements from which costlier ops (sigmoid, division, sums) are split. */
 const PARALLEL_MIN_COSTLY = 1 << 15;
 
-/** Copies n floats of x (from its offset) into the arena; returns the byte address. */
-function copyIn(x: Strided, n: number): number {
+/** The byte address of x's n floats (from its offset): their own when x is a view of linear memory, else a copy in the arena. */
+function place(x: Strided, n: number): number {
+  const at = addressOf(x.data);
+  if (at >= 0) return at + 4 * x.offset;
   const p = arenaAlloc(n * 4);
   memF32().set((x.data as Float32Array).subarray(x.offset, x.offset + n), p >>> 2);
   return p;
 }
 
+/** Whether `place` copied x (so its copy may be overwritten). */
+const copied = (x: Strided): boolean => addressOf(x.data) < 0;
+
+/** Where a kernel writes out's n floats: out's own place in linear memory, else `reuse` (an arena copy it may overwrite) or a new arena block. */
+function target(out: Strided, n: number, reuse: number): number {
+  const at = addressOf(out.data);
+  if (at >= 0) return at + 4 * out.offset;
+  return reuse >= 0 ? reuse : arenaAlloc(n * 4);
+}
+
+/** Copies the result at p into out, unless the kernel wrote it there. */
 function copyOut(p: number, out: Strided, n: number): void {
+  if (addressOf(out.data) >= 0) return;
   (out.data as Float32Array).set(memF32().subarray(p >>> 2, (p >>> 2) + n), out.offset);
 }
 
@@ -58,27 +74,29 @@ export function binaryF32Strided(op: BinaryOp, a: Strided, b: Strided, out: Stri
   if (backward !== undefined) {
     if (!da || !db) return false;
     return run(() => {
-      const pg = copyIn(a, n);
-      const py = a.data === b.data && a.offset === b.offset ? pg : copyIn(b, n);
-      split("vbackward", n, PARALLEL_MIN_CHEAP, (s, c) => [pg + 4 * s, py + 4 * s, pg + 4 * s, c, p0, backward]);
-      copyOut(pg, out, n);
+      const pg = place(a, n);
+      const py = a.data === b.data && a.offset === b.offset ? pg : place(b, n);
+      const po = target(out, n, copied(a) ? pg : -1);
+      split("vbackward", n, PARALLEL_MIN_CHEAP, (s, c) => [pg + 4 * s, py + 4 * s, po + 4 * s, c, p0, backward]);
+      copyOut(po, out, n);
     });
   }
   if (op !== "add" && op !== "sub" && op !== "mul" && op !== "div") return false;
   const alpha = op === "add" || op === "sub" ? p0 : 1;
   if (da && db) {
     return run(() => {
-      const pa = copyIn(a, n);
-      const pb = a.data === b.data && a.offset === b.offset ? pa : copyIn(b, n);
+      const pa = place(a, n);
+      const pb = a.data === b.data && a.offset === b.offset ? pa : place(b, n);
+      const po = target(out, n, copied(a) ? pa : copied(b) ? pb : -1);
       if (alpha === 1) {
         const fn = DENSE_KERNEL[op] as KernelName;
-        split(fn, n, op === "div" ? PARALLEL_MIN_COSTLY : PARALLEL_MIN_CHEAP, (s, c) => [pa + 4 * s, pb + 4 * s, pa + 4 * s, c]);
+        split(fn, n, op === "div" ? PARALLEL_MIN_COSTLY : PARALLEL_MIN_CHEAP, (s, c) => [pa + 4 * s, pb + 4 * s, po + 4 * s, c]);
       } else {
         // a + alpha b, or a - alpha b = a + (-alpha) b (the same float32 operations).
         const k = op === "add" ? alpha : -alpha;
-        split("vaxpy", n, PARALLEL_MIN_CHEAP, (s, c) => [pa + 4 * s, pb + 4 * s, pa + 4 * s, c, k]);
+        split("vaxpy", n, PARALLEL_MIN_CHEAP, (s, c) => [pa + 4 * s, pb + 4 * s, po + 4 * s, c, k]);
       }
-      copyOut(pa, out, n);
+      copyOut(po, out, n);
     });
   }
   // Tensor op scalar, or scalar op tensor.
@@ -100,9 +118,10 @@ export function binaryF32Strided(op: BinaryOp, a: Strided, b: Strided, out: Stri
   // The scalar is a float32 already (a float32 tensor's element), unless alpha scaled it.
   if (Math.fround(s) !== s && !Number.isNaN(s)) return false;
   return run(() => {
-    const px = copyIn(x, n);
-    split("vscalar", n, code >= 4 ? PARALLEL_MIN_COSTLY : PARALLEL_MIN_CHEAP, (st, c) => [px + 4 * st, px + 4 * st, c, s, code]);
-    copyOut(px, out, n);
+    const px = place(x, n);
+    const po = target(out, n, copied(x) ? px : -1);
+    split("vscalar", n, code >= 4 ? PARALLEL_MIN_COSTLY : PARALLEL_MIN_CHEAP, (st, c) => [px + 4 * st, po + 4 * st, c, s, code]);
+    copyOut(po, out, n);
   });
 }
 
@@ -117,9 +136,10 @@ export function unaryF32Strided(op: UnaryOp, x: Strided, out: Strided, p0 = 0, p
   const n = denseLength(out);
   if (n < ELEMENTWISE_MIN || denseLength(x) !== n) return false;
   return run(() => {
-    const px = copyIn(x, n);
-    split("vunary", n, code === 4 ? PARALLEL_MIN_COSTLY : PARALLEL_MIN_CHEAP, (s, c) => [px + 4 * s, px + 4 * s, c, code, p0, p1]);
-    copyOut(px, out, n);
+    const px = place(x, n);
+    const po = target(out, n, copied(x) ? px : -1);
+    split("vunary", n, code === 4 ? PARALLEL_MIN_COSTLY : PARALLEL_MIN_CHEAP, (s, c) => [px + 4 * s, po + 4 * s, c, code, p0, p1]);
+    copyOut(po, out, n);
   });
 }
 
@@ -145,7 +165,7 @@ export function sumF32(x: Strided, dims: readonly number[], out: Strided): boole
   if (lastKept === -1) {
     // Everything: partial sums per thread, then their sum.
     return run(() => {
-      const px = copyIn(x, n);
+      const px = place(x, n);
       const jobs = ranges(n, threadsFor(n, PARALLEL_MIN_COSTLY));
       const partials = arenaAlloc(8 * jobs.length);
       parallel(
@@ -165,9 +185,9 @@ export function sumF32(x: Strided, dims: readonly number[], out: Strided): boole
     const rows = product;
     const cols = n / rows;
     return run(() => {
-      const px = copyIn(x, n);
+      const px = place(x, n);
       const acc = arenaAlloc(8 * cols);
-      const po = arenaAlloc(4 * cols);
+      const po = target(out, cols, -1);
       kernels().exports.vsumCols(px, rows, cols, po, acc);
       copyOut(po, out, cols);
     });
@@ -180,9 +200,9 @@ export function sumF32(x: Strided, dims: readonly number[], out: Strided): boole
     const cols = product;
     const rows = n / cols;
     return run(() => {
-      const px = copyIn(x, n);
+      const px = place(x, n);
       const scratch = arenaAlloc(8);
-      const po = arenaAlloc(4 * rows);
+      const po = target(out, rows, -1);
       kernels().exports.vsumRows(px, rows, cols, po, scratch);
       copyOut(po, out, rows);
     });

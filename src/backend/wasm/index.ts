@@ -23,6 +23,7 @@ import type { Backend, BinaryOp, ReduceOp, Strided, UnaryOp } from "../types.js"
 import { binaryF32Strided, sumF32, unaryF32Strided } from "./elementwise.js";
 import { wasmAvailable } from "./module.js";
 import { unaryF32 } from "./pointwise.js";
+import { wasmScratch } from "./scratch.js";
 import { sgemm } from "./sgemm.js";
 
 export { wasmAvailable, wasmMemoryBytes } from "./module.js";
@@ -118,4 +119,4 @@ function reduce(op: ReduceOp, x: Strided, dims: readonly number[], out: Strided)
 }
 
 /** The reference backend with WebAssembly SIMD kernels for float32 matmul, pointwise ops and sums. */
-export const wasmBackend: Backend = { ...refBackend, name: "wasm", matmul, unary, binary, reduce };
+export const wasmBackend: Backend = { ...refBackend, name: "wasm", matmul, unary, binary, reduce, scratch: wasmScratch };

@@ -4,9 +4,13 @@
  *
  * Tensor storage stays in ordinary JS typed arrays, reclaimed by the GC. A
  * kernel call copies its operands into an arena of the module's memory (a bump
- * allocator reset after every call), runs and copies the results out. Linear
- * memory only grows: its size is the high-water mark of the largest call,
- * until `releaseWasm()` drops the memory (and the worker pool) altogether.
+ * allocator reset after every call), runs and copies the results out.
+ * Operands that are views of the memory itself need no copy: the backward
+ * engine's own gradients live in scratch blocks (`allocBlock`), since it
+ * knows when they die (src/autograd/ownership.ts). Linear memory only grows:
+ * its size is the high-water mark of the largest call plus the scratch
+ * blocks, until `releaseWasm()` drops the memory (and the worker pool)
+ * altogether.
  *
  * The memory is shared (`WebAssembly.Memory({ shared: true })`) when
  * SharedArrayBuffer is available, so that the pool's workers instantiate the
@@ -119,11 +123,21 @@ export interface Runtime {
 }
 
 let runtime: Runtime | null | undefined;
+// Linear memory above the module's data holds the arena and the scratch blocks.
+// The arena is the last region (growing with the memory) until a block is
+// carved above it; it then ends there, and moves above the blocks the first
+// time a call needs more than it has.
 let arenaBase = 0;
 let arenaTop = 0;
+/** Where the arena ends, or -1 while it is the last region. */
+let arenaEnd = -1;
+/** End of the last carved region (when the arena is not the last one). */
+let top = 0;
 let f32View: Float32Array<ArrayBufferLike> = new Float32Array(0);
 let u32View: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
 let f64View: Float64Array<ArrayBufferLike> = new Float64Array(0);
+/** Every buffer object the memory has had (a shared memory's grown buffer is a new object; views of the old ones stay valid). */
+let memoryBuffers = new WeakSet<ArrayBufferLike>();
 
 function create(): Runtime | null {
   const api = wasmApi();
@@ -157,11 +171,14 @@ function create(): Runtime | null {
   const exports = instance.exports as unknown as KernelExports;
   arenaBase = (exports.heapBase() + 4095) & ~4095;
   arenaTop = arenaBase;
+  arenaEnd = -1;
+  top = arenaBase;
   refreshViews(memory);
   return { module, memory, exports, shared, relaxed, maxPages };
 }
 
 function refreshViews(memory: WasmMemory): void {
+  memoryBuffers.add(memory.buffer);
   f32View = new Float32Array(memory.buffer);
   u32View = new Uint32Array(memory.buffer);
   f64View = new Float64Array(memory.buffer);
@@ -185,6 +202,21 @@ export function kernels(): Runtime {
   return rt;
 }
 
+/** Grows the memory to at least `end` bytes (geometrically); a RangeError past its maximum. */
+function ensureMemory(rt: Runtime, end: number): void {
+  const have = rt.memory.buffer.byteLength;
+  if (end <= have) return;
+  const needPages = Math.ceil(end / PAGE);
+  if (needPages > rt.maxPages) {
+    throw new RangeError(`wasm backend: ${end} bytes exceed the WebAssembly memory limit of ${rt.maxPages * PAGE} bytes`);
+  }
+  const havePages = have / PAGE;
+  // Grow geometrically so that a sequence of growing calls stays linear.
+  const pages = Math.min(rt.maxPages, Math.max(needPages, Math.ceil(havePages * 1.5)));
+  rt.memory.grow(pages - havePages);
+  refreshViews(rt.memory);
+}
+
 /**
  * Reserves `bytes` of linear memory (64-byte aligned) until the next
  * `resetArena()`, growing the memory when needed. Throws a RangeError when
@@ -192,20 +224,17 @@ export function kernels(): Runtime {
  */
 export function arenaAlloc(bytes: number): number {
   const rt = kernels();
-  const p = (arenaTop + 63) & ~63;
-  const end = p + bytes;
-  const have = rt.memory.buffer.byteLength;
-  if (end > have) {
-    const needPages = Math.ceil(end / PAGE);
-    if (needPages > rt.maxPages) {
-      throw new RangeError(`wasm backend: ${end} bytes exceed the WebAssembly memory limit of ${rt.maxPages * PAGE} bytes`);
-    }
-    const havePages = have / PAGE;
-    // Grow geometrically so that a sequence of growing calls stays linear.
-    const pages = Math.min(rt.maxPages, Math.max(needPages, Math.ceil(havePages * 1.5)));
-    rt.memory.grow(pages - havePages);
-    refreshViews(rt.memory);
+  let p = (arenaTop + 63) & ~63;
+  let end = p + bytes;
+  if (arenaEnd >= 0 && end > arenaEnd) {
+    // Scratch blocks sit above the arena: carry on above them, as the last region
+    // (what this call placed below stays valid until the reset).
+    p = (top + 63) & ~63;
+    end = p + bytes;
+    arenaBase = p;
+    arenaEnd = -1;
   }
+  ensureMemory(rt, end);
   arenaTop = end;
   return p;
 }
@@ -217,7 +246,74 @@ export function resetArena(): void {
 
 /** Bytes the arena may still hand out. */
 export function arenaLimit(): number {
-  return kernels().maxPages * PAGE - arenaBase;
+  return kernels().maxPages * PAGE - (arenaEnd < 0 ? arenaBase : top);
+}
+
+// ------------------------------------------------------------------ scratch blocks
+
+/** The most bytes of scratch blocks (live and free) the memory holds; beyond it, tensors stay in JS memory. */
+const SCRATCH_MAX_BYTES = 256 * 1024 * 1024;
+const freeBlocks = new Map<number, number[]>();
+const liveBlocks = new Map<number, number>();
+let scratchBytes = 0;
+
+/**
+ * A block of `bytes` of linear memory that stays until `freeBlock` (a
+ * reused free block of that size, else carved above everything), or -1 when
+ * the memory is not shared (a grown unshared memory detaches the views of
+ * its blocks), the scratch budget is spent or the memory is full.
+ */
+export function allocBlock(bytes: number): number {
+  const rt = wasmRuntime();
+  if (rt === null || !rt.shared) return -1;
+  const size = (bytes + 63) & ~63;
+  const p = freeBlocks.get(size)?.pop();
+  if (p !== undefined) {
+    liveBlocks.set(p, size);
+    return p;
+  }
+  if (scratchBytes + size > SCRATCH_MAX_BYTES) return -1;
+  // Close the arena where the memory ends now (it keeps what it had), and carve above.
+  if (arenaEnd < 0) {
+    arenaEnd = Math.max(arenaTop, rt.memory.buffer.byteLength);
+    top = arenaEnd;
+  }
+  const at = (top + 63) & ~63;
+  try {
+    ensureMemory(rt, at + size);
+  } catch (e) {
+    if (e instanceof RangeError) return -1;
+    throw e;
+  }
+  top = at + size;
+  scratchBytes += size;
+  liveBlocks.set(at, size);
+  return at;
+}
+
+/** Gives back a block `allocBlock` made. */
+export function freeBlock(p: number): void {
+  const size = liveBlocks.get(p);
+  if (size === undefined) throw new Error(`wasm backend: ${p} is not a live scratch block`);
+  liveBlocks.delete(p);
+  let list = freeBlocks.get(size);
+  if (list === undefined) {
+    list = [];
+    freeBlocks.set(size, list);
+  }
+  list.push(p);
+}
+
+/** The byte address in linear memory of a typed array's first element, or -1 when it is not a view of the memory. */
+export function addressOf(data: ArrayBufferView): number {
+  return memoryBuffers.has(data.buffer) ? data.byteOffset : -1;
+}
+
+/** @internal bytes of scratch blocks: live, and carved in all. */
+export function scratchStats(): { live: number; carved: number } {
+  let live = 0;
+  for (const size of liveBlocks.values()) live += size;
+  return { live, carved: scratchBytes };
 }
 
 /** A float32 view of the whole memory (refreshed after growth: read it after allocating). */
@@ -243,6 +339,11 @@ export function wasmMemoryBytes(): number {
 /** Drops the module instance and its memory, so the GC can reclaim them; the next kernel call loads afresh. */
 export function dropRuntime(): void {
   runtime = undefined;
+  // Views of blocks handed out stay readable (they keep the old memory alive) but are no longer the memory's.
+  memoryBuffers = new WeakSet();
+  freeBlocks.clear();
+  liveBlocks.clear();
+  scratchBytes = 0;
   f32View = new Float32Array(0);
   u32View = new Uint32Array(0);
   f64View = new Float64Array(0);

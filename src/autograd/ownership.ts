@@ -1,0 +1,100 @@
+/**
+ * Which gradient buffers a backward pass may reuse or give back: PyTorch
+ * decides this by a tensor's use count, which JS does not have, so the
+ * engine counts for itself.
+ *
+ * A storage is *owned* when it was made while the engine ran a built-in
+ * node's formula (or summed gradients), with grad mode off: such a formula
+ * keeps no reference to what it made, so the only references are the
+ * tensors it returned. The engine counts the references its gradient
+ * buffers hold to each owned storage (and, while it hands a node's outputs
+ * on, those outputs). An owned storage
+ * - referenced once can take further gradients in place (InputBuffer's
+ *   in-place accumulation);
+ * - referenced by nothing but the gradient arriving at a leaf becomes the
+ *   leaf's `.grad` without a copy (AccumulateGrad's steal);
+ * - referenced by nothing at all is dead: its buffer is recycled.
+ * A gradient that leaves the engine's hands (a hook sees it, `autograd.grad`
+ * returns it, it becomes a `.grad`) *escapes* and is never reused.
+ *
+ * Owned storages may live in a backend's scratch memory (WebAssembly linear
+ * memory, which kernels use without copying): an escaping one moves to the
+ * JS heap first, and whatever is still owned when the pass ends is given
+ * back, so scratch memory never outlives a pass.
+ */
+
+import { type BufferOwner, isScratch, observeAllocations, recycle, toHeap } from "../core/recycle.js";
+import type { Tensor } from "../tensor.js";
+
+export class Ownership {
+  /** Owned storages and how many references the engine holds to each. */
+  private readonly refs = new Map<BufferOwner, number>();
+  /** Storages whose count dropped or that were made since the last sweep. */
+  private candidates: BufferOwner[] = [];
+  private readonly onAllocate = (s: BufferOwner): void => {
+    this.refs.set(s, 0);
+    this.candidates.push(s);
+  };
+  private saved: ((owner: BufferOwner) => void) | null = null;
+
+  /** Storages made from now until `stopTracking` are owned. */
+  startTracking(): void {
+    this.saved = observeAllocations(this.onAllocate);
+  }
+
+  stopTracking(): void {
+    observeAllocations(this.saved);
+    this.saved = null;
+  }
+
+  /** One more engine reference to t's storage. */
+  hold(t: Tensor): void {
+    const s = t._storage;
+    const n = this.refs.get(s);
+    if (n !== undefined) this.refs.set(s, n + 1);
+  }
+
+  /** One engine reference fewer to t's storage. */
+  drop(t: Tensor): void {
+    const s = t._storage;
+    const n = this.refs.get(s);
+    if (n === undefined) return;
+    this.refs.set(s, n - 1);
+    if (n === 1) this.candidates.push(s);
+  }
+
+  /** t is now referenced outside the engine: its storage is never reused (and moves to the JS heap if it was scratch memory). */
+  escape(t: Tensor): void {
+    const s = t._storage;
+    if (this.refs.delete(s) && isScratch(s.data)) s.data = toHeap(s.data);
+  }
+
+  /** Whether t's storage is owned and the engine holds exactly `count` references to it. */
+  isOwned(t: Tensor, count: number): boolean {
+    return this.refs.get(t._storage) === count;
+  }
+
+  /** At the end of a pass: what is still owned sits in buffers of nodes that did not run, and is dead. */
+  finish(): void {
+    for (const s of this.refs.keys()) recycle(s.data);
+    this.refs.clear();
+    this.candidates = [];
+  }
+
+  /** Recycles the buffers of owned storages nothing references. */
+  sweep(): void {
+    const c = this.candidates;
+    if (c.length === 0) return;
+    this.candidates = [];
+    for (const s of c) {
+      if (this.refs.get(s) !== 0) continue;
+      this.refs.delete(s);
+      recycle(s.data);
+    }
+  }
+}
+
+/** Whether t is a contiguous tensor that is not a view (so a leaf may keep it as its `.grad`). */
+export function plainContiguous(t: Tensor): boolean {
+  return t._base === null && t._offset === 0 && t.isContiguous();
+}
