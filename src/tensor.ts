@@ -15,6 +15,10 @@ import { formatTensor } from "./print.js";
 /** A buffer shared by a tensor and its views, with the version counter in-place ops bump. */
 export class Storage {
   version = 0;
+  /** @internal the backward pass that owns this storage (autograd/ownership.ts), or null. */
+  _owner: object | null = null;
+  /** @internal references the owning pass holds to it. */
+  _refs = 0;
   constructor(public data: TypedArray) {}
 }
 

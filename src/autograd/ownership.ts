@@ -24,15 +24,18 @@
  */
 
 import { type BufferOwner, isScratch, observeAllocations, recycle, toHeap } from "../core/recycle.js";
-import type { Tensor } from "../tensor.js";
+import type { Storage, Tensor } from "../tensor.js";
 
 export class Ownership {
-  /** Owned storages and how many references the engine holds to each. */
-  private readonly refs = new Map<BufferOwner, number>();
-  /** Storages whose count dropped or that were made since the last sweep. */
-  private candidates: BufferOwner[] = [];
-  private readonly onAllocate = (s: BufferOwner): void => {
-    this.refs.set(s, 0);
+  /** The scratch storages made under tracking (few and large; a list of every storage would keep small ones alive into the old generation). */
+  private scratch: Storage[] = [];
+  /** Storages whose count dropped to 0 or that were made since the last sweep. */
+  private candidates: Storage[] = [];
+  private readonly onAllocate = (owner: BufferOwner): void => {
+    const s = owner as Storage;
+    s._owner = this;
+    s._refs = 0;
+    if (isScratch(s.data)) this.scratch.push(s);
     this.candidates.push(s);
   };
   private saved: ((owner: BufferOwner) => void) | null = null;
@@ -50,34 +53,41 @@ export class Ownership {
   /** One more engine reference to t's storage. */
   hold(t: Tensor): void {
     const s = t._storage;
-    const n = this.refs.get(s);
-    if (n !== undefined) this.refs.set(s, n + 1);
+    if (s._owner === this) s._refs++;
   }
 
   /** One engine reference fewer to t's storage. */
   drop(t: Tensor): void {
     const s = t._storage;
-    const n = this.refs.get(s);
-    if (n === undefined) return;
-    this.refs.set(s, n - 1);
-    if (n === 1) this.candidates.push(s);
+    if (s._owner === this && --s._refs === 0) this.candidates.push(s);
   }
 
   /** t is now referenced outside the engine: its storage is never reused (and moves to the JS heap if it was scratch memory). */
   escape(t: Tensor): void {
     const s = t._storage;
-    if (this.refs.delete(s) && isScratch(s.data)) s.data = toHeap(s.data);
+    if (s._owner !== this) return;
+    s._owner = null;
+    if (isScratch(s.data)) s.data = toHeap(s.data);
   }
 
   /** Whether t's storage is owned and the engine holds exactly `count` references to it. */
   isOwned(t: Tensor, count: number): boolean {
-    return this.refs.get(t._storage) === count;
+    const s = t._storage;
+    return s._owner === this && s._refs === count;
   }
 
-  /** At the end of a pass: what is still owned sits in buffers of nodes that did not run, and is dead. */
+  /**
+   * At the end of a pass (or when it throws): scratch memory still owned sits
+   * in buffers of nodes that did not run, or in what a failing node made, and
+   * is dead; it goes back. (JS buffers there are left to the GC.)
+   */
   finish(): void {
-    for (const s of this.refs.keys()) recycle(s.data);
-    this.refs.clear();
+    for (const s of this.scratch) {
+      if (s._owner !== this) continue;
+      s._owner = null;
+      recycle(s.data);
+    }
+    this.scratch = [];
     this.candidates = [];
   }
 
@@ -87,8 +97,8 @@ export class Ownership {
     if (c.length === 0) return;
     this.candidates = [];
     for (const s of c) {
-      if (this.refs.get(s) !== 0) continue;
-      this.refs.delete(s);
+      if (s._owner !== this || s._refs !== 0) continue;
+      s._owner = null;
       recycle(s.data);
     }
   }

@@ -90,7 +90,8 @@ function spaceOf(data: TypedArray): ScratchSpace | null {
 
 /** Whether `data` is lent by a scratch space (and so must not outlive the backward pass). */
 export function isScratch(data: TypedArray): boolean {
-  return spaces.length > 0 && spaceOf(data) !== null;
+  // Scratch memory is shared memory (an unshared WebAssembly memory lends none).
+  return !(data.buffer instanceof ArrayBuffer) && spaceOf(data) !== null;
 }
 
 /** A copy of scratch buffer `data` on the JS heap; `data` goes back to its space. */
@@ -105,15 +106,16 @@ export function toHeap(data: TypedArray): TypedArray {
  * a buffer recycled while a tensor still uses it would change that tensor.
  */
 export function recycle(data: TypedArray): void {
-  const space = spaces.length > 0 ? spaceOf(data) : null;
-  if (space !== null) {
-    if (poison) new Uint8Array(data.buffer, data.byteOffset, data.byteLength).fill(0xff);
+  const buffer = data.buffer;
+  const bytes = data.byteLength;
+  if (!(buffer instanceof ArrayBuffer)) {
+    const space = spaceOf(data);
+    if (space === null) return;
+    if (poison) new Uint8Array(buffer, data.byteOffset, bytes).fill(0xff);
     space.free(data);
     return;
   }
-  const buffer = data.buffer;
-  const bytes = data.byteLength;
-  if (!(buffer instanceof ArrayBuffer) || bytes < minBytes || data.byteOffset !== 0 || buffer.byteLength !== bytes) return;
+  if (bytes < minBytes || data.byteOffset !== 0 || buffer.byteLength !== bytes) return;
   if (pooledBytes + bytes > MAX_POOLED_BYTES) return;
   // A test mode: a buffer used after it was given back reads NaN (float) or -1 (integers).
   if (poison) new Uint8Array(buffer).fill(0xff);
