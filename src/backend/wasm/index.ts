@@ -9,7 +9,9 @@
  * `refBackend`.
  *
  * Tensor storage stays in JS typed arrays (the GC reclaims it): each call
- * copies its operands into the module's memory and the result out.
+ * copies its operands into the module's memory and the result out, except
+ * the backward engine's own gradients, which live in scratch blocks of that
+ * memory (scratch.ts) and are used in place.
  *
  * Results differ from the reference backend by float32 rounding: sgemm and
  * the arithmetic round in float32 (the reference computes in float64 and
