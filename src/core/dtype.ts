@@ -87,17 +87,18 @@ export function scalarDType(value: number | boolean, defaultFloat: DType = "floa
   return Number.isInteger(value) ? "int64" : defaultFloat;
 }
 
-export function typedArrayFor(dtype: DType, length: number): TypedArray {
+/** A zeroed typed array for `length` elements of `dtype`, or, given `buffer`, a view of its start. */
+export function typedArrayFor(dtype: DType, length: number, buffer?: ArrayBuffer): TypedArray {
   switch (dtype) {
     case "float32":
-      return new Float32Array(length);
+      return buffer === undefined ? new Float32Array(length) : new Float32Array(buffer, 0, length);
     case "float64":
     case "int64":
-      return new Float64Array(length);
+      return buffer === undefined ? new Float64Array(length) : new Float64Array(buffer, 0, length);
     case "int32":
-      return new Int32Array(length);
+      return buffer === undefined ? new Int32Array(length) : new Int32Array(buffer, 0, length);
     case "bool":
-      return new Uint8Array(length);
+      return buffer === undefined ? new Uint8Array(length) : new Uint8Array(buffer, 0, length);
   }
 }
 

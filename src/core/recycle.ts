@@ -14,7 +14,7 @@
  * MAX_POOLED_BYTES in all: what is not kept is left to the GC.
  */
 
-import type { DType, TypedArray } from "./dtype.js";
+import { type DType, type TypedArray, typedArrayFor } from "./dtype.js";
 
 /** Buffers from this size on are recycled (tests lower it to exercise recycling on small tensors). */
 const RECYCLE_MIN_BYTES = 16384;
@@ -28,11 +28,6 @@ let poison = false;
 
 const BYTES: Readonly<Record<DType, number>> = { float32: 4, float64: 8, int64: 8, int32: 4, bool: 1 };
 
-/** Bytes per element of `dtype`'s storage. */
-export function storageItemSize(dtype: DType): number {
-  return BYTES[dtype];
-}
-
 /** A recycled buffer for `length` elements of `dtype` (zero-filled if `zeroed`), or null when none of its size is pooled. */
 export function takeRecycled(dtype: DType, length: number, zeroed = true): TypedArray | null {
   const bytes = length * BYTES[dtype];
@@ -41,23 +36,9 @@ export function takeRecycled(dtype: DType, length: number, zeroed = true): Typed
   const buffer = list?.pop();
   if (buffer === undefined) return null;
   pooledBytes -= bytes;
-  const out = view(dtype, buffer, length);
+  const out = typedArrayFor(dtype, length, buffer);
   if (zeroed) out.fill(0);
   return out;
-}
-
-function view(dtype: DType, buffer: ArrayBuffer, length: number): TypedArray {
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(buffer, 0, length);
-    case "float64":
-    case "int64":
-      return new Float64Array(buffer, 0, length);
-    case "int32":
-      return new Int32Array(buffer, 0, length);
-    case "bool":
-      return new Uint8Array(buffer, 0, length);
-  }
 }
 
 /**

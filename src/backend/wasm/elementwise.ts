@@ -15,7 +15,7 @@
 
 import { denseLength, isBroadcastElement } from "../ref/iter.js";
 import type { BinaryOp, Strided, UnaryOp } from "../types.js";
-import { addressOf, arenaAlloc, type KernelName, kernels, memF32, memF64, resetArena } from "./module.js";
+import { addressOf, arenaAlloc, copyOut as copyOutF32, type KernelName, kernels, memF64, placeIn, resetArena, resultAt } from "./module.js";
 import { ranges, threadsFor } from "./pointwise.js";
 import { parallel } from "./pool.js";
 
@@ -26,30 +26,19 @@ const PARALLEL_MIN_CHEAP = 1 << 20;
 /** Elements from which costlier ops (sigmoid, division, sums) are split. */
 const PARALLEL_MIN_COSTLY = 1 << 15;
 
-/** The byte address of x's n floats (from its offset): their own when x is a view of linear memory, else a copy in the arena. */
-function place(x: Strided, n: number): number {
-  const at = addressOf(x.data);
-  if (at >= 0) return at + 4 * x.offset;
-  const p = arenaAlloc(n * 4);
-  memF32().set((x.data as Float32Array).subarray(x.offset, x.offset + n), p >>> 2);
-  return p;
-}
+const f32 = (x: Strided): Float32Array => x.data as Float32Array;
+
+/** The byte address of x's n floats (from its offset): see placeIn. */
+const place = (x: Strided, n: number): number => placeIn(f32(x), x.offset, n);
 
 /** Whether `place` copied x (so its copy may be overwritten). */
 const copied = (x: Strided): boolean => addressOf(x.data) < 0;
 
-/** Where a kernel writes out's n floats: out's own place in linear memory, else `reuse` (an arena copy it may overwrite) or a new arena block. */
-function target(out: Strided, n: number, reuse: number): number {
-  const at = addressOf(out.data);
-  if (at >= 0) return at + 4 * out.offset;
-  return reuse >= 0 ? reuse : arenaAlloc(n * 4);
-}
+/** Where a kernel writes out's n floats: see resultAt. */
+const target = (out: Strided, n: number, reuse: number): number => resultAt(f32(out), out.offset, n, reuse);
 
 /** Copies the result at p into out, unless the kernel wrote it there. */
-function copyOut(p: number, out: Strided, n: number): void {
-  if (addressOf(out.data) >= 0) return;
-  (out.data as Float32Array).set(memF32().subarray(p >>> 2, (p >>> 2) + n), out.offset);
-}
+const copyOut = (p: number, out: Strided, n: number): void => copyOutF32(p, f32(out), out.offset, n);
 
 /** Runs `fn` over [0, n) split into thread ranges; `args(start, count)` gives each job's arguments. */
 function split(fn: KernelName, n: number, min: number, args: (start: number, count: number) => number[]): void {

@@ -309,6 +309,32 @@ export function addressOf(data: ArrayBufferView): number {
   return memoryBuffers.has(data.buffer) ? data.byteOffset : -1;
 }
 
+/** The byte address of n floats of `data` from `offset`: their own when `data` is a view of linear memory, else a copy in the arena. */
+export function placeIn(data: Float32Array, offset: number, n: number): number {
+  const at = addressOf(data);
+  if (at >= 0) return at + 4 * offset;
+  const p = arenaAlloc(n * 4);
+  f32View.set(data.subarray(offset, offset + n), p >>> 2);
+  return p;
+}
+
+/**
+ * Where a kernel writes n floats of `data` from `offset`: in place when
+ * `data` is a view of linear memory, else at `reuse` (an arena copy the
+ * kernel may overwrite; -1 if none) or in a new arena block.
+ */
+export function resultAt(data: Float32Array, offset: number, n: number, reuse: number): number {
+  const at = addressOf(data);
+  if (at >= 0) return at + 4 * offset;
+  return reuse >= 0 ? reuse : arenaAlloc(n * 4);
+}
+
+/** Copies the n floats a kernel wrote at p into `data` from `offset`, unless it wrote them there. */
+export function copyOut(p: number, data: Float32Array, offset: number, n: number): void {
+  if (addressOf(data) >= 0) return;
+  data.set(f32View.subarray(p >>> 2, (p >>> 2) + n), offset);
+}
+
 /** @internal bytes of scratch blocks: live, and carved in all. */
 export function scratchStats(): { live: number; carved: number } {
   let live = 0;

@@ -12,7 +12,7 @@
  * log ~280, sin/cos ~225, tanh ~265 M elements/s (JS Math.* loops: 26-85).
  */
 
-import { addressOf, arenaAlloc, kernels, memF32, resetArena } from "./module.js";
+import { addressOf, arenaAlloc, copyOut, kernels, memF32, placeIn, resetArena, resultAt } from "./module.js";
 import { getNumThreads, parallel, readyWorkers } from "./pool.js";
 
 export type UnaryF32 = "exp" | "log" | "sin" | "cos" | "tanh";
@@ -55,17 +55,11 @@ export function unaryF32(op: UnaryF32, x: Float32Array, out: Float32Array, n = x
   resetArena();
   try {
     // Arrays that are views of linear memory (the engine's scratch gradients) are used in place.
-    const xAt = addressOf(x);
-    const outAt = addressOf(out);
-    let p = xAt >= 0 ? xAt + 4 * xOffset : -1;
-    if (p < 0) {
-      p = arenaAlloc(n * 4);
-      memF32().set(x.subarray(xOffset, xOffset + n), p >>> 2);
-    }
-    const po = outAt >= 0 ? outAt + 4 * outOffset : xAt < 0 ? p : arenaAlloc(n * 4);
+    const p = placeIn(x, xOffset, n);
+    const po = resultAt(out, outOffset, n, addressOf(x) < 0 ? p : -1);
     const jobs = ranges(n, threadsFor(n, PARALLEL_MIN_UNARY)).map(([s, e]) => [p + s * 4, po + s * 4, e - s]);
     parallel(UNARY_KERNEL[op], jobs);
-    if (outAt < 0) out.set(memF32().subarray(po >>> 2, (po >>> 2) + n), outOffset);
+    copyOut(po, out, outOffset, n);
   } finally {
     resetArena();
   }
