@@ -1,6 +1,7 @@
 /** The backend registry: which backend runs the kernels. */
 
 import { ArgumentError } from "../core/errors.js";
+import { forgetMirrors } from "../core/mirrors.js";
 import { refBackend } from "./ref/index.js";
 import type { Backend } from "./types.js";
 import { wasmAvailable, wasmBackend } from "./wasm/index.js";
@@ -30,6 +31,8 @@ export function setBackend(name: string): void {
   if (b === undefined) {
     throw new ArgumentError(`setBackend: unknown backend '${name}' (available: ${[...backends.keys()].join(", ")})`);
   }
+  // The backend that ran until now may have written arrays the other mirrors.
+  if (b !== current) forgetMirrors();
   current = b;
 }
 

@@ -15,6 +15,7 @@
  */
 
 import { type DType, type TypedArray, typedArrayFor } from "./dtype.js";
+import { written } from "./mirrors.js";
 
 /** Buffers from this size on are recycled (tests lower it to exercise recycling on small tensors). */
 const RECYCLE_MIN_BYTES = 16384;
@@ -39,6 +40,29 @@ export function takeRecycled(dtype: DType, length: number, zeroed = true): Typed
   const out = typedArrayFor(dtype, length, buffer);
   if (zeroed) out.fill(0);
   return out;
+}
+
+/** Buffers from this size on are made without zero-filling when the caller will write every element. */
+const UNINITIALIZED_MIN_BYTES = 65536;
+let uninitializedMinBytes = UNINITIALIZED_MIN_BYTES;
+
+/** Node's Buffer.allocUnsafeSlow (memory not zero-filled, an ArrayBuffer of its own); absent in browsers. */
+const allocUnsafeSlow = (globalThis as { Buffer?: { allocUnsafeSlow?: (size: number) => Uint8Array } }).Buffer?.allocUnsafeSlow;
+
+/**
+ * A new buffer for `length` elements of `dtype` whose contents are left as
+ * they were in memory (the caller writes every element before anything
+ * reads it), or null where the engine only makes zero-filled ones or the
+ * buffer is small. Skipping the fill matters for large buffers: calloc
+ * zero-fills or maps fresh zero pages, and their first write faults them in.
+ */
+export function takeUninitialized(dtype: DType, length: number): TypedArray | null {
+  const bytes = length * BYTES[dtype];
+  if (allocUnsafeSlow === undefined || bytes < uninitializedMinBytes) return null;
+  const buffer = allocUnsafeSlow(bytes).buffer as ArrayBuffer;
+  // A test mode: an element the caller fails to write reads NaN (float) or -1 (integers).
+  if (poison) new Uint8Array(buffer).fill(0xff);
+  return typedArrayFor(dtype, length, buffer);
 }
 
 /**
@@ -87,6 +111,8 @@ export function toHeap(data: TypedArray): TypedArray {
  * a buffer recycled while a tensor still uses it would change that tensor.
  */
 export function recycle(data: TypedArray): void {
+  // Whoever takes the buffer next writes it.
+  written(data);
   const buffer = data.buffer;
   const bytes = data.byteLength;
   if (!(buffer instanceof ArrayBuffer)) {
@@ -117,13 +143,15 @@ export function _pooledBytes(): number {
 /**
  * @internal drops every pooled buffer. Options for tests: `poison` fills
  * buffers given back with 0xff bytes; `minBytes` changes the smallest
- * buffer recycled (buffers carved from a slab never are).
+ * buffer recycled (buffers carved from a slab never are); `uninitializedMinBytes`
+ * the smallest made without zero-filling.
  */
-export function _resetRecycling(options: { poison?: boolean; minBytes?: number } = {}): void {
+export function _resetRecycling(options: { poison?: boolean; minBytes?: number; uninitializedMinBytes?: number } = {}): void {
   pool.clear();
   pooledBytes = 0;
   poison = options.poison ?? poison;
   minBytes = options.minBytes ?? minBytes;
+  uninitializedMinBytes = options.uninitializedMinBytes ?? uninitializedMinBytes;
 }
 
 /** Something that owns a buffer (a tensor's Storage). */

@@ -2,6 +2,7 @@
 
 import { type DType, isDType, isFloating, type TypedArray, typedArrayFor } from "../core/dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../core/errors.js";
+import { markExternal } from "../core/mirrors.js";
 import { numel } from "../core/shape.js";
 import { defaultGenerator, type Generator } from "../random.js";
 import { Tensor } from "../tensor.js";
@@ -195,6 +196,8 @@ export function frombuffer(data: Float32Array | Float64Array | Int32Array | Uint
   if (dtype === "bool" && data.some((v) => v !== 0 && v !== 1)) {
     throw new DTypeError("frombuffer(): a Uint8Array viewed as bool must hold only 0 and 1");
   }
+  // The caller may write the array at any time: no backend may keep a copy of it.
+  markExternal(data);
   return Tensor._fromData(data, [data.length], dtype);
 }
 

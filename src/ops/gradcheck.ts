@@ -5,6 +5,7 @@
  */
 
 import { AutogradError } from "../core/errors.js";
+import { written } from "../core/mirrors.js";
 import { Generator } from "../random.js";
 import { Tensor } from "../tensor.js";
 import { grad } from "./autograd.js";
@@ -53,11 +54,15 @@ function numericalJacobian(fn: Fn, inputs: readonly Tensor[], x: Tensor, eps: nu
   const cols: Float64Array[][] = [];
   for (const o of elementOffsets(x)) {
     const orig = data[o] as number;
+    // Written behind the backend's back: each write is reported (core/mirrors.ts).
     data[o] = orig + eps;
+    written(data);
     const plus = outputsOf(fn, inputs).map((t) => Float64Array.from(t.data));
     data[o] = orig - eps;
+    written(data);
     const minus = outputsOf(fn, inputs).map((t) => Float64Array.from(t.data));
     data[o] = orig;
+    written(data);
     cols.push(plus.map((p, k) => p.map((v, j) => (v - ((minus[k] as Float64Array)[j] as number)) / (2 * eps))));
   }
   // Transpose to [output][input element][output element].

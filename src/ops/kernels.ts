@@ -8,7 +8,7 @@ import { backend } from "../backend/index.js";
 import type { ArgReduceOp, BinaryOp, ReduceOp, ScanOp, Strided, UnaryOp } from "../backend/types.js";
 import { castScalar, type DType } from "../core/dtype.js";
 import { ShapeError } from "../core/errors.js";
-import { isTracking, noteAllocation, takeRecycled } from "../core/recycle.js";
+import { isTracking, noteAllocation, takeRecycled, takeUninitialized } from "../core/recycle.js";
 import { broadcastShapes, broadcastStrides, contiguousStrides, formatShape, numel, shapesEqual } from "../core/shape.js";
 import { Tensor } from "../tensor.js";
 
@@ -22,7 +22,8 @@ export function empty(shape: readonly number[], dtype: DType, zeroed = true): Te
   const b = backend();
   // The backward engine's own gradients may live in the backend's scratch memory.
   const scratch = isTracking() && b.scratch !== undefined ? b.scratch.alloc(dtype, n, zeroed) : null;
-  const t = Tensor._fromData(scratch ?? takeRecycled(dtype, n, zeroed) ?? b.alloc(dtype, n), shape, dtype);
+  const data = scratch ?? takeRecycled(dtype, n, zeroed) ?? (zeroed ? null : takeUninitialized(dtype, n)) ?? b.alloc(dtype, n);
+  const t = Tensor._fromData(data, shape, dtype);
   noteAllocation(t._storage);
   return t;
 }

@@ -9,8 +9,9 @@
 import type { Tensor } from "kindling";
 import * as torch from "kindling";
 import { beforeEach, describe, expect, it } from "vitest";
-import { addressOf, scratchStats } from "../../src/backend/wasm/module.js";
-import { _pooledBytes, _resetRecycling } from "../../src/core/recycle.js";
+import { addressOf } from "../../src/backend/wasm/module.js";
+import { scratchStats } from "../../src/backend/wasm/scratch.js";
+import { _pooledBytes, _resetRecycling, takeUninitialized } from "../../src/core/recycle.js";
 
 const N = 4096;
 const values = (t: Tensor | null | undefined) => Array.from((t as Tensor).data);
@@ -124,5 +125,19 @@ describe("recycled gradient buffers", () => {
     z.mul(z).sum().add(w.sum()).backward();
     // d/dx [sum((5x)^2) + sum(10x)] = 50x + 10
     expectClose(values(x.grad), (i) => (50 * i) / N + 10, 4);
+  });
+
+  it("large buffers a kernel fills whole are made without zero-filling (poisoned here, so an element left unwritten reads NaN)", () => {
+    _resetRecycling({ uninitializedMinBytes: 65536 });
+    const raw = takeUninitialized("float32", 16384) as Float32Array;
+    expect(raw).not.toBeNull();
+    expect(Number.isNaN(raw[0]) && Number.isNaN(raw[16383])).toBe(true);
+    // Too small: left to the backend's zero-filled allocation.
+    expect(takeUninitialized("float32", 1000)).toBeNull();
+    // Results of ops made that way hold exactly what the kernels wrote.
+    const x = ramp(16384);
+    const y = x.mul(2).add(x.sin());
+    expect(values(y).every((v, i) => Math.abs(v - (2 * (i / 16384) + Math.sin(i / 16384))) < 1e-6)).toBe(true);
+    _resetRecycling({ uninitializedMinBytes: 1 });
   });
 });

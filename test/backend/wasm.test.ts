@@ -232,8 +232,19 @@ describe("wasm backend matmul", () => {
     );
     for (let i = 0; i < 100; i++) expect(out[i]).toBe(Math.exp(i / 7));
     expect(wasmBackend.name).toBe("wasm");
-    // Primitives without kernels are the reference backend's own.
-    expect(wasmBackend.where).toBe(refBackend.where);
+    // Primitives without kernels run the reference backend's loops.
+    const s = (data: Float32Array | Uint8Array, dtype: "float32" | "bool") =>
+      ({ data, dtype, shape: [3], strides: [1], offset: 0 }) as const;
+    const [w, r] = [new Float32Array(3), new Float32Array(3)];
+    const args = [
+      s(Uint8Array.of(1, 0, 1), "bool"),
+      s(Float32Array.of(1, 2, 3), "float32"),
+      s(Float32Array.of(4, 5, 6), "float32"),
+    ] as const;
+    wasmBackend.where(...args, s(w, "float32"));
+    refBackend.where(...args, s(r, "float32"));
+    expect(Array.from(w)).toEqual([1, 5, 3]);
+    expect(Array.from(w)).toEqual(Array.from(r));
   });
 
   it("runs float32 exp on contiguous views through the kernel", () => {

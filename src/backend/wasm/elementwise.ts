@@ -6,18 +6,19 @@
  * false when the operands are not of a form it takes (the caller then uses
  * the reference backend).
  *
- * Operands are copied into the arena, computed there (split across the worker
- * pool when long) and the result copied out, except operands and results that
- * are views of linear memory already (the backward engine's scratch
- * gradients), which the kernels use in place; in the browser without shared
- * memory everything runs on the calling thread.
+ * Operands and results are placed in linear memory by resident.ts (used in
+ * place when they are views of it, read from their mirror when they have
+ * one, else copied in; results copied out), and the kernels split across the
+ * worker pool when long; in the browser without shared memory everything
+ * runs on the calling thread.
  */
 
 import { denseLength, isBroadcastElement } from "../ref/iter.js";
 import type { BinaryOp, Strided, UnaryOp } from "../types.js";
-import { addressOf, arenaAlloc, copyOut as copyOutF32, type KernelName, kernels, memF64, placeIn, resetArena, resultAt } from "./module.js";
+import { arenaAlloc, inArena, type KernelName, kernels, memF64, resetArena } from "./module.js";
 import { ranges, threadsFor } from "./pointwise.js";
 import { parallel } from "./pool.js";
+import { copyOut as copyOutF32, placeIn, resultAt } from "./resident.js";
 
 /** Elements from which the kernels beat the reference backend's loops (a call costs ~2 us). */
 export const ELEMENTWISE_MIN = 2048;
@@ -31,8 +32,8 @@ const f32 = (x: Strided): Float32Array => x.data as Float32Array;
 /** The byte address of x's n floats (from its offset): see placeIn. */
 const place = (x: Strided, n: number): number => placeIn(f32(x), x.offset, n);
 
-/** Whether `place` copied x (so its copy may be overwritten). */
-const copied = (x: Strided): boolean => addressOf(x.data) < 0;
+/** p, when it is an arena copy the kernel may overwrite (not the operand's own memory, nor its mirror), else -1. */
+const spare = (p: number): number => (inArena(p) ? p : -1);
 
 /** Where a kernel writes out's n floats: see resultAt. */
 const target = (out: Strided, n: number, reuse: number): number => resultAt(f32(out), out.offset, n, reuse);
@@ -65,7 +66,7 @@ export function binaryF32Strided(op: BinaryOp, a: Strided, b: Strided, out: Stri
     return run(() => {
       const pg = place(a, n);
       const py = a.data === b.data && a.offset === b.offset ? pg : place(b, n);
-      const po = target(out, n, copied(a) ? pg : -1);
+      const po = target(out, n, spare(pg));
       split("vbackward", n, PARALLEL_MIN_CHEAP, (s, c) => [pg + 4 * s, py + 4 * s, po + 4 * s, c, p0, backward]);
       copyOut(po, out, n);
     });
@@ -76,7 +77,7 @@ export function binaryF32Strided(op: BinaryOp, a: Strided, b: Strided, out: Stri
     return run(() => {
       const pa = place(a, n);
       const pb = a.data === b.data && a.offset === b.offset ? pa : place(b, n);
-      const po = target(out, n, copied(a) ? pa : copied(b) ? pb : -1);
+      const po = target(out, n, Math.max(spare(pa), spare(pb)));
       if (alpha === 1) {
         const fn = DENSE_KERNEL[op] as KernelName;
         split(fn, n, op === "div" ? PARALLEL_MIN_COSTLY : PARALLEL_MIN_CHEAP, (s, c) => [pa + 4 * s, pb + 4 * s, po + 4 * s, c]);
@@ -108,7 +109,7 @@ export function binaryF32Strided(op: BinaryOp, a: Strided, b: Strided, out: Stri
   if (Math.fround(s) !== s && !Number.isNaN(s)) return false;
   return run(() => {
     const px = place(x, n);
-    const po = target(out, n, copied(x) ? px : -1);
+    const po = target(out, n, spare(px));
     split("vscalar", n, code >= 4 ? PARALLEL_MIN_COSTLY : PARALLEL_MIN_CHEAP, (st, c) => [px + 4 * st, po + 4 * st, c, s, code]);
     copyOut(po, out, n);
   });
@@ -126,7 +127,7 @@ export function unaryF32Strided(op: UnaryOp, x: Strided, out: Strided, p0 = 0, p
   if (n < ELEMENTWISE_MIN || denseLength(x) !== n) return false;
   return run(() => {
     const px = place(x, n);
-    const po = target(out, n, copied(x) ? px : -1);
+    const po = target(out, n, spare(px));
     split("vunary", n, code === 4 ? PARALLEL_MIN_COSTLY : PARALLEL_MIN_CHEAP, (s, c) => [px + 4 * s, po + 4 * s, c, code, p0, p1]);
     copyOut(po, out, n);
   });

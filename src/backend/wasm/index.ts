@@ -11,7 +11,9 @@
  * Tensor storage stays in JS typed arrays (the GC reclaims it): each call
  * copies its operands into the module's memory and the result out, except
  * the backward engine's own gradients, which live in scratch blocks of that
- * memory (scratch.ts) and are used in place.
+ * memory (scratch.ts) and are used in place, and arrays with a mirror there
+ * (resident.ts). Every method forgets the mirror of the array it writes
+ * before it runs (`writing`), so the reference loops cannot leave one stale.
  *
  * Results differ from the reference backend by float32 rounding: sgemm and
  * the arithmetic round in float32 (the reference computes in float64 and
@@ -25,6 +27,7 @@ import type { Backend, BinaryOp, ReduceOp, Strided, UnaryOp } from "../types.js"
 import { binaryF32Strided, sumF32, unaryF32Strided } from "./elementwise.js";
 import { wasmAvailable } from "./module.js";
 import { unaryF32 } from "./pointwise.js";
+import { forgetMirror, settle } from "./resident.js";
 import { wasmScratch } from "./scratch.js";
 import { sgemm } from "./sgemm.js";
 
@@ -120,5 +123,47 @@ function reduce(op: ReduceOp, x: Strided, dims: readonly number[], out: Strided)
   refBackend.reduce(op, x, dims, out);
 }
 
+type Method = Exclude<keyof Backend, "name" | "alloc" | "scratch">;
+
+/** The argument each method writes (every method must be listed: an unlisted writer would leave a stale mirror). */
+const WRITES: Readonly<Record<Method, number>> = {
+  copy: 1,
+  fill: 0,
+  unary: 2,
+  binary: 3,
+  where: 3,
+  reduce: 3,
+  argReduce: 3,
+  scan: 3,
+  matmul: 2,
+  indexSelect: 3,
+  indexAdd: 0,
+  take: 2,
+  putAdd: 0,
+  gather: 3,
+  scatter: 0,
+};
+
+type AnyMethod = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown, f?: unknown) => void;
+
+/**
+ * `fn`, forgetting the mirror of the array it writes (argument `at`) before
+ * it runs, whichever path writes it, and dropping the mirrors a failed
+ * kernel made (resident.ts). Fixed arity: no rest array per call.
+ */
+function writing(fn: AnyMethod, at: number): AnyMethod {
+  return (a, b, c, d, e, f) => {
+    forgetMirror(((at === 0 ? a : at === 1 ? b : at === 2 ? c : d) as Strided).data);
+    try {
+      fn(a, b, c, d, e, f);
+    } finally {
+      settle();
+    }
+  };
+}
+
+const methods: Record<Method, AnyMethod> = { ...refBackend, matmul, unary, binary, reduce } as unknown as Record<Method, AnyMethod>;
+const wrapped = Object.fromEntries(Object.entries(WRITES).map(([name, at]) => [name, writing(methods[name as Method], at)]));
+
 /** The reference backend with WebAssembly SIMD kernels for float32 matmul, pointwise ops and sums. */
-export const wasmBackend: Backend = { ...refBackend, name: "wasm", matmul, unary, binary, reduce, scratch: wasmScratch };
+export const wasmBackend: Backend = { ...refBackend, ...(wrapped as unknown as Pick<Backend, Method>), name: "wasm", scratch: wasmScratch };

@@ -7,10 +7,11 @@
  * allocator reset after every call), runs and copies the results out.
  * Operands that are views of the memory itself need no copy: the backward
  * engine's own gradients live in scratch blocks (`allocBlock`), since it
- * knows when they die (src/autograd/ownership.ts). Linear memory only grows:
- * its size is the high-water mark of the largest call plus the scratch
- * blocks, until `releaseWasm()` drops the memory (and the worker pool)
- * altogether.
+ * knows when they die (src/autograd/ownership.ts); and whole arrays copied in
+ * or computed are kept in blocks as mirrors for the next kernel that reads
+ * them (resident.ts). Linear memory only grows: its size is the high-water
+ * mark of the largest call plus the blocks, until `releaseWasm()` drops the
+ * memory (and the worker pool) altogether.
  *
  * The memory is shared (`WebAssembly.Memory({ shared: true })`) when
  * SharedArrayBuffer is available, so that the pool's workers instantiate the
@@ -239,9 +240,23 @@ export function arenaAlloc(bytes: number): number {
   return p;
 }
 
+/** Counts `resetArena` calls: what a kernel call placed carries the epoch it ran in. */
+let epoch = 0;
+
 /** Releases everything `arenaAlloc` handed out. */
 export function resetArena(): void {
   arenaTop = arenaBase;
+  epoch++;
+}
+
+/** The current arena epoch (it changes at every `resetArena`). */
+export function arenaEpoch(): number {
+  return epoch;
+}
+
+/** Whether byte address p is in what the arena has handed out since the last reset (false is always safe: see elementwise.ts). */
+export function inArena(p: number): boolean {
+  return p >= arenaBase && p < arenaTop;
 }
 
 /** Bytes the arena may still hand out. */
@@ -261,9 +276,10 @@ let scratchBytes = 0;
  * A block of `bytes` of linear memory that stays until `freeBlock` (a
  * reused free block of that size, else carved above everything), or -1 when
  * the memory is not shared (a grown unshared memory detaches the views of
- * its blocks), the scratch budget is spent or the memory is full.
+ * its blocks), the blocks carved in all would exceed `carveLimit` bytes (at
+ * most SCRATCH_MAX_BYTES) or the memory is full.
  */
-export function allocBlock(bytes: number): number {
+export function allocBlock(bytes: number, carveLimit = SCRATCH_MAX_BYTES): number {
   const rt = wasmRuntime();
   if (rt === null || !rt.shared) return -1;
   const size = (bytes + 63) & ~63;
@@ -272,7 +288,7 @@ export function allocBlock(bytes: number): number {
     liveBlocks.set(p, size);
     return p;
   }
-  if (scratchBytes + size > SCRATCH_MAX_BYTES) return -1;
+  if (scratchBytes + size > Math.min(carveLimit, SCRATCH_MAX_BYTES)) return -1;
   // Close the arena where the memory ends now (it keeps what it had), and carve above.
   if (arenaEnd < 0) {
     arenaEnd = Math.max(arenaTop, rt.memory.buffer.byteLength);
@@ -309,34 +325,8 @@ export function addressOf(data: ArrayBufferView): number {
   return memoryBuffers.has(data.buffer) ? data.byteOffset : -1;
 }
 
-/** The byte address of n floats of `data` from `offset`: their own when `data` is a view of linear memory, else a copy in the arena. */
-export function placeIn(data: Float32Array, offset: number, n: number): number {
-  const at = addressOf(data);
-  if (at >= 0) return at + 4 * offset;
-  const p = arenaAlloc(n * 4);
-  f32View.set(data.subarray(offset, offset + n), p >>> 2);
-  return p;
-}
-
-/**
- * Where a kernel writes n floats of `data` from `offset`: in place when
- * `data` is a view of linear memory, else at `reuse` (an arena copy the
- * kernel may overwrite; -1 if none) or in a new arena block.
- */
-export function resultAt(data: Float32Array, offset: number, n: number, reuse: number): number {
-  const at = addressOf(data);
-  if (at >= 0) return at + 4 * offset;
-  return reuse >= 0 ? reuse : arenaAlloc(n * 4);
-}
-
-/** Copies the n floats a kernel wrote at p into `data` from `offset`, unless it wrote them there. */
-export function copyOut(p: number, data: Float32Array, offset: number, n: number): void {
-  if (addressOf(data) >= 0) return;
-  data.set(f32View.subarray(p >>> 2, (p >>> 2) + n), offset);
-}
-
-/** @internal bytes of scratch blocks: live, and carved in all. */
-export function scratchStats(): { live: number; carved: number } {
+/** @internal bytes of blocks (the engine's scratch and the mirrors): live, and carved in all. */
+export function blockStats(): { live: number; carved: number } {
   let live = 0;
   for (const size of liveBlocks.values()) live += size;
   return { live, carved: scratchBytes };
@@ -357,6 +347,13 @@ export function memF64(): Float64Array<ArrayBufferLike> {
   return f64View;
 }
 
+let generation = 0;
+
+/** Counts `dropRuntime` calls: addresses from an earlier generation are not the memory's any more. */
+export function runtimeGeneration(): number {
+  return generation;
+}
+
 /** Size of linear memory in bytes (its high-water mark). */
 export function wasmMemoryBytes(): number {
   return runtime ? runtime.memory.buffer.byteLength : 0;
@@ -365,6 +362,7 @@ export function wasmMemoryBytes(): number {
 /** Drops the module instance and its memory, so the GC can reclaim them; the next kernel call loads afresh. */
 export function dropRuntime(): void {
   runtime = undefined;
+  generation++;
   // Views of blocks handed out stay readable (they keep the old memory alive) but are no longer the memory's.
   memoryBuffers = new WeakSet();
   freeBlocks.clear();

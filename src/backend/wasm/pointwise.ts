@@ -1,6 +1,6 @@
 /**
  * Pointwise float32 kernels over contiguous ranges of Float32Arrays, on the
- * WebAssembly SIMD kernels (copy in, compute in place in the arena, copy out;
+ * WebAssembly SIMD kernels (operands and results placed by resident.ts;
  * split across the worker pool for long arrays).
  *
  * Error against float64 Math.* measured against the exact value (a correctly
@@ -12,8 +12,9 @@
  * log ~280, sin/cos ~225, tanh ~265 M elements/s (JS Math.* loops: 26-85).
  */
 
-import { addressOf, arenaAlloc, copyOut, kernels, memF32, placeIn, resetArena, resultAt } from "./module.js";
+import { arenaAlloc, inArena, kernels, memF32, resetArena } from "./module.js";
 import { getNumThreads, parallel, readyWorkers } from "./pool.js";
+import { copyOut, forgetMirror, placeIn, resultAt } from "./resident.js";
 
 export type UnaryF32 = "exp" | "log" | "sin" | "cos" | "tanh";
 export type BinaryF32 = "add" | "sub" | "mul";
@@ -54,9 +55,9 @@ export function unaryF32(op: UnaryF32, x: Float32Array, out: Float32Array, n = x
   kernels();
   resetArena();
   try {
-    // Arrays that are views of linear memory (the engine's scratch gradients) are used in place.
+    // Arrays that are views of linear memory (the engine's scratch gradients), or mirrored there, are used in place.
     const p = placeIn(x, xOffset, n);
-    const po = resultAt(out, outOffset, n, addressOf(x) < 0 ? p : -1);
+    const po = resultAt(out, outOffset, n, inArena(p) ? p : -1);
     const jobs = ranges(n, threadsFor(n, PARALLEL_MIN_UNARY)).map(([s, e]) => [p + s * 4, po + s * 4, e - s]);
     parallel(UNARY_KERNEL[op], jobs);
     copyOut(po, out, outOffset, n);
@@ -87,6 +88,7 @@ export function binaryF32(
     mem.set(b.subarray(bOffset, bOffset + n), pb >>> 2);
     const jobs = ranges(n, threadsFor(n, PARALLEL_MIN_BINARY)).map(([s, e]) => [pa + s * 4, pb + s * 4, pa + s * 4, e - s]);
     parallel(BINARY_KERNEL[op], jobs);
+    forgetMirror(out);
     out.set(memF32().subarray(pa >>> 2, (pa >>> 2) + n), outOffset);
   } finally {
     resetArena();

@@ -14,6 +14,7 @@
 
 import { arenaAlloc, arenaLimit, kernels, memF32, memU32, resetArena } from "./module.js";
 import { getNumThreads, parallel, readyWorkers } from "./pool.js";
+import { forgetMirror } from "./resident.js";
 
 export interface MatrixOperand {
   readonly data: Float32Array;
@@ -256,6 +257,7 @@ function copyIn(x: MatrixOperand, rows: number, cols: number): Placed {
 function copyC(c: MatrixOperand, M: number, N: number, base: number, toArena: boolean): void {
   const mem = memF32();
   const d = c.data;
+  if (!toArena) forgetMirror(d);
   const batch = c.offsets.length;
   const w0 = base >>> 2;
   if (c.colStride === 1 && c.rowStride === N && rowsFollow(c, M)) {
