@@ -30,13 +30,13 @@ const PARALLEL_MIN_COSTLY = 1 << 15;
 const f32 = (x: Strided): Float32Array => x.data as Float32Array;
 
 /** The byte address of x's n floats (from its offset): see placeIn. */
-const place = (x: Strided, n: number): number => placeIn(f32(x), x.offset, n);
+const place = (x: Strided, n: number): number => placeIn(f32(x), x.offset, n, true);
 
 /** p, when it is an arena copy the kernel may overwrite (not the operand's own memory, nor its mirror), else -1. */
 const spare = (p: number): number => (inArena(p) ? p : -1);
 
 /** Where a kernel writes out's n floats: see resultAt. */
-const target = (out: Strided, n: number, reuse: number): number => resultAt(f32(out), out.offset, n, reuse);
+const target = (out: Strided, n: number, reuse: number): number => resultAt(f32(out), out.offset, n, reuse, true);
 
 /** Copies the result at p into out, unless the kernel wrote it there. */
 const copyOut = (p: number, out: Strided, n: number): void => copyOutF32(p, f32(out), out.offset, n);

@@ -106,7 +106,7 @@ function unary(op: UnaryOp, x: Strided, out: Strided, p0?: number, p1?: number):
     return;
   }
   try {
-    unaryF32(f, x.data as Float32Array, out.data as Float32Array, n, x.offset, out.offset);
+    unaryF32(f, x.data as Float32Array, out.data as Float32Array, n, x.offset, out.offset, true);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     refBackend.unary(op, x, out, p0, p1);

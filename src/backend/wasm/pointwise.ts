@@ -49,15 +49,19 @@ export function ranges(n: number, parts: number): [number, number][] {
   return out;
 }
 
-/** out[outOffset + i] = op(x[xOffset + i]) for i < n. */
-export function unaryF32(op: UnaryF32, x: Float32Array, out: Float32Array, n = x.length, xOffset = 0, outOffset = 0): void {
+/**
+ * out[outOffset + i] = op(x[xOffset + i]) for i < n. `mirror`: x and out are
+ * tensor storage seen through the backend, whose mirrors may be used and made
+ * (resident.ts); never for arrays written behind the backend's back.
+ */
+export function unaryF32(op: UnaryF32, x: Float32Array, out: Float32Array, n = x.length, xOffset = 0, outOffset = 0, mirror = false): void {
   if (n <= 0) return;
   kernels();
   resetArena();
   try {
     // Arrays that are views of linear memory (the engine's scratch gradients), or mirrored there, are used in place.
-    const p = placeIn(x, xOffset, n);
-    const po = resultAt(out, outOffset, n, inArena(p) ? p : -1);
+    const p = placeIn(x, xOffset, n, mirror);
+    const po = resultAt(out, outOffset, n, inArena(p) ? p : -1, mirror);
     const jobs = ranges(n, threadsFor(n, PARALLEL_MIN_UNARY)).map(([s, e]) => [p + s * 4, po + s * 4, e - s]);
     parallel(UNARY_KERNEL[op], jobs);
     copyOut(po, out, outOffset, n);

@@ -89,7 +89,7 @@ function mirrorOf(data: Float32Array): Mirror | undefined {
 }
 
 /** A new mirror block for the whole of `data` (its contents not written yet), or null. */
-function mirror(data: Float32Array): Mirror | null {
+function mirrorFor(data: Float32Array): Mirror | null {
   const bytes = data.length * 4;
   if (data.length < minLength || bytes > budget || isExternal(data)) return null;
   checkGeneration();
@@ -144,14 +144,17 @@ registerMirrors({
 /**
  * The byte address of n floats of `data` from `offset`: their own when
  * `data` is a view of linear memory, its mirror's when it has one, else a
- * copy (kept as its mirror when it is the whole array, else in the arena).
+ * copy (kept as its mirror when it is the whole array and `mirror` is true,
+ * else in the arena). Only the backend's methods, which see every write to
+ * a tensor's array, pass `mirror`; a kernel helper called on arbitrary
+ * arrays does not.
  */
-export function placeIn(data: Float32Array, offset: number, n: number): number {
+export function placeIn(data: Float32Array, offset: number, n: number, mirror = false): number {
   const at = addressOf(data);
   if (at >= 0) return at + 4 * offset;
-  let m = mirrorOf(data);
-  if (m === undefined && offset === 0 && n === data.length) {
-    const made = mirror(data);
+  let m = mirror ? mirrorOf(data) : undefined;
+  if (m === undefined && mirror && offset === 0 && n === data.length) {
+    const made = mirrorFor(data);
     if (made !== null) {
       memF32().set(data, made.p >>> 2);
       m = made;
@@ -166,17 +169,17 @@ export function placeIn(data: Float32Array, offset: number, n: number): number {
 /**
  * Where a kernel writes n floats of `data` from `offset`: in place when
  * `data` is a view of linear memory, in its mirror when it has one (made
- * here when the kernel writes the whole array), else at `reuse` (an arena
- * copy the kernel may overwrite; -1 if none) or in a new arena block.
- * `copyOut` must follow.
+ * here when the kernel writes the whole array; with `mirror` only, as
+ * placeIn), else at `reuse` (an arena copy the kernel may overwrite; -1 if
+ * none) or in a new arena block. `copyOut` must follow.
  */
-export function resultAt(data: Float32Array, offset: number, n: number, reuse: number): number {
+export function resultAt(data: Float32Array, offset: number, n: number, reuse: number, mirror = false): number {
   const at = addressOf(data);
   if (at >= 0) return at + 4 * offset;
-  const m = mirrorOf(data);
+  const m = mirror ? mirrorOf(data) : undefined;
   if (m !== undefined) return m.p + 4 * offset;
-  if (offset === 0 && n === data.length) {
-    const made = mirror(data);
+  if (mirror && offset === 0 && n === data.length) {
+    const made = mirrorFor(data);
     if (made !== null) {
       made.pending = true;
       pending.push(data);
