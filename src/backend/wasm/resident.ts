@@ -28,7 +28,7 @@ import { isExternal, registerMirrors } from "../../core/mirrors.js";
 import { addressOf, allocBlock, arenaAlloc, arenaEpoch, freeBlock, memF32, runtimeGeneration } from "./module.js";
 
 /** The most bytes of linear memory mirrors hold. */
-const MIRROR_BUDGET = 64 * 1024 * 1024;
+const MIRROR_BUDGET = 32 * 1024 * 1024;
 /** Mirrors carve new blocks only while all blocks together (the engine's scratch too) stay below this. */
 const MIRROR_CARVE_LIMIT = 160 * 1024 * 1024;
 /** Arrays shorter than this are not mirrored (the reference loops take most of them, and copies are cheap). */
