@@ -193,7 +193,9 @@ export function resultAt(data: Float32Array, offset: number, n: number, reuse: n
 export function copyOut(p: number, data: Float32Array, offset: number, n: number): void {
   if (addressOf(data) >= 0) return;
   data.set(memF32().subarray(p >>> 2, (p >>> 2) + n), offset);
-  const m = usedBytes === 0 ? undefined : mirrors.get(data);
+  if (usedBytes === 0) return;
+  checkGeneration();
+  const m = mirrors.get(data);
   if (m === undefined) return;
   // The mirror holds what the array now holds only if the kernel wrote through it.
   if (m.p >= 0 && m.p + 4 * offset === p) m.pending = false;
