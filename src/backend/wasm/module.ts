@@ -325,11 +325,9 @@ export function addressOf(data: ArrayBufferView): number {
   return memoryBuffers.has(data.buffer) ? data.byteOffset : -1;
 }
 
-/** @internal bytes of blocks (the engine's scratch and the mirrors): live, and carved in all. */
-export function blockStats(): { live: number; carved: number } {
-  let live = 0;
-  for (const size of liveBlocks.values()) live += size;
-  return { live, carved: scratchBytes };
+/** @internal bytes of blocks carved in all (the engine's scratch and the mirrors, live or free). */
+export function carvedBytes(): number {
+  return scratchBytes;
 }
 
 /** A float32 view of the whole memory (refreshed after growth: read it after allocating). */

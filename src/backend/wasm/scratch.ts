@@ -9,7 +9,7 @@
 import type { DType, TypedArray } from "../../core/dtype.js";
 import { registerScratch, type ScratchSpace } from "../../core/recycle.js";
 import { ELEMENTWISE_MIN } from "./elementwise.js";
-import { addressOf, allocBlock, blockStats, freeBlock, memF32 } from "./module.js";
+import { addressOf, allocBlock, carvedBytes, freeBlock, memF32 } from "./module.js";
 
 /** Below the kernels' threshold the reference loops run on the data anyway, and it stays in JS memory. */
 let minLength = ELEMENTWISE_MIN;
@@ -43,7 +43,7 @@ export const wasmScratch: ScratchSpace = {
 
 /** @internal bytes of scratch buffers lent and not given back, and of blocks carved in all (mirrors' too). */
 export function scratchStats(): { live: number; carved: number } {
-  return { live: lentBytes, carved: blockStats().carved };
+  return { live: lentBytes, carved: carvedBytes() };
 }
 
 registerScratch(wasmScratch);
