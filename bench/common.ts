@@ -102,9 +102,14 @@ export function mlpParams(): LayerData[] {
 
 // ----- tensors from generated data -------------------------------------------
 
-/** A float32 tensor of the given shape holding a copy of `data` (row-major): a fresh tensor, not a view, as torch.from_numpy gives. */
+/**
+ * A float32 tensor of the given shape holding a copy of `data` (row-major), made as a
+ * user's program makes one (torch.tensor). Not torch.frombuffer: memory given that way stays
+ * the caller's, who may write it at any time, so the WebAssembly backend never keeps it resident
+ * and copies it in at every kernel that reads it (docs/performance.md, "Memory").
+ */
 export function f32(data: Float32Array, shape: readonly number[]): Tensor {
-  return torch.frombuffer(data).view([...shape]);
+  return torch.tensor(data, { dtype: "float32" }).view([...shape]);
 }
 
 /** An int64 tensor holding a copy of `data`. */
