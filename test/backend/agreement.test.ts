@@ -90,6 +90,27 @@ const CASES: Case[] = [
   ],
   ["x * x (one operand twice)", [[50, 60]], (a) => a.mul(a)],
   [
+    "add, sub, mul, div with a repeated row (a bias), on either side",
+    [[60, 70], [70]],
+    (a, r) =>
+      a
+        .add(r)
+        .mul(r)
+        .sub(r)
+        .div(r.abs().add(1))
+        .add(r.sub(a))
+        .add(r.div(a.abs().add(1))),
+  ],
+  [
+    "a repeated block of trailing dims, and a row through a size-1 dim",
+    [
+      [4, 30, 70],
+      [1, 30, 70],
+      [1, 70],
+    ],
+    (a, blk, r) => a.mul(blk).add(a.sub(r).mul(2)),
+  ],
+  [
     "relu, sigmoid, neg, abs, sqrt, square, reciprocal",
     [[50, 60]],
     (a) => a.relu().add(a.sigmoid()).sub(a.neg().abs().add(1).sqrt()).add(a.square()).add(a.abs().add(1).reciprocal()),

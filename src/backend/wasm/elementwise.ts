@@ -53,7 +53,29 @@ const SCALAR_CODE = { add: 0, sub: 1, rsub: 2, mul: 3, div: 4, rdiv: 5 } as cons
 const BACKWARD_CODE: Partial<Record<BinaryOp, number>> = { thresholdBackward: 0, sigmoidBackward: 1, tanhBackward: 2 };
 const DENSE_KERNEL: Partial<Record<BinaryOp, KernelName>> = { add: "vadd", sub: "vsub", mul: "vmul", div: "vdiv" };
 
-/** out = a op b for float32 operands, each dense in out's order or a broadcast element. */
+/** Rows from this length on take the row-by-row kernels (a call costs about as much as 30 elements of the reference loop). */
+const ROW_MIN = 64;
+
+/**
+ * k when x's elements are one dense row of k elements repeated (its trailing
+ * dims contiguous, the leading ones broadcast with stride 0, as a bias [k]
+ * expanded to [rows, k]), else -1.
+ */
+function repeatedRow(x: Strided): number {
+  const { shape, strides } = x;
+  let k = 1;
+  let d = shape.length - 1;
+  for (; d >= 0; d--) {
+    const size = shape[d] as number;
+    if (size === 1) continue;
+    if (strides[d] !== k) break;
+    k *= size;
+  }
+  for (; d >= 0; d--) if (shape[d] !== 1 && strides[d] !== 0) return -1;
+  return k;
+}
+
+/** out = a op b for float32 operands, each dense in out's order, a broadcast element, or (one of them) a repeated row. */
 export function binaryF32Strided(op: BinaryOp, a: Strided, b: Strided, out: Strided, p0: number): boolean {
   if (a.dtype !== "float32" || b.dtype !== "float32" || out.dtype !== "float32") return false;
   const n = denseLength(out);
@@ -88,6 +110,23 @@ export function binaryF32Strided(op: BinaryOp, a: Strided, b: Strided, out: Stri
       }
       copyOut(po, out, n);
     });
+  }
+  // A dense tensor and a repeated row (a bias added to every row): one kernel call per row.
+  if (alpha === 1 && (da || db)) {
+    const k = repeatedRow(da ? b : a);
+    if (k >= ROW_MIN && k < n && n % k === 0) {
+      const fn = DENSE_KERNEL[op] as "vadd" | "vsub" | "vmul" | "vdiv";
+      return run(() => {
+        const pa = place(a, da ? n : k);
+        const pb = place(b, db ? n : k);
+        const po = target(out, n, spare(da ? pa : pb));
+        const kernel = kernels().exports[fn];
+        const sa = da ? 4 * k : 0;
+        const sb = db ? 4 * k : 0;
+        for (let r = 0, rows = n / k; r < rows; r++) kernel(pa + r * sa, pb + r * sb, po + r * 4 * k, k);
+        copyOut(po, out, n);
+      });
+    }
   }
   // Tensor op scalar, or scalar op tensor.
   let code: number;
