@@ -53,7 +53,11 @@ const SCALAR_CODE = { add: 0, sub: 1, rsub: 2, mul: 3, div: 4, rdiv: 5 } as cons
 const BACKWARD_CODE: Partial<Record<BinaryOp, number>> = { thresholdBackward: 0, sigmoidBackward: 1, tanhBackward: 2 };
 const DENSE_KERNEL: Partial<Record<BinaryOp, KernelName>> = { add: "vadd", sub: "vsub", mul: "vmul", div: "vdiv" };
 
-/** Rows from this length on take the row-by-row kernels (a call costs about as much as 30 elements of the reference loop). */
+/**
+ * Rows from this length on take the row-by-row kernels: [4096, 64] + [64]
+ * took 0.5-0.9 ms against 1.3-1.5 ms on the reference loop (one call per row
+ * is cheap enough there).
+ */
 const ROW_MIN = 64;
 
 /**
