@@ -19,7 +19,16 @@ export { getBackend, setBackend } from "./backend/index.js";
 export { getNumThreads, setNumThreads } from "./backend/wasm/pool.js";
 export type { DType, TypedArray } from "./core/dtype.js";
 export { canCast, promoteTypes } from "./core/dtype.js";
-export { ArgumentError, AutogradError, DTypeError, IndexError, KindlingError, ShapeError } from "./core/errors.js";
+export {
+  ArgumentError,
+  AutogradError,
+  DTypeError,
+  GradcheckError,
+  IndexError,
+  KindlingError,
+  OutOfMemoryError,
+  ShapeError,
+} from "./core/errors.js";
 export * as F from "./functional.js";
 export * as nn from "./nn/index.js";
 export { logSoftmax, softmax } from "./ops/activation.js";

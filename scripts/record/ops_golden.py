@@ -112,11 +112,15 @@ def python_index(a):
         return None
     if isinstance(a, dict) and "ellipsis" in a:
         return Ellipsis
+    if isinstance(a, dict) and "float" in a:
+        return float(a["float"])
+    if isinstance(a, list):
+        return [python_index(x) for x in a]
     return a
 
 
-def record(op, i, sample):
-    inputs, steps, env, diff = {}, [], {}, []
+def make_args(op, sample_args, inputs, steps, env, diff):
+    """Turns a sample's argument specs into corpus args and PyTorch values; fills inputs/steps/env/diff."""
 
     def arg(a, name):
         if isinstance(a, str) and SPEC.match(a):
@@ -140,8 +144,15 @@ def record(op, i, sample):
             return [p[0] for p in pairs], [p[1] for p in pairs]
         return a, python_index(a)
 
-    jargs, targs = zip(*[arg(a, "a%d" % k) for k, a in enumerate(sample["args"])]) if sample["args"] else ((), ())
-    jargs, targs = list(jargs), list(targs)
+    if not sample_args:
+        return [], []
+    jargs, targs = zip(*[arg(a, "a%d" % k) for k, a in enumerate(sample_args)])
+    return list(jargs), list(targs)
+
+
+def record(op, i, sample):
+    inputs, steps, env, diff = {}, [], {}, []
+    jargs, targs = make_args(op, sample["args"], inputs, steps, env, diff)
     inplace = op == ".__setitem__" or (op.startswith(".") and op.endswith("_") and not op.endswith("__"))
     if inplace and isinstance(jargs[0], dict) and "ref" in jargs[0]:
         # An in-place op works on a non-leaf copy of its first input, so the

@@ -1,6 +1,8 @@
 /**
  * Typed errors. Messages start with the op and name the argument and the
  * shapes or dtypes involved; autograd errors reuse PyTorch's wording.
+ * docs/errors.md lists the classes, the PyTorch exceptions they stand for
+ * and what raises each.
  */
 
 /** Base class of every error Kindling throws. */
@@ -13,7 +15,10 @@ export class ShapeError extends KindlingError {
   override name = "ShapeError";
 }
 
-/** A dtype an op cannot take or produce (PyTorch: RuntimeError / TypeError). */
+/**
+ * A dtype an op cannot take or produce, or a value a dtype cannot hold
+ * (NaN into an integer tensor, integer overflow) (PyTorch: RuntimeError / TypeError).
+ */
 export class DTypeError extends KindlingError {
   override name = "DTypeError";
 }
@@ -23,7 +28,7 @@ export class IndexError extends KindlingError {
   override name = "IndexError";
 }
 
-/** An argument of the wrong kind or value (PyTorch: ValueError / TypeError). */
+/** An argument of the wrong kind or value (PyTorch: ValueError / TypeError / RuntimeError). */
 export class ArgumentError extends KindlingError {
   override name = "ArgumentError";
 }
@@ -31,4 +36,14 @@ export class ArgumentError extends KindlingError {
 /** An autograd rule was broken: backward twice, in-place on a leaf, stale saved tensors (PyTorch: RuntimeError). */
 export class AutogradError extends KindlingError {
   override name = "AutogradError";
+}
+
+/** `autograd.gradcheck`/`gradgradcheck` found analytical and numerical derivatives that differ (PyTorch: GradcheckError). */
+export class GradcheckError extends AutogradError {
+  override name = "GradcheckError";
+}
+
+/** An allocation the runtime could not make (PyTorch: RuntimeError from its allocator, or OutOfMemoryError). */
+export class OutOfMemoryError extends KindlingError {
+  override name = "OutOfMemoryError";
 }

@@ -2,7 +2,7 @@
 
 import type { Tensor } from "kindling";
 import * as torch from "kindling";
-import type { Arg, Case } from "../../tools/conformance/format.js";
+import { type Arg, type Case, decodeValue } from "../../tools/conformance/format.js";
 import { callOp, type Value } from "../../tools/conformance/ops.js";
 import { fromJson } from "./fixtures.js";
 
@@ -26,6 +26,7 @@ export function sampleFunction(c: Case): { fn: (...xs: Tensor[]) => Tensor[]; in
       if (a !== null && typeof a === "object" && "slice" in a) return new torch.Slice(...a.slice);
       if (a !== null && typeof a === "object" && "none" in a) return null;
       if (a !== null && typeof a === "object" && "ellipsis" in a) return "...";
+      if (a !== null && typeof a === "object" && "float" in a) return decodeValue(a.float);
       return a as Value;
     };
     for (const s of opSteps) {

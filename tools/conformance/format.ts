@@ -14,6 +14,7 @@ export type Arg =
   | { slice: [number | null, number | null, number | null] }
   | { none: true }
   | { ellipsis: true }
+  | { float: "nan" | "inf" | "-inf" }
   | number
   | boolean
   | string
@@ -39,6 +40,8 @@ export interface ErrorExpect {
   kind: string;
   message: string;
   shapes?: number[][];
+  /** The Python exception PyTorch raised (an extension of this project's corpora, test/conformance/CORPORA.md). */
+  type?: string;
 }
 
 export interface Case {

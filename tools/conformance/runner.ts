@@ -37,6 +37,7 @@ function resolve(arg: Arg, env: Env): Value {
     if ("slice" in arg) return new torch.Slice(arg.slice[0], arg.slice[1], arg.slice[2]);
     if ("none" in arg) return null;
     if ("ellipsis" in arg) return "...";
+    if ("float" in arg) return decodeValue(arg.float);
   }
   return arg as Value;
 }
@@ -109,11 +110,32 @@ function namesShape(message: string, shape: number[]): boolean {
   return forms.some((f) => message.includes(f));
 }
 
+/**
+ * The Kindling error classes that stand for each Python exception PyTorch
+ * raises (docs/errors.md). PyTorch raises RuntimeError for most bad values,
+ * so several classes stand for it; an IndexError must be an IndexError.
+ */
+const ERROR_CLASSES: Record<string, (new (...args: never[]) => Error)[]> = {
+  IndexError: [torch.IndexError],
+  RuntimeError: [torch.ShapeError, torch.DTypeError, torch.ArgumentError, torch.AutogradError, torch.OutOfMemoryError],
+  ValueError: [torch.ArgumentError, torch.ShapeError, torch.DTypeError],
+  TypeError: [torch.ArgumentError, torch.DTypeError],
+  GradcheckError: [torch.GradcheckError],
+};
+
 function checkError(c: Case, err: unknown): void {
   const expected = c.expect.error;
   if (expected === undefined) throw err;
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof UnsupportedOp) throw err;
+  // Every error a user can meet is one of Kindling's classes, never a JavaScript engine error.
+  if (!(err instanceof torch.KindlingError)) {
+    throw new Mismatch(`threw ${err instanceof Error ? err.name : typeof err} instead of a KindlingError: ${message.split("\n")[0]}`);
+  }
+  const classes = expected.type === undefined ? undefined : ERROR_CLASSES[expected.type];
+  if (classes !== undefined && !classes.some((E) => err instanceof E)) {
+    throw new Mismatch(`PyTorch raised ${expected.type}, Kindling threw ${err.name}: ${message.split("\n")[0]}`);
+  }
   if (expected.kind === "shape-mismatch") {
     for (const shape of expected.shapes ?? []) {
       if (!namesShape(message, shape)) throw new Mismatch(`error message does not name shape [${shape.join(", ")}]: ${message}`);
