@@ -18,13 +18,27 @@ export default defineConfig({
         test: { name: "default", include: ["test/**/*.test.ts"], setupFiles: ["test/setup/recycle.ts"], testTimeout: 120_000 },
       },
       {
-        // The conformance corpora, the op table and the engine again on the pure-TypeScript backend.
+        // The conformance corpora and the engine again on the pure-TypeScript backend.
         resolve: { alias },
         test: {
           name: "js-backend",
-          include: ["test/conformance/*.test.ts", "test/ops/*.test.ts", "test/autograd/*.test.ts", "test/nn/*.test.ts"],
+          include: ["test/conformance/*.test.ts", "test/autograd/*.test.ts", "test/nn/*.test.ts"],
           setupFiles: ["test/setup/backend.ts", "test/setup/recycle.ts"],
           env: { KINDLING_BACKEND: "js" },
+          testTimeout: 120_000,
+        },
+      },
+      {
+        // The op table again on the pure-TypeScript backend in the debug mode: every backend
+        // contract checked, every element a kernel reads or writes bounds-checked (the fuzz
+        // suite runs the reference backend that way from the default project).
+        resolve: { alias },
+        test: {
+          name: "js-bounds",
+          include: ["test/ops/*.test.ts"],
+          exclude: ["test/ops/fuzz.test.ts"],
+          setupFiles: ["test/setup/backend.ts", "test/setup/bounds.ts", "test/setup/recycle.ts"],
+          env: { KINDLING_BACKEND: "js", KINDLING_DEBUG_BOUNDS: "1" },
           testTimeout: 120_000,
         },
       },

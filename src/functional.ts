@@ -3,7 +3,7 @@
  * convolution, pooling and normalisation as functions.
  */
 
-export { elu, gelu, leakyRelu, logSoftmax, logsigmoid, silu, softmax, softplus } from "./ops/activation.js";
+export { elu, gelu, leakyRelu, leakyRelu_, logSoftmax, logsigmoid, silu, softmax, softplus } from "./ops/activation.js";
 export { linear } from "./ops/linalg.js";
 export { type ConvOptions, conv1d, conv2d } from "./ops/nn/conv.js";
 export { binaryCrossEntropy, binaryCrossEntropyWithLogits, l1Loss, mseLoss, smoothL1Loss } from "./ops/nn/loss.js";

@@ -60,9 +60,12 @@ export type { BackwardOptions, GradOptions } from "./ops/autograd.js";
 export { cat, chunk, flip, repeat, split, stack, tril, triu, unbind } from "./ops/combine.js";
 export { copy_, fill_, normal_, to, uniform_, zero_ } from "./ops/convert.js";
 export * from "./ops/creation.js";
+export { floorDivide, floorDivide_, fmod, fmod_, remainder, remainder_ } from "./ops/division.js";
 export { einsum } from "./ops/einsum.js";
+export { gather, maskedScatter, put, scatter, scatterAdd, take } from "./ops/gather_scatter.js";
 export type { GradcheckOptions } from "./ops/gradcheck.js";
-export { gather, type IndexItem, index, indexAdd, indexPut_, indexSelect, Slice, scatter, scatterAdd } from "./ops/indexing.js";
+export { indexAdd, indexCopy, indexFill, indexSelect } from "./ops/index_ops.js";
+export { type IndexItem, index, indexPut_, Slice } from "./ops/indexing.js";
 export { addmm, bmm, dot, matmul, mm, mv, outer } from "./ops/linalg.js";
 export {
   clone,
@@ -103,6 +106,7 @@ export {
   sum,
   var_ as var,
 } from "./ops/reduce.js";
+export * from "./ops/sampling.js";
 export type { TensorLike } from "./ops/scalars.js";
 export * as optim from "./optim/index.js";
 export { type PrintOptions, setPrintoptions } from "./print.js";

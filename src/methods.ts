@@ -6,9 +6,12 @@
 import type { DType } from "./core/dtype.js";
 import * as act from "./ops/activation.js";
 import * as arith from "./ops/arith.js";
-import { type BackwardOptions, backward } from "./ops/autograd.js";
+import { type BackwardOptions, tensorBackward } from "./ops/autograd.js";
 import * as comb from "./ops/combine.js";
 import * as convert from "./ops/convert.js";
+import * as division from "./ops/division.js";
+import * as gs from "./ops/gather_scatter.js";
+import * as io from "./ops/index_ops.js";
 import * as ix from "./ops/indexing.js";
 import * as linalg from "./ops/linalg.js";
 import * as mv from "./ops/movement.js";
@@ -29,7 +32,7 @@ class TensorMethods {
    * `gradient` (the weights of its elements).
    */
   backward(this: Tensor, gradient?: Tensor | null, options?: BackwardOptions): void {
-    backward([this], gradient === undefined || gradient === null ? [] : [gradient], options);
+    tensorBackward(this, gradient, options);
   }
 
   // ----- arithmetic -----
@@ -66,6 +69,24 @@ class TensorMethods {
   }
   div_(this: Tensor, other: TensorLike): Tensor {
     return arith.arithInplace.div_(this, other);
+  }
+  remainder(this: Tensor, other: TensorLike): Tensor {
+    return division.remainder(this, other);
+  }
+  remainder_(this: Tensor, other: TensorLike): Tensor {
+    return division.remainder_(this, other);
+  }
+  fmod(this: Tensor, other: TensorLike): Tensor {
+    return division.fmod(this, other);
+  }
+  fmod_(this: Tensor, other: TensorLike): Tensor {
+    return division.fmod_(this, other);
+  }
+  floorDivide(this: Tensor, other: TensorLike): Tensor {
+    return division.floorDivide(this, other);
+  }
+  floorDivide_(this: Tensor, other: TensorLike): Tensor {
+    return division.floorDivide_(this, other);
   }
   eq(this: Tensor, other: TensorLike): Tensor {
     return arith.eq(this, other);
@@ -497,26 +518,55 @@ class TensorMethods {
     return ix.index(this, ...items);
   }
   indexSelect(this: Tensor, dim: number, index: Tensor): Tensor {
-    return ix.indexSelect(this, dim, index);
+    return io.indexSelect(this, dim, index);
   }
   indexAdd(this: Tensor, dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): Tensor {
-    return ix.indexAdd(this, dim, index, source, options);
+    return io.indexAdd(this, dim, index, source, options);
+  }
+  indexAdd_(this: Tensor, dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): Tensor {
+    return io.indexAdd_(this, dim, index, source, options);
+  }
+  indexCopy(this: Tensor, dim: number, index: Tensor, source: Tensor): Tensor {
+    return io.indexCopy(this, dim, index, source);
+  }
+  indexCopy_(this: Tensor, dim: number, index: Tensor, source: Tensor): Tensor {
+    return io.indexCopy_(this, dim, index, source);
+  }
+  indexFill(this: Tensor, dim: number, index: Tensor, value: number | boolean | Tensor): Tensor {
+    return io.indexFill(this, dim, index, value);
+  }
+  indexFill_(this: Tensor, dim: number, index: Tensor, value: number | boolean | Tensor): Tensor {
+    return io.indexFill_(this, dim, index, value);
   }
   gather(this: Tensor, dim: number, index: Tensor): Tensor {
-    return ix.gather(this, dim, index);
+    return gs.gather(this, dim, index);
   }
   scatter(this: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
-    return ix.scatter(this, dim, index, src);
+    return gs.scatter(this, dim, index, src);
   }
   scatter_(this: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
-    return ix.scatter_(this, dim, index, src);
+    return gs.scatter_(this, dim, index, src);
   }
-
   scatterAdd(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-    return ix.scatterAdd(this, dim, index, src);
+    return gs.scatterAdd(this, dim, index, src);
   }
   scatterAdd_(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-    return ix.scatterAdd_(this, dim, index, src);
+    return gs.scatterAdd_(this, dim, index, src);
+  }
+  take(this: Tensor, index: Tensor): Tensor {
+    return gs.take(this, index);
+  }
+  put(this: Tensor, index: Tensor, source: Tensor, options?: { accumulate?: boolean }): Tensor {
+    return gs.put(this, index, source, options);
+  }
+  put_(this: Tensor, index: Tensor, source: Tensor, options?: { accumulate?: boolean }): Tensor {
+    return gs.put_(this, index, source, options);
+  }
+  maskedScatter(this: Tensor, mask: Tensor, source: Tensor): Tensor {
+    return gs.maskedScatter(this, mask, source);
+  }
+  maskedScatter_(this: Tensor, mask: Tensor, source: Tensor): Tensor {
+    return gs.maskedScatter_(this, mask, source);
   }
 
   /** Python's `x[...] = value`: see `torch.indexPut_`. */

@@ -9,6 +9,7 @@
  */
 
 import type { DType } from "./core/dtype.js";
+import { ArgumentError } from "./core/errors.js";
 
 const N = 624;
 const M = 397;
@@ -25,8 +26,13 @@ export class Generator {
     this.manualSeed(seed);
   }
 
-  /** Re-seeds the generator (PyTorch's `Generator.manual_seed`). */
+  /**
+   * Re-seeds the generator (PyTorch's `Generator.manual_seed`): a finite
+   * number (truncated to an integer) from -2^63 up to 2^64; MT19937 takes
+   * its low 32 bits, as PyTorch's CPU generator does.
+   */
   manualSeed(seed: number): this {
+    checkSeed(seed);
     this.seedValue = seed;
     this.mt[0] = Number(BigInt.asUintN(32, BigInt(Math.trunc(seed))));
     for (let i = 1; i < N; i++) {
@@ -131,6 +137,17 @@ export class Generator {
     }
     return (this.nextU32() % range) + low;
   }
+}
+
+/** PyTorch's errors for a seed that is not an integer it can unpack. */
+function checkSeed(seed: unknown): void {
+  if (typeof seed !== "number") {
+    throw new ArgumentError(`manual_seed(): seed must be a number, not ${seed === null ? "null" : typeof seed}`);
+  }
+  const s = seed;
+  if (Number.isNaN(s)) throw new ArgumentError("manual_seed(): cannot convert float NaN to integer");
+  if (!Number.isFinite(s)) throw new ArgumentError("manual_seed(): cannot convert float infinity to integer");
+  if (s >= 2 ** 64 || s < -(2 ** 63)) throw new ArgumentError(`manual_seed(): Overflow when unpacking long (seed ${s})`);
 }
 
 function boxMuller16(u: Float64Array, at: number, out: Float32Array | Float64Array, mean: number, std: number): void {

@@ -7,9 +7,10 @@ import { engineOps } from "./autograd/bridge.js";
 import { type AccumulateGrad, type Edge, gradAccumulator, type Hook, type Node, type TensorMeta } from "./autograd/node.js";
 import { backend } from "./backend/index.js";
 import type { Strided } from "./backend/types.js";
+import { describeValue, pythonTypeName } from "./core/describe.js";
 import { type DType, isFloating, type TypedArray, typedArrayFor } from "./core/dtype.js";
-import { AutogradError, DTypeError, ShapeError } from "./core/errors.js";
-import { contiguousStrides, formatShape, numel, shapesEqual } from "./core/shape.js";
+import { ArgumentError, AutogradError, DTypeError, IndexError, ShapeError } from "./core/errors.js";
+import { contiguousStrides, formatShape, normalizeDim, numel, shapesEqual } from "./core/shape.js";
 import { formatTensor } from "./print.js";
 
 /** A buffer shared by a tensor and its views, with the version counter in-place ops bump. */
@@ -59,6 +60,12 @@ export class Tensor {
   _base: Tensor | null = null;
   /** @internal whether this view was made while recording (its grad_fn follows its base's in-place changes). */
   _diffView = false;
+  /**
+   * @internal whether this view is (a view of) one of several views an op
+   * returned (unbind, split; PyTorch's CreationMeta::MULTIPLE_OUTPUTS): it may
+   * not be modified in place, nor used in the graph after its base was.
+   */
+  _multiView = false;
   /** @internal the storage version this view's grad_fn reflects. */
   _viewVersion = 0;
   /** @internal cached {shape, dtype} shared by the nodes that record this tensor (see tensorMeta). */
@@ -130,10 +137,10 @@ export class Tensor {
 
   private _dimIndex(dim: number, op: string): number {
     const n = this.shape.length;
-    if (!Number.isInteger(dim) || dim < -n || dim >= n) {
-      throw new RangeError(`${op}: Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
+    if (n === 0 && Number.isInteger(dim)) {
+      throw new IndexError(`${op}: Dimension specified as ${dim} but tensor has no dimensions`);
     }
-    return dim < 0 ? dim + n : dim;
+    return normalizeDim(dim, n, op);
   }
 
   /** Offset of the first element in the storage (in elements). */
@@ -226,7 +233,12 @@ export class Tensor {
 
   /** Whether gradients are computed for this tensor. Settable on leaves only. */
   get requiresGrad(): boolean {
-    if (this._base !== null) this._refreshView();
+    const base = this._base;
+    if (base !== null && this._diffView && this._viewVersion !== this._storage.version) {
+      // Its grad_fn is regenerated from the base's history; one that may not be raises when read, not here.
+      if (this._multiView) return this._gradFn !== null || base.requiresGrad;
+      engineOps().refreshView(this);
+    }
     return this._requiresGrad || this._gradFn !== null;
   }
 
@@ -282,13 +294,20 @@ export class Tensor {
   }
 
   set grad(value: Tensor | null) {
+    if (value === undefined) value = null;
     if (value !== null) {
+      if (!(value instanceof Tensor)) {
+        throw new ArgumentError(
+          `grad: assigned grad expected to be a Tensor or None but got grad of type ${pythonTypeName(value)} (.grad takes a Tensor or null, got ${describeValue(value)})`,
+        );
+      }
+      if (value === this) throw new AutogradError("grad: can't assign Variable as its own grad");
       if (value.dtype !== this.dtype) {
-        throw new DTypeError(`assigned grad has data of a different type (grad ${value.dtype}, tensor ${this.dtype})`);
+        throw new DTypeError(`grad: assigned grad has data of a different type (grad ${value.dtype}, tensor ${this.dtype})`);
       }
       if (!shapesEqual(value.shape, this.shape)) {
         throw new ShapeError(
-          `assigned grad has data of a different size (grad ${formatShape(value.shape)}, tensor ${formatShape(this.shape)})`,
+          `grad: assigned grad has data of a different size (grad ${formatShape(value.shape)}, tensor ${formatShape(this.shape)})`,
         );
       }
     }
@@ -323,7 +342,11 @@ export class Tensor {
 
   /**
    * Registers a function called with this tensor's gradient during backward;
-   * returning a tensor replaces the gradient. Hooks run in registration order.
+   * returning a tensor (of the same shape and dtype) replaces the gradient,
+   * returning undefined or null keeps it. Hooks run in registration order.
+   * On one output of an op with several (split, unbind), the hook is also
+   * called, with null, when backward reaches the op through another output
+   * only (as PyTorch passes None); it may not then return a tensor.
    *
    * @example
    * ```ts

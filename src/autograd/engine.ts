@@ -13,6 +13,7 @@ import { formatShape, isExpandableTo, shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { engineOps } from "./bridge.js";
 import { isGradEnabled, setGradEnabled } from "./grad_mode.js";
+import { nodeHookResult, retain, runTensorHooks } from "./hooks.js";
 import { AccumulateGrad, type Edge, gradientEdge, Node, type RunSlot } from "./node.js";
 import { Ownership, plainContiguous } from "./ownership.js";
 
@@ -280,39 +281,6 @@ function accumulateLeaf(variable: Tensor, g: Tensor, createGraph: boolean, owned
   }
 }
 
-/** Stores the gradient of a non-leaf whose grad is retained (out of place, as PyTorch). */
-function retain(t: Tensor, g: Tensor): void {
-  const o = engineOps();
-  t._grad = t._grad === null ? o.detachedCopy(g) : o.add(t._grad, g);
-}
-
-function runTensorHooks(n: Node, inputs: (Tensor | null)[]): void {
-  const h = n._hooks;
-  if (h === null) return;
-  if (h.tensor !== null) {
-    for (const [nr, hooks] of h.tensor) {
-      for (const hook of hooks.values()) {
-        const g = inputs[nr];
-        if (g === null || g === undefined) continue;
-        const r = hook(g);
-        if (r !== undefined && r !== null) inputs[nr] = r as Tensor;
-      }
-    }
-  }
-  if (h.retained !== null) {
-    for (const [nr, t] of h.retained) {
-      const g = inputs[nr];
-      if (g !== null && g !== undefined) retain(t, g);
-    }
-  }
-  if (h.pre !== null) {
-    for (const hook of h.pre.values()) {
-      const r = hook(inputs);
-      if (Array.isArray(r)) for (const [i, g] of r.entries()) inputs[i] = g;
-    }
-  }
-}
-
 function runNode(n: Node, inputs: (Tensor | null)[], createGraph: boolean, own: Ownership | null): (Tensor | null)[] {
   if (n instanceof AccumulateGrad) {
     const g = inputs[0];
@@ -327,8 +295,8 @@ function runNode(n: Node, inputs: (Tensor | null)[], createGraph: boolean, own: 
   const post = n._hooks?.post ?? null;
   if (post !== null) {
     for (const hook of post.values()) {
-      const r = hook(outputs, inputs);
-      if (Array.isArray(r)) outputs = r;
+      const r = nodeHookResult(hook, n, outputs, hook(outputs, inputs));
+      if (r !== null) outputs = r;
     }
   }
   return outputs;

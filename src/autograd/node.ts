@@ -10,7 +10,11 @@ import { AutogradError } from "../core/errors.js";
 import { formatShape } from "../core/shape.js";
 import type { RemovableHandle, Tensor } from "../tensor.js";
 
-/** A tensor hook: gets the gradient, may return a replacement. */
+/**
+ * A tensor hook: gets the gradient, may return a replacement. (It gets null
+ * on an output of a multi-output op that received no gradient while another
+ * output did; see `Tensor.registerHook`.)
+ */
 export type Hook = (grad: Tensor) => Tensor | undefined | void;
 
 /** A node hook run after the node computed its gradients (PyTorch's `Node.register_hook`). */
@@ -253,15 +257,19 @@ export interface NodeDef<A> {
   readonly name: string;
   readonly gradFn?: string | ((attrs: A) => string);
   readonly backward?: Formula<A>;
+  /** Whether the attributes count as saved data, released with the saved tensors (see OpDef.saveAttrs; gradFn is then a string). */
+  readonly saveAttrs?: boolean;
 }
 
 const RELEASED: (Tensor | number | null)[] = [];
+/** What released attributes are replaced with. */
+const RELEASED_ATTRS = Object.freeze({ released: true });
 
 /** The node of an op defined in the op table. */
 export class OpNode<A> extends Node implements BackwardContext<A> {
   /** Makes zeros for outputs that received no gradient (multi-output ops); set by the op layer. */
   static zeros: ((meta: TensorMeta) => Tensor) | null = null;
-  readonly attrs: A;
+  private _attrs: A;
   readonly needs: readonly boolean[];
   readonly inputMeta: readonly TensorMeta[];
   private readonly def: NodeDef<A>;
@@ -274,7 +282,7 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   constructor(def: NodeDef<A>, attrs: A, next: (Edge | null)[], needs: readonly boolean[], inputMeta: readonly TensorMeta[]) {
     super(next);
     this.def = def;
-    this.attrs = attrs;
+    this._attrs = attrs;
     this.needs = needs;
     this.inputMeta = inputMeta;
   }
@@ -283,7 +291,14 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   get name(): string {
     const g = this.def.gradFn;
     if (g === undefined) return `${this.def.name}Backward0`;
-    return typeof g === "string" ? g : g(this.attrs);
+    return typeof g === "string" ? g : g(this._attrs);
+  }
+
+  /** The op's non-tensor arguments (for ops whose attributes count as saved, unavailable once released). */
+  get attrs(): A {
+    const a = this._attrs;
+    if (a === RELEASED_ATTRS) throw new AutogradError(BACKWARD_TWICE);
+    return a;
   }
 
   get createGraph(): boolean {
@@ -349,5 +364,6 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   override _release(): void {
     this.savedInputs = RELEASED;
     this.savedResults = null;
+    if (this.def.saveAttrs === true) this._attrs = RELEASED_ATTRS as A;
   }
 }

@@ -102,42 +102,79 @@ export type ArgReduceOp = "argmax" | "argmin";
 
 export type ScanOp = "cumsum" | "cumprod";
 
+/**
+ * What every backend implements. The documented preconditions are the
+ * contracts of the boundary (checked.ts): every view lies inside its buffer
+ * (integer sizes >= 0, strides and offset; a non-empty view's lowest and
+ * highest element offsets within [0, data.length)), the shapes agree as each
+ * method says, and every index lands inside the operand it indexes. A 0-d
+ * operand takes dim 0 as a dim of size 1. The registry (index.ts) checks the
+ * index kernels' contracts on every call and, in the debug mode
+ * (KINDLING_DEBUG_BOUNDS=1), every method's; kernels may assume them.
+ */
 export interface Backend {
   readonly name: string;
-  /** A zero-filled buffer for `length` elements of `dtype`. */
+  /** A zero-filled buffer for `length` (an integer >= 0) elements of `dtype`. */
   alloc(dtype: DType, length: number): TypedArray;
   /** Memory the backward engine may use for the gradients it makes and gives back (see core/recycle.ts). */
   readonly scratch?: ScratchSpace;
   /** Copies `src` into `dst` elementwise (same shape), converting to `dst.dtype`. */
   copy(src: Strided, dst: Strided): void;
+  /** Writes `value` (a number) to every element of `dst`. */
   fill(dst: Strided, value: number): void;
+  /** out = op(x) elementwise; `x` and `out` have the same shape. */
   unary(op: UnaryOp, x: Strided, out: Strided, p0?: number, p1?: number): void;
   /** `a` and `b` are already broadcast to `out.shape` (stride 0 on expanded dims). */
   binary(op: BinaryOp, a: Strided, b: Strided, out: Strided, p0?: number, p1?: number): void;
   /** out = cond ? a : b, all three broadcast to `out.shape`. */
   where(cond: Strided, a: Strided, b: Strided, out: Strided): void;
-  /** Reduces `dims` of `x` into `out`, whose shape is x's with those dims set to 1. */
+  /** Reduces `dims` (increasing dims of x) of `x` into `out`, whose shape is x's with those dims set to 1. */
   reduce(op: ReduceOp, x: Strided, dims: readonly number[], out: Strided): void;
-  /** Index of the first max/min along `dim` into `out` (int64, x's shape with `dim` set to 1). */
+  /**
+   * Index of the first max/min along `dim` into `out` (int64, x's shape with
+   * `dim` set to 1); `x` has at least one element along `dim` unless `out` is empty.
+   */
   argReduce(op: ArgReduceOp, x: Strided, dim: number, out: Strided): void;
   /** Inclusive scan along `dim`; `out` has x's shape. */
   scan(op: ScanOp, x: Strided, dim: number, out: Strided): void;
-  /** Batched matrix product: a [..., M, K] @ b [..., K, N] -> out [..., M, N], batch dims already broadcast. */
+  /** Batched matrix product: a [..., M, K] @ b [..., K, N] -> out [..., M, N], batch dims already broadcast (all three n-d, n >= 2). */
   matmul(a: Strided, b: Strided, out: Strided): void;
-  /** out[..., i, ...] = x[..., index[i], ...] along `dim` (index is int64, 1-d). */
+  /**
+   * out[..., i, ...] = x[..., index[i], ...] along `dim`: `index` is 1-d
+   * integer, `out` is x's shape with `dim` set to index's length, and (out
+   * non-empty) every index value is in [0, x.shape[dim]).
+   */
   indexSelect(x: Strided, dim: number, index: Strided, out: Strided): void;
-  /** out[..., index[i], ...] += src[..., i, ...] along `dim` (index is int64, 1-d). */
+  /**
+   * out[..., index[i], ...] += src[..., i, ...] along `dim`: `index` is 1-d
+   * integer, `src` is out's shape with `dim` set to index's length, and (src
+   * non-empty) every index value is in [0, out.shape[dim]).
+   */
   indexAdd(out: Strided, dim: number, index: Strided, src: Strided): void;
   /**
-   * out[i] = x[index[i]], reading x's elements in row-major order (x must be
-   * contiguous); an index of -1 gives `fill`. Gathers for advanced indexing,
-   * im2col and pooling windows.
+   * out[i] = x[index[i]], reading x's elements in row-major order; an index
+   * of -1 gives `fill`. `x` and `out` are contiguous, `out` has one element
+   * per index, and every index is in [-1, numel(x)). Gathers for advanced
+   * indexing, im2col and pooling windows.
    */
   take(x: Strided, index: Int32Array, out: Strided, fill: number): void;
-  /** out[index[i]] += src[i] over out's elements in row-major order (out contiguous); -1 is skipped. */
+  /**
+   * out[index[i]] += src[i] over out's elements in row-major order; -1 is
+   * skipped. `out` and `src` are contiguous, `src` has one element per index,
+   * and every index is in [-1, numel(out)).
+   */
   putAdd(out: Strided, index: Int32Array, src: Strided): void;
-  /** out[i][j][k] = x[i][index[i][j][k]][k] for dim 1 (torch.gather). */
+  /**
+   * out[i][j][k] = x[i][index[i][j][k]][k] for dim 1 (torch.gather): `out` has
+   * index's shape, `index` (integer) has x's number of dims and is no larger
+   * than x at any other dim, and every index value is in [0, x.shape[dim]).
+   */
   gather(x: Strided, dim: number, index: Strided, out: Strided): void;
-  /** out[i][index[i][j][k]][k] += src[i][j][k] for dim 1 (torch.scatter_add); with `reduce` "none" it assigns. */
+  /**
+   * out[i][index[i][j][k]][k] += src[i][j][k] for dim 1 (torch.scatter_add);
+   * mode "assign" assigns (torch.scatter). `index` (integer), `src` and `out`
+   * have the same number of dims, `index` is no larger than `src` at any dim
+   * and than `out` at any other dim, and every index value is in [0, out.shape[dim]).
+   */
   scatter(out: Strided, dim: number, index: Strided, src: Strided, mode: "add" | "assign"): void;
 }

@@ -6,6 +6,8 @@
  * (|v| <= 2^53), bool -> Uint8Array holding 0/1.
  */
 
+import { DTypeError } from "./errors.js";
+
 export type DType = "float32" | "float64" | "int32" | "int64" | "bool";
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -24,7 +26,7 @@ export function isIntegral(dtype: DType, includeBool = false): boolean {
 }
 
 export function isDType(value: unknown): value is DType {
-  return typeof value === "string" && value in RANK;
+  return typeof value === "string" && Object.hasOwn(RANK, value);
 }
 
 /** The smallest dtype both `a` and `b` can be represented in (PyTorch's promoteTypes). */
@@ -81,10 +83,14 @@ function combineCategories(higher: DType | null, lower: DType | null): DType | n
   return higher;
 }
 
-/** The dtype of a JS scalar: booleans are bool, integral numbers int64, others the default float. */
+/**
+ * The dtype of a JS scalar: booleans are bool, integral numbers within
+ * int64's range int64 (Python's int), others the default float. (1e40 is
+ * integral in JavaScript, but only a Python float can have that value.)
+ */
 export function scalarDType(value: number | boolean, defaultFloat: DType = "float32"): DType {
   if (typeof value === "boolean") return "bool";
-  return Number.isInteger(value) ? "int64" : defaultFloat;
+  return Number.isInteger(value) && Math.abs(value) < 2 ** 63 ? "int64" : defaultFloat;
 }
 
 /** A zeroed typed array for `length` elements of `dtype`, or, given `buffer`, a view of its start. */
@@ -100,6 +106,75 @@ export function typedArrayFor(dtype: DType, length: number, buffer?: ArrayBuffer
     case "bool":
       return buffer === undefined ? new Uint8Array(length) : new Uint8Array(buffer, 0, length);
   }
+}
+
+/** The largest magnitude Kindling's int64 holds exactly (its storage is a Float64Array). */
+export const INT64_LIMIT = 2 ** 53;
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Where a JS number enters a tensor: `"data"` for `tensor()` and casts
+ * (PyTorch names the dtype, `int64`, and lets float32 overflow to inf),
+ * `"scalar"` for fill values, bounds and wrapped scalars (PyTorch's checked
+ * C++ conversion names the C++ type, `int64_t`, and refuses finite values
+ * beyond float32's range).
+ */
+export type ConversionPath = "data" | "scalar";
+
+/**
+ * Whether an integer dtype holds `value` after truncation toward zero:
+ * int32 [-2^31, 2^31 - 1], int64 [-2^53, 2^53]. NaN fails both comparisons.
+ */
+export function fitsInteger(value: number, dtype: "int32" | "int64"): boolean {
+  return dtype === "int32" ? value > INT32_MIN - 1 && value < INT32_MAX + 1 : value >= -INT64_LIMIT && value <= INT64_LIMIT;
+}
+
+const CPP_NAMES: Record<DType, string> = { float32: "float", float64: "double", int32: "int", int64: "int64_t", bool: "bool" };
+
+/**
+ * Why `value` does not fit `dtype` (null when it does). An integer dtype
+ * takes values whose truncation is in its range (int32: [-2^31, 2^31 - 1];
+ * int64: [-2^53, 2^53], the integers a Float64Array holds exactly); NaN and
+ * ±Infinity fit no integer dtype. On the scalar path float32 refuses finite
+ * values beyond its largest (PyTorch's checked conversion), NaN and ±Inf pass.
+ */
+export function conversionProblem(value: number, dtype: DType, path: ConversionPath = "scalar"): string | null {
+  switch (dtype) {
+    case "int32":
+    case "int64":
+      if (fitsInteger(value, dtype)) return null;
+      if (!Number.isFinite(value)) return `${value} has no integer value`;
+      return dtype === "int32"
+        ? `${value} is outside int32's range [${INT32_MIN}, ${INT32_MAX}]`
+        : `${value} is beyond 2^53, the largest integer Kindling's int64 holds exactly`;
+    case "float32":
+      return path === "scalar" && Number.isFinite(value) && Math.abs(value) > FLOAT32_MAX
+        ? `${value} is beyond float32's largest value ${FLOAT32_MAX}`
+        : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * `value` as a tensor of `dtype` stores it (integers truncate toward zero,
+ * as PyTorch), or PyTorch's overflow error when it does not fit:
+ * `full(): value cannot be converted to type int64_t without overflow (NaN has no integer value)`.
+ * `where` names the element for data (`at [1, 0]`).
+ */
+export function convertValue(value: number, dtype: DType, op: string, path: ConversionPath = "scalar", where = ""): number {
+  const problem = conversionProblem(value, dtype, path);
+  if (problem !== null) {
+    const name = path === "data" ? dtype : CPP_NAMES[dtype];
+    const prefix = op === "" ? "" : `${op}(): `;
+    throw new DTypeError(
+      `${prefix}value cannot be converted to type ${name} without overflow (${where === "" ? "" : `${where}: `}${problem})`,
+    );
+  }
+  return castScalar(value, dtype);
 }
 
 /** Converts a JS number to the value a tensor of `dtype` stores (C-style casts, as PyTorch). */

@@ -1,6 +1,6 @@
 /** Shapes, strides, dimension wrapping and broadcasting. */
 
-import { IndexError, ShapeError } from "./errors.js";
+import { ArgumentError, IndexError, ShapeError } from "./errors.js";
 
 export type Shape = readonly number[];
 
@@ -41,10 +41,54 @@ export function formatSize(shape: Shape): string {
   return `torch.Size([${shape.join(", ")}])`;
 }
 
+/** How a JS value reads in an error message: `an object`, `an array`, `the string "1"`, `1.5`, `null`. */
+export function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
+  if (typeof v === "object") return "an object";
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return `a ${typeof v}`;
+}
+
+/** Ops whose `dim` is their second positional argument, so a hint can show the call: `softmax(x, -1)`. */
+const DIM_SECOND = new Set(
+  "softmax logSoftmax sum mean prod amax amin max min argmax argmin var std logsumexp cumsum cumprod all any norm cat stack unbind squeeze unsqueeze".split(
+    " ",
+  ),
+);
+
+/** How to pass the dim of `options` (an options object given in its place) to `op` positionally. */
+function dimHint(op: string, options: object): string {
+  const name = op.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const given = Object.hasOwn(options, "dim") ? JSON.stringify((options as { dim: unknown }).dim) : "dim";
+  if (!DIM_SECOND.has(name)) {
+    return `pass ${given === "dim" ? "dims" : `dim (${given})`} positionally, not in an options object`;
+  }
+  const rest = Object.entries(options).filter(([k]) => k !== "dim");
+  const tail = rest.length === 0 ? "" : `, { ${rest.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(", ")} }`;
+  return `pass dim positionally: ${name}(${name === "cat" || name === "stack" ? "tensors" : "x"}, ${given}${tail})`;
+}
+
+/**
+ * The error for a dim argument that is not an integer. JavaScript lets an
+ * options object land where PyTorch takes `dim` positionally
+ * (`softmax(x, { dim: -1 })`); the message says how to write it instead.
+ */
+function badDim(dim: unknown, op: string, what: string): ArgumentError {
+  const name = op.replace(/\(\)$/, "");
+  let hint = "";
+  if (dim !== null && typeof dim === "object" && !Array.isArray(dim)) {
+    hint = ` — ${dimHint(name, dim)}`;
+  }
+  return new ArgumentError(`${name}(): ${what}; got ${describeValue(dim)}${hint}`);
+}
+
 /** Wraps a possibly negative dim into [0, ndim); a 0-d tensor accepts dims -1 and 0. */
 export function normalizeDim(dim: number, ndim: number, op = "dim"): number {
   const n = Math.max(ndim, 1);
-  if (!Number.isInteger(dim) || dim < -n || dim >= n) {
+  if (!Number.isInteger(dim)) throw badDim(dim, op, "dim must be an integer");
+  if (dim < -n || dim >= n) {
     throw new IndexError(`${op}: Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
   }
   return dim < 0 ? dim + n : dim;
@@ -52,6 +96,7 @@ export function normalizeDim(dim: number, ndim: number, op = "dim"): number {
 
 /** Normalised, sorted, duplicate-free dims. */
 export function normalizeDims(dims: readonly number[], ndim: number, op = "dim"): number[] {
+  if (!Array.isArray(dims)) throw badDim(dims, op, "dim must be an integer or an array of integers");
   const out = dims.map((d) => normalizeDim(d, ndim, op));
   // dims lists are short: pairwise checks (the first repeat in the given order, as PyTorch) and an insertion sort.
   for (let i = 1; i < out.length; i++) {
@@ -66,6 +111,42 @@ export function normalizeDims(dims: readonly number[], ndim: number, op = "dim")
     out[j + 1] = d;
   }
   return out;
+}
+
+/** A user's list as an error message shows it: `[2, null]`, `[2, "3"]`, `[2, {...}]`. */
+function formatList(list: readonly unknown[]): string {
+  const item = (v: unknown) =>
+    typeof v === "number"
+      ? String(v)
+      : typeof v === "string"
+        ? JSON.stringify(v)
+        : Array.isArray(v)
+          ? "[...]"
+          : v !== null && typeof v === "object"
+            ? "{...}"
+            : String(v);
+  return `[${list.map(item).join(", ")}]`;
+}
+
+/**
+ * Checks a list of integers given by the user (sizes for `view`, `expand`,
+ * `repeat`, creation functions; dims for `permute`): an array of integers,
+ * each at least `min` (sizes: 0). Says which element is wrong and what it is.
+ */
+export function checkSizes(list: unknown, op: string, arg = "size", min = 0): readonly number[] {
+  if (!Array.isArray(list)) {
+    throw new ArgumentError(`${op}(): argument '${arg}' must be an array of integers, got ${describeValue(list)}`);
+  }
+  for (let i = 0; i < list.length; i++) {
+    const s: unknown = list[i];
+    if (typeof s !== "number" || !Number.isInteger(s)) {
+      throw new ArgumentError(
+        `${op}(): argument '${arg}' must be an array of integers, but found ${describeValue(s)} at pos ${i + 1} (${formatList(list)})`,
+      );
+    }
+    if (s < min) throw new ShapeError(`${op}(): Trying to create tensor with negative dimension ${s}: ${formatShape(list)}`);
+  }
+  return list as readonly number[];
 }
 
 /** The broadcast shape of several shapes, as PyTorch (and NumPy) define it. */

@@ -4,8 +4,36 @@
  */
 
 import * as torch from "../index.js";
+import { checkOptions, typeName } from "../nn/checks.js";
 import { type Collated, defaultCollate } from "./collate.js";
-import { type DatasetLike, getItem } from "./dataset.js";
+import { type DatasetLike, datasetLength, getItem, isDatasetLike } from "./dataset.js";
+
+const OPTIONS = ["batchSize", "shuffle", "dropLast", "generator", "collateFn"];
+
+/** PyTorch's checks of DataLoader's arguments (its ValueError for the batch size), and type checks of the rest. */
+function checkArguments(dataset: unknown, options: DataLoaderOptions<unknown, unknown>): void {
+  const fail = (msg: string) => new torch.ArgumentError(`DataLoader: ${msg}`);
+  if (!isDatasetLike(dataset)) {
+    throw fail(`dataset must be a Dataset (an object with getItem(index) and length) or an array, got ${typeName(dataset)}`);
+  }
+  checkOptions("DataLoader", options, OPTIONS);
+  const { batchSize = 1, shuffle = false, dropLast = false, generator, collateFn } = options;
+  if (typeof batchSize !== "number" || !Number.isInteger(batchSize) || batchSize <= 0) {
+    const shown = typeof batchSize === "string" ? JSON.stringify(batchSize) : String(batchSize);
+    throw fail(`batch_size should be a positive integer value, but got batch_size=${shown} (the batchSize option)`);
+  }
+  for (const [name, v] of [
+    ["shuffle", shuffle],
+    ["dropLast", dropLast],
+  ] as const) {
+    if (typeof v !== "boolean") throw fail(`${name} must be a boolean, got ${typeName(v)}`);
+  }
+  if (generator !== undefined && !(generator instanceof torch.Generator))
+    throw fail(`generator must be a torch.Generator, got ${typeName(generator)}`);
+  if (collateFn !== undefined && typeof collateFn !== "function") {
+    throw fail(`'${typeName(collateFn)}' object is not callable (collateFn must be a function of an array of samples)`);
+  }
+}
 
 /** Options of `DataLoader` (PyTorch's keyword arguments, camelCase). */
 export interface DataLoaderOptions<T, B> {
@@ -51,11 +79,10 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   readonly collateFn: (batch: T[]) => B;
 
   constructor(dataset: DatasetLike<T>, options: DataLoaderOptions<T, B> = {}) {
+    checkArguments(dataset, options as DataLoaderOptions<unknown, unknown>);
     const { batchSize = 1, shuffle = false, dropLast = false, generator, collateFn } = options;
-    if (!Number.isInteger(batchSize) || batchSize <= 0) {
-      throw new torch.ArgumentError(`DataLoader: batchSize should be a positive integer value, but got batchSize=${batchSize}`);
-    }
-    if (shuffle && dataset.length === 0) {
+    const n = datasetLength(dataset, "DataLoader");
+    if (shuffle && n === 0) {
       throw new torch.ArgumentError(
         "DataLoader: cannot shuffle an empty dataset (num_samples should be a positive integer value, but got num_samples=0)",
       );
@@ -70,7 +97,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
 
   /** The number of batches in an epoch. */
   get length(): number {
-    const n = this.dataset.length;
+    const n = datasetLength(this.dataset, "DataLoader");
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
@@ -78,6 +105,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   [Symbol.iterator](): Iterator<B> {
     // PyTorch draws a base seed for worker processes from the loader's generator every time an epoch starts,
     // with or without workers and shuffling; drawing it too keeps the random streams in step.
+    datasetLength(this.dataset, "DataLoader");
     random64(this.generator);
     return this.batches();
   }
@@ -100,7 +128,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
 
   /** The sample indices of one epoch: PyTorch's SequentialSampler or RandomSampler, lazily like them. */
   private *sampleOrder(): Generator<number, void, undefined> {
-    const n = this.dataset.length;
+    const n = datasetLength(this.dataset, "DataLoader");
     if (!this.shuffle) {
       for (let i = 0; i < n; i++) yield i;
       return;

@@ -6,6 +6,7 @@
 
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
+import { checkOptions, typeName } from "../nn/checks.js";
 
 /**
  * A map-style dataset: `getItem(index)` returns the sample at an index in
@@ -31,6 +32,28 @@ export abstract class Dataset<T> {
 
 /** A dataset, or a plain array used as one. */
 export type DatasetLike<T> = Dataset<T> | readonly T[];
+
+/** Whether `value` can serve as a dataset: an array, or an object with a `getItem` method and a `length`. */
+export function isDatasetLike(value: unknown): value is DatasetLike<unknown> {
+  if (Array.isArray(value)) return true;
+  return value !== null && typeof value === "object" && typeof (value as Dataset<unknown>).getItem === "function" && "length" in value;
+}
+
+/**
+ * A dataset's length, checked as Python's `len()` checks `__len__`: an
+ * integer (PyTorch: "'float' object cannot be interpreted as an integer"),
+ * and >= 0 (PyTorch: "__len__() should return >= 0").
+ */
+export function datasetLength(dataset: DatasetLike<unknown>, op: string): number {
+  const n: unknown = dataset.length;
+  if (typeof n !== "number" || !Number.isInteger(n)) {
+    throw new torch.ArgumentError(
+      `${op}: the dataset's length must be an integer, got ${String(n)} ('${typeName(n)}' object cannot be interpreted as an integer)`,
+    );
+  }
+  if (n < 0) throw new torch.ArgumentError(`${op}: the dataset's length should be >= 0, got ${n}`);
+  return n;
+}
 
 /** Reads `index` from a dataset or an array. */
 export function getItem<T>(dataset: DatasetLike<T>, index: number): T {
@@ -106,6 +129,10 @@ export class Subset<T> extends Dataset<T> {
     readonly indices: readonly number[],
   ) {
     super();
+    if (!isDatasetLike(dataset)) throw new torch.ArgumentError(`Subset: expected a dataset or an array, got ${typeName(dataset)}`);
+    if (!Array.isArray(indices) || !indices.every((i) => Number.isInteger(i))) {
+      throw new torch.ArgumentError(`Subset: indices must be an array of integers, got ${typeName(indices)}`);
+    }
   }
 
   getItem(index: number): T {
@@ -137,8 +164,9 @@ export class ConcatDataset<T> extends Dataset<T> {
       throw new torch.ArgumentError("ConcatDataset: datasets should not be an empty iterable");
     this.datasets = [...datasets];
     let total = 0;
-    this.cumulativeSizes = this.datasets.map((d) => {
-      total += d.length;
+    this.cumulativeSizes = this.datasets.map((d, i) => {
+      if (!isDatasetLike(d)) throw new torch.ArgumentError(`ConcatDataset: datasets[${i}] is not a dataset (got ${typeName(d)})`);
+      total += datasetLength(d, "ConcatDataset");
       return total;
     });
   }
@@ -204,10 +232,12 @@ function splitSizes(n: number, lengths: readonly number[]): number[] {
  * ```
  */
 export function randomSplit<T>(dataset: DatasetLike<T>, lengths: readonly number[], options: RandomSplitOptions = {}): Subset<T>[] {
+  checkOptions("randomSplit", options, ["generator"]);
   if (!Array.isArray(lengths) || lengths.some((l) => typeof l !== "number")) {
     throw new torch.ArgumentError("randomSplit: lengths must be an array of numbers");
   }
-  const n = dataset.length;
+  if (!isDatasetLike(dataset)) throw new torch.ArgumentError(`randomSplit: expected a dataset or an array, got ${typeName(dataset)}`);
+  const n = datasetLength(dataset, "randomSplit");
   const sizes = splitSizes(n, lengths);
   const total = sizes.reduce((a, b) => a + b, 0);
   if (total !== n) {

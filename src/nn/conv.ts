@@ -2,6 +2,7 @@
 
 import type { DType, Tensor } from "../index.js";
 import * as torch from "../index.js";
+import { checkOptions, typeName } from "./checks.js";
 import { pyBool, resetWeightAndBias } from "./layers.js";
 import { Module, Parameter } from "./module.js";
 
@@ -12,8 +13,24 @@ function tuple(v: readonly number[]): string {
   return v.length === 1 ? `(${v[0]},)` : `(${v.join(", ")})`;
 }
 
-function nTuple(v: Size, n: number): number[] {
-  return typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
+/** A size given as one number or one per dimension (PyTorch's _ntuple), checked. */
+function nTuple(op: string, name: string, v: Size, n: number): number[] {
+  if (typeof v === "number") return new Array<number>(n).fill(v);
+  if (!Array.isArray(v) || v.length !== n || !v.every((x) => typeof x === "number")) {
+    throw new torch.ArgumentError(`${op}: ${name} must be a number or an array of ${n} numbers, got ${typeName(v)}`);
+  }
+  return [...v];
+}
+
+/** PyTorch's checks of a padding string, at construction. */
+function checkPaddingString(op: string, padding: string, stride: readonly number[]): "same" | "valid" {
+  if (padding !== "same" && padding !== "valid") {
+    throw new torch.ArgumentError(`${op}: Invalid padding string '${padding}', should be one of {'same', 'valid'}`);
+  }
+  if (padding === "same" && stride.some((s) => s !== 1)) {
+    throw new torch.ArgumentError(`${op}: padding='same' is not supported for strided convolutions`);
+  }
+  return padding;
 }
 
 export interface ConvModuleOptions {
@@ -28,7 +45,7 @@ export interface ConvModuleOptions {
 /** Shared by Conv1d and Conv2d: weight [out, in / groups, *kernel], PyTorch's default initialisation and printing. */
 abstract class ConvNd extends Module {
   weight: Parameter;
-  bias: Parameter | null;
+  declare bias: Parameter | null;
   readonly kernelSize: number[];
   readonly stride: number[];
   readonly padding: number[] | "same" | "valid";
@@ -43,18 +60,21 @@ abstract class ConvNd extends Module {
     options: ConvModuleOptions,
   ) {
     super();
+    const op = `Conv${n}d`;
+    checkOptions(op, options, ["stride", "padding", "dilation", "groups", "bias", "dtype"]);
     this.groups = options.groups ?? 1;
-    if (inChannels % this.groups !== 0) throw new torch.ArgumentError("in_channels must be divisible by groups");
-    if (outChannels % this.groups !== 0) throw new torch.ArgumentError("out_channels must be divisible by groups");
-    this.kernelSize = nTuple(kernelSize, n);
-    this.stride = nTuple(options.stride ?? 1, n);
+    if (!Number.isInteger(this.groups) || this.groups <= 0) throw new torch.ArgumentError(`${op}: groups must be a positive integer`);
+    if (inChannels % this.groups !== 0) throw new torch.ArgumentError(`${op}: in_channels must be divisible by groups`);
+    if (outChannels % this.groups !== 0) throw new torch.ArgumentError(`${op}: out_channels must be divisible by groups`);
+    this.kernelSize = nTuple(op, "kernel_size", kernelSize, n);
+    this.stride = nTuple(op, "stride", options.stride ?? 1, n);
     const p = options.padding ?? 0;
-    this.padding = typeof p === "string" ? p : nTuple(p, n);
-    this.dilation = nTuple(options.dilation ?? 1, n);
+    this.padding = typeof p === "string" ? checkPaddingString(op, p, this.stride) : nTuple(op, "padding", p, n);
+    this.dilation = nTuple(op, "dilation", options.dilation ?? 1, n);
     const dtype = options.dtype ?? "float32";
     this.weight = new Parameter(torch.empty([outChannels, inChannels / this.groups, ...this.kernelSize], { dtype }));
-    this.bias = options.bias === false ? null : new Parameter(torch.empty([outChannels], { dtype }));
-    if (this.bias === null) this.registerParameter("bias", null);
+    if (options.bias === false) this.registerParameter("bias", null);
+    else this.bias = new Parameter(torch.empty([outChannels], { dtype }));
     this.resetParameters();
   }
 
@@ -142,6 +162,7 @@ export class MaxPool2d extends Module {
     readonly options: { stride?: Size | null; padding?: Size; dilation?: Size; ceilMode?: boolean; returnIndices?: boolean } = {},
   ) {
     super();
+    checkOptions("MaxPool2d", options, ["stride", "padding", "dilation", "ceilMode", "returnIndices"]);
     this.stride = options.stride ?? kernelSize;
   }
 
@@ -181,6 +202,7 @@ export class AvgPool2d extends Module {
     } = {},
   ) {
     super();
+    checkOptions("AvgPool2d", options, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]);
     this.stride = options.stride ?? kernelSize;
   }
 

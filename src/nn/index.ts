@@ -1,6 +1,7 @@
 /** torch.nn: modules, layers, losses, initialisation and the functional interface. */
 
 export * as functional from "../functional.js";
+export { ModuleDict, ModuleList, Sequential } from "./containers.js";
 export { AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, type ConvModuleOptions, MaxPool2d } from "./conv.js";
 export * as init from "./init.js";
 export {
@@ -12,10 +13,7 @@ export {
   Linear,
   type LinearOptions,
   LogSoftmax,
-  ModuleDict,
-  ModuleList,
   ReLU,
-  Sequential,
   Sigmoid,
   SiLU,
   Softmax,

@@ -6,6 +6,7 @@
 
 import type { Generator, Tensor } from "../index.js";
 import * as torch from "../index.js";
+import { checkOptions } from "./checks.js";
 
 export type Nonlinearity =
   | "linear"
@@ -31,18 +32,30 @@ export type Nonlinearity =
  */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
+    case "linear":
+    case "conv1d":
+    case "conv2d":
+    case "conv3d":
+    case "conv_transpose1d":
+    case "conv_transpose2d":
+    case "conv_transpose3d":
+    case "sigmoid":
+      return 1;
     case "tanh":
       return 5 / 3;
     case "relu":
       return Math.sqrt(2);
     case "leaky_relu": {
+      if (param !== undefined && param !== null && typeof param !== "number") {
+        throw new torch.ArgumentError(`calculateGain: negative_slope ${String(param)} not a valid number`);
+      }
       const slope = param ?? 0.01;
       return Math.sqrt(2 / (1 + slope * slope));
     }
     case "selu":
       return 3 / 4;
     default:
-      return 1;
+      throw new torch.ArgumentError(`calculateGain: Unsupported nonlinearity ${String(nonlinearity)}`);
   }
 }
 
@@ -67,7 +80,7 @@ type Mode = "fan_in" | "fan_out";
 
 function fan(tensor: Tensor, mode: Mode): number {
   if (mode !== "fan_in" && mode !== "fan_out") {
-    throw new torch.ArgumentError(`Mode ${String(mode)} not supported, please use one of fan_in, fan_out`);
+    throw new torch.ArgumentError(`Mode ${String(mode)} not supported, please use one of ['fan_in', 'fan_out']`);
   }
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
   return mode === "fan_in" ? fanIn : fanOut;
@@ -164,6 +177,8 @@ export function xavierNormal_(tensor: Tensor, gain = 1, options: { generator?: G
   return normal_(tensor, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), options);
 }
 
+const KAIMING_OPTIONS = ["a", "mode", "nonlinearity", "generator"];
+
 export interface KaimingOptions {
   /** Negative slope of the leaky_relu after this layer (default 0). */
   a?: number;
@@ -184,8 +199,10 @@ export interface KaimingOptions {
  * ```
  */
 export function kaimingUniform_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
+  checkOptions("kaimingUniform_", options, KAIMING_OPTIONS);
+  const n = fan(tensor, options.mode ?? "fan_in");
   const gain = calculateGain(options.nonlinearity ?? "leaky_relu", options.a ?? 0);
-  const bound = Math.sqrt(3) * (gain / Math.sqrt(fan(tensor, options.mode ?? "fan_in")));
+  const bound = Math.sqrt(3) * (gain / Math.sqrt(n));
   return uniform_(tensor, -bound, bound, { generator: options.generator });
 }
 
@@ -200,6 +217,8 @@ export function kaimingUniform_(tensor: Tensor, options: KaimingOptions = {}): T
  * ```
  */
 export function kaimingNormal_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
+  checkOptions("kaimingNormal_", options, KAIMING_OPTIONS);
+  const n = fan(tensor, options.mode ?? "fan_in");
   const gain = calculateGain(options.nonlinearity ?? "leaky_relu", options.a ?? 0);
-  return normal_(tensor, 0, gain / Math.sqrt(fan(tensor, options.mode ?? "fan_in")), { generator: options.generator });
+  return normal_(tensor, 0, gain / Math.sqrt(n), { generator: options.generator });
 }

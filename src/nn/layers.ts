@@ -3,6 +3,7 @@
 import { ArgumentError } from "../core/errors.js";
 import type { DType, Tensor } from "../index.js";
 import * as torch from "../index.js";
+import { checkOptions } from "./checks.js";
 import * as init from "./init.js";
 import { Module, Parameter } from "./module.js";
 
@@ -48,7 +49,7 @@ export interface LinearOptions {
  */
 export class Linear extends Module {
   weight: Parameter;
-  bias: Parameter | null;
+  declare bias: Parameter | null;
 
   constructor(
     readonly inFeatures: number,
@@ -56,10 +57,11 @@ export class Linear extends Module {
     options: LinearOptions = {},
   ) {
     super();
+    checkOptions("Linear", options, ["bias", "dtype"]);
     const dtype = options.dtype ?? "float32";
     this.weight = new Parameter(torch.empty([outFeatures, inFeatures], { dtype }));
-    this.bias = options.bias === false ? null : new Parameter(torch.empty([outFeatures], { dtype }));
-    if (this.bias === null) this.registerParameter("bias", null);
+    if (options.bias === false) this.registerParameter("bias", null);
+    else this.bias = new Parameter(torch.empty([outFeatures], { dtype }));
     this.resetParameters();
   }
 
@@ -200,6 +202,7 @@ export class GELU extends Module {
   readonly approximate: "none" | "tanh";
   constructor(options: { approximate?: "none" | "tanh" } = {}) {
     super();
+    checkOptions("GELU", options, ["approximate"]);
     this.approximate = options.approximate ?? "none";
     if (this.approximate !== "none" && this.approximate !== "tanh") {
       throw new ArgumentError(`GELU: approximate argument must be either none or tanh, got '${String(this.approximate)}'`);
@@ -270,6 +273,7 @@ export class Softplus extends Module {
   readonly threshold: number;
   constructor(options: { beta?: number; threshold?: number } = {}) {
     super();
+    checkOptions("Softplus", options, ["beta", "threshold"]);
     this.beta = options.beta ?? 1;
     this.threshold = options.threshold ?? 20;
     for (const [name, v] of [
@@ -330,126 +334,5 @@ export class LogSoftmax extends Module {
   }
   override extraRepr(): string {
     return `dim=${this.dim}`;
-  }
-}
-
-// ----- containers -----------------------------------------------------------------------
-
-/**
- * Modules applied one after another.
- *
- * @example
- * ```ts
- * const model = new torch.nn.Sequential(new torch.nn.Linear(4, 3), new torch.nn.ReLU());
- * console.log(model.toString()); // Sequential(\n  (0): Linear(in_features=4, out_features=3, bias=True)\n  (1): ReLU()\n)
- * ```
- */
-export class Sequential extends Module {
-  constructor(...modules: Module[]) {
-    super();
-    modules.forEach((m, i) => {
-      this.registerModule(String(i), m);
-    });
-  }
-
-  /** The i-th module (negative counts from the end). */
-  at(i: number): Module {
-    const list = this.children();
-    const m = list[i < 0 ? i + list.length : i];
-    if (m === undefined) throw new torch.IndexError(`index ${i} is out of range`);
-    return m;
-  }
-
-  get length(): number {
-    return this._modules.size;
-  }
-
-  /** Appends a module. */
-  append(module: Module): this {
-    this.registerModule(String(this._modules.size), module);
-    return this;
-  }
-
-  /** Runs the modules in order, each on the previous one's output (typed as tensors, the common case). */
-  override forward(input: Tensor): Tensor {
-    let x: unknown = input;
-    for (const m of this.children()) x = m.call(x);
-    return x as Tensor;
-  }
-
-  [Symbol.iterator](): Iterator<Module> {
-    return this.children()[Symbol.iterator]();
-  }
-}
-
-/**
- * A list of modules registered as submodules (their parameters are the list's).
- *
- * @example
- * ```ts
- * const layers = new torch.nn.ModuleList([new torch.nn.Linear(2, 2), new torch.nn.Linear(2, 2)]);
- * console.log(layers.length, layers.parameters().length); // 2 4
- * ```
- */
-export class ModuleList extends Module {
-  constructor(modules: Iterable<Module> = []) {
-    super();
-    for (const m of modules) this.append(m);
-  }
-
-  at(i: number): Module {
-    const list = this.children();
-    const m = list[i < 0 ? i + list.length : i];
-    if (m === undefined) throw new torch.IndexError(`index ${i} is out of range`);
-    return m;
-  }
-
-  get length(): number {
-    return this._modules.size;
-  }
-
-  append(module: Module): this {
-    this.registerModule(String(this._modules.size), module);
-    return this;
-  }
-
-  [Symbol.iterator](): Iterator<Module> {
-    return this.children()[Symbol.iterator]();
-  }
-}
-
-/**
- * Named submodules, in insertion order.
- *
- * @example
- * ```ts
- * const heads = new torch.nn.ModuleDict({ a: new torch.nn.Linear(2, 1), b: new torch.nn.Linear(2, 3) });
- * console.log(heads.keys()); // [ 'a', 'b' ]
- * ```
- */
-export class ModuleDict extends Module {
-  constructor(modules: Record<string, Module> = {}) {
-    super();
-    for (const [k, m] of Object.entries(modules)) this.registerModule(k, m);
-  }
-
-  get(key: string): Module | undefined {
-    return this._modules.get(key) ?? undefined;
-  }
-
-  set(key: string, module: Module): void {
-    this.registerModule(key, module);
-  }
-
-  keys(): string[] {
-    return [...this._modules.keys()];
-  }
-
-  values(): Module[] {
-    return this.children();
-  }
-
-  entries(): [string, Module][] {
-    return this.namedChildren();
   }
 }

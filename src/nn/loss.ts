@@ -2,23 +2,21 @@
 
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
+import { checkOptions } from "./checks.js";
 import { Module } from "./module.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
 /** A loss whose optional class weights are buffers (in the state dict), as PyTorch's _WeightedLoss. */
 abstract class WeightedLoss extends Module {
+  /** The class weights (or null): the buffer `weight`. */
+  declare readonly weight: Tensor | null;
+  readonly reduction: Reduction;
+
   constructor(weight: Tensor | null | undefined, reduction: Reduction) {
     super();
     this.reduction = reduction;
     this.registerBuffer("weight", weight ?? null);
-  }
-
-  readonly reduction: Reduction;
-
-  /** The class weights (or null). */
-  get weight(): Tensor | null {
-    return this._buffers.get("weight") ?? null;
   }
 }
 
@@ -33,6 +31,7 @@ abstract class WeightedLoss extends Module {
 export class MSELoss extends Module {
   constructor(readonly options: { reduction?: Reduction } = {}) {
     super();
+    checkOptions("MSELoss", options, ["reduction"]);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return torch.F.mseLoss(input, target, this.options);
@@ -51,6 +50,7 @@ export class MSELoss extends Module {
 export class L1Loss extends Module {
   constructor(readonly options: { reduction?: Reduction } = {}) {
     super();
+    checkOptions("L1Loss", options, ["reduction"]);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return torch.F.l1Loss(input, target, this.options);
@@ -69,6 +69,7 @@ export class L1Loss extends Module {
 export class SmoothL1Loss extends Module {
   constructor(readonly options: { reduction?: Reduction; beta?: number } = {}) {
     super();
+    checkOptions("SmoothL1Loss", options, ["reduction", "beta"]);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return torch.F.smoothL1Loss(input, target, this.options);
@@ -85,6 +86,7 @@ export class SmoothL1Loss extends Module {
  */
 export class BCELoss extends WeightedLoss {
   constructor(options: { weight?: Tensor | null; reduction?: Reduction } = {}) {
+    checkOptions("BCELoss", options, ["weight", "reduction"]);
     super(options.weight, options.reduction ?? "mean");
   }
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -103,6 +105,7 @@ export class BCELoss extends WeightedLoss {
  */
 export class BCEWithLogitsLoss extends WeightedLoss {
   constructor(options: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {}) {
+    checkOptions("BCEWithLogitsLoss", options, ["weight", "posWeight", "reduction"]);
     super(options.weight, options.reduction ?? "mean");
     this.registerBuffer("pos_weight", options.posWeight ?? null);
   }
@@ -134,6 +137,7 @@ export class CrossEntropyLoss extends WeightedLoss {
   readonly labelSmoothing: number;
 
   constructor(options: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction; labelSmoothing?: number } = {}) {
+    checkOptions("CrossEntropyLoss", options, ["weight", "ignoreIndex", "reduction", "labelSmoothing"]);
     super(options.weight, options.reduction ?? "mean");
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.labelSmoothing = options.labelSmoothing ?? 0;
@@ -163,6 +167,7 @@ export class NLLLoss extends WeightedLoss {
   readonly ignoreIndex: number;
 
   constructor(options: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {}) {
+    checkOptions("NLLLoss", options, ["weight", "ignoreIndex", "reduction"]);
     super(options.weight, options.reduction ?? "mean");
     this.ignoreIndex = options.ignoreIndex ?? -100;
   }

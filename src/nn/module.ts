@@ -1,5 +1,5 @@
 /**
- * nn.Module and nn.Parameter. A module registers the parameters, buffers and
+ * nn.Module. A module registers the parameters, buffers and
  * submodules assigned to its fields (as PyTorch's __setattr__ does), in
  * definition order, so `parameters()`, `stateDict()` and the printed form
  * follow the order the model was written in.
@@ -7,32 +7,13 @@
 
 import type { DType } from "../index.js";
 import * as torch from "../index.js";
-// Parameter extends the class at module evaluation time, before the package
-// entry (which re-exports nn) has finished evaluating: import it from its module.
-import { Tensor } from "../tensor.js";
+import type { Tensor } from "../tensor.js";
+import { checkOptions, typeName } from "./checks.js";
+import { checkName, defineAccessor, routeAssignment } from "./names.js";
+import { Parameter } from "./parameter.js";
+import { loadStateDictInto, stateDictOf } from "./state_dict.js";
 
-/**
- * A tensor that is a module's parameter: a leaf that requires grad (unless
- * asked not to) and that `Module.parameters()` finds. It shares the storage
- * of the tensor it is made from.
- *
- * @example
- * ```ts
- * const p = new torch.nn.Parameter(torch.ones(2));
- * console.log(p.requiresGrad, p.isLeaf); // true true
- * ```
- */
-export class Parameter extends Tensor {
-  constructor(data: Tensor, requiresGrad = true) {
-    super(data._storage, data.shape, data._strides, data._offset, data.dtype);
-    this.requiresGrad = requiresGrad;
-  }
-
-  /** PyTorch's printed form: `Parameter containing:` then the tensor. */
-  override toString(): string {
-    return `Parameter containing:\n${super.toString()}`;
-  }
-}
+export { Parameter } from "./parameter.js";
 
 export interface StateDict {
   [key: string]: Tensor;
@@ -80,8 +61,8 @@ export class Module {
 
   constructor() {
     // Fields assigned in subclasses (class fields and `this.x = ...`) go through
-    // these traps, which register parameters, tensors already registered as
-    // buffers, and modules by name.
+    // these traps, which register parameters, modules, and values assigned to
+    // names already registered, as PyTorch's __setattr__ does.
     // biome-ignore lint/correctness/noConstructorReturn: the proxy is how fields register themselves, as PyTorch's __setattr__ does
     return new Proxy(this, {
       set: (target, key, value, receiver) => {
@@ -95,38 +76,17 @@ export class Module {
     });
   }
 
-  /** @internal routes a field to the parameter, buffer or module maps; false when it is an ordinary field. */
+  /**
+   * @internal Routes an assigned value to the parameter, buffer or module
+   * maps (PyTorch's __setattr__); false when it is an ordinary field.
+   */
   _register(name: string, value: unknown): boolean {
-    if (!this._parameters) return false;
-    if (value instanceof Parameter) {
-      this._buffers.delete(name);
-      this._modules.delete(name);
-      this._parameters.set(name, value);
-    } else if (value instanceof Module) {
-      this._parameters.delete(name);
-      this._buffers.delete(name);
-      this._modules.set(name, value);
-    } else if (this._buffers.has(name) && (value === null || value instanceof torch.Tensor)) {
-      this._buffers.set(name, value);
-    } else if (this._parameters.has(name) && value === null) {
-      this._parameters.set(name, null);
-    } else {
-      return false;
-    }
-    Object.defineProperty(this, name, {
-      get: () => this._parameters.get(name) ?? this._buffers.get(name) ?? this._modules.get(name) ?? null,
-      set: (v: unknown) => {
-        if (!this._register(name, v)) throw new TypeError(`cannot assign ${typeof v} as parameter, buffer or module '${name}'`);
-      },
-      configurable: true,
-      enumerable: true,
-    });
-    return true;
+    return this._parameters !== undefined && routeAssignment(this, name, value);
   }
 
   /** The computation; subclasses implement it. */
   forward(..._args: unknown[]): unknown {
-    throw new Error(`Module [${this._name()}] is missing the required "forward" function`);
+    throw new torch.KindlingError(`Module [${this._name()}] is missing the required "forward" function`);
   }
 
   /** Runs the forward pre-hooks, `forward` and the forward hooks (PyTorch's `module(...)`). */
@@ -160,38 +120,86 @@ export class Module {
 
   // ----- registration ------------------------------------------------------------
 
-  /** Registers a parameter (or null) under `name`. */
+  /**
+   * Registers a parameter (or null) under `name`, with PyTorch's checks: the
+   * name is a non-empty string without dots that names no other attribute.
+   *
+   * @example
+   * ```ts
+   * const m = new torch.nn.Module();
+   * m.registerParameter("scale", new torch.nn.Parameter(torch.ones(1)));
+   * console.log(m.namedParameters().map(([n]) => n)); // [ 'scale' ]
+   * ```
+   */
   registerParameter(name: string, param: Parameter | null): void {
-    this._checkName(name, "parameter");
+    checkName(this, "registerParameter", "parameter", name, this._parameters);
+    if (param !== null && !(param instanceof Parameter)) {
+      throw new torch.ArgumentError(
+        `registerParameter: cannot assign '${typeName(param)}' object to parameter '${name}' (torch.nn.Parameter or null required)`,
+      );
+    }
     this._parameters.set(name, param);
-    this._register(name, param);
+    defineAccessor(this, name);
   }
 
-  /** Registers a tensor that is state but not a parameter (e.g. batch norm's running mean); `persistent: false` keeps it out of the state dict. */
+  /**
+   * Registers a tensor that is state but not a parameter (e.g. batch norm's
+   * running mean); `persistent: false` keeps it out of the state dict. The
+   * name is checked as by `registerParameter`.
+   *
+   * @example
+   * ```ts
+   * const m = new torch.nn.Module();
+   * m.registerBuffer("steps", torch.tensor(0, { dtype: "int64" }));
+   * console.log(Object.keys(m.stateDict())); // [ 'steps' ]
+   * ```
+   */
   registerBuffer(name: string, tensor: Tensor | null, options: { persistent?: boolean } = {}): void {
-    this._checkName(name, "buffer");
+    checkOptions("registerBuffer", options, ["persistent"]);
+    checkName(this, "registerBuffer", "buffer", name, this._buffers);
+    if (tensor !== null && !(tensor instanceof torch.Tensor)) {
+      throw new torch.ArgumentError(
+        `registerBuffer: cannot assign '${typeName(tensor)}' object to buffer '${name}' (torch Tensor or null required)`,
+      );
+    }
     this._buffers.set(name, tensor);
     if (options.persistent === false) this._nonPersistent.add(name);
     else this._nonPersistent.delete(name);
-    this._register(name, tensor);
+    defineAccessor(this, name);
   }
 
-  /** Registers a submodule (PyTorch's add_module). */
+  /**
+   * Registers a submodule (PyTorch's add_module / register_module); the name
+   * is checked as by `registerParameter`.
+   *
+   * @example
+   * ```ts
+   * const m = new torch.nn.Module();
+   * m.registerModule("fc", new torch.nn.Linear(2, 1));
+   * console.log(Object.keys(m.stateDict())); // [ 'fc.weight', 'fc.bias' ]
+   * ```
+   */
   registerModule(name: string, module: Module | null): void {
-    this._checkName(name, "module");
+    if (module !== null && !(module instanceof Module)) {
+      throw new torch.ArgumentError(`registerModule: ${typeName(module)} is not a Module subclass`);
+    }
+    checkName(this, "registerModule", "module", name, this._modules);
     this._modules.set(name, module);
-    this._register(name, module);
-  }
-
-  private _checkName(name: string, what: string): void {
-    if (name === "" || name.includes(".")) throw new Error(`${what} name can't be empty or contain ".", got: "${name}"`);
+    defineAccessor(this, name);
   }
 
   // ----- traversal ------------------------------------------------------------------
 
-  /** The direct submodules with their names. */
+  /** The direct submodules with their names; a module registered under several names is listed once, under its first. */
   namedChildren(): [string, Module][] {
-    return [...this._modules].filter((e): e is [string, Module] => e[1] !== null);
+    const seen = new Set<Module>();
+    const out: [string, Module][] = [];
+    for (const [name, m] of this._modules) {
+      if (m === null || seen.has(m)) continue;
+      seen.add(m);
+      out.push([name, m]);
+    }
+    return out;
   }
 
   children(): Module[] {
@@ -213,6 +221,7 @@ export class Module {
 
   /** Parameters with dotted names, each once (shared parameters are listed under their first name). */
   namedParameters(options: { recurse?: boolean } = {}): [string, Parameter][] {
+    checkOptions("namedParameters", options, ["recurse"]);
     return this._namedMembers((m) => m._parameters, options.recurse ?? true) as [string, Parameter][];
   }
 
@@ -229,6 +238,7 @@ export class Module {
   }
 
   namedBuffers(options: { recurse?: boolean } = {}): [string, Tensor][] {
+    checkOptions("namedBuffers", options, ["recurse"]);
     return this._namedMembers((m) => m._buffers, options.recurse ?? true);
   }
 
@@ -252,6 +262,7 @@ export class Module {
 
   /** Applies `fn` to every submodule (children first) and then to this module. */
   apply(fn: (m: Module) => void): this {
+    if (typeof fn !== "function") throw new torch.ArgumentError(`apply: expected a function of a module, got ${typeName(fn)}`);
     for (const m of this.children()) m.apply(fn);
     fn(this);
     return this;
@@ -282,6 +293,7 @@ export class Module {
    * place (PyTorch 1.13's default).
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
+    checkOptions("zeroGrad", options, ["setToNone"]);
     for (const p of this.parameters()) {
       const g = p.grad;
       if (g === null) continue;
@@ -320,7 +332,9 @@ export class Module {
   // ----- state dict ------------------------------------------------------------------------
 
   /**
-   * Parameters and persistent buffers by dotted name, detached (sharing storage).
+   * Parameters and persistent buffers by dotted name, detached (sharing
+   * storage). As in PyTorch, a module or parameter registered under several
+   * names appears under each of them.
    *
    * @example
    * ```ts
@@ -329,48 +343,27 @@ export class Module {
    * ```
    */
   stateDict(): StateDict {
-    const out: StateDict = {};
-    for (const [prefix, m] of this.namedModules()) {
-      const key = (name: string) => (prefix ? `${prefix}.${name}` : name);
-      for (const [name, p] of m._parameters) if (p !== null) out[key(name)] = p.detach();
-      for (const [name, b] of m._buffers) if (b !== null && !m._nonPersistent.has(name)) out[key(name)] = b.detach();
-    }
-    return out;
+    return stateDictOf(this);
   }
 
   /**
-   * Copies values from a state dict into the parameters and buffers. With
-   * `strict` (default) missing or unexpected keys throw, naming them; shape
-   * mismatches always throw.
+   * Copies values from a state dict (a plain object of tensors) into the
+   * parameters and buffers, as PyTorch's load_state_dict. With `strict`
+   * (default) missing or unexpected keys throw, naming them; values that are
+   * not tensors or whose shapes differ always throw. Nothing is copied
+   * unless every check passes.
+   *
+   * @example
+   * ```ts
+   * const a = new torch.nn.Linear(2, 1);
+   * const b = new torch.nn.Linear(2, 1);
+   * b.loadStateDict(a.stateDict());
+   * console.log(b.weight.sub(a.weight).abs().max().item()); // 0
+   * ```
    */
   loadStateDict(state: StateDict, options: { strict?: boolean } = {}): IncompatibleKeys {
-    const strict = options.strict ?? true;
-    const own = this.stateDict();
-    const missingKeys = Object.keys(own).filter((k) => !(k in state));
-    const unexpectedKeys = Object.keys(state).filter((k) => !(k in own));
-    const errors: string[] = [];
-    if (strict && unexpectedKeys.length > 0)
-      errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}. `);
-    if (strict && missingKeys.length > 0) errors.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(", ")}. `);
-    for (const [key, target] of Object.entries(own)) {
-      const src = state[key];
-      if (src === undefined) continue;
-      if (src.shape.join() !== target.shape.join()) {
-        errors.push(
-          `size mismatch for ${key}: copying a param with shape torch.Size([${src.shape.join(", ")}]) from checkpoint, the shape in current model is torch.Size([${target.shape.join(", ")}]).`,
-        );
-      }
-    }
-    if (errors.length > 0) {
-      throw new torch.ShapeError(`Error(s) in loading state_dict for ${this._name()}:\n\t${errors.join("\n\t")}`);
-    }
-    torch.noGrad(() => {
-      for (const [key, target] of Object.entries(own)) {
-        const src = state[key];
-        if (src !== undefined) target.copy_(src);
-      }
-    });
-    return { missingKeys, unexpectedKeys };
+    checkOptions("loadStateDict", options, ["strict"]);
+    return loadStateDictInto(this, state, options.strict ?? true);
   }
 
   // ----- printing ------------------------------------------------------------------------------

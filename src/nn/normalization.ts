@@ -2,6 +2,7 @@
 
 import type { DType, Tensor } from "../index.js";
 import * as torch from "../index.js";
+import { checkOptions } from "./checks.js";
 import * as init from "./init.js";
 import { pyBool, pyFloat } from "./layers.js";
 import { Module, Parameter } from "./module.js";
@@ -17,8 +18,8 @@ export interface BatchNormOptions {
 
 /** Batch normalisation over dim 1 (channels), with running statistics for evaluation. */
 abstract class BatchNorm extends Module {
-  weight: Parameter | null;
-  bias: Parameter | null;
+  declare weight: Parameter | null;
+  declare bias: Parameter | null;
   readonly eps: number;
   readonly momentum: number | null;
   readonly affine: boolean;
@@ -29,14 +30,16 @@ abstract class BatchNorm extends Module {
     options: BatchNormOptions,
   ) {
     super();
+    checkOptions(this._name(), options, ["eps", "momentum", "affine", "trackRunningStats", "dtype"]);
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
     this.affine = options.affine ?? true;
     this.trackRunningStats = options.trackRunningStats ?? true;
     const dtype = options.dtype ?? "float32";
-    this.weight = this.affine ? new Parameter(torch.ones([numFeatures], { dtype })) : null;
-    this.bias = this.affine ? new Parameter(torch.zeros([numFeatures], { dtype })) : null;
-    if (!this.affine) {
+    if (this.affine) {
+      this.weight = new Parameter(torch.ones([numFeatures], { dtype }));
+      this.bias = new Parameter(torch.zeros([numFeatures], { dtype }));
+    } else {
       this.registerParameter("weight", null);
       this.registerParameter("bias", null);
     }
@@ -147,8 +150,8 @@ export class BatchNorm2d extends BatchNorm {
  * ```
  */
 export class LayerNorm extends Module {
-  weight: Parameter | null;
-  bias: Parameter | null;
+  declare weight: Parameter | null;
+  declare bias: Parameter | null;
   readonly normalizedShape: number[];
 
   constructor(
@@ -156,12 +159,14 @@ export class LayerNorm extends Module {
     readonly options: { eps?: number; elementwiseAffine?: boolean; dtype?: DType } = {},
   ) {
     super();
+    checkOptions("LayerNorm", options, ["eps", "elementwiseAffine", "dtype"]);
     this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
     const affine = options.elementwiseAffine ?? true;
     const dtype = options.dtype ?? "float32";
-    this.weight = affine ? new Parameter(torch.ones(this.normalizedShape, { dtype })) : null;
-    this.bias = affine ? new Parameter(torch.zeros(this.normalizedShape, { dtype })) : null;
-    if (!affine) {
+    if (affine) {
+      this.weight = new Parameter(torch.ones(this.normalizedShape, { dtype }));
+      this.bias = new Parameter(torch.zeros(this.normalizedShape, { dtype }));
+    } else {
       this.registerParameter("weight", null);
       this.registerParameter("bias", null);
     }
@@ -206,6 +211,7 @@ export class Embedding extends Module {
     readonly options: EmbeddingModuleOptions = {},
   ) {
     super();
+    checkOptions("Embedding", options, ["paddingIdx", "maxNorm", "normType", "scaleGradByFreq", "dtype"]);
     const p = options.paddingIdx ?? null;
     if (p !== null && (p >= numEmbeddings || p < -numEmbeddings))
       throw new torch.ArgumentError("Padding_idx must be within num_embeddings");

@@ -2,10 +2,26 @@
 
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
+import { typeName } from "./checks.js";
 
-function grads(parameters: Tensor | Iterable<Tensor>): Tensor[] {
-  const list = parameters instanceof torch.Tensor ? [parameters] : [...parameters];
-  return list.map((p) => p.grad).filter((g): g is Tensor => g !== null);
+function grads(op: string, parameters: Tensor | Iterable<Tensor>): Tensor[] {
+  const given: unknown = parameters;
+  const isIterable = given !== null && given !== undefined && typeof (given as Iterable<unknown>)[Symbol.iterator] === "function";
+  if (!(given instanceof torch.Tensor) && (!isIterable || typeof given === "string")) {
+    throw new torch.ArgumentError(`${op}: parameters must be a Tensor or an iterable of Tensors, got ${typeName(given)}`);
+  }
+  const list: unknown[] = given instanceof torch.Tensor ? [given] : [...(given as Iterable<unknown>)];
+  for (const p of list) {
+    if (!(p instanceof torch.Tensor)) throw new torch.ArgumentError(`${op}: parameters must be Tensors, got ${typeName(p)}`);
+  }
+  return (list as Tensor[]).map((p) => p.grad).filter((g): g is Tensor => g !== null);
+}
+
+/** PyTorch's `float(norm_type)`: a number, or the string "inf". */
+function toNorm(normType: unknown): number {
+  if (typeof normType === "number") return normType;
+  if (normType === "inf") return Number.POSITIVE_INFINITY;
+  throw new torch.ArgumentError(`clipGradNorm_: normType must be a number or "inf", got ${typeName(normType)} ${JSON.stringify(normType)}`);
 }
 
 /**
@@ -24,10 +40,11 @@ function grads(parameters: Tensor | Iterable<Tensor>): Tensor[] {
 export function clipGradNorm_(
   parameters: Tensor | Iterable<Tensor>,
   maxNorm: number,
-  options: { normType?: number; errorIfNonfinite?: boolean } = {},
+  options: { normType?: number | "inf"; errorIfNonfinite?: boolean } = {},
 ): Tensor {
-  const gs = grads(parameters);
-  const normType = options.normType ?? 2;
+  const gs = grads("clipGradNorm_", parameters);
+  const normType = toNorm(options.normType ?? 2);
+  if (typeof maxNorm !== "number") throw new torch.ArgumentError(`clipGradNorm_: maxNorm must be a number, got ${typeName(maxNorm)}`);
   if (gs.length === 0) return torch.tensor(0);
   return torch.noGrad(() => {
     const total =
@@ -59,6 +76,6 @@ export function clipGradNorm_(
  */
 export function clipGradValue_(parameters: Tensor | Iterable<Tensor>, clipValue: number): void {
   torch.noGrad(() => {
-    for (const g of grads(parameters)) g.clamp_({ min: -clipValue, max: clipValue });
+    for (const g of grads("clipGradValue_", parameters)) g.clamp_({ min: -clipValue, max: clipValue });
   });
 }

@@ -7,7 +7,7 @@
 
 import type { BinaryOp, UnaryOp } from "../backend/types.js";
 import { type DType, isFloating, scalarTypeName } from "../core/dtype.js";
-import { ArgumentError, DTypeError } from "../core/errors.js";
+import { ArgumentError, AutogradError, DTypeError } from "../core/errors.js";
 import { normalizeDim } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { addScalar, mulScalar } from "./arith.js";
@@ -45,6 +45,12 @@ function activation(spec: {
   backwardGradFn: string;
   /** `backward(g, x)` applies the (recorded) backward op. */
   doubleBackward: (gg: Tensor, g: Tensor, x: Tensor, p: Params, backward: (g: Tensor, x: Tensor) => Tensor) => Tensor;
+  /**
+   * In place, PyTorch's node (`gradFn`, e.g. LeakyReluBackward1) saves the
+   * result instead of the input and runs the backward op on it, which
+   * `check` (run in backward) refuses for parameters where that is wrong.
+   */
+  inplace?: { gradFn: string; check: (p: Params) => void };
 }) {
   const backwardOp: Op<Params> = defineOp<Params>({
     name: `${spec.name}_backward`,
@@ -63,9 +69,23 @@ function activation(spec: {
     forward: ([x], p) => K.unary(spec.kernel, x as Tensor, p.dtype, p.p0, p.p1),
     backward: ([g], c) => [backwardOp([g, c.input(0)], c.attrs)],
   });
+  const inplace = spec.inplace;
+  const inplaceDef =
+    inplace === undefined
+      ? op.def
+      : defineOp<Params>({
+          name: spec.name,
+          gradFn: inplace.gradFn,
+          save: "result",
+          forward: op.def.forward,
+          backward: ([g], c) => {
+            inplace.check(c.attrs);
+            return [backwardOp([g, c.result()], c.attrs)];
+          },
+        }).def;
   return {
     apply: (x: Tensor, p0 = 0, p1 = 0) => op([x], { dtype: x.dtype, p0, p1 }),
-    inplace: (x: Tensor, p0 = 0, p1 = 0) => applyInplace(op.def, [x], { dtype: x.dtype, p0, p1 }),
+    inplace: (x: Tensor, p0 = 0, p1 = 0) => applyInplace(inplaceDef, [x], { dtype: x.dtype, p0, p1 }),
   };
 }
 
@@ -79,10 +99,24 @@ const leaky = activation({
   backwardKernel: "leakyReluBackward",
   backwardGradFn: "LeakyReluBackwardBackward0",
   doubleBackward: zeroSecond,
+  // With a slope >= 0 the result has the input's sign, so the backward op reads it in place of the input.
+  inplace: {
+    gradFn: "LeakyReluBackward1",
+    check: ({ p0 }) => {
+      if (!(p0 >= 0)) {
+        throw new AutogradError(
+          `leaky_relu_backward: In-place leakyReLu backward calculation is triggered with a negative slope which is not supported. This is caused by calling in-place forward function with a negative slope, please call out-of-place version instead. (negative_slope is ${p0}: use F.leakyRelu(x, ${p0}) without inplace)`,
+        );
+      }
+    },
+  },
 });
 
 /**
  * max(0, x) + negativeSlope * min(0, x); the gradient at 0 is negativeSlope.
+ * In place (`inplace: true`, or `leakyRelu_`) the gradient is computed from
+ * the result, as in PyTorch: a backward pass through it with a negative
+ * slope raises an AutogradError.
  *
  * @example
  * ```ts
@@ -92,6 +126,20 @@ const leaky = activation({
 export function leakyRelu(input: Tensor, negativeSlope = 0.01, options: { inplace?: boolean } = {}): Tensor {
   const x = floatInput(input, "leaky_relu");
   return options.inplace ? leaky.inplace(x, negativeSlope) : leaky.apply(x, negativeSlope);
+}
+
+/**
+ * leakyRelu in place (PyTorch's `F.leaky_relu_`); returns `input`.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([-2, 3]);
+ * torch.F.leakyRelu_(x, 0.5);
+ * console.log(x); // tensor([-1.,  3.])
+ * ```
+ */
+export function leakyRelu_(input: Tensor, negativeSlope = 0.01): Tensor {
+  return leaky.inplace(floatInput(input, "leaky_relu_"), negativeSlope);
 }
 
 const eluAct = activation({

@@ -5,11 +5,13 @@
  */
 
 import type { BinaryOp } from "../backend/types.js";
-import { type DType, isFloating, isIntegral } from "../core/dtype.js";
+import { pythonTypeName } from "../core/describe.js";
+import { convertValue, type DType, isFloating, isIntegral } from "../core/dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../core/errors.js";
 import { broadcastShapes, formatShape } from "../core/shape.js";
-import type { Tensor } from "../tensor.js";
+import { Tensor } from "../tensor.js";
 import { defineOp, type Op } from "./define.js";
+import { checkDivision } from "./division.js";
 import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
 import { expectTensor, expectTensorLike, promote, type TensorLike, wrap } from "./scalars.js";
@@ -94,13 +96,19 @@ const divOp = defineOp<Typed>({
   ],
 });
 
-/** Division with a rounding mode: not differentiable (zero gradient almost everywhere). */
+/**
+ * Division with a rounding mode: piecewise constant, so its gradient is zero
+ * (PyTorch's DivBackward2 gives zeros). Integer division by zero raises.
+ */
 const roundedDivOp = defineOp<Typed & { mode: "trunc" | "floor" }>({
   name: "div",
+  gradFn: "DivBackward2",
   forward: ([a, b], { dtype, mode }) => {
+    checkDivision("div", mode === "floor" ? "div_floor_cpu" : "div_trunc_cpu", dtype, a as Tensor, b as Tensor);
     const q = K.binary(mode === "floor" ? "floorDivide" : "div", a as Tensor, b as Tensor, dtype, 1, "div");
     return mode === "trunc" && isFloating(dtype) ? K.unary("trunc", q) : q;
   },
+  backward: ([g], c) => c.inputMeta.map((m, i) => (c.needs[i] ? K.full(m.shape, 0, g.dtype) : null)),
 });
 
 /** Runs a two-operand op with PyTorch's promotion; JS numbers become wrapped scalars. */
@@ -118,7 +126,7 @@ function binaryCall<A extends Typed>(
   const promoted = promote(a, b);
   check?.(promoted);
   const dtype = dtypeOf === undefined ? promoted : dtypeOf(promoted);
-  return op([a, wrap(b, promoted)], withDtype(extra, dtype) as A);
+  return op([a, wrap(b, promoted, name)], withDtype(extra, dtype) as A);
 }
 
 /** Runs a two-operand op in place on `self`, whose dtype is kept; `check` sees the promoted dtype before any write. */
@@ -134,7 +142,7 @@ function binaryInplace<A extends Typed>(
   const b = expectTensorLike(other, name, "other");
   const promoted = promote(x, b);
   check?.(promoted);
-  return applyInplace(op.def, [x, wrap(b, promoted)], withDtype(extra, promoted) as A);
+  return applyInplace(op.def, [x, wrap(b, promoted, name)], withDtype(extra, promoted) as A);
 }
 
 /**
@@ -450,7 +458,9 @@ export function where(condition: Tensor, input: TensorLike, other: TensorLike): 
   const a = expectTensorLike(input, "where", "input");
   const b = expectTensorLike(other, "where", "other");
   const dtype = promote(a, b);
-  return whereOp([cond, wrap(a, dtype), wrap(b, dtype)], { dtype });
+  // Numbers take PyTorch's checked conversion (float32 refuses 1e40 here, where add gives inf).
+  for (const v of [a, b]) if (typeof v === "number") convertValue(v, dtype, "where");
+  return whereOp([cond, wrap(a, dtype, "where"), wrap(b, dtype, "where")], { dtype });
 }
 
 interface ClampAttrs extends Typed {
@@ -475,11 +485,14 @@ const clampOp = defineOp<ClampAttrs>({
   },
 });
 
-function clampArgs(input: Tensor, min: number | null | undefined, max: number | null | undefined): ClampAttrs {
+/** clamp's bounds and result dtype; a bound the dtype cannot hold raises PyTorch's overflow error. */
+function clampArgs(input: Tensor, min: number | null | undefined, max: number | null | undefined, op: string): ClampAttrs {
   const lo = min ?? null;
   const hi = max ?? null;
   if (lo === null && hi === null) throw new ArgumentError("clamp: At least one of 'min' or 'max' must not be None");
-  return { min: lo, max: hi, dtype: promote(input, ...(lo === null ? [] : [lo]), ...(hi === null ? [] : [hi])) };
+  const dtype = promote(input, ...(lo === null ? [] : [lo]), ...(hi === null ? [] : [hi]));
+  for (const bound of [lo, hi]) if (bound !== null) convertValue(bound, dtype, op);
+  return { min: lo, max: hi, dtype };
 }
 
 /**
@@ -492,13 +505,13 @@ function clampArgs(input: Tensor, min: number | null | undefined, max: number | 
  */
 export function clamp(input: Tensor, options: { min?: number | null; max?: number | null }): Tensor {
   const x = expectTensor(input, "clamp", "input");
-  return clampOp([x], clampArgs(x, options.min, options.max));
+  return clampOp([x], clampArgs(x, options.min, options.max, "clamp"));
 }
 
 /** In-place clamp. */
 export function clamp_(input: Tensor, options: { min?: number | null; max?: number | null }): Tensor {
   const x = expectTensor(input, "clamp_", "input");
-  return applyInplace(clampOp.def, [x], clampArgs(x, options.min, options.max));
+  return applyInplace(clampOp.def, [x], clampArgs(x, options.min, options.max, "clamp_"));
 }
 
 const maskedFillOp = defineOp<Typed & { value: number }>({
@@ -522,6 +535,26 @@ const maskedFillTensorOp = defineOp<Typed>({
 });
 
 /**
+ * masked_fill's value in `x`'s dtype: a number it can hold, or a 0-d tensor
+ * (converted; PyTorch reads it as a scalar, so one that does not fit raises).
+ */
+function fillValue(x: Tensor, value: unknown, op: string): number | Tensor {
+  if (typeof value === "number" || typeof value === "boolean") return convertValue(Number(value), x.dtype, op);
+  if (!(value instanceof Tensor)) {
+    const [got, params] = op === "masked_fill" ? ["Tensor, Tensor, ", "Tensor input, Tensor mask, "] : ["Tensor, ", "Tensor mask, "];
+    throw new ArgumentError(
+      `${op}() received an invalid combination of arguments - got (${got}${pythonTypeName(value)}), but expected one of: (${params}Tensor value), (${params}Number value)`,
+    );
+  }
+  if (value.ndim !== 0) {
+    throw new ShapeError(`masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.ndim} dimension(s).`);
+  }
+  if (value.dtype === x.dtype) return value;
+  convertValue(value.item(), x.dtype, op);
+  return value.to(x.dtype);
+}
+
+/**
  * `input` with the elements where `mask` is true replaced by `value` (a
  * number or a 0-d tensor, which then receives gradient).
  *
@@ -541,11 +574,9 @@ export function maskedFill(input: Tensor, mask: Tensor, value: number | boolean 
       `masked_fill: mask of shape ${formatShape(m.shape)} does not broadcast to the input's shape ${formatShape(x.shape)}`,
     );
   }
-  if (typeof value === "number" || typeof value === "boolean") return maskedFillOp([x, m], { value: Number(value), dtype: x.dtype });
-  if (value.ndim !== 0) {
-    throw new ShapeError(`masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.ndim} dimension(s).`);
-  }
-  return maskedFillTensorOp([x, m, value.dtype === x.dtype ? value : value.to(x.dtype)], { dtype: x.dtype });
+  const v = fillValue(x, value, "masked_fill");
+  if (typeof v === "number") return maskedFillOp([x, m], { value: v, dtype: x.dtype });
+  return maskedFillTensorOp([x, m, v], { dtype: x.dtype });
 }
 
 /**
@@ -568,13 +599,9 @@ export function maskedFill_(input: Tensor, mask: Tensor, value: number | boolean
       `masked_fill_: mask of shape ${formatShape(m.shape)} does not broadcast to the input's shape ${formatShape(x.shape)}`,
     );
   }
-  if (typeof value === "number" || typeof value === "boolean") {
-    return applyInplace(maskedFillOp.def, [x, m], { value: Number(value), dtype: x.dtype });
-  }
-  if (value.ndim !== 0) {
-    throw new ShapeError(`masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.ndim} dimension(s).`);
-  }
-  return applyInplace(maskedFillTensorOp.def, [x, m, value.dtype === x.dtype ? value : value.to(x.dtype)], { dtype: x.dtype });
+  const v = fillValue(x, value, "masked_fill_");
+  if (typeof v === "number") return applyInplace(maskedFillOp.def, [x, m], { value: v, dtype: x.dtype });
+  return applyInplace(maskedFillTensorOp.def, [x, m, v], { dtype: x.dtype });
 }
 
 // ----- maximum, minimum, square ------------------------------------------------------

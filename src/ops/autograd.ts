@@ -4,6 +4,7 @@
  */
 
 import { provideEngineOps } from "../autograd/bridge.js";
+import { checkOptions, expectGradTensor, tensorList } from "../autograd/check.js";
 import { runBackward } from "../autograd/engine.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { ArgumentError, AutogradError, ShapeError } from "../core/errors.js";
@@ -58,9 +59,19 @@ function formatShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
 
-function asList<T>(v: T | readonly T[] | null | undefined): T[] {
-  if (v === null || v === undefined) return [];
-  return Array.isArray(v) ? [...(v as T[])] : [v as T];
+const GRADIENTS = (type: string) => `gradients can be either Tensors or None, but got ${type}`;
+const INPUTS = (type: string) => `all inputs have to be Tensors, but got ${type}`;
+
+/** The tensors of a `tensors`/`outputs` argument (a tensor or a list of tensors). */
+function outputList(v: unknown, op: string, what: string): Tensor[] {
+  return tensorList(v, op, what, false) as Tensor[];
+}
+
+/** The tensors of an `inputs` argument; PyTorch refuses an empty list. */
+function inputList(v: unknown, op: string, empty: string): Tensor[] {
+  const ins = tensorList(v, op, "inputs", false, INPUTS) as Tensor[];
+  if (ins.length === 0) throw new ArgumentError(`${op}: ${empty}`);
+  return ins;
 }
 
 /**
@@ -80,12 +91,23 @@ export function backward(
   gradTensors?: Tensor | readonly (Tensor | null)[] | null,
   options: BackwardOptions = {},
 ): void {
-  const outputs = asList(tensors);
-  const grads = makeGrads(outputs, asList(gradTensors));
+  const outputs = outputList(tensors, "backward()", "tensors");
+  const grads = tensorList(gradTensors, "backward()", "gradTensors", true, GRADIENTS);
+  run(outputs, grads, options, "backward()");
+}
+
+/** @internal `tensor.backward(gradient, options)`: as `backward([tensor], [gradient], options)`, with errors naming `gradient`. */
+export function tensorBackward(tensor: Tensor, gradient?: Tensor | null, options: BackwardOptions = {}): void {
+  const g = expectGradTensor(gradient, "backward()", "gradient", true, GRADIENTS);
+  run([tensor], [g], options, "backward()");
+}
+
+function run(outputs: Tensor[], grads: (Tensor | null)[], options: BackwardOptions, op: string): void {
+  checkOptions(options, op, { retainGraph: "boolean", createGraph: "boolean", inputs: "tensors" });
   const createGraph = options.createGraph ?? false;
-  const inputs = options.inputs === undefined ? undefined : asList(options.inputs);
-  if (inputs !== undefined && inputs.length === 0) throw new ArgumentError("backward() inputs argument: cannot be empty.");
-  runBackward(outputs, grads, {
+  const inputs =
+    options.inputs === undefined ? undefined : inputList(options.inputs, op, "'inputs' argument to backward() cannot be empty.");
+  runBackward(outputs, makeGrads(outputs, grads), {
     retainGraph: options.retainGraph ?? createGraph,
     createGraph,
     inputs,
@@ -136,13 +158,13 @@ export function grad(
   inputs: Tensor | readonly Tensor[],
   options: GradOptions = {},
 ): (Tensor | null)[] {
-  const outs = asList(outputs);
-  const ins = asList(inputs);
-  if (ins.length === 0) throw new ArgumentError("grad requires non-empty inputs.");
+  checkOptions(options, "grad()", { gradOutputs: "tensors", retainGraph: "boolean", createGraph: "boolean", allowUnused: "boolean" });
+  const outs = outputList(outputs, "grad()", "outputs");
+  const ins = inputList(inputs, "grad()", "grad requires non-empty inputs.");
   for (const t of ins) {
     if (!t.requiresGrad) throw new AutogradError("One of the differentiated Tensors does not require grad");
   }
-  const grads = makeGrads(outs, asList(options.gradOutputs));
+  const grads = makeGrads(outs, tensorList(options.gradOutputs, "grad()", "gradOutputs", true, GRADIENTS));
   const createGraph = options.createGraph ?? false;
   const result = runBackward(outs, grads, {
     retainGraph: options.retainGraph ?? createGraph,

@@ -5,7 +5,7 @@
 
 import { type DType, promoteTypes } from "../core/dtype.js";
 import { ArgumentError, ShapeError } from "../core/errors.js";
-import { contiguousStrides, normalizeDim, normalizeDims } from "../core/shape.js";
+import { checkSizes, contiguousStrides, normalizeDim, normalizeDims } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
 import * as K from "./kernels.js";
@@ -120,7 +120,8 @@ const stackOp = defineOp<{ dim: number }>({
 const unbindOp = defineOp<{ dim: number; n: number }>({
   name: "unbind",
   gradFn: "UnbindBackward0",
-  view: true,
+  // Several views: none may be modified in place while recording (PyTorch).
+  view: "multiple",
   forward: ([x], { dim, n }) => Array.from({ length: n }, (_, i) => select(x as Tensor, dim, i)),
   backward: (grads, c) => [stack(grads, c.attrs.dim)],
 });
@@ -145,7 +146,8 @@ export function unbind(input: Tensor, dim = 0): Tensor[] {
 const splitOp = defineOp<{ dim: number; sizes: number[]; withSizes: boolean }>({
   name: "split",
   gradFn: (a) => (a.withSizes ? "SplitWithSizesBackward0" : "SplitBackward0"),
-  view: true,
+  // Several views: none may be modified in place while recording (PyTorch).
+  view: "multiple",
   forward: ([x], { dim, sizes }) => {
     let at = 0;
     return sizes.map((n) => {
@@ -255,7 +257,7 @@ const repeatOp = defineOp<{ repeats: number[] }>({
  */
 export function repeat(input: Tensor, ...repeats: (number | readonly number[])[]): Tensor {
   const x = expectTensor(input, "repeat", "input");
-  const r = repeats.length === 1 && Array.isArray(repeats[0]) ? [...(repeats[0] as number[])] : (repeats as number[]);
+  const r = [...checkSizes(repeats.length === 1 && Array.isArray(repeats[0]) ? repeats[0] : repeats, "repeat", "repeats")];
   if (r.length < x.ndim) {
     throw new ShapeError(
       `repeat: Number of dimensions of repeat dims (${r.length}) can not be smaller than number of dimensions of tensor (${x.ndim})`,

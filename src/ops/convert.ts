@@ -1,7 +1,8 @@
 /** dtype conversion and the basic in-place writes (zero_, fill_, copy_). */
 
-import { type DType, isDType, isFloating } from "../core/dtype.js";
-import { DTypeError } from "../core/errors.js";
+import { pythonTypeName } from "../core/describe.js";
+import { convertValue, type DType, fitsInteger, isDType, isFloating } from "../core/dtype.js";
+import { ArgumentError, DTypeError } from "../core/errors.js";
 import { defaultGenerator, type Generator } from "../random.js";
 import type { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
@@ -16,8 +17,46 @@ const toCopyOp = defineOp<{ dtype: DType }>({
   backward: ([g], c) => [g.to((c.inputMeta[0] as { dtype: DType }).dtype)],
 });
 
+/** The multi-index of flat element `i` of `shape`, as `[1, 0]`. */
+export function unravel(i: number, shape: readonly number[]): string {
+  const idx: number[] = [];
+  let rest = i;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const size = shape[d] as number;
+    idx.unshift(rest % size);
+    rest = Math.floor(rest / size);
+  }
+  return `[${idx.join(", ")}]`;
+}
+
 /**
- * The tensor converted to `dtype` (the tensor itself when it already has it).
+ * Throws PyTorch's overflow error ("value cannot be converted to type int64
+ * without overflow") when an element of `x` does not fit the integer dtype
+ * it is being cast to: NaN, ±Infinity, beyond int32's range, beyond 2^53
+ * for int64. (PyTorch's cast is undefined behaviour there and wraps.) Casts
+ * that cannot overflow (to floats or bool, int32 to int64) cost nothing;
+ * the others take a min and a max reduction of the source.
+ */
+export function checkCast(x: Tensor, dtype: DType, op: string): void {
+  const overflows = dtype === "int64" ? isFloating(x.dtype) : dtype === "int32" && (isFloating(x.dtype) || x.dtype === "int64");
+  if (!overflows || x.numel() === 0) return;
+  const dims = x.shape.map((_, d) => d);
+  const lo = K.reduce("min", x, dims, false);
+  const hi = K.reduce("max", x, dims, false);
+  const int = dtype as "int32" | "int64";
+  if (fitsInteger(lo._storage.data[lo._offset] as number, int) && fitsInteger(hi._storage.data[hi._offset] as number, int)) return;
+  const values = x.data;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!fitsInteger(v, int)) convertValue(v, dtype, op, "data", `element ${unravel(i, x.shape)}`);
+  }
+}
+
+/**
+ * The tensor converted to `dtype` (the tensor itself when it already has
+ * it). Floats truncate toward zero into integer dtypes; an element the
+ * integer dtype cannot hold (NaN, ±Infinity, out of range) raises instead
+ * of wrapping.
  *
  * @example
  * ```ts
@@ -27,7 +66,9 @@ const toCopyOp = defineOp<{ dtype: DType }>({
 export function to(input: Tensor, dtype: DType): Tensor {
   const x = expectTensor(input, "to", "input");
   if (!isDType(dtype)) throw new DTypeError(`to(): unknown dtype '${String(dtype)}'`);
-  return x.dtype === dtype ? x : toCopyOp([x], { dtype });
+  if (x.dtype === dtype) return x;
+  checkCast(x, dtype, "to");
+  return toCopyOp([x], { dtype });
 }
 
 const recordedCopyOp = defineOp<Record<string, never>>({
@@ -72,9 +113,25 @@ const fillOp = defineOp<{ value: number }>({
   backward: ([g]) => [K.full(g.shape, 0, g.dtype)],
 });
 
-/** Fills the tensor with `value` in place. */
+/**
+ * Fills the tensor with `value` in place; a value its dtype cannot hold
+ * raises PyTorch's overflow error.
+ *
+ * @example
+ * ```ts
+ * const x = torch.zeros(2, { dtype: "int64" });
+ * x.fill_(7.9);
+ * console.log(x); // tensor([7, 7])
+ * ```
+ */
 export function fill_(input: Tensor, value: number | boolean): Tensor {
-  return applyInplace(fillOp.def, [expectTensor(input, "fill_", "input")], { value: Number(value) });
+  const x = expectTensor(input, "fill_", "input");
+  if (typeof value !== "number" && typeof value !== "boolean") {
+    throw new ArgumentError(
+      `fill_() received an invalid combination of arguments - got (${pythonTypeName(value)}), but expected one of: (Number value)`,
+    );
+  }
+  return applyInplace(fillOp.def, [x], { value: convertValue(Number(value), x.dtype, "fill_") });
 }
 
 const copyOp = defineOp<Record<string, never>>({
@@ -101,7 +158,9 @@ const copyOp = defineOp<Record<string, never>>({
  */
 export function copy_(input: Tensor, src: Tensor): Tensor {
   const self = expectTensor(input, "copy_", "input");
-  return applyInplace(copyOp.def, [self, expectTensor(src, "copy_", "src")], {});
+  const source = expectTensor(src, "copy_", "src");
+  checkCast(source, self.dtype, "copy_");
+  return applyInplace(copyOp.def, [self, source], {});
 }
 
 interface RandomFill {

@@ -1,12 +1,15 @@
-/** Tensor creation: from data, filled, ranges, identity, random. */
+/** Tensor creation: from data, filled, ranges, identity (random tensors: sampling.ts). */
 
-import { type DType, isDType, isFloating, type TypedArray, typedArrayFor } from "../core/dtype.js";
+import { pythonTypeName } from "../core/describe.js";
+import { castScalar, convertValue, type DType, fitsInteger, type TypedArray, typedArrayFor } from "../core/dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../core/errors.js";
 import { markExternal } from "../core/mirrors.js";
 import { numel } from "../core/shape.js";
-import { defaultGenerator, type Generator } from "../random.js";
 import { Tensor } from "../tensor.js";
+import { checkCast, unravel } from "./convert.js";
 import * as K from "./kernels.js";
+import { expectNumber } from "./scalars.js";
+import { checkDType, expectInt, finish, refuseBool, type SizeArgs, sizeAndOptions } from "./sizes.js";
 
 /** Options every creation function takes. */
 export interface CreationOptions {
@@ -16,44 +19,8 @@ export interface CreationOptions {
   requiresGrad?: boolean;
 }
 
-export interface RandomOptions extends CreationOptions {
-  /** Generator to draw from (default: the global one seeded by manualSeed). */
-  generator?: Generator;
-}
-
 /** Nested arrays of numbers or booleans, as `tensor()` takes. */
 export type TensorData = number | boolean | bigint | readonly TensorData[] | ArrayLike<number> | BigInt64Array;
-
-type SizeArgs<O> = (number | readonly number[] | O)[];
-
-function checkDType(dtype: DType | undefined, op: string): void {
-  if (dtype !== undefined && !isDType(dtype)) {
-    throw new DTypeError(`${op}: unknown dtype '${String(dtype)}' (expected float32, float64, int32, int64 or bool)`);
-  }
-}
-
-/** Marks a fresh tensor as a leaf that requires grad when asked. */
-function finish(t: Tensor, options: CreationOptions | undefined): Tensor {
-  if (options?.requiresGrad) t.requiresGrad = true;
-  return t;
-}
-
-/** Splits `(2, 3, { dtype })` or `([2, 3], { dtype })` into a shape and options. */
-function sizeAndOptions<O extends object>(args: SizeArgs<O>, op: string): [number[], O | undefined] {
-  let opts: O | undefined;
-  const rest = [...args];
-  const last = rest[rest.length - 1];
-  if (last !== undefined && typeof last === "object" && !Array.isArray(last)) {
-    opts = rest.pop() as O;
-  }
-  const shape = rest.length === 1 && Array.isArray(rest[0]) ? [...(rest[0] as number[])] : (rest as number[]);
-  for (const s of shape) {
-    if (typeof s !== "number" || !Number.isInteger(s) || s < 0) {
-      throw new ArgumentError(`${op}(): size must be a list of non-negative integers, got [${shape.join(", ")}]`);
-    }
-  }
-  return [shape, opts];
-}
 
 // ----- tensor(data) ------------------------------------------------------------
 
@@ -66,27 +33,56 @@ function typedArrayDType(data: ArrayLike<number> | BigInt64Array): DType | null 
   return null;
 }
 
+interface Flat {
+  shape: number[];
+  values: number[];
+  kind: DType;
+  /** The first bigint beyond 2^53 (Number() rounded it) and its flat index. */
+  inexact: { value: bigint; index: number } | null;
+}
+
+const BIG_LIMIT = 2n ** 53n;
+
+/** "the element at [1, 0]" (or "data" for the top level). */
+function elementAt(path: readonly number[]): string {
+  return path.length === 0 ? "data" : `the element at [${path.join(", ")}]`;
+}
+
+/** PyTorch's error for a leaf of `tensor()` data that is not a number, a boolean or a sequence. */
+function badLeaf(v: unknown, path: readonly number[]): ArgumentError {
+  const where = elementAt(path);
+  if (typeof v === "string") {
+    return new ArgumentError(
+      `tensor(): invalid data type 'str' (${where} is ${JSON.stringify(v)}; tensor() takes numbers, booleans, bigints and nested arrays or typed arrays of them)`,
+    );
+  }
+  return new ArgumentError(`tensor(): Could not infer dtype of ${pythonTypeName(v)} (${where} is ${v === null ? "null" : String(v)})`);
+}
+
 /** Walks nested arrays: shape, flat values and the dtype they imply. */
-function flatten(data: TensorData): { shape: number[]; values: number[]; kind: DType } {
-  const shape: number[] = [];
-  const values: number[] = [];
-  let kind: DType = "bool";
+function flatten(data: TensorData): Flat {
+  const flat: Flat = { shape: [], values: [], kind: "bool", inexact: null };
+  const { shape, values } = flat;
   let fixed = false;
   let sawAny = false;
+  const path: number[] = [];
   const visit = (v: TensorData, depth: number): void => {
     if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") {
       if (depth !== shape.length) throw new ShapeError(`tensor(): expected a sequence at dim ${depth}, got a number`);
       sawAny = true;
       if (typeof v === "boolean") values.push(v ? 1 : 0);
       else {
+        if (typeof v === "bigint" && (v > BIG_LIMIT || v < -BIG_LIMIT) && flat.inexact === null) {
+          flat.inexact = { value: v, index: values.length };
+        }
         values.push(Number(v));
         const k: DType = typeof v === "bigint" ? "int64" : "float32";
-        if (!fixed) kind = kind === "bool" || (kind === "int64" && k === "float32") ? k : kind;
+        if (!fixed) flat.kind = flat.kind === "bool" || (flat.kind === "int64" && k === "float32") ? k : flat.kind;
       }
       return;
     }
+    if (v === null || typeof v !== "object" || typeof (v as ArrayLike<TensorData>).length !== "number") throw badLeaf(v, path);
     const arr = v as ArrayLike<TensorData>;
-    if (typeof arr.length !== "number") throw new ArgumentError(`tensor(): could not infer dtype of ${typeof v}`);
     if (depth === shape.length) {
       if (sawAny) throw new ShapeError(`tensor(): expected a number at dim ${depth}, got a sequence`);
       shape.push(arr.length);
@@ -95,37 +91,60 @@ function flatten(data: TensorData): { shape: number[]; values: number[]; kind: D
     }
     const typed = ArrayBuffer.isView(arr) ? typedArrayDType(arr as ArrayLike<number>) : null;
     if (typed !== null) {
-      kind = typed;
+      flat.kind = typed;
       fixed = true;
     }
-    for (let i = 0; i < arr.length; i++) visit(arr[i] as TensorData, depth + 1);
+    for (let i = 0; i < arr.length; i++) {
+      path.push(i);
+      visit(arr[i] as TensorData, depth + 1);
+      path.pop();
+    }
   };
   visit(data, 0);
-  return { shape, values, kind: sawAny || shape.length > 0 ? kind : "float32" };
+  if (!sawAny && shape.length === 0) flat.kind = "float32";
+  return flat;
+}
+
+/**
+ * Raises PyTorch's overflow error ("value cannot be converted to type int64
+ * without overflow") at the first value an integer `dtype` cannot hold: NaN,
+ * ±Infinity, or beyond its range. Other dtypes take any number.
+ */
+function checkData(values: ArrayLike<number>, shape: readonly number[], dtype: DType): void {
+  if (dtype !== "int32" && dtype !== "int64") return;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!fitsInteger(v, dtype)) convertValue(v, dtype, "tensor", "data", `element ${unravel(i, shape)}`);
+  }
 }
 
 /**
  * A new leaf tensor holding a copy of `data`: a number, a boolean, nested
  * arrays of them, or a typed array. JS numbers become float32 (the default
- * dtype) and booleans bool; pass `dtype` for integers (`int64`, `int32`).
+ * dtype) and booleans bool; pass `dtype` for integers (`int64`, `int32`),
+ * which truncates toward zero and refuses values the dtype cannot hold (NaN,
+ * ±Infinity, beyond int32's range or beyond 2^53 for int64).
  *
  * @example
  * ```ts
  * console.log(torch.tensor([[1, 2], [3, 4]])); // tensor([[1., 2.],\n        [3., 4.]])
- * console.log(torch.tensor([1, 2], { dtype: "int64" })); // tensor([1, 2])
+ * console.log(torch.tensor([1, 2.7], { dtype: "int64" })); // tensor([1, 2])
  * console.log(torch.tensor(3.5, { requiresGrad: true })); // tensor(3.5000, requires_grad=True)
  * ```
  */
-export function tensor(data: TensorData, options: CreationOptions = {}): Tensor {
+export function tensor(data: TensorData | Tensor, options: CreationOptions = {}): Tensor {
   checkDType(options.dtype, "tensor");
   if (data instanceof Tensor) {
-    return finish(K.copy(data, options.dtype ?? data.dtype), options);
+    const dtype = options.dtype ?? data.dtype;
+    checkCast(data, dtype, "tensor");
+    return finish(K.copy(data, dtype), options);
   }
   // A flat typed array: one copy, no detour through a JS array.
   const typed = ArrayBuffer.isView(data) && !(data instanceof BigInt64Array) ? typedArrayDType(data as ArrayLike<number>) : null;
   if (typed !== null) {
     const values = data as unknown as ArrayLike<number> & { length: number };
     const dtype = options.dtype ?? typed;
+    checkData(values, [values.length], dtype);
     const out = typedArrayFor(dtype, values.length);
     const t = Tensor._fromData(out, [values.length], dtype);
     if (dtype === typed && (dtype === "float32" || dtype === "float64" || dtype === "int32") && out.constructor === values.constructor) {
@@ -135,22 +154,18 @@ export function tensor(data: TensorData, options: CreationOptions = {}): Tensor 
     }
     return finish(t, options);
   }
-  if (
-    typeof data === "number" ||
-    typeof data === "boolean" ||
-    typeof data === "bigint" ||
-    Array.isArray(data) ||
-    ArrayBuffer.isView(data)
-  ) {
-    const { shape, values, kind } = flatten(data);
-    const dtype = options.dtype ?? kind;
-    const out = typedArrayFor(dtype, values.length);
-    const t = Tensor._fromData(out, shape, dtype);
-    const src = Tensor._fromData(Float64Array.from(values), shape, "float64");
-    K.copyInto(t, src);
-    return finish(t, options);
+  const { shape, values, kind, inexact } = flatten(data);
+  const dtype = options.dtype ?? kind;
+  if (inexact !== null && (dtype === "int64" || dtype === "int32")) {
+    throw new DTypeError(
+      `tensor(): value cannot be converted to type ${dtype} without overflow (element ${unravel(inexact.index, shape)}: ${inexact.value} is beyond 2^53, the largest integer Kindling's int64 holds exactly)`,
+    );
   }
-  throw new ArgumentError(`tensor(): could not infer dtype of ${data === null ? "null" : typeof data}`);
+  checkData(values, shape, dtype);
+  const out = typedArrayFor(dtype, values.length);
+  const t = Tensor._fromData(out, shape, dtype);
+  K.copyInto(t, Tensor._fromData(Float64Array.from(values), shape, "float64"));
+  return finish(t, options);
 }
 
 /**
@@ -224,9 +239,14 @@ export function fromTypedArray(data: TypedArray, shape: readonly number[], dtype
  * ```
  */
 export function zeros(...args: SizeArgs<CreationOptions>): Tensor {
-  const [shape, opts] = sizeAndOptions(args, "zeros");
-  checkDType(opts?.dtype, "zeros");
-  return finish(K.full(shape, 0, opts?.dtype ?? "float32"), opts);
+  return filled(args, "zeros", 0);
+}
+
+/** zeros, ones and empty: a size (and options) filled with `value`. */
+function filled(args: SizeArgs<CreationOptions>, op: string, value: number): Tensor {
+  const [shape, opts] = sizeAndOptions(args, op);
+  checkDType(opts?.dtype, op);
+  return finish(K.full(shape, value, opts?.dtype ?? "float32"), opts);
 }
 
 /**
@@ -238,18 +258,18 @@ export function zeros(...args: SizeArgs<CreationOptions>): Tensor {
  * ```
  */
 export function ones(...args: SizeArgs<CreationOptions>): Tensor {
-  const [shape, opts] = sizeAndOptions(args, "ones");
-  checkDType(opts?.dtype, "ones");
-  return finish(K.full(shape, 1, opts?.dtype ?? "float32"), opts);
+  return filled(args, "ones", 1);
 }
 
 /** An uninitialised tensor (Kindling zero-fills it). */
 export function empty(...args: SizeArgs<CreationOptions>): Tensor {
-  return zeros(...args);
+  return filled(args, "empty", 0);
 }
 
 /**
- * A tensor filled with `fillValue` (float32 unless `dtype` says otherwise; a boolean gives bool).
+ * A tensor filled with `fillValue` (float32 unless `dtype` says otherwise;
+ * a boolean gives bool). A value the dtype cannot hold (NaN into int64,
+ * 2^31 into int32, 1e40 into float32) raises PyTorch's overflow error.
  *
  * @example
  * ```ts
@@ -259,12 +279,14 @@ export function empty(...args: SizeArgs<CreationOptions>): Tensor {
 export function full(size: readonly number[], fillValue: number | boolean, options: CreationOptions = {}): Tensor {
   const [shape] = sizeAndOptions([size], "full");
   checkDType(options.dtype, "full");
+  const value = expectNumber(fillValue, "full", "fill_value", 2);
   const dtype = options.dtype ?? (typeof fillValue === "boolean" ? "bool" : "float32");
-  return finish(K.full(shape, Number(fillValue), dtype), options);
+  return finish(K.full(shape, convertValue(value, dtype, "full"), dtype), options);
 }
 
 /** Zeros with the shape (and, unless given, dtype) of `input`. */
 export function zerosLike(input: Tensor, options: CreationOptions = {}): Tensor {
+  checkDType(options.dtype, "zeros_like");
   return finish(K.full(input.shape, 0, options.dtype ?? input.dtype), options);
 }
 
@@ -277,6 +299,7 @@ export function zerosLike(input: Tensor, options: CreationOptions = {}): Tensor 
  * ```
  */
 export function onesLike(input: Tensor, options: CreationOptions = {}): Tensor {
+  checkDType(options.dtype, "ones_like");
   return finish(K.full(input.shape, 1, options.dtype ?? input.dtype), options);
 }
 
@@ -285,12 +308,50 @@ export function emptyLike(input: Tensor, options: CreationOptions = {}): Tensor 
   return zerosLike(input, options);
 }
 
-/** `fillValue` with the shape (and, unless given, dtype) of `input`. */
+/**
+ * `fillValue` with the shape (and, unless given, dtype) of `input`; a value
+ * the dtype cannot hold raises PyTorch's overflow error.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.fullLike(torch.zeros(2, { dtype: "int64" }), 2.5)); // tensor([2, 2])
+ * ```
+ */
 export function fullLike(input: Tensor, fillValue: number, options: CreationOptions = {}): Tensor {
-  return finish(K.full(input.shape, fillValue, options.dtype ?? input.dtype), options);
+  checkDType(options.dtype, "full_like");
+  const dtype = options.dtype ?? input.dtype;
+  const value = convertValue(expectNumber(fillValue, "full_like", "fill_value", 2), dtype, "full_like");
+  return finish(K.full(input.shape, value, dtype), options);
 }
 
 // ----- ranges --------------------------------------------------------------------
+
+/** A number as PyTorch prints it in range errors: `nan`, `inf`, `-inf`, `0.5`. */
+function formatNumber(v: number): string {
+  if (Number.isNaN(v)) return "nan";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  return String(v);
+}
+
+/** arange's (start, end, step) from `(end)`, `(start, end)` or `(start, end, step)`, checked as PyTorch checks them. */
+function rangeArgs(nums: readonly unknown[]): [number, number, number] {
+  if (nums.length < 1 || nums.length > 3) {
+    throw new ArgumentError(`arange(): expected (end), (start, end) or (start, end, step), got ${nums.length} numbers`);
+  }
+  const names = nums.length === 1 ? ["end"] : ["start", "end", "step"];
+  const [a, b, c] = nums.map((v, i) => expectNumber(v, "arange", names[i] as string, i + 1));
+  const [start, end, step] = nums.length === 1 ? [0, a as number, 1] : [a as number, b as number, c ?? 1];
+  if (!Number.isFinite(start) || !Number.isFinite(end)) {
+    throw new ArgumentError(`arange(): unsupported range: ${formatNumber(start)} -> ${formatNumber(end)}`);
+  }
+  if (!(step > 0 || step < 0)) throw new ArgumentError(`arange(): step must be nonzero (got ${formatNumber(step)})`);
+  if (!((step > 0 && end >= start) || (step < 0 && end <= start))) {
+    throw new ArgumentError(
+      `arange(): upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`,
+    );
+  }
+  return [start, end, step];
+}
 
 /**
  * Values from `start` (default 0) up to, not including, `end`, by `step`:
@@ -304,21 +365,21 @@ export function fullLike(input: Tensor, fillValue: number, options: CreationOpti
  * ```
  */
 export function arange(...args: (number | CreationOptions)[]): Tensor {
-  const nums = args.filter((a): a is number => typeof a === "number");
-  const opts = args.find((a): a is CreationOptions => typeof a === "object");
+  const last = args[args.length - 1];
+  const opts = last !== null && typeof last === "object" ? (last as CreationOptions) : undefined;
+  const nums = opts === undefined ? args : args.slice(0, -1);
+  const [start, end, step] = rangeArgs(nums);
   checkDType(opts?.dtype, "arange");
-  const [start, end, step] = nums.length === 1 ? [0, nums[0] as number, 1] : [nums[0] ?? 0, nums[1] ?? 0, nums[2] ?? 1];
-  if (step === 0) throw new ArgumentError("arange(): step must be nonzero");
-  if ((end - start) / step < 0) {
-    throw new ArgumentError(
-      `arange(): upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`,
-    );
-  }
   const dtype = opts?.dtype ?? (nums.every((v) => Number.isInteger(v)) ? "int64" : "float32");
+  refuseBool(dtype, "arange", "arange_cpu");
   const n = Math.ceil((end - start) / step);
-  const out = typedArrayFor(dtype, n);
-  for (let i = 0; i < n; i++) out[i] = start + i * step;
-  return finish(Tensor._fromData(out, [n], dtype), opts);
+  if (n > 0 && (dtype === "int32" || dtype === "int64")) {
+    for (const v of [start, start + (n - 1) * step]) convertValue(v, dtype, "arange");
+  }
+  const t = K.empty([n], dtype, false);
+  const out = t._storage.data;
+  for (let i = 0; i < n; i++) out[i] = castScalar(start + i * step, dtype);
+  return finish(t, opts);
 }
 
 /**
@@ -330,18 +391,23 @@ export function arange(...args: (number | CreationOptions)[]): Tensor {
  * ```
  */
 export function linspace(start: number, end: number, steps: number, options: CreationOptions = {}): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError("linspace(): number of steps must be non-negative");
+  const from = expectNumber(start, "linspace", "start", 1);
+  const to = expectNumber(end, "linspace", "end", 2);
+  const count = expectInt(steps, "linspace", "steps", 3);
+  if (count < 0) throw new ArgumentError(`linspace(): number of steps must be non-negative (got ${count})`);
   checkDType(options.dtype, "linspace");
   const dtype = options.dtype ?? "float32";
-  const out = typedArrayFor(dtype, steps);
+  for (const v of [from, to]) convertValue(v, dtype, "linspace");
+  const t = K.empty([count], dtype, false);
+  const out = t._storage.data;
   // PyTorch computes the step in the output's precision, then counts up from
   // start for the first half and down from end for the second.
   const cast = dtype === "float32" ? Math.fround : (v: number) => v;
-  const [a, b] = [cast(start), cast(end)];
-  const step = steps > 1 ? cast((b - a) / (steps - 1)) : 0;
-  const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) out[i] = i < half ? a + step * i : b - step * (steps - i - 1);
-  return finish(Tensor._fromData(out, [steps], dtype), options);
+  const [a, b] = [cast(from), cast(to)];
+  const step = count > 1 ? cast((b - a) / (count - 1)) : 0;
+  const half = Math.floor(count / 2);
+  for (let i = 0; i < count; i++) out[i] = castScalar(i < half ? a + step * i : b - step * (count - i - 1), dtype);
+  return finish(t, options);
 }
 
 /**
@@ -353,115 +419,13 @@ export function linspace(start: number, end: number, steps: number, options: Cre
  * ```
  */
 export function eye(n: number, m?: number | CreationOptions, options: CreationOptions = {}): Tensor {
-  const cols = typeof m === "number" ? m : n;
-  const opts = typeof m === "object" ? m : options;
+  const rows = expectInt(n, "eye", "n", 1);
+  const opts = m !== null && typeof m === "object" ? m : options;
+  const cols = m === undefined || m === null || typeof m === "object" ? rows : expectInt(m, "eye", "m", 2);
+  if (rows < 0) throw new ArgumentError(`eye(): n must be greater or equal to 0, got ${rows}`);
+  if (cols < 0) throw new ArgumentError(`eye(): m must be greater or equal to 0, got ${cols}`);
   checkDType(opts.dtype, "eye");
-  const t = K.full([n, cols], 0, opts.dtype ?? "float32");
-  for (let i = 0; i < Math.min(n, cols); i++) t._storage.data[i * cols + i] = 1;
+  const t = K.full([rows, cols], 0, opts.dtype ?? "float32");
+  for (let i = 0; i < Math.min(rows, cols); i++) t._storage.data[i * cols + i] = 1;
   return finish(t, opts);
-}
-
-// ----- random ------------------------------------------------------------------
-
-function floatDType(dtype: DType | undefined, op: string): DType {
-  const d = dtype ?? "float32";
-  if (!isFloating(d)) throw new DTypeError(`${op}(): expected a floating point dtype, got ${d}`);
-  return d;
-}
-
-/**
- * Uniform samples in [0, 1). With `manualSeed`, the values match PyTorch's.
- *
- * @example
- * ```ts
- * torch.manualSeed(0);
- * console.log(torch.rand(2)); // tensor([0.4963, 0.7682])
- * ```
- */
-export function rand(...args: SizeArgs<RandomOptions>): Tensor {
-  const [shape, opts] = sizeAndOptions(args, "rand");
-  const dtype = floatDType(opts?.dtype, "rand");
-  const t = K.empty(shape, dtype);
-  (opts?.generator ?? defaultGenerator).fillUniform(t._storage.data as Float32Array, dtype);
-  return finish(t, opts);
-}
-
-/**
- * Standard normal samples.
- *
- * @example
- * ```ts
- * torch.manualSeed(0);
- * console.log(torch.randn(3)); // tensor([ 1.5410, -0.2934, -2.1788])
- * ```
- */
-export function randn(...args: SizeArgs<RandomOptions>): Tensor {
-  const [shape, opts] = sizeAndOptions(args, "randn");
-  const dtype = floatDType(opts?.dtype, "randn");
-  const t = K.empty(shape, dtype);
-  (opts?.generator ?? defaultGenerator).fillNormal(t._storage.data as Float32Array, dtype);
-  return finish(t, opts);
-}
-
-/**
- * Random integers in [low, high) (int64 unless `dtype` says otherwise):
- * `randint(high, size)` or `randint(low, high, size)`.
- *
- * @example
- * ```ts
- * torch.manualSeed(3);
- * console.log(torch.randint(0, 10, [6])); // tensor([6, 8, 7, 7, 0, 0])
- * ```
- */
-export function randint(...args: (number | readonly number[] | RandomOptions)[]): Tensor {
-  const nums = args.filter((a): a is number => typeof a === "number");
-  const size = args.find((a): a is readonly number[] => Array.isArray(a));
-  const opts = args.find((a): a is RandomOptions => typeof a === "object" && !Array.isArray(a));
-  if (size === undefined) throw new ArgumentError("randint(): missing the size argument");
-  const [low, high] = nums.length === 1 ? [0, nums[0] as number] : [nums[0] ?? 0, nums[1] ?? 0];
-  if (!(high > low)) throw new ArgumentError(`randint(): random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`);
-  const [shape] = sizeAndOptions([size], "randint");
-  checkDType(opts?.dtype, "randint");
-  const dtype = opts?.dtype ?? "int64";
-  const t = K.empty(shape, dtype);
-  const gen = opts?.generator ?? defaultGenerator;
-  const data = t._storage.data;
-  for (let i = 0; i < data.length; i++) data[i] = gen.randomInt(low, high);
-  return finish(t, opts);
-}
-
-/**
- * A random permutation of 0..n-1 (int64).
- *
- * @example
- * ```ts
- * torch.manualSeed(4);
- * console.log(torch.randperm(8)); // tensor([2, 7, 3, 6, 5, 1, 4, 0])
- * ```
- */
-export function randperm(n: number, options: RandomOptions = {}): Tensor {
-  if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`randperm(): n must be non-negative, got ${n}`);
-  checkDType(options.dtype, "randperm");
-  const dtype = options.dtype ?? "int64";
-  const t = K.empty([n], dtype);
-  const r = t._storage.data;
-  for (let i = 0; i < n; i++) r[i] = i;
-  const gen = options.generator ?? defaultGenerator;
-  for (let i = 0; i < n - 1; i++) {
-    const z = gen.nextU32() % (n - i);
-    const sav = r[i] as number;
-    r[i] = r[z + i] as number;
-    r[z + i] = sav;
-  }
-  return finish(t, options);
-}
-
-/** Uniform samples in [0, 1) with the shape of `input`. */
-export function randLike(input: Tensor, options: RandomOptions = {}): Tensor {
-  return rand(input.shape, { ...options, dtype: options.dtype ?? input.dtype });
-}
-
-/** Standard normal samples with the shape of `input`. */
-export function randnLike(input: Tensor, options: RandomOptions = {}): Tensor {
-  return randn(input.shape, { ...options, dtype: options.dtype ?? input.dtype });
 }

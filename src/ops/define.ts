@@ -20,8 +20,19 @@ export interface OpDef<A> {
   readonly gradFn?: string | ((attrs: A) => string);
   /** What the backward formula reads: the inputs, the outputs, or both. */
   readonly save?: "inputs" | "result" | "both";
-  /** Whether the outputs are views of the first input (sharing its storage). */
-  readonly view?: boolean;
+  /**
+   * Whether the outputs are views of the first input (sharing its storage).
+   * `"multiple"`: the op returns several views (unbind, split), which, as in
+   * PyTorch, may not be modified in place while recording.
+   */
+  readonly view?: boolean | "multiple";
+  /**
+   * Whether the attributes hold data PyTorch's node keeps as saved tensors
+   * (the index tensors of `index`, `index_put_`): like saved tensors, they
+   * are released by a backward pass without retainGraph, and a formula
+   * reading them afterwards raises PyTorch's backward-twice error.
+   */
+  readonly saveAttrs?: boolean;
   /**
    * Whether the op fills its first input without reading it (zero_, fill_,
    * random fills): in place, it may then write to a tensor whose elements
@@ -58,6 +69,8 @@ export function opTable(): readonly OpDef<unknown>[] {
 
 /** Defines an op (one entry of the op table). */
 export function defineOp<A = Record<string, never>>(def: OpDef<A>): Op<A> {
+  // The node's name must not need the attributes once they are released.
+  if (def.saveAttrs === true && typeof def.gradFn === "function") throw new Error(`${def.name}: saveAttrs needs a fixed gradFn name`);
   registry.push(def as OpDef<never>);
   const many = (inputs: readonly Tensor[], attrs: A) => applyOp(def, inputs, attrs);
   const op = (inputs: readonly Tensor[], attrs: A) => many(inputs, attrs)[0] as Tensor;
@@ -98,13 +111,19 @@ function sharedNeeds(n: number, mask: number): readonly boolean[] {
 
 OpNode.zeros = (meta: TensorMeta) => K.full(meta.shape, 0, meta.dtype);
 
-/** Records that `outputs` view `input`'s storage (their base is the tensor that owns it). */
-function markViews(input: Tensor, outputs: readonly Tensor[]): void {
+/**
+ * Records that `outputs` view `input`'s storage (their base is the tensor
+ * that owns it). Views made while recording of one of several views stay
+ * unmodifiable in place (PyTorch's propagate_creation_meta).
+ */
+function markViews(input: Tensor, outputs: readonly Tensor[], multiple: boolean): void {
   const base = input._base ?? input;
   const recording = isGradEnabled();
+  const multi = recording && (multiple || input._multiView);
   for (const o of outputs) {
     o._base = base;
     o._diffView = recording;
+    o._multiView = multi;
     o._viewVersion = o._storage.version;
   }
 }
@@ -137,7 +156,7 @@ export function attachOutputs<A>(node: OpNode<A>, outputs: readonly Tensor[]): v
 export function applyOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
   const needs = inputsNeedingGrad(def, inputs);
   const outputs = runForward(def, inputs, attrs);
-  if (def.view) markViews(inputs[0] as Tensor, outputs);
+  if (def.view) markViews(inputs[0] as Tensor, outputs, def.view === "multiple");
   if (needs === null) return outputs;
   const node = makeNode(
     def,

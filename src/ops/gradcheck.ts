@@ -4,13 +4,16 @@
  * differences in float64.
  */
 
-import { AutogradError } from "../core/errors.js";
+import { describeValue } from "../core/describe.js";
+import { isFloating } from "../core/dtype.js";
+import { ArgumentError, GradcheckError } from "../core/errors.js";
 import { written } from "../core/mirrors.js";
+import { formatTensor } from "../print.js";
 import { Generator } from "../random.js";
 import { Tensor } from "../tensor.js";
 import { grad } from "./autograd.js";
-import { randn } from "./creation.js";
 import * as K from "./kernels.js";
+import { randn } from "./sampling.js";
 
 export interface GradcheckOptions {
   /** Perturbation for finite differences (default 1e-6). */
@@ -25,9 +28,15 @@ export interface GradcheckOptions {
 
 type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
 
-function outputsOf(fn: Fn, inputs: readonly Tensor[]): Tensor[] {
+/** Everything `fn` returns (PyTorch's func_out). */
+function allOutputs(fn: Fn, inputs: readonly Tensor[]): Tensor[] {
   const out = fn(...inputs);
-  return (Array.isArray(out) ? [...(out as Tensor[])] : [out as Tensor]).filter((t) => t.dtype === "float64" || t.dtype === "float32");
+  return Array.isArray(out) ? [...(out as Tensor[])] : [out as Tensor];
+}
+
+/** The outputs that require grad (PyTorch's _differentiable_outputs). */
+function differentiable(outputs: readonly Tensor[]): Tensor[] {
+  return outputs.filter((t) => t.requiresGrad);
 }
 
 /** Storage offsets of every element of `t`, in row-major order. */
@@ -48,7 +57,12 @@ function elementOffsets(t: Tensor): number[] {
   return offs;
 }
 
-/** d outputs / d input, by central differences: [output][input element][output element]. */
+/** The floating outputs' values (the others have no derivative). */
+function values(outputs: readonly Tensor[]): Float64Array[] {
+  return outputs.map((t) => (isFloating(t.dtype) ? Float64Array.from(t.data) : new Float64Array(t.numel())));
+}
+
+/** d outputs / d x by central differences: [output][input element][output element]. */
 function numericalJacobian(fn: Fn, inputs: readonly Tensor[], x: Tensor, eps: number, nOut: number): Float64Array[][] {
   const data = x._storage.data;
   const cols: Float64Array[][] = [];
@@ -57,10 +71,10 @@ function numericalJacobian(fn: Fn, inputs: readonly Tensor[], x: Tensor, eps: nu
     // Written behind the backend's back: each write is reported (core/mirrors.ts).
     data[o] = orig + eps;
     written(data);
-    const plus = outputsOf(fn, inputs).map((t) => Float64Array.from(t.data));
+    const plus = values(allOutputs(fn, inputs));
     data[o] = orig - eps;
     written(data);
-    const minus = outputsOf(fn, inputs).map((t) => Float64Array.from(t.data));
+    const minus = values(allOutputs(fn, inputs));
     data[o] = orig;
     written(data);
     cols.push(plus.map((p, k) => p.map((v, j) => (v - ((minus[k] as Float64Array)[j] as number)) / (2 * eps))));
@@ -69,35 +83,105 @@ function numericalJacobian(fn: Fn, inputs: readonly Tensor[], x: Tensor, eps: nu
   return Array.from({ length: nOut }, (_, k) => cols.map((c) => c[k] as Float64Array));
 }
 
-/** d outputs / d inputs by backward passes with one-hot output gradients: [output][input][input element][output element]. */
-function analyticalJacobian(outputs: readonly Tensor[], diff: readonly Tensor[]): Float64Array[][][] {
-  return outputs.map((out) => {
-    const n = out.numel();
-    const perInput = diff.map((x) => Array.from({ length: x.numel() }, () => new Float64Array(n)));
-    for (let j = 0; j < n; j++) {
-      const g = K.full(out.shape, 0, out.dtype);
-      g._storage.data[j] = 1;
-      const grads = out.requiresGrad ? grad([out], diff, { gradOutputs: [g], retainGraph: true, allowUnused: true }) : diff.map(() => null);
-      grads.forEach((gi, i) => {
-        if (gi === null) return;
-        const vals = gi.data;
-        const cols = perInput[i] as Float64Array[];
-        for (let e = 0; e < vals.length; e++) (cols[e] as Float64Array)[j] = vals[e] as number;
-      });
-    }
-    return perInput;
-  });
+/** d out / d inputs by backward passes with one-hot output gradients: [input][input element][output element]. */
+function analyticalJacobian(out: Tensor, diff: readonly Tensor[]): Float64Array[][] {
+  const n = out.numel();
+  const perInput = diff.map((x) => Array.from({ length: x.numel() }, () => new Float64Array(n)));
+  for (let j = 0; j < n; j++) {
+    const g = K.full(out.shape, 0, out.dtype);
+    g._storage.data[j] = 1;
+    const grads = grad([out], diff, { gradOutputs: [g], retainGraph: true, allowUnused: true });
+    grads.forEach((gi, i) => {
+      if (gi === null) return;
+      const vals = gi.data;
+      const cols = perInput[i] as Float64Array[];
+      for (let e = 0; e < vals.length; e++) (cols[e] as Float64Array)[j] = vals[e] as number;
+    });
+  }
+  return perInput;
 }
 
-function fail(message: string, raise: boolean): false {
-  if (raise) throw new AutogradError(message);
-  return false;
+/** A Jacobian as PyTorch prints it: a float64 tensor [input elements, output elements]. */
+function jacobianTensor(rows: readonly Float64Array[], nOut: number): Tensor {
+  const flat = new Float64Array(rows.length * nOut);
+  for (const [e, r] of rows.entries()) flat.set(r, e * nOut);
+  return Tensor._fromData(flat, [rows.length, nOut], "float64");
+}
+
+function allclose(a: readonly Float64Array[], n: readonly Float64Array[], atol: number, rtol: number): boolean {
+  return a.every((row, e) =>
+    row.every(
+      (av, j) => Math.abs(av - ((n[e] as Float64Array)[j] as number)) <= atol + rtol * Math.abs((n[e] as Float64Array)[j] as number),
+    ),
+  );
 }
 
 /**
- * Checks the gradients of `fn` at `inputs` against finite differences.
- * Inputs that require grad must be float64. Returns true, or throws (or
- * returns false) describing the first mismatch.
+ * PyTorch's _check_inputs: at least one input requires grad (else a
+ * ValueError, raised even without raiseException), and those that do are
+ * float64 and have no elements sharing memory.
+ */
+function checkInputs(inputs: readonly Tensor[], op: string): void {
+  inputs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new ArgumentError(`${op}(): inputs must be Tensors, but input ${i} is ${describeValue(t)}`);
+  });
+  if (!inputs.some((t) => t.requiresGrad)) {
+    throw new ArgumentError(
+      `${op}(): gradcheck expects at least one input tensor to require gradient, but none of the them have requires_grad=True.`,
+    );
+  }
+  for (const [i, t] of inputs.entries()) {
+    if (!t.requiresGrad) continue;
+    if (t.dtype !== "float64") {
+      throw new ArgumentError(`${op}(): Input #${i} requires gradient and is not a double precision floating point (dtype ${t.dtype})`);
+    }
+    // Perturbing one element of an expanded input would move several.
+    if (t.shape.some((size, d) => size > 1 && t._strides[d] === 0)) {
+      throw new ArgumentError(
+        `${op}(): The ${i}th input has a dimension with stride 0. gradcheck only supports inputs that are non-overlapping to be able to compute the numerical gradients correctly. You should call .contiguous on the input before passing it to gradcheck.`,
+      );
+    }
+  }
+}
+
+/** PyTorch's _slow_gradcheck: every Jacobian of a differentiable output against finite differences. */
+function compareJacobians(fn: Fn, inputs: readonly Tensor[], eps: number, atol: number, rtol: number): void {
+  const all = allOutputs(fn, inputs);
+  const outputs = differentiable(all);
+  const diff = inputs.filter((t) => t.requiresGrad);
+  const numerical = diff.map((x) => numericalJacobian(fn, inputs, x, eps, all.length));
+  if (outputs.length === 0) {
+    // Nothing to backpropagate: the function must then not depend on its inputs.
+    const moves = numerical.some((perOut) => perOut.some((rows) => rows.some((r) => r.some((v) => v !== 0))));
+    if (moves) throw new GradcheckError("Numerical gradient for function expected to be zero");
+    return;
+  }
+  outputs.forEach((out, i) => {
+    const k = all.indexOf(out);
+    const analytical = analyticalJacobian(out, diff);
+    diff.forEach((_, j) => {
+      const a = analytical[j] as Float64Array[];
+      const n = (numerical[j] as Float64Array[][])[k] as Float64Array[];
+      if (allclose(a, n, atol, rtol)) return;
+      throw new GradcheckError(
+        `Jacobian mismatch for output ${i} with respect to input ${j},\n` +
+          `numerical:${formatTensor(jacobianTensor(n, out.numel()))}\n` +
+          `analytical:${formatTensor(jacobianTensor(a, out.numel()))}\n`,
+      );
+    });
+  });
+}
+
+/**
+ * Checks the gradients of `fn` at `inputs` against finite differences in
+ * float64 (PyTorch's slow-mode gradcheck): for every output that requires
+ * grad, the Jacobian its backward formulas give must match central
+ * differences; when no output requires grad, the function must not depend
+ * on its inputs. At least one input must require grad, and those that do
+ * must be float64 (ArgumentError otherwise). A mismatch throws a
+ * GradcheckError naming the output and input (their indices among those
+ * that require grad) with both Jacobians, or returns false with
+ * `raiseException: false`.
  *
  * @example
  * ```ts
@@ -108,38 +192,12 @@ function fail(message: string, raise: boolean): false {
 export function gradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options: GradcheckOptions = {}): boolean {
   const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, raiseException = true } = options;
-  const diff = ins.filter((t) => t.requiresGrad);
-  for (const [i, t] of ins.entries()) {
-    if (t.requiresGrad && t.dtype !== "float64") {
-      return fail(
-        `gradcheck: Input #${i} requires gradient and is not a double precision floating point (dtype ${t.dtype})`,
-        raiseException,
-      );
-    }
-  }
-  const outputs = outputsOf(fn, ins);
-  const analytical = analyticalJacobian(outputs, diff);
-  for (const [i, x] of diff.entries()) {
-    const numerical = numericalJacobian(fn, ins, x, eps, outputs.length);
-    for (let k = 0; k < outputs.length; k++) {
-      const num = numerical[k] as Float64Array[];
-      const ana = (analytical[k] as Float64Array[][])[i] as Float64Array[];
-      for (let e = 0; e < num.length; e++) {
-        const a = ana[e] as Float64Array;
-        const nrow = num[e] as Float64Array;
-        for (let j = 0; j < nrow.length; j++) {
-          const nv = nrow[j] as number;
-          const av = a[j] as number;
-          if (!(Math.abs(av - nv) <= atol + rtol * Math.abs(nv))) {
-            return fail(
-              `Jacobian mismatch for output ${k} with respect to input ${ins.indexOf(x)},\n` +
-                `at input element ${e}, output element ${j}: numerical ${nv}, analytical ${av}`,
-              raiseException,
-            );
-          }
-        }
-      }
-    }
+  checkInputs(ins, "gradcheck");
+  try {
+    compareJacobians(fn, ins, eps, atol, rtol);
+  } catch (e) {
+    if (!raiseException && e instanceof GradcheckError) return false;
+    throw e;
   }
   return true;
 }
@@ -147,7 +205,8 @@ export function gradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options: G
 /**
  * Checks second derivatives: gradcheck applied to the function that maps
  * the inputs and output weights to the first-order gradients (computed with
- * createGraph). Weights are random float64 normals when not given.
+ * createGraph). Weights, one per output that requires grad, are random
+ * float64 normals when not given. Raises as gradcheck does.
  *
  * @example
  * ```ts
@@ -162,22 +221,18 @@ export function gradgradcheck(
   options: GradcheckOptions = {},
 ): boolean {
   const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
-  const outputs = outputsOf(fn, ins);
+  checkInputs(ins, "gradgradcheck");
   const gen = new Generator(12345);
-  const weights = gradOutputs ?? outputs.map((o) => randn(o.shape, { dtype: "float64", generator: gen, requiresGrad: true }));
+  const weights =
+    gradOutputs ?? differentiable(allOutputs(fn, ins)).map((o) => randn(o.shape, { dtype: "float64", generator: gen, requiresGrad: true }));
   const nIn = ins.length;
+  // PyTorch's new_func: the first-order gradients of the differentiable outputs, weighted, as a function of inputs and weights.
   const firstOrder = (...all: Tensor[]) => {
     const xs = all.slice(0, nIn);
-    const ws = all.slice(nIn);
-    const outs = outputsOf(fn, xs);
-    const live = outs.map((o, k) => [o, ws[k] as Tensor] as const).filter(([o]) => o.requiresGrad);
+    const outs = differentiable(allOutputs(fn, xs));
     const diff = xs.filter((t) => t.requiresGrad);
-    if (live.length === 0 || diff.length === 0) return [];
-    const gs = grad(
-      live.map(([o]) => o),
-      diff,
-      { gradOutputs: live.map(([, w]) => w), createGraph: true, allowUnused: true },
-    );
+    if (outs.length === 0) return [];
+    const gs = grad(outs, diff, { gradOutputs: all.slice(nIn, nIn + outs.length), createGraph: true, allowUnused: true });
     return gs.filter((g): g is Tensor => g !== null);
   };
   return gradcheck(firstOrder, [...ins, ...weights], options);

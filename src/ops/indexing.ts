@@ -1,14 +1,16 @@
 /**
- * Indexing: Python's `x[...]` (basic indexing gives views, tensor indices
- * gather), setitem (`indexPut_`), index_select, gather and scatter.
+ * Python's indexing: `x[...]` (basic indexing gives views, tensor indices
+ * gather) and setitem (`indexPut_`). The other index ops are in
+ * index_ops.ts and gather_scatter.ts, their rules in index_checks.ts.
  */
 
 import type { BackwardContext } from "../autograd/node.js";
-import { backend } from "../backend/index.js";
 import { IndexError } from "../core/errors.js";
-import { broadcastShapes, contiguousStrides, formatShape, normalizeDim, numel } from "../core/shape.js";
-import { Tensor } from "../tensor.js";
+import { broadcastShapes, contiguousStrides, formatShape, numel, shapesEqual } from "../core/shape.js";
+import type { Tensor } from "../tensor.js";
 import { applyOp, defineOp, type Op, type OpDef } from "./define.js";
+import { putFlat } from "./gather_scatter.js";
+import { checkIndexPutValue, int64Hint } from "./index_checks.js";
 import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
 import { alias, select, slice, unsqueeze } from "./movement.js";
@@ -141,7 +143,9 @@ function indexTensors(x: Tensor, tensors: readonly [number, Tensor][]): [number,
     } else if (t.dtype === "int64" || t.dtype === "int32") {
       out.push([dim, t]);
     } else {
-      throw new IndexError(`tensors used as indices must be long, int or bool tensors (got ${t.dtype})`);
+      throw new IndexError(
+        `index: tensors used as indices must be long, byte or bool tensors (got ${t.dtype}; int32 is taken too)${int64Hint(t)}`,
+      );
     }
   }
   return out;
@@ -219,18 +223,14 @@ function gatherFlat(x: Tensor, plan: TakePlan): Tensor {
 
 /** x with x.flat[plan[i]] replaced by (or, with accumulate, increased by) g[i]; g broadcasts to the indexed shape. */
 function scatterFlat(x: Tensor, g: Tensor, plan: TakePlan, accumulate: boolean): Tensor {
-  const values = K.broadcastTo(g, plan.outShape);
-  if (accumulate) return K.putAdd(x.shape, plan.flat, values, x);
-  const out = K.copy(x);
-  const flatOut = K.asStrided(out, [out.numel()], [1], 0);
-  const index = Tensor._fromData(Float64Array.from(plan.flat), [plan.flat.length], "int64");
-  backend().scatter(flatOut._strided(), 0, index._strided(), K.contiguous(values).view(-1)._strided(), "assign");
-  return out;
+  return putFlat(x, plan.flat, K.broadcastTo(g, plan.outShape), accumulate);
 }
 
 const takeOp: Op<TakePlan> = defineOp<TakePlan>({
   name: "index",
   gradFn: "IndexBackward0",
+  // The plan holds the indices, which PyTorch saves.
+  saveAttrs: true,
   forward: ([x], plan) => gatherFlat(x as Tensor, plan),
   backward: ([g], c) => [putOp(indexPutImplDef, K.full(c.attrs.inShape, 0, g.dtype), g, c.attrs, true)],
 });
@@ -258,6 +258,7 @@ function putBackward([g]: [Tensor, ...Tensor[]], c: BackwardContext<PutAttrs>): 
 const indexPutDef = defineOp<PutAttrs>({
   name: "index_put",
   gradFn: "IndexPutBackward0",
+  saveAttrs: true,
   forward: putForward,
   backward: putBackward,
 }).def;
@@ -265,6 +266,7 @@ const indexPutDef = defineOp<PutAttrs>({
 const indexPutImplDef = defineOp<PutAttrs>({
   name: "_index_put_impl_",
   gradFn: "IndexPutImplBackward0",
+  saveAttrs: true,
   forward: putForward,
   backward: putBackward,
 }).def;
@@ -288,245 +290,26 @@ function putOp(def: OpDef<PutAttrs>, x: Tensor, values: Tensor, plan: TakePlan, 
 export function indexPut_(input: Tensor, indices: readonly IndexItem[], value: TensorLike, options: { accumulate?: boolean } = {}): Tensor {
   const x = expectTensor(input, "index_put_", "input");
   const [target, tensors] = applyBasic(x, indices.map(toItem));
-  const v = wrap(value, x.dtype);
+  // As Python's setitem, the value is viewed without its leading size-1 dims.
+  const v = withoutLeadingOnes(wrap(value, x.dtype));
+  const accumulate = options.accumulate ?? false;
   if (tensors.length === 0) {
-    if (options.accumulate) target.add_(v);
-    else target.copy_(v);
+    const src = v.ndim === 0 || shapesEqual(v.shape, target.shape) ? v : v.expand(target.shape);
+    if (accumulate) target.add_(src);
+    else target.copy_(src);
     return x;
   }
   const plan = planAdvanced(target, tensors);
-  broadcastShapes([plan.outShape, v.shape], "index_put_");
-  applyInplace(indexPutDef, [target, v], { plan, accumulate: options.accumulate ?? false });
+  // A single mask with a one-element value is PyTorch's masked fill: the value is converted.
+  const maskFill = !accumulate && tensors.length === 1 && (tensors[0] as [number, Tensor])[1].dtype === "bool";
+  checkIndexPutValue(x, v, plan.outShape, maskFill);
+  applyInplace(indexPutDef, [target, v.dtype === x.dtype ? v : v.to(x.dtype)], { plan, accumulate });
   return x;
 }
 
-// ----- index_select, gather, scatter --------------------------------------------------
-
-function indexArg(index: Tensor, op: string, oneD: boolean): Tensor {
-  const i = expectTensor(index, op, "index");
-  if (i.dtype !== "int64" && i.dtype !== "int32") throw new IndexError(`${op}(): Expected dtype int64 for index (got ${i.dtype})`);
-  if (oneD && i.ndim > 1) throw new IndexError(`${op}(): Index is supposed to be a vector (got shape ${formatShape(i.shape)})`);
-  return i;
-}
-
-function checkBounds(index: Tensor, size: number, op: string): void {
-  for (const v of index.data) {
-    if (v < 0 || v >= size) throw new IndexError(`${op}(): index ${v} is out of bounds for dimension with size ${size}`);
-  }
-}
-
-const indexSelectOp = defineOp<{ dim: number }>({
-  name: "index_select",
-  gradFn: "IndexSelectBackward0",
-  save: "inputs",
-  forward: ([x, index], { dim }) => {
-    const t = x as Tensor;
-    const shape = t.shape.map((s, d) => (d === dim ? (index as Tensor).numel() : s));
-    const out = K.empty(shape, t.dtype);
-    backend().indexSelect(
-      t._strided(),
-      dim,
-      K.contiguous(index as Tensor)
-        .view(-1)
-        ._strided(),
-      out._strided(),
-    );
-    return out;
-  },
-  // Rows picked several times collect all their gradients.
-  backward: ([g], c) => {
-    const { shape } = c.inputMeta[0] as { shape: readonly number[] };
-    return [indexAdd(K.full(shape, 0, g.dtype), c.attrs.dim, c.input(1), g), null];
-  },
-});
-
-/**
- * The entries at `index` (a 1-d int64 tensor) along `dim`.
- *
- * @example
- * ```ts
- * const x = torch.tensor([[1, 2], [3, 4], [5, 6]]);
- * console.log(torch.indexSelect(x, 0, torch.tensor([2, 0], { dtype: "int64" }))); // tensor([[5., 6.],\n        [1., 2.]])
- * ```
- */
-export function indexSelect(input: Tensor, dim: number, index: Tensor): Tensor {
-  const x = expectTensor(input, "index_select", "input");
-  const d = normalizeDim(dim, x.ndim, "index_select");
-  const i = indexArg(index, "index_select", true);
-  checkBounds(i, x.ndim === 0 ? 1 : (x.shape[d] as number), "index_select");
-  return indexSelectOp([x, i.ndim === 0 ? i.reshape([1]) : i], { dim: d });
-}
-
-const indexAddOp: Op<{ dim: number; alpha: number }> = defineOp<{ dim: number; alpha: number }>({
-  name: "index_add",
-  gradFn: "IndexAddBackward0",
-  save: "inputs",
-  forward: ([x, index, src], { dim, alpha }) => {
-    const out = K.copy(x as Tensor);
-    const s = alpha === 1 ? (src as Tensor) : K.binary("mul", src as Tensor, K.scalar(alpha, out.dtype), out.dtype);
-    backend().indexAdd(
-      out._strided(),
-      dim,
-      K.contiguous(index as Tensor)
-        .view(-1)
-        ._strided(),
-      s._strided(),
-    );
-    return out;
-  },
-  backward: ([g], c) => {
-    const { dim, alpha } = c.attrs;
-    const picked = indexSelect(g, dim, c.input(1));
-    return [c.needs[0] ? g : null, null, c.needs[2] ? (alpha === 1 ? picked : picked.mul(alpha)) : null];
-  },
-});
-
-/**
- * `input` with alpha * src[..., i, ...] added at index[i] along `dim`.
- *
- * @example
- * ```ts
- * const i = torch.tensor([0, 0], { dtype: "int64" });
- * console.log(torch.indexAdd(torch.zeros(2), 0, i, torch.tensor([1, 2]))); // tensor([3., 0.])
- * ```
- */
-export function indexAdd(input: Tensor, dim: number, index: Tensor, source: Tensor, options: { alpha?: number } = {}): Tensor {
-  const x = expectTensor(input, "index_add", "input");
-  const d = normalizeDim(dim, x.ndim, "index_add");
-  const i = indexArg(index, "index_add", true);
-  checkBounds(i, x.ndim === 0 ? 1 : (x.shape[d] as number), "index_add");
-  return indexAddOp([x, i, expectTensor(source, "index_add", "source")], { dim: d, alpha: options.alpha ?? 1 });
-}
-
-const gatherOp = defineOp<{ dim: number }>({
-  name: "gather",
-  gradFn: "GatherBackward0",
-  save: "inputs",
-  forward: ([x, index], { dim }) => {
-    const out = K.empty((index as Tensor).shape, (x as Tensor).dtype);
-    backend().gather((x as Tensor)._strided(), dim, (index as Tensor)._strided(), out._strided());
-    return out;
-  },
-  backward: ([g], c) => {
-    const { shape } = c.inputMeta[0] as { shape: readonly number[] };
-    return [scatterAdd(K.full(shape, 0, g.dtype), c.attrs.dim, c.input(1), g), null];
-  },
-});
-
-function checkGatherShapes(x: Tensor, dim: number, index: Tensor, op: string): void {
-  if (index.ndim !== x.ndim) {
-    throw new IndexError(
-      `${op}(): Index tensor must have the same number of dimensions as input tensor (index ${formatShape(index.shape)}, input ${formatShape(x.shape)})`,
-    );
-  }
-  index.shape.forEach((s, d) => {
-    if (d !== dim && s > (x.shape[d] as number)) {
-      throw new IndexError(
-        `${op}(): Size does not match at dimension ${d} expected index ${formatShape(index.shape)} to be smaller than self ${formatShape(x.shape)} apart from dimension ${dim}`,
-      );
-    }
-  });
-  checkBounds(index, x.shape[dim] ?? 1, op);
-}
-
-/**
- * out[i][j] = input[index[i][j]][j] (dim 0) or input[i][index[i][j]] (dim 1), and so on.
- *
- * @example
- * ```ts
- * const x = torch.tensor([[1, 2], [3, 4]]);
- * console.log(torch.gather(x, 1, torch.tensor([[1], [0]], { dtype: "int64" }))); // tensor([[2.],\n        [3.]])
- * ```
- */
-export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
-  const x = expectTensor(input, "gather", "input");
-  const d = normalizeDim(dim, x.ndim, "gather");
-  const i = indexArg(index, "gather", false);
-  checkGatherShapes(x, d, i, "gather");
-  return gatherOp([x, i], { dim: d });
-}
-
-const scatterOp = defineOp<{ dim: number; add: boolean }>({
-  name: "scatter",
-  gradFn: (a) => (a.add ? "ScatterAddBackward0" : "ScatterBackward0"),
-  save: "inputs",
-  forward: ([x, index, src], { dim, add }) => {
-    const out = K.copy(x as Tensor);
-    backend().scatter(out._strided(), dim, (index as Tensor)._strided(), (src as Tensor)._strided(), add ? "add" : "assign");
-    return out;
-  },
-  // Overwritten places get no gradient (scatter); src gets the gradient at the places it went to.
-  backward: ([g], c) => {
-    const { dim, add } = c.attrs;
-    const index = c.input(1);
-    const self = add ? g : g.scatter(dim, index, 0);
-    return [c.needs[0] ? self : null, null, c.needs[2] ? g.gather(dim, index) : null];
-  },
-});
-
-function scatterArgs(input: Tensor, dim: number, index: Tensor, src: Tensor | number, op: string): [Tensor[], number] {
-  const x = expectTensor(input, op, "input");
-  const d = normalizeDim(dim, x.ndim, op);
-  const i = indexArg(index, op, false);
-  checkGatherShapes(x, d, i, op);
-  const s = typeof src === "number" ? K.full(i.shape, src, x.dtype) : expectTensor(src, op, "src");
-  return [[x, i, s.dtype === x.dtype ? s : s.to(x.dtype)], d];
-}
-
-/**
- * `input` with src's values written at index along `dim` (a number fills).
- *
- * @example
- * ```ts
- * const i = torch.tensor([[1], [0]], { dtype: "int64" });
- * console.log(torch.scatter(torch.zeros(2, 2), 1, i, 7)); // tensor([[0., 7.],\n        [7., 0.]])
- * ```
- */
-export function scatter(input: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
-  const [inputs, d] = scatterArgs(input, dim, index, src, "scatter");
-  return scatterOp(inputs, { dim: d, add: false });
-}
-
-/**
- * `input` with src's values added at index along `dim`.
- *
- * @example
- * ```ts
- * const i = torch.tensor([0, 0, 1], { dtype: "int64" });
- * console.log(torch.scatterAdd(torch.zeros(2), 0, i, torch.tensor([1, 2, 3]))); // tensor([3., 3.])
- * ```
- */
-export function scatterAdd(input: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  const [inputs, d] = scatterArgs(input, dim, index, src, "scatter_add");
-  return scatterOp(inputs, { dim: d, add: true });
-}
-
-/**
- * In place: writes src's values (or the number src) into `input` at index along `dim`.
- *
- * @example
- * ```ts
- * const x = torch.zeros(3);
- * x.scatter_(0, torch.tensor([2, 0], { dtype: "int64" }), torch.tensor([5, 6]));
- * console.log(x); // tensor([6., 0., 5.])
- * ```
- */
-export function scatter_(input: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
-  const [inputs, d] = scatterArgs(input, dim, index, src, "scatter_");
-  return applyInplace(scatterOp.def, inputs, { dim: d, add: false });
-}
-
-/**
- * In place: adds src's values into `input` at index along `dim`.
- *
- * @example
- * ```ts
- * const x = torch.zeros(2);
- * x.scatterAdd_(0, torch.tensor([0, 0, 1], { dtype: "int64" }), torch.tensor([1, 2, 3]));
- * console.log(x); // tensor([3., 3.])
- * ```
- */
-export function scatterAdd_(input: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  const [inputs, d] = scatterArgs(input, dim, index, src, "scatter_add_");
-  return applyInplace(scatterOp.def, inputs, { dim: d, add: true });
+/** `t` viewed without its leading size-1 dims. */
+function withoutLeadingOnes(t: Tensor): Tensor {
+  let lead = 0;
+  while (lead < t.ndim && t.shape[lead] === 1) lead++;
+  return lead === 0 ? t : t.view(t.shape.slice(lead));
 }

@@ -39,6 +39,9 @@ const asStridedOp: Op<AsStridedAttrs> = defineOp<AsStridedAttrs>({
 
 // The gradient of a strided view: zeros laid out like the base, with the
 // view's elements added in (repeated elements of an expanded view sum).
+// Its derivative reads the view's elements back, so it needs its gradient
+// laid out like the base too (an expanded or differently strided gradient
+// would be read at the wrong memory offsets).
 const asStridedScatterOp: Op<AsStridedAttrs> = defineOp<AsStridedAttrs>({
   name: "as_strided_backward",
   gradFn: "AsStridedBackwardBackward0",
@@ -47,8 +50,16 @@ const asStridedScatterOp: Op<AsStridedAttrs> = defineOp<AsStridedAttrs>({
     K.addInto(K.asStrided(out, view.shape, view.strides, view.offset), g as Tensor);
     return out;
   },
-  backward: ([gg], c) => [asStridedOp([gg], c.attrs)],
+  backward: ([gg], c) => [asStridedOp([laidOutAs(gg, c.attrs.base)], c.attrs)],
 });
+
+/** `t` (of the base's shape) with the base's strides: itself, or a copy recorded in the graph (CopyBackwards). */
+function laidOutAs(t: Tensor, base: Geometry): Tensor {
+  if (t._strides.every((s, d) => s === base.strides[d])) return t;
+  const out = K.emptyStrided(base.shape, base.strides, t.dtype);
+  out.copy_(t);
+  return out;
+}
 
 function geometry(t: Tensor, base: Tensor): Geometry {
   return { shape: t.shape, strides: t._strides, offset: t._offset - base._offset };
@@ -68,12 +79,41 @@ function rebaseView(view: Tensor, base: Tensor): void {
   view._viewVersion = view._storage.version;
 }
 
-/** @internal regenerates a view's grad_fn if its storage changed in place since it was set. */
+/**
+ * @internal regenerates a view's grad_fn if its storage changed in place
+ * since it was set (PyTorch's VariableHooks::grad_fn); one of several views
+ * may not be regenerated.
+ */
 export function refreshView(view: Tensor): void {
   const base = view._base;
   if (base === null || !view._diffView || view._viewVersion === view._storage.version) return;
+  if (view._gradFn === null && !base.requiresGrad) return;
+  if (view._multiView) throw viewModifiedError(view, true);
   view._viewVersion = view._storage.version;
-  if (base.requiresGrad) rebaseView(view, base);
+  rebaseView(view, base);
+}
+
+/**
+ * PyTorch's handle_view_on_rebase: the error for a view that may not follow
+ * an in-place change, made to it (`indirect` false) or to its base or
+ * another view of the base (`indirect` true).
+ */
+function viewModifiedError(view: Tensor, indirect: boolean): AutogradError {
+  const modified = indirect ? "its base or another view of its base has been" : "is being";
+  const fn = view._gradFn;
+  let msg: string;
+  if (!view._diffView || fn === null) {
+    const prefix =
+      fn === null ? "A view was created in" : `Output ${view._outputNr} of ${fn.name} is a view of a view which was created in`;
+    msg = `${prefix} no_grad mode and ${modified} modified inplace with grad mode enabled.`;
+  } else {
+    msg = `Output ${view._outputNr} of ${fn.name} is a view and ${modified} modified inplace.`;
+  }
+  return new AutogradError(
+    view._multiView
+      ? `${msg} This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.`
+      : `${msg} Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).`,
+  );
 }
 
 /**
@@ -169,20 +209,24 @@ function partlyOverlaps(a: Tensor, b: Tensor): boolean {
   return aStart < bEnd && bStart < aEnd;
 }
 
-function checkInplace(self: Tensor): void {
+/**
+ * PyTorch's check_inplace, when grad mode is on and an input requires grad
+ * (a view requires grad when its base does): a view made in no-grad mode or
+ * one of several views may not be modified; nor may a leaf requiring grad or
+ * a view of one.
+ */
+function checkInplace(self: Tensor, inputs: readonly Tensor[]): void {
   if (!isGradEnabled()) return;
+  const base = self._base;
+  if (!inputs.some((t) => t.requiresGrad) && !(base?.requiresGrad ?? false)) return;
+  if (base !== null) {
+    if (self._multiView || !self._diffView) throw viewModifiedError(self, false);
+    if (base.isLeaf && base.requiresGrad) {
+      throw new AutogradError("a view of a leaf Variable that requires grad is being used in an in-place operation.");
+    }
+  }
   if (self.isLeaf && self.requiresGrad) {
     throw new AutogradError("a leaf Variable that requires grad is being used in an in-place operation.");
-  }
-  const base = self._base;
-  if (base === null) return;
-  if (base.isLeaf && base.requiresGrad) {
-    throw new AutogradError("a view of a leaf Variable that requires grad is being used in an in-place operation.");
-  }
-  if (!self._diffView && base.requiresGrad) {
-    throw new AutogradError(
-      `A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).`,
-    );
   }
 }
 
@@ -203,7 +247,7 @@ function snapshot(t: Tensor): Tensor {
 export function applyInplace<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   const self = inputs[0] as Tensor;
   const op = `${def.name}_`;
-  checkInplace(self);
+  checkInplace(self, inputs);
   checkOverlap(def, self, inputs);
   const needs = inputsNeedingGrad(def, inputs);
   // A formula reading the inputs needs self as it was before the write.

@@ -6,8 +6,8 @@
 
 import { backend } from "../backend/index.js";
 import type { ArgReduceOp, BinaryOp, ReduceOp, ScanOp, Strided, UnaryOp } from "../backend/types.js";
-import { castScalar, type DType } from "../core/dtype.js";
-import { ShapeError } from "../core/errors.js";
+import { convertValue, type DType, type TypedArray } from "../core/dtype.js";
+import { OutOfMemoryError, ShapeError } from "../core/errors.js";
 import { isTracking, noteAllocation, takeRecycled, takeUninitialized } from "../core/recycle.js";
 import { broadcastShapes, broadcastStrides, contiguousStrides, formatShape, numel, shapesEqual } from "../core/shape.js";
 import { Tensor } from "../tensor.js";
@@ -22,16 +22,34 @@ export function empty(shape: readonly number[], dtype: DType, zeroed = true): Te
   const b = backend();
   // The backward engine's own gradients may live in the backend's scratch memory.
   const scratch = isTracking() && b.scratch !== undefined ? b.scratch.alloc(dtype, n, zeroed) : null;
-  const data = scratch ?? takeRecycled(dtype, n, zeroed) ?? (zeroed ? null : takeUninitialized(dtype, n)) ?? b.alloc(dtype, n);
+  const data = scratch ?? takeRecycled(dtype, n, zeroed) ?? allocate(dtype, shape, n, zeroed);
   const t = Tensor._fromData(data, shape, dtype);
   noteAllocation(t._storage);
   return t;
 }
 
-/** A 0-d tensor holding `value` cast to `dtype`. */
-export function scalar(value: number, dtype: DType): Tensor {
+/** A fresh buffer from the backend, or PyTorch's allocator error (an OutOfMemoryError) when the runtime cannot make one that large. */
+function allocate(dtype: DType, shape: readonly number[], n: number, zeroed: boolean): TypedArray {
+  try {
+    return (zeroed ? null : takeUninitialized(dtype, n)) ?? backend().alloc(dtype, n);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const bytes = n * (dtype === "float64" || dtype === "int64" ? 8 : dtype === "bool" ? 1 : 4);
+    throw new OutOfMemoryError(
+      `DefaultCPUAllocator: can't allocate memory: you tried to allocate ${bytes} bytes (a ${dtype} tensor of shape ${formatShape(shape)}; ${e.message})`,
+    );
+  }
+}
+
+/**
+ * A 0-d tensor holding `value` in `dtype`, converted as PyTorch converts a
+ * Scalar argument (a fill value, alpha, a bound): integers truncate toward
+ * zero, and a value the dtype cannot hold (NaN into int64, 2^31 into int32,
+ * 1e40 into float32) raises PyTorch's overflow error, naming `op`.
+ */
+export function scalar(value: number, dtype: DType, op = ""): Tensor {
   const t = empty([], dtype);
-  t._storage.data[0] = castScalar(value, dtype);
+  t._storage.data[0] = convertValue(value, dtype, op);
   return t;
 }
 

@@ -6,7 +6,7 @@
  */
 
 import { ArgumentError, DTypeError, IndexError, ShapeError } from "../core/errors.js";
-import { formatShape, inferShape, normalizeDim, numel, viewStrides } from "../core/shape.js";
+import { checkSizes, formatShape, inferShape, normalizeDim, numel, viewStrides } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
 import * as K from "./kernels.js";
@@ -15,9 +15,11 @@ import { expectTensor } from "./scalars.js";
 type Shape = readonly number[];
 
 /** Accepts `view(2, 3)` and `view([2, 3])`. */
-export function shapeArg(args: readonly (number | Shape)[]): number[] {
-  if (args.length === 1 && Array.isArray(args[0])) return [...(args[0] as Shape)];
-  return args as number[];
+export function shapeArg(args: readonly (number | Shape)[], op: string, arg = "size"): number[] {
+  const list = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as Shape)] : [...(args as number[])];
+  // Negative sizes are each op's to judge (-1 infers a size in view, keeps one in expand).
+  checkSizes(list, op, arg, Number.NEGATIVE_INFINITY);
+  return list;
 }
 
 // ----- view, reshape, flatten --------------------------------------------------
@@ -77,7 +79,7 @@ const unsafeViewOp = defineOp<{ shape: number[] }>({
  */
 export function view(input: Tensor, ...shape: (number | Shape)[]): Tensor {
   const x = expectTensor(input, "view", "input");
-  return viewOp([x], { shape: inferShape(shapeArg(shape), x.numel(), "view") });
+  return viewOp([x], { shape: inferShape(shapeArg(shape, "view"), x.numel(), "view") });
 }
 
 /**
@@ -90,7 +92,7 @@ export function view(input: Tensor, ...shape: (number | Shape)[]): Tensor {
  */
 export function reshape(input: Tensor, ...shape: (number | Shape)[]): Tensor {
   const x = expectTensor(input, "reshape", "input");
-  const target = inferShape(shapeArg(shape), x.numel(), "reshape");
+  const target = inferShape(shapeArg(shape, "reshape"), x.numel(), "reshape");
   if (viewStrides(x.shape, x._strides, target) !== null) return reshapeAliasOp([x], { shape: target });
   return unsafeViewOp([clone(x)], { shape: target });
 }
@@ -190,7 +192,7 @@ const permuteOp = defineOp<{ dims: number[] }>({
  */
 export function permute(input: Tensor, ...dims: (number | Shape)[]): Tensor {
   const x = expectTensor(input, "permute", "input");
-  const order = shapeArg(dims).map((d) => normalizeDim(d, x.ndim, "permute"));
+  const order = shapeArg(dims, "permute", "dims").map((d) => normalizeDim(d, x.ndim, "permute"));
   if (order.length !== x.ndim || new Set(order).size !== order.length) {
     throw new ShapeError(
       `permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${x.ndim} is not equal to len(dims) = ${order.length}`,
@@ -219,7 +221,7 @@ const expandOp = defineOp<{ shape: number[] }>({
  */
 export function expand(input: Tensor, ...sizes: (number | Shape)[]): Tensor {
   const x = expectTensor(input, "expand", "input");
-  const target = shapeArg(sizes);
+  const target = shapeArg(sizes, "expand");
   const lead = target.length - x.ndim;
   if (lead < 0) {
     throw new ShapeError(
@@ -228,11 +230,11 @@ export function expand(input: Tensor, ...sizes: (number | Shape)[]): Tensor {
   }
   const shape = target.map((s, i) => {
     const own = i >= lead ? (x.shape[i - lead] as number) : -2;
-    if (s === -1) {
-      if (own === -2) throw new ShapeError(`expand: -1 is not allowed in a leading, non-existing dimension ${i}`);
-      return own;
+    if (s === -1 && own !== -2) return own;
+    if (s < 0 && own === -2) {
+      throw new ShapeError(`expand: The expanded size of the tensor (${s}) isn't allowed in a leading, non-existing dimension ${i}`);
     }
-    if (own !== -2 && own !== 1 && own !== s) {
+    if (s < 0 || (own !== -2 && own !== 1 && own !== s)) {
       throw new ShapeError(
         `expand: The expanded size of the tensor (${s}) must match the existing size (${own}) at non-singleton dimension ${i}.  Target sizes: ${formatShape(target)}.  Tensor sizes: ${formatShape(x.shape)}`,
       );

@@ -5,7 +5,7 @@
  */
 
 import { type DType, isFloating, isIntegral, scalarTypeName } from "../core/dtype.js";
-import { DTypeError, IndexError, ShapeError } from "../core/errors.js";
+import { ArgumentError, DTypeError, IndexError, ShapeError } from "../core/errors.js";
 import { contiguousStrides, normalizeDim, normalizeDims } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { divScalar, mulScalar, where } from "./arith.js";
@@ -172,13 +172,24 @@ function normBackward(grad: Tensor, x: Tensor, norm: Tensor, a: NormAttrs): Tens
  * console.log(torch.norm(torch.tensor([3, -4]), 1)); // tensor(7.)
  * ```
  */
-export function norm(input: Tensor, p: number | "fro" = "fro", dim?: Dims, options: ReduceOptions = {}): Tensor {
+export function norm(input: Tensor, p: number | "fro" | null = "fro", dim?: Dims, options: ReduceOptions = {}): Tensor {
   const x = expectTensor(input, "norm", "input");
+  const order = normOrder(p);
   if (!isFloating(x.dtype)) {
     throw new DTypeError(`norm(): input dtype should be either floating point or complex. Got ${scalarTypeName(x.dtype)} instead.`);
   }
   const attrs = reduceAttrs(x, dim, options.keepdim ?? false, x.dtype, "norm");
-  return normOp([x], { ...attrs, p: p === "fro" ? 2 : p });
+  return normOp([x], { ...attrs, p: order });
+}
+
+/** norm's p as a number: "fro" (and null, PyTorch's None) is 2; other strings raise PyTorch's error. */
+function normOrder(p: unknown): number {
+  if (typeof p === "number") return p;
+  if (p === "fro" || p === null || p === undefined) return 2;
+  if (p === "nuc") throw new ArgumentError("norm(): p='nuc' (the nuclear norm) is not supported; use 'fro' or a number");
+  if (typeof p === "string") throw new ArgumentError(`norm(): only valid string values are 'fro' and 'nuc', found ${p}`);
+  const kind = Array.isArray(p) ? "an array" : typeof p === "object" ? "an object" : `a ${typeof p}`;
+  throw new ArgumentError(`norm(): p must be a number, 'fro' or 'nuc'; got ${kind} (options go last: norm(x, p, dim, { keepdim }))`);
 }
 
 // ----- prod ----------------------------------------------------------------------

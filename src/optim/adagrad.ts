@@ -3,7 +3,17 @@
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
-import { pyNum } from "./util.js";
+import { checkHyperparameters, checkOptions, type HyperCheck, nonNegative } from "./util.js";
+
+const OPTIONS = ["lr", "lrDecay", "weightDecay", "initialAccumulatorValue", "eps", "maximize"];
+
+const CHECKS: readonly HyperCheck[] = [
+  ["lr", "learning rate", nonNegative],
+  ["lrDecay", "lr_decay value", nonNegative],
+  ["weightDecay", "weight_decay value", nonNegative],
+  ["initialAccumulatorValue", "initial_accumulator_value value", nonNegative],
+  ["eps", "epsilon value", nonNegative],
+];
 
 /** Adagrad's options (PyTorch's keyword arguments, camelCase). */
 export interface AdagradOptions {
@@ -50,17 +60,15 @@ export interface AdagradState {
  */
 export class Adagrad extends Optimizer<AdagradHyperparameters, AdagradState> {
   constructor(params: Params<AdagradHyperparameters>, options: AdagradOptions = {}) {
+    checkOptions("Adagrad", options, OPTIONS);
+    checkHyperparameters(options, CHECKS);
     const { lr = 1e-2, lrDecay = 0, weightDecay = 0, initialAccumulatorValue = 0, eps = 1e-10, maximize = false } = options;
-    const checks: [number, string][] = [
-      [lr, "learning rate"],
-      [lrDecay, "lr_decay value"],
-      [weightDecay, "weight_decay value"],
-      [initialAccumulatorValue, "initial_accumulator_value value"],
-      [eps, "epsilon value"],
-    ];
-    for (const [v, what] of checks) if (!(v >= 0)) throw new torch.ArgumentError(`Invalid ${what}: ${pyNum(v)}`);
     super(params, { lr, lrDecay, eps, weightDecay, initialAccumulatorValue, maximize });
     for (const group of this.paramGroups) for (const p of group.params) this.initState(p, group);
+  }
+
+  protected override validateGroup(group: AdagradHyperparameters): void {
+    checkHyperparameters(group, CHECKS);
   }
 
   protected override updateGroup(group: ParamGroup<AdagradHyperparameters>): void {

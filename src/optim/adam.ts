@@ -3,7 +3,7 @@
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
-import { pyNum } from "./util.js";
+import { checkHyperparameters, checkOptions, type HyperCheck, nonNegative, pyNum, typeName } from "./util.js";
 
 /** Adam's and AdamW's options (PyTorch's keyword arguments, camelCase). */
 export interface AdamOptions {
@@ -33,23 +33,32 @@ export interface AdamState {
   maxExpAvgSq?: Tensor;
 }
 
-function validate(o: Required<AdamOptions>): void {
-  const fail = (msg: string): never => {
-    throw new torch.ArgumentError(msg);
-  };
-  const [beta1, beta2] = o.betas;
-  if (!(o.lr >= 0)) fail(`Invalid learning rate: ${pyNum(o.lr)}`);
-  if (!(o.eps >= 0)) fail(`Invalid epsilon value: ${pyNum(o.eps)}`);
-  if (!(beta1 >= 0 && beta1 < 1)) fail(`Invalid beta parameter at index 0: ${pyNum(beta1)}`);
-  if (!(beta2 >= 0 && beta2 < 1)) fail(`Invalid beta parameter at index 1: ${pyNum(beta2)}`);
-  if (!(o.weightDecay >= 0)) fail(`Invalid weight_decay value: ${pyNum(o.weightDecay)}`);
+const OPTIONS = ["lr", "betas", "eps", "weightDecay", "amsgrad", "maximize"];
+
+/** PyTorch's checks, in its order (the betas come between eps and weight_decay). */
+function validate(o: AdamOptions): void {
+  checkHyperparameters(o, [
+    ["lr", "learning rate", nonNegative],
+    ["eps", "epsilon value", nonNegative],
+  ]);
+  const betas: unknown = o.betas;
+  if (betas !== undefined) {
+    if (!Array.isArray(betas) || betas.length !== 2) {
+      throw new torch.ArgumentError(`Invalid betas: expected two numbers [beta1, beta2], got ${typeName(betas)}`);
+    }
+    betas.forEach((b: unknown, i) => {
+      if (typeof b !== "number") throw new torch.ArgumentError(`Invalid beta parameter at index ${i}: ${String(b)} (expected a number)`);
+      if (!(b >= 0 && b < 1)) throw new torch.ArgumentError(`Invalid beta parameter at index ${i}: ${pyNum(b)}`);
+    });
+  }
+  checkHyperparameters(o, [["weightDecay", "weight_decay value", nonNegative] as HyperCheck]);
 }
 
-function resolve(options: AdamOptions, weightDecay: number): Required<AdamOptions> {
+function resolve(op: string, options: AdamOptions, weightDecay: number): Required<AdamOptions> {
+  checkOptions(op, options, OPTIONS);
+  validate(options);
   const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, amsgrad = false, maximize = false } = options;
-  const o = { lr, betas: [betas[0], betas[1]] as const, eps, weightDecay: options.weightDecay ?? weightDecay, amsgrad, maximize };
-  validate(o);
-  return o;
+  return { lr, betas: [betas[0], betas[1]] as const, eps, weightDecay: options.weightDecay ?? weightDecay, amsgrad, maximize };
 }
 
 function initState(p: Tensor, amsgrad: boolean): AdamState {
@@ -120,7 +129,11 @@ function stepsToTensors(states: Map<Tensor, AdamState>): void {
  */
 export class Adam extends Optimizer<AdamHyperparameters, AdamState> {
   constructor(params: Params<AdamHyperparameters>, options: AdamOptions = {}) {
-    super(params, resolve(options, 0));
+    super(params, resolve("Adam", options, 0));
+  }
+
+  protected override validateGroup(group: AdamHyperparameters): void {
+    validate(group);
   }
 
   protected override updateGroup(group: ParamGroup<AdamHyperparameters>): void {
@@ -148,7 +161,11 @@ export class Adam extends Optimizer<AdamHyperparameters, AdamState> {
  */
 export class AdamW extends Optimizer<AdamHyperparameters, AdamState> {
   constructor(params: Params<AdamHyperparameters>, options: AdamOptions = {}) {
-    super(params, resolve(options, 1e-2));
+    super(params, resolve("AdamW", options, 1e-2));
+  }
+
+  protected override validateGroup(group: AdamHyperparameters): void {
+    validate(group);
   }
 
   protected override updateGroup(group: ParamGroup<AdamHyperparameters>): void {

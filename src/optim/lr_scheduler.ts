@@ -7,7 +7,19 @@
 
 import * as torch from "../index.js";
 import type { BaseHyperparameters, Optimizer } from "./optimizer.js";
-import { checkOptimizer, pyExp4, toCamel, toSnake } from "./util.js";
+import {
+  checkFactor,
+  checkOptimizer,
+  checkOptions,
+  checkPeriod,
+  getOwn,
+  isPlainObject,
+  pyExp4,
+  toCamel,
+  toSnake,
+  typeName,
+  zeroPeriod,
+} from "./util.js";
 
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from "./plateau.js";
 
@@ -88,11 +100,22 @@ export abstract class LRScheduler {
   /** The learning rates for the current `lastEpoch`, from the groups' current ones (chainable form). */
   protected abstract getLr(): number[];
 
-  /** Advances one epoch and sets each group's `lr`. */
+  /** Advances one epoch and sets each group's `lr`; if the schedule throws, nothing changes. */
   step(): void {
     this.stepCount += 1;
     this.lastEpoch += 1;
-    const values = this.getLr();
+    let values: number[];
+    try {
+      values = this.getLr();
+      values.forEach((lr, i) => {
+        if (typeof lr !== "number")
+          throw new torch.ArgumentError(`${this.constructor.name}.step: the learning rate of group ${i} is ${typeName(lr)}, not a number`);
+      });
+    } catch (e) {
+      this.stepCount -= 1;
+      this.lastEpoch -= 1;
+      throw e;
+    }
     this.optimizer.paramGroups.forEach((group, i) => {
       const lr = values[i];
       if (lr === undefined) return;
@@ -124,6 +147,9 @@ export abstract class LRScheduler {
 
   /** Restores a state saved by `stateDict()` (keys it does not know are ignored). */
   loadStateDict(stateDict: SchedulerStateDict): void {
+    if (!isPlainObject(stateDict)) {
+      throw new torch.ArgumentError(`loadStateDict: expected a scheduler state dict (an object), got ${typeName(stateDict)}`);
+    }
     const self = this as unknown as Record<string, unknown>;
     for (const [key, value] of Object.entries(stateDict)) {
       if (key === "_step_count") this.stepCount = value as number;
@@ -151,6 +177,8 @@ function currentLrs(optimizer: SchedulableOptimizer): number[] {
   return optimizer.paramGroups.map((g) => g.lr);
 }
 
+const BASE_OPTIONS = ["lastEpoch", "verbose"];
+
 /**
  * Multiplies the learning rates by `gamma` every `stepSize` epochs.
  *
@@ -174,12 +202,17 @@ export class StepLR extends LRScheduler {
   declare gamma: number;
 
   constructor(optimizer: SchedulableOptimizer, stepSize: number, options: LRSchedulerOptions & { gamma?: number } = {}) {
+    checkOptions("StepLR", options, [...BASE_OPTIONS, "gamma"]);
+    checkPeriod("StepLR", "stepSize", stepSize);
+    checkFactor("StepLR", "gamma", options.gamma ?? 0.1);
     super(optimizer, options, { stepSize, gamma: options.gamma ?? 0.1 });
   }
 
   protected override getLr(): number[] {
     const lrs = currentLrs(this.optimizer);
-    if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return lrs;
+    if (this.lastEpoch === 0) return lrs;
+    if (this.stepSize === 0) throw zeroPeriod("StepLR", "stepSize");
+    if (this.lastEpoch % this.stepSize !== 0) return lrs;
     return lrs.map((lr) => lr * this.gamma);
   }
 }
@@ -208,15 +241,24 @@ export class MultiStepLR extends LRScheduler {
   declare gamma: number;
 
   constructor(optimizer: SchedulableOptimizer, milestones: Iterable<number>, options: LRSchedulerOptions & { gamma?: number } = {}) {
+    checkOptions("MultiStepLR", options, [...BASE_OPTIONS, "gamma"]);
+    checkFactor("MultiStepLR", "gamma", options.gamma ?? 0.1);
+    const given: unknown = milestones;
+    if (given === null || typeof given !== "object" || typeof (given as Iterable<unknown>)[Symbol.iterator] !== "function") {
+      throw new torch.ArgumentError(`MultiStepLR: '${typeName(given)}' object is not iterable (milestones must be an array of epochs)`);
+    }
     const counts: Record<number, number> = {};
-    for (const m of milestones) counts[m] = (counts[m] ?? 0) + 1;
+    for (const m of given as Iterable<unknown>) {
+      if (typeof m !== "number") throw new torch.ArgumentError(`MultiStepLR: milestones must be numbers (epochs), got ${typeName(m)}`);
+      counts[m] = ((getOwn(counts, String(m)) as number | undefined) ?? 0) + 1;
+    }
     super(optimizer, options, { milestones: counts, gamma: options.gamma ?? 0.1 });
   }
 
   protected override getLr(): number[] {
     const lrs = currentLrs(this.optimizer);
-    const k = this.milestones[this.lastEpoch];
-    if (k === undefined) return lrs;
+    const k = getOwn(this.milestones, String(this.lastEpoch));
+    if (typeof k !== "number") return lrs;
     return lrs.map((lr) => lr * this.gamma ** k);
   }
 }
@@ -240,6 +282,8 @@ export class ExponentialLR extends LRScheduler {
   declare gamma: number;
 
   constructor(optimizer: SchedulableOptimizer, gamma: number, options: LRSchedulerOptions = {}) {
+    checkOptions("ExponentialLR", options, BASE_OPTIONS);
+    checkFactor("ExponentialLR", "gamma", gamma);
     super(optimizer, options, { gamma });
   }
 
@@ -275,6 +319,9 @@ export class CosineAnnealingLR extends LRScheduler {
   declare etaMin: number;
 
   constructor(optimizer: SchedulableOptimizer, TMax: number, options: LRSchedulerOptions & { etaMin?: number } = {}) {
+    checkOptions("CosineAnnealingLR", options, [...BASE_OPTIONS, "etaMin"]);
+    checkPeriod("CosineAnnealingLR", "TMax", TMax);
+    checkFactor("CosineAnnealingLR", "etaMin", options.etaMin ?? 0);
     super(optimizer, options, { TMax, etaMin: options.etaMin ?? 0 });
   }
 
@@ -282,6 +329,7 @@ export class CosineAnnealingLR extends LRScheduler {
     const { lastEpoch: t, TMax, etaMin } = this;
     const groups = this.optimizer.paramGroups;
     if (t === 0) return currentLrs(this.optimizer);
+    if (TMax === 0) throw zeroPeriod("CosineAnnealingLR", "TMax");
     if (this.stepCount === 1 && t > 0) {
       return this.baseLrs.map((base) => etaMin + ((base - etaMin) * (1 + Math.cos((t * Math.PI) / TMax))) / 2);
     }
@@ -292,6 +340,12 @@ export class CosineAnnealingLR extends LRScheduler {
       (g) => ((1 + Math.cos((Math.PI * t) / TMax)) / (1 + Math.cos((Math.PI * (t - 1)) / TMax))) * (g.lr - etaMin) + etaMin,
     );
   }
+}
+
+function notCallable(value: unknown): torch.ArgumentError {
+  return new torch.ArgumentError(
+    `LambdaLR: '${typeName(value)}' object is not callable (lrLambda must be a function of the epoch, or an array of one per parameter group)`,
+  );
 }
 
 /**
@@ -316,17 +370,25 @@ export class LambdaLR extends LRScheduler {
     lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[],
     options: LRSchedulerOptions = {},
   ) {
+    checkOptions("LambdaLR", options, BASE_OPTIONS);
     checkOptimizer(optimizer);
     const n = optimizer.paramGroups.length;
     let lambdas: ((epoch: number) => number)[];
     if (typeof lrLambda === "function") lambdas = Array.from({ length: n }, () => lrLambda);
-    else if (lrLambda.length !== n) throw new torch.ArgumentError(`Expected ${n} lr_lambdas, but got ${lrLambda.length}`);
+    else if (!Array.isArray(lrLambda)) throw notCallable(lrLambda);
+    else if (lrLambda.length !== n) throw new torch.ArgumentError(`LambdaLR: Expected ${n} lr_lambdas, but got ${lrLambda.length}`);
     else lambdas = [...lrLambda];
+    for (const f of lambdas) if (typeof f !== "function") throw notCallable(f);
     super(optimizer, options, { lrLambdas: lambdas });
   }
 
+  /** Each group's initial lr times its lambda's factor, which must be a finite number >= 0. */
   protected override getLr(): number[] {
-    return this.baseLrs.map((base, i) => base * (this.lrLambdas[i] as (epoch: number) => number)(this.lastEpoch));
+    return this.baseLrs.map((base, i) => {
+      const factor = (this.lrLambdas[i] as (epoch: number) => number)(this.lastEpoch);
+      checkFactor("LambdaLR.step", `lr_lambda(${this.lastEpoch})${this.lrLambdas.length > 1 ? ` of group ${i}` : ""}`, factor);
+      return base * factor;
+    });
   }
 
   /** The state dict; functions are not saved (`lr_lambdas` holds null for each, as PyTorch does for plain functions). */

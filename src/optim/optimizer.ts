@@ -11,7 +11,8 @@
 
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
-import { pyStr, toCamel, toSnake, typeName } from "./util.js";
+import { checkLoadedState } from "./state_dict.js";
+import { checkOptions, isPlainObject, pyStr, setOwn, toCamel, toSnake, typeName } from "./util.js";
 
 /** A value in an optimizer's per-parameter state: a tensor (moment estimates, step counts), a number or null. */
 export type StateValue = Tensor | number | null;
@@ -52,7 +53,11 @@ function copyValue<T>(v: T): T {
 }
 
 function isGroup(x: unknown): x is ParamGroupInput<unknown> {
-  return typeof x === "object" && x !== null && !(x instanceof torch.Tensor) && !Array.isArray(x);
+  return isPlainObject(x);
+}
+
+function isIterable(x: unknown): x is Iterable<unknown> {
+  return x !== null && x !== undefined && typeof (x as Iterable<unknown>)[Symbol.iterator] === "function";
 }
 
 /** A detached copy of a state tensor (cast to `dtype` when given). */
@@ -82,19 +87,28 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
 
   constructor(params: Params<H>, defaults: Partial<H>) {
     this.defaults = defaults;
-    if ((params as unknown) instanceof torch.Tensor) {
+    const given: unknown = params;
+    if (given instanceof torch.Tensor || !isIterable(given) || typeof given === "string") {
       throw new torch.ArgumentError(
         `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${typeName(params)}`,
       );
     }
-    const list = Array.from(params as Iterable<unknown>);
+    const list: unknown[] = Array.from(given);
     if (list.length === 0) throw new torch.ArgumentError("optimizer got an empty parameter list");
-    const groups = isGroup(list[0]) ? (list as ParamGroupInput<H>[]) : [{ params: list as Tensor[] } as unknown as ParamGroupInput<H>];
+    const groups = (isGroup(list[0]) ? list : [{ params: list }]) as ParamGroupInput<H>[];
     for (const group of groups) this.addParamGroup(group);
   }
 
   /** Updates the parameters of one group from their `.grad` (called under `noGrad`). */
   protected abstract updateGroup(group: ParamGroup<H>): void;
+
+  /**
+   * Checks a group's hyperparameters (after the defaults are filled in); the
+   * optimizers throw PyTorch's ValueErrors ("Invalid learning rate: -1").
+   * PyTorch checks only the constructor's values; Kindling checks every
+   * group, so no group starts with a negative learning rate.
+   */
+  protected validateGroup(_group: H): void {}
 
   /**
    * Performs one optimization step. `closure`, if given, re-evaluates the
@@ -116,6 +130,11 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
    * ```
    */
   step<L = Tensor>(closure?: () => L): L | undefined {
+    if (closure !== undefined && typeof closure !== "function") {
+      throw new torch.ArgumentError(
+        `step: the closure must be a function that re-evaluates the model and returns the loss, got ${typeName(closure)}`,
+      );
+    }
     const loss = closure === undefined ? undefined : torch.enableGrad(closure);
     torch.noGrad(() => {
       for (const group of this.paramGroups) this.updateGroup(group);
@@ -140,6 +159,7 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
    * ```
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
+    checkOptions("zeroGrad", options, ["setToNone"]);
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         const g = p.grad;
@@ -169,13 +189,26 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
    * ```
    */
   addParamGroup(paramGroup: ParamGroupInput<H>): void {
-    const given = paramGroup.params;
-    const params: unknown[] = given instanceof torch.Tensor ? [given] : Array.from(given as Iterable<unknown>);
+    if (!isGroup(paramGroup)) {
+      throw new torch.ArgumentError(`param group must be a dict: an object { params, ...hyperparameters }, got ${typeName(paramGroup)}`);
+    }
+    if (!Object.hasOwn(paramGroup, "params")) throw new torch.ArgumentError("addParamGroup: the parameter group has no 'params'");
+    const given: unknown = paramGroup.params;
+    if (!(given instanceof torch.Tensor) && !isIterable(given)) {
+      throw new torch.ArgumentError(`addParamGroup: 'params' must be a Tensor or an iterable of Tensors, got ${typeName(given)}`);
+    }
+    const params: unknown[] = given instanceof torch.Tensor ? [given] : Array.from(given);
     for (const p of params) {
       if (!(p instanceof torch.Tensor)) {
         throw new torch.ArgumentError(`optimizer can only optimize Tensors, but one of the params is ${typeName(p)}`);
       }
       if (!(p.isLeaf || p.retainsGrad)) throw new torch.ArgumentError("can't optimize a non-leaf Tensor");
+    }
+    if (new Set(params).size !== params.length) {
+      throw new torch.ArgumentError(
+        "addParamGroup: a parameter appears more than once in the group, so each step would update it more than once " +
+          "(PyTorch warns: optimizer contains a parameter group with duplicate parameters; in future, this will cause an error)",
+      );
     }
     const group: Record<string, unknown> = { ...paramGroup, params };
     for (const [name, value] of Object.entries(this.defaults)) {
@@ -189,6 +222,7 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
     if (params.some((p) => taken.has(p as Tensor))) {
       throw new torch.ArgumentError("some parameters appear in more than one parameter group");
     }
+    this.validateGroup(group as unknown as H);
     this.paramGroups.push(group as unknown as ParamGroup<H>);
   }
 
@@ -212,7 +246,7 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
     let start = 0;
     const paramGroups = this.paramGroups.map((g) => {
       const packed: Record<string, HyperValue> = {};
-      for (const [k, v] of Object.entries(g)) if (k !== "params") packed[toSnake(k)] = copyValue(v as HyperValue);
+      for (const [k, v] of Object.entries(g)) if (k !== "params") setOwn(packed, toSnake(k), copyValue(v as HyperValue));
       g.params.forEach((p, i) => {
         if (!index.has(p)) index.set(p, start + i);
       });
@@ -224,7 +258,7 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
       const i = index.get(p);
       if (i === undefined) continue;
       const entry: Record<string, StateValue> = {};
-      for (const [k, v] of Object.entries(s)) entry[toSnake(k)] = v instanceof torch.Tensor ? copyTensor(v) : (v as StateValue);
+      for (const [k, v] of Object.entries(s)) setOwn(entry, toSnake(k), v instanceof torch.Tensor ? copyTensor(v) : (v as StateValue));
       state[i] = entry;
     }
     return { state, param_groups: paramGroups };
@@ -245,6 +279,7 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
    * ```
    */
   loadStateDict(stateDict: OptimizerStateDict): void {
+    checkLoadedState(stateDict);
     const saved = stateDict.param_groups;
     const groups = this.paramGroups;
     if (groups.length !== saved.length) {
@@ -309,15 +344,15 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
     const floating = param.dtype === "float32" || param.dtype === "float64";
     const out: Record<string, StateValue> = {};
     for (const [k, v] of Object.entries(entry)) {
-      out[toCamel(k)] = v instanceof torch.Tensor ? copyTensor(v, k !== "step" && floating ? param.dtype : undefined) : copyValue(v);
+      setOwn(out, toCamel(k), v instanceof torch.Tensor ? copyTensor(v, k !== "step" && floating ? param.dtype : undefined) : copyValue(v));
     }
     return out as S;
   }
 
   private unpackGroup(saved: Record<string, HyperValue>, params: Tensor[]): ParamGroup<H> {
     const group: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(saved)) if (k !== "params" && !TORCH_ONLY_KEYS.has(k)) group[toCamel(k)] = copyValue(v);
-    for (const [k, v] of Object.entries(this.defaults)) if (group[k] === undefined && v !== undefined) group[k] = copyValue(v);
+    for (const [k, v] of Object.entries(saved)) if (k !== "params" && !TORCH_ONLY_KEYS.has(k)) setOwn(group, toCamel(k), copyValue(v));
+    for (const [k, v] of Object.entries(this.defaults)) if (!Object.hasOwn(group, k) && v !== undefined) group[k] = copyValue(v);
     group.params = params;
     return group as unknown as ParamGroup<H>;
   }

@@ -3,7 +3,27 @@
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
 import type { SchedulableOptimizer, SchedulerStateDict } from "./lr_scheduler.js";
-import { checkOptimizer, pyExp4 } from "./util.js";
+import { checkOptimizer, checkOptions, isPlainObject, pyExp4, pyNum, typeName } from "./util.js";
+
+const OPTIONS = ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps", "verbose"];
+
+/** The number options: each must be a number (NaN refused); `factor` must also lie in [0, 1). */
+function checkNumbers(o: ReduceLROnPlateauOptions): void {
+  const { factor = 0.1 } = o;
+  if (typeof factor !== "number") throw new torch.ArgumentError(`ReduceLROnPlateau: factor must be a number, got ${typeName(factor)}`);
+  if (!(factor < 1.0)) throw new torch.ArgumentError("Factor should be < 1.0.");
+  if (factor < 0) {
+    throw new torch.ArgumentError(
+      `ReduceLROnPlateau: factor must be >= 0, got ${pyNum(factor)} (a reduction would make the learning rate negative)`,
+    );
+  }
+  for (const key of ["patience", "threshold", "cooldown", "eps"] as const) {
+    const v: unknown = o[key];
+    if (v !== undefined && (typeof v !== "number" || Number.isNaN(v))) {
+      throw new torch.ArgumentError(`ReduceLROnPlateau: ${key} must be a number, got ${typeName(v)} ${String(v)}`);
+    }
+  }
+}
 
 /** ReduceLROnPlateau's options (PyTorch's keyword arguments, camelCase). */
 export interface ReduceLROnPlateauOptions {
@@ -66,14 +86,17 @@ export class ReduceLROnPlateau {
   private lastLr: number[];
 
   constructor(optimizer: SchedulableOptimizer, options: ReduceLROnPlateauOptions = {}) {
+    checkOptions("ReduceLROnPlateau", options, OPTIONS);
+    checkNumbers(options);
     const { mode = "min", factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = "rel", cooldown = 0, minLr = 0 } = options;
-    if (factor >= 1) throw new torch.ArgumentError("Factor should be < 1.0.");
     checkOptimizer(optimizer);
     this.factor = factor;
     this.optimizer = optimizer;
     const n = optimizer.paramGroups.length;
     if (typeof minLr === "number") this.minLrs = Array.from({ length: n }, () => minLr);
-    else if (minLr.length !== n) throw new torch.ArgumentError(`expected ${n} min_lrs, got ${minLr.length}`);
+    else if (!Array.isArray(minLr) || minLr.some((v) => typeof v !== "number")) {
+      throw new torch.ArgumentError(`ReduceLROnPlateau: minLr must be a number or an array of numbers, got ${typeName(minLr)}`);
+    } else if (minLr.length !== n) throw new torch.ArgumentError(`expected ${n} min_lrs, got ${minLr.length}`);
     else this.minLrs = [...minLr];
     this.patience = patience;
     this.verbose = options.verbose ?? false;
@@ -89,6 +112,9 @@ export class ReduceLROnPlateau {
 
   /** Records one epoch's metric and reduces the learning rates if it has not improved for more than `patience` epochs. */
   step(metric: number | Tensor): void {
+    if (typeof metric !== "number" && !(metric instanceof torch.Tensor)) {
+      throw new torch.ArgumentError(`ReduceLROnPlateau.step: the metric must be a number or a one-element tensor, got ${typeName(metric)}`);
+    }
     const current = typeof metric === "number" ? metric : metric.item();
     this.lastEpoch += 1;
     if (this.isBetter(current, this.best)) {
@@ -145,6 +171,9 @@ export class ReduceLROnPlateau {
 
   /** Restores a state saved by `stateDict()`. */
   loadStateDict(stateDict: SchedulerStateDict): void {
+    if (!isPlainObject(stateDict)) {
+      throw new torch.ArgumentError(`loadStateDict: expected a scheduler state dict (an object), got ${typeName(stateDict)}`);
+    }
     const sd = stateDict as Record<string, unknown>;
     const num = (k: string, fallback: number): number => (typeof sd[k] === "number" ? (sd[k] as number) : fallback);
     this.factor = num("factor", this.factor);

@@ -3,7 +3,17 @@
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
-import { pyNum } from "./util.js";
+import { checkHyperparameters, checkOptions, type HyperCheck, nonNegative } from "./util.js";
+
+const OPTIONS = ["lr", "alpha", "eps", "weightDecay", "momentum", "centered", "maximize"];
+
+const CHECKS: readonly HyperCheck[] = [
+  ["lr", "learning rate", nonNegative],
+  ["eps", "epsilon value", nonNegative],
+  ["momentum", "momentum value", nonNegative],
+  ["weightDecay", "weight_decay value", nonNegative],
+  ["alpha", "alpha value", nonNegative],
+];
 
 /** RMSprop's options (PyTorch's keyword arguments, camelCase). */
 export interface RMSpropOptions {
@@ -56,16 +66,14 @@ export interface RMSpropState {
  */
 export class RMSprop extends Optimizer<RMSpropHyperparameters, RMSpropState> {
   constructor(params: Params<RMSpropHyperparameters>, options: RMSpropOptions = {}) {
+    checkOptions("RMSprop", options, OPTIONS);
+    checkHyperparameters(options, CHECKS);
     const { lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false, maximize = false } = options;
-    const checks: [number, string][] = [
-      [lr, "learning rate"],
-      [eps, "epsilon value"],
-      [momentum, "momentum value"],
-      [weightDecay, "weight_decay value"],
-      [alpha, "alpha value"],
-    ];
-    for (const [v, what] of checks) if (!(v >= 0)) throw new torch.ArgumentError(`Invalid ${what}: ${pyNum(v)}`);
     super(params, { lr, momentum, alpha, eps, centered, weightDecay, maximize });
+  }
+
+  protected override validateGroup(group: RMSpropHyperparameters): void {
+    checkHyperparameters(group, CHECKS);
   }
 
   protected override updateGroup(group: ParamGroup<RMSpropHyperparameters>): void {

@@ -3,7 +3,7 @@
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
-import { pyNum } from "./util.js";
+import { checkHyperparameters, checkOptions, type HyperCheck, nonNegative } from "./util.js";
 
 /** SGD's options (PyTorch's keyword arguments, camelCase). `lr` is required, here or in every group. */
 export interface SGDOptions {
@@ -19,6 +19,21 @@ export interface SGDOptions {
   nesterov?: boolean;
   /** Maximize the objective instead of minimizing it (default false). */
   maximize?: boolean;
+}
+
+const OPTIONS = ["lr", "momentum", "dampening", "weightDecay", "nesterov", "maximize"];
+
+const CHECKS: readonly HyperCheck[] = [
+  ["lr", "learning rate", nonNegative],
+  ["momentum", "momentum value", nonNegative],
+  ["dampening", "dampening value", (v) => !Number.isNaN(v)],
+  ["weightDecay", "weight_decay value", nonNegative],
+];
+
+function checkNesterov(o: SGDOptions): void {
+  if (o.nesterov && !((o.momentum ?? 0) > 0 && (o.dampening ?? 0) === 0)) {
+    throw new torch.ArgumentError("Nesterov momentum requires a momentum and zero dampening");
+  }
 }
 
 /** The hyperparameters of an SGD parameter group. */
@@ -51,14 +66,16 @@ export interface SGDState {
  */
 export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
   constructor(params: Params<SGDHyperparameters>, options: SGDOptions = {}) {
+    checkOptions("SGD", options, OPTIONS);
+    checkHyperparameters(options, CHECKS);
+    checkNesterov(options);
     const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, maximize = false } = options;
-    if (lr !== undefined && lr < 0) throw new torch.ArgumentError(`Invalid learning rate: ${pyNum(lr)}`);
-    if (momentum < 0) throw new torch.ArgumentError(`Invalid momentum value: ${pyNum(momentum)}`);
-    if (weightDecay < 0) throw new torch.ArgumentError(`Invalid weight_decay value: ${pyNum(weightDecay)}`);
-    if (nesterov && (momentum <= 0 || dampening !== 0)) {
-      throw new torch.ArgumentError("Nesterov momentum requires a momentum and zero dampening");
-    }
     super(params, { lr, momentum, dampening, weightDecay, nesterov, maximize });
+  }
+
+  protected override validateGroup(group: SGDHyperparameters): void {
+    checkHyperparameters(group, CHECKS);
+    checkNesterov(group);
   }
 
   protected override updateGroup(group: ParamGroup<SGDHyperparameters>): void {

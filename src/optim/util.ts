@@ -4,7 +4,10 @@
  */
 
 import * as torch from "../index.js";
+import { getOwn, typeName } from "../nn/checks.js";
 import { Optimizer } from "./optimizer.js";
+
+export { checkOptions, getOwn, isPlainObject, setOwn, typeName } from "../nn/checks.js";
 
 /**
  * A number as Python's `str(float)`/`str(int)` prints it: integers without a
@@ -46,37 +49,59 @@ export function toCamel(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** Throws PyTorch's ValueError (`Invalid learning rate: -1`) unless `value >= 0`. */
-export function checkNonNegative(value: number, what: string): void {
-  if (!(value >= 0)) throw new torch.ArgumentError(`Invalid ${what}: ${pyNum(value)}`);
-}
+/**
+ * A hyperparameter check: the option's key, PyTorch's word for it in
+ * "Invalid ... : value", and the condition a valid value meets (written so
+ * that NaN fails it).
+ */
+export type HyperCheck = readonly [key: string, label: string, ok: (v: number) => boolean];
 
-/** Python's `torch.typename` for a value given where a tensor was expected. */
-export function typeName(value: unknown): string {
-  if (value instanceof torch.Tensor) {
-    const names: Record<string, string> = {
-      float32: "FloatTensor",
-      float64: "DoubleTensor",
-      int32: "IntTensor",
-      int64: "LongTensor",
-      bool: "BoolTensor",
-    };
-    return `torch.${names[value.dtype] ?? "Tensor"}`;
+export const nonNegative = (v: number): boolean => v >= 0;
+
+/**
+ * Throws PyTorch's ValueError (`Invalid learning rate: -1`) for the first
+ * value of `values` that fails its check, and a TypeError-like message for a
+ * value that is not a number. Keys `values` does not have are skipped.
+ */
+export function checkHyperparameters(values: object, checks: readonly HyperCheck[]): void {
+  for (const [key, label, ok] of checks) {
+    const v = getOwn(values, key);
+    if (v === undefined) continue;
+    if (typeof v !== "number") throw new torch.ArgumentError(`Invalid ${label}: ${pyStr(v)} (expected a number, got ${typeName(v)})`);
+    if (!ok(v)) throw new torch.ArgumentError(`Invalid ${label}: ${pyNum(v)}`);
   }
-  if (value === null) return "NoneType";
-  if (Array.isArray(value)) return "list";
-  if (typeof value === "number") return Number.isInteger(value) ? "int" : "float";
-  if (typeof value === "string") return "str";
-  if (typeof value === "boolean") return "bool";
-  return typeof value === "object" ? "dict" : typeof value;
 }
 
 /** Throws PyTorch's TypeError (`int is not an Optimizer`) for a scheduler given something else than an optimizer. */
 export function checkOptimizer(optimizer: unknown): void {
-  if (!(optimizer instanceof Optimizer)) {
-    const proto = typeof optimizer === "object" && optimizer !== null ? Object.getPrototypeOf(optimizer) : null;
-    const isClassInstance = proto !== null && proto !== Object.prototype && proto !== Array.prototype;
-    const name = isClassInstance ? (optimizer as object).constructor.name : typeName(optimizer);
-    throw new torch.ArgumentError(`${name} is not an Optimizer`);
+  if (!(optimizer instanceof Optimizer)) throw new torch.ArgumentError(`${typeName(optimizer)} is not an Optimizer`);
+}
+
+/**
+ * A multiplicative factor (gamma, a lambda's value): a finite number >= 0.
+ * PyTorch takes NaN, infinite or negative factors and schedules NaN,
+ * infinite or negative learning rates; Kindling refuses them.
+ */
+export function checkFactor(op: string, name: string, value: unknown): asserts value is number {
+  if (typeof value !== "number") throw new torch.ArgumentError(`${op}: ${name} must be a number, got ${typeName(value)}`);
+  if (!(Number.isFinite(value) && value >= 0)) {
+    const lr = Number.isNaN(value) ? "NaN" : value < 0 ? "negative" : "infinite";
+    throw new torch.ArgumentError(
+      `${op}: ${name} must be a finite number >= 0, got ${pyNum(value)} (the learning rate would become ${lr})`,
+    );
   }
+}
+
+/** A period in epochs (StepLR's stepSize, CosineAnnealingLR's TMax): a number, not NaN (0 throws at the first step, as in PyTorch). */
+export function checkPeriod(op: string, name: string, value: unknown): asserts value is number {
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new torch.ArgumentError(`${op}: ${name} must be a number of epochs, got ${typeName(value)} ${String(value)}`);
+  }
+}
+
+/** PyTorch's ZeroDivisionError of a schedule whose period is 0, raised at the step that divides by it. */
+export function zeroPeriod(op: string, name: string): torch.ArgumentError {
+  return new torch.ArgumentError(
+    `${op}.step: ZeroDivisionError (integer modulo by zero: ${name} is 0; it must be a non-zero number of epochs)`,
+  );
 }

@@ -4,7 +4,7 @@
  */
 
 import type { Tensor } from "../tensor.js";
-import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
+import { decodeSafetensors, encodeSafetensors, metadataOption } from "./safetensors.js";
 
 export { deserialize, type Safetensors, SafetensorsError, serialize } from "./safetensors.js";
 
@@ -27,7 +27,7 @@ export interface SaveOptions {
  * ```
  */
 export function saveBytes(obj: Record<string, Tensor>, options: SaveOptions = {}): Uint8Array {
-  return encodeSafetensors(obj, options.metadata, "saveBytes");
+  return encodeSafetensors(obj, metadataOption(options, "saveBytes"), "saveBytes");
 }
 
 /**

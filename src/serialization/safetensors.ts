@@ -68,12 +68,24 @@ interface Entry {
   bytes: Uint8Array;
 }
 
+/** What a value given as the state dict is, for the message refusing it. */
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (value instanceof Tensor) return "a Tensor";
+  if (Array.isArray(value)) return "an array (name the tensors: { name: tensor })";
+  if (value instanceof Map) return "a Map (pass a plain object: Object.fromEntries(map))";
+  if (typeof value === "object") return `a ${(value as object).constructor?.name ?? "object"}`;
+  return typeof value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object") return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 function entries(tensors: Record<string, Tensor>, op: string): Entry[] {
-  if (tensors === null || typeof tensors !== "object" || tensors instanceof Tensor) {
-    throw new ArgumentError(
-      `${op}: expected an object mapping names to tensors, got ${tensors instanceof Tensor ? "a Tensor" : typeof tensors}`,
-    );
-  }
+  if (!isPlainObject(tensors)) throw new ArgumentError(`${op}: expected an object mapping names to tensors, got ${kindOf(tensors)}`);
   return Object.entries(tensors).map(([name, t]) => {
     if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: '${name}' is not a Tensor (got ${t === null ? "null" : typeof t})`);
     if (name === METADATA_KEY) throw new ArgumentError(`${op}: '${METADATA_KEY}' is reserved for metadata and cannot name a tensor`);
@@ -83,13 +95,24 @@ function entries(tensors: Record<string, Tensor>, op: string): Entry[] {
 }
 
 function checkMetadata(metadata: Record<string, string>, op: string): [string, string][] {
-  if (metadata === null || typeof metadata !== "object") throw new ArgumentError(`${op}: metadata must be an object of strings`);
+  if (!isPlainObject(metadata)) throw new ArgumentError(`${op}: metadata must be an object of strings, got ${kindOf(metadata)}`);
   const pairs = Object.entries(metadata);
   for (const [key, value] of pairs) {
     if (typeof value !== "string") throw new ArgumentError(`${op}: metadata '${key}' must be a string, got ${typeof value}`);
     if (!isWellFormed(key) || !isWellFormed(value)) throw new ArgumentError(`${op}: metadata '${key}' is not valid Unicode`);
   }
   return pairs.sort(([a], [b]) => compareUtf8(a, b));
+}
+
+/** @internal `options.metadata`, after checking that `options` is an options object. */
+export function metadataOption(options: { metadata?: Record<string, string> }, op: string): Record<string, string> | undefined {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new ArgumentError(`${op}: expected an options object { metadata }, got ${options === null ? "null" : typeof options}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== "metadata") throw new ArgumentError(`${op}: got an unexpected keyword argument '${key}' (it takes 'metadata')`);
+  }
+  return options.metadata;
 }
 
 /** The header JSON as the reference's serde_json writes it: compact, metadata first, then tensors in file order. */

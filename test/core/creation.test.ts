@@ -119,3 +119,144 @@ describe("creation options and reading values", () => {
     expect(Array.from(torch.rand(2, { generator: g }).data)).toEqual([0.49625658988952637, 0.7682217955589294]);
   });
 });
+
+/**
+ * Bad input PyTorch's recorded corpus cannot express (test/ops/errors/creation.json
+ * and conversion.json hold the rest): JavaScript values (null, undefined,
+ * strings, varargs sizes) and Kindling's own limits (int64 holds integers up
+ * to 2^53 exactly; casts of unrepresentable floats raise where PyTorch's cast
+ * is undefined behaviour). The expected messages contain PyTorch's.
+ */
+describe("values a dtype cannot hold raise instead of wrapping or rounding", () => {
+  it("tensor() refuses NaN, infinities and out-of-range values for integer dtypes, naming the element", () => {
+    expect(() =>
+      torch.tensor(
+        [
+          [1, 2],
+          [3, Number.NaN],
+        ],
+        { dtype: "int64" },
+      ),
+    ).toThrow("tensor(): value cannot be converted to type int64 without overflow (element [1, 1]: NaN has no integer value)");
+    expect(() => torch.tensor([2 ** 31], { dtype: "int32" })).toThrow("value cannot be converted to type int32 without overflow");
+    expect(() => torch.tensor(new Float32Array([1, Number.POSITIVE_INFINITY]), { dtype: "int32" })).toThrow(
+      "(element [1]: Infinity has no integer value)",
+    );
+    expect(() => torch.tensor(new Uint32Array([2 ** 32 - 1]), { dtype: "int32" })).toThrow(
+      "value cannot be converted to type int32 without overflow",
+    );
+    expect(torch.tensor([1.9, -1.9, 2 ** 31 - 0.5], { dtype: "int32" }).tolist()).toEqual([1, -1, 2 ** 31 - 1]);
+    expect(torch.tensor([Number.NaN], { dtype: "bool" }).tolist()).toEqual([1]);
+  });
+
+  it("int64 refuses integers beyond 2^53, which its Float64Array storage would round", () => {
+    const message = "value cannot be converted to type int64 without overflow";
+    expect(torch.tensor([2 ** 53, -(2 ** 53)], { dtype: "int64" }).tolist()).toEqual([2 ** 53, -(2 ** 53)]);
+    expect(() => torch.tensor([2 ** 54], { dtype: "int64" })).toThrow(message);
+    expect(() => torch.tensor(new Float64Array([2 ** 60]), { dtype: "int64" })).toThrow(message);
+    // 2^53 + 1 is exact as a bigint and would round to 2^53 as a number.
+    expect(() => torch.tensor([1n, 2n ** 53n + 1n])).toThrow("(element [1]: 9007199254740993 is beyond 2^53");
+    expect(() => torch.tensor(new BigInt64Array([-(2n ** 60n)]))).toThrow(message);
+    expect(() => torch.full([2], 2 ** 60, { dtype: "int64" })).toThrow(
+      "full(): value cannot be converted to type int64_t without overflow",
+    );
+    expect(() => torch.zeros(2, { dtype: "int64" }).fill_(2 ** 54)).toThrow("fill_(): value cannot be converted to type int64_t");
+    expect(() => torch.arange(0, 2 ** 60, 2 ** 58)).toThrow("arange(): value cannot be converted to type int64_t without overflow");
+    expect(() => torch.randint(0, 2 ** 60, [2])).toThrow("randint(): to - 1 is out of bounds for int64_t");
+  });
+
+  it("numbers in arithmetic must fit the integer dtype they join (PyTorch wraps them silently)", () => {
+    const i64 = torch.tensor([1, 2], { dtype: "int64" });
+    const i32 = torch.tensor([1, 2], { dtype: "int32" });
+    expect(() => i64.add(2 ** 60)).toThrow("add(): value cannot be converted to type int64_t without overflow");
+    expect(() => i32.add(2 ** 40)).toThrow("add(): value cannot be converted to type int without overflow");
+    expect(() => i32.eq(2 ** 40)).toThrow("eq(): value cannot be converted to type int without overflow");
+    expect(() => i32.clamp({ min: 2 ** 40 })).toThrow("clamp(): value cannot be converted to type int without overflow");
+    expect(() => i32.maskedFill(torch.tensor([true, false]), torch.tensor(Number.NaN))).toThrow(
+      "masked_fill(): value cannot be converted to type int without overflow",
+    );
+    // Integral numbers beyond int64's range are floats (only a Python float can be 1e40).
+    expect(i64.add(1e40).dtype).toBe("float32");
+    expect(i32.add(2 ** 31 - 2).tolist()).toEqual([2 ** 31 - 1, -(2 ** 31)]); // results wrap, as PyTorch's
+  });
+
+  it("casts into integer dtypes refuse NaN, infinities and out-of-range values (PyTorch's cast is undefined there)", () => {
+    const x = torch.tensor([
+      [1.5, -2.5],
+      [Number.NaN, 3],
+    ]);
+    const message = "to(): value cannot be converted to type int64 without overflow (element [1, 0]: NaN has no integer value)";
+    expect(() => x.to("int64")).toThrow(message);
+    expect(() => x.long()).toThrow(message);
+    expect(() => torch.tensor([3e10]).int()).toThrow("to(): value cannot be converted to type int32 without overflow");
+    expect(() => torch.tensor([2 ** 40], { dtype: "int64" }).int()).toThrow("outside int32's range");
+    expect(() => torch.tensor([Number.POSITIVE_INFINITY], { dtype: "float64" }).to("int64")).toThrow("Infinity has no integer value");
+    expect(() => torch.zeros(2, { dtype: "int64" }).copy_(torch.tensor([1, Number.NaN]))).toThrow(
+      "copy_(): value cannot be converted to type int64 without overflow",
+    );
+    expect(() => torch.tensor(x, { dtype: "int32" })).toThrow("tensor(): value cannot be converted to type int32 without overflow");
+    // A strided view is checked over its own elements only.
+    expect(x.index(0).to("int64").tolist()).toEqual([1, -2]);
+    expect(x.t().index(1).to("int32").tolist()).toEqual([-2, 3]);
+    // Casts that cannot overflow are not checked.
+    expect(x.to("float64").isnan().any().item()).toBe(1);
+    expect(x.to("bool").tolist()).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+    expect(
+      torch
+        .tensor([2 ** 31 - 1], { dtype: "int32" })
+        .long()
+        .tolist(),
+    ).toEqual([2 ** 31 - 1]);
+  });
+});
+
+describe("JavaScript-only bad creation arguments get PyTorch's messages", () => {
+  const bad = (v: unknown) => v as never;
+
+  it("null, undefined and strings in tensor() data", () => {
+    expect(() => torch.tensor(bad([1, null]))).toThrow("tensor(): Could not infer dtype of NoneType (the element at [1] is null)");
+    expect(() => torch.tensor(bad([[1], [undefined]]))).toThrow("Could not infer dtype of NoneType (the element at [1, 0] is undefined)");
+    expect(() => torch.tensor(bad(null))).toThrow("Could not infer dtype of NoneType (data is null)");
+    expect(() => torch.tensor(bad([1, "a"]))).toThrow("tensor(): invalid data type 'str' (the element at [1] is \"a\"");
+    expect(() => torch.tensor(bad({ a: 1 }))).toThrow("tensor(): Could not infer dtype of dict");
+  });
+
+  it("sizes passed as separate arguments name the bad element and its position", () => {
+    expect(() => torch.zeros(1.5)).toThrow("zeros(): argument 'size' (position 1) must be tuple of SymInts, not float");
+    expect(() => torch.zeros(bad("a"))).toThrow("zeros(): argument 'size' (position 1) must be tuple of SymInts, not str");
+    expect(() => torch.zeros(bad(null))).toThrow("zeros(): argument 'size' (position 1) must be tuple of SymInts, not NoneType");
+    expect(() => torch.ones(2, Number.NaN)).toThrow(
+      "ones(): argument 'size' must be tuple of SymInts, but found element of type float at pos 2 (got [2, NaN]; a size is a list of non-negative integers)",
+    );
+    expect(() => torch.rand(2, bad(undefined), 3)).toThrow(
+      "rand(): argument 'size' must be tuple of ints, but found element of type NoneType at pos 2",
+    );
+    expect(() => torch.randn(2, -3)).toThrow("randn(): Trying to create tensor with negative dimension -3: [2, -3]");
+    expect(torch.zeros(2, 3, { dtype: "int32" }).shape).toEqual([2, 3]);
+  });
+
+  it("fill values, counts, ranges, seeds and norm orders of the wrong kind", () => {
+    expect(() => torch.zeros(2).fill_(bad("a"))).toThrow(
+      "fill_() received an invalid combination of arguments - got (str), but expected one of:",
+    );
+    expect(() => torch.fullLike(torch.zeros(2), bad(null))).toThrow(
+      "full_like(): argument 'fill_value' (position 2) must be Number, not NoneType",
+    );
+    expect(() => torch.zeros(3).maskedFill_(torch.tensor([true, false, true]), bad("a"))).toThrow(
+      "masked_fill_() received an invalid combination of arguments - got (Tensor, str), but expected one of:",
+    );
+    expect(() => torch.eye(2, 1.5)).toThrow("eye(): argument 'm' (position 2) must be int, not float");
+    expect(() => torch.linspace(bad("0"), 1, 3)).toThrow("linspace(): argument 'start' (position 1) must be Number, not str");
+    expect(() => torch.arange(0, bad(null))).toThrow("arange(): argument 'end' (position 2) must be Number, not NoneType");
+    expect(() => torch.randint(0, 2.5, [3])).toThrow("randint(): argument 'high' (position 2) must be int, not float");
+    expect(() => torch.randint(3)).toThrow("randint(): expected (high, size) or (low, high, size)");
+    expect(() => torch.manualSeed(bad("1"))).toThrow("manual_seed(): seed must be a number, not string");
+    expect(() => torch.manualSeed(2 ** 64)).toThrow("manual_seed(): Overflow when unpacking long");
+    expect(() => torch.norm(torch.ones(3), bad({ dim: 0 }))).toThrow("norm(): p must be a number, 'fro' or 'nuc'; got an object");
+    expect(() => torch.norm(torch.ones(2, 2), bad("nuc"))).toThrow("norm(): p='nuc' (the nuclear norm) is not supported");
+    expect(torch.norm(torch.tensor([3, 4]), null).item()).toBe(5);
+  });
+});

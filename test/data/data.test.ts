@@ -181,7 +181,9 @@ describe("DataLoader", () => {
   });
 
   it("rejects bad options", () => {
-    expect(() => new DataLoader(range(3), { batchSize: 0 })).toThrow(/batchSize should be a positive integer value, but got batchSize=0/);
+    expect(() => new DataLoader(range(3), { batchSize: 0 })).toThrow(
+      "DataLoader: batch_size should be a positive integer value, but got batch_size=0 (the batchSize option)",
+    );
     expect(() => new DataLoader(range(3), { batchSize: 1.5 })).toThrow(torch.ArgumentError);
     expect(() => new DataLoader([], { shuffle: true })).toThrow(/empty dataset/);
   });

@@ -14,11 +14,11 @@ class Net extends nn.Module {
   fc1 = new nn.Linear(2, 4);
   act = new nn.ReLU();
   head = new nn.Sequential(new nn.Linear(4, 1), new nn.Sigmoid());
-  scale: Tensor;
+  // Declared without a value: registerBuffer sets it (PyTorch refuses a name that already holds a value).
+  scale!: Tensor;
   constructor() {
     super();
-    this.scale = torch.ones(1);
-    this.registerBuffer("scale", this.scale);
+    this.registerBuffer("scale", torch.ones(1));
     this.registerBuffer("cache", torch.zeros(2), { persistent: false });
   }
   override forward(x: Tensor): Tensor {

@@ -1,4 +1,4 @@
-/** Selects the backend named by KINDLING_BACKEND (the vitest project "js-backend" runs part of the suite on "js"). */
+/** Selects the backend named by KINDLING_BACKEND (the vitest projects "js-backend" and "js-bounds" run part of the suite on "js"). */
 import * as torch from "kindling";
 import { beforeAll, expect, it } from "vitest";
 

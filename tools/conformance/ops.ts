@@ -154,10 +154,9 @@ export const OPS: Record<string, Entry> = {
   }),
   where: sig(["condition", "input", "other"], (a) => torch.where(a.tensor("condition"), a.tensorLike("input"), a.tensorLike("other"))),
   clamp: sig(["input", "min=null", "max=null"], (a) => torch.clamp(a.tensor("input"), { min: a.optNum("min"), max: a.optNum("max") })),
-  masked_fill: sig(["input", "mask", "value"], (a) => {
-    const v = a.any("value");
-    return torch.maskedFill(a.tensor("input"), a.tensor("mask"), v instanceof torch.Tensor ? v : a.num("value"));
-  }),
+  masked_fill: sig(["input", "mask", "value"], (a) =>
+    torch.maskedFill(a.tensor("input"), a.tensor("mask"), a.any("value") as number | Tensor),
+  ),
 
   // pointwise
   "F.relu": unary(torch.relu),
@@ -225,7 +224,8 @@ export const OPS: Record<string, Entry> = {
   minimum: binary((x, y) => torch.minimum(x, y as Tensor)),
   norm: sig(["input", 'p="fro"', "dim=null", "keepdim=false"], (a) => {
     const p = a.any("p");
-    const order = typeof p === "number" ? p : p === "inf" ? Number.POSITIVE_INFINITY : p === "-inf" ? Number.NEGATIVE_INFINITY : "fro";
+    // "inf"/"-inf" are recorded floats; other strings ("fro", bad ones) pass through.
+    const order = p === "inf" ? Number.POSITIVE_INFINITY : p === "-inf" ? Number.NEGATIVE_INFINITY : (p as number | "fro");
     return torch.norm(a.tensor("input"), order, a.dims("dim"), { keepdim: a.bool("keepdim") });
   }),
 
@@ -263,8 +263,14 @@ export const OPS: Record<string, Entry> = {
     torch.indexAdd(a.tensor("input"), a.num("dim"), a.tensor("index"), a.tensor("source"), { alpha: a.num("alpha") }),
   ),
   gather: sig(["input", "dim", "index"], (a) => torch.gather(a.tensor("input"), a.num("dim"), a.tensor("index"))),
+  // torch.scatter(x, dim, index, 2.5) binds the number to the value overload.
   scatter: sig(["input", "dim", "index", "src=null", "value=null"], (a) =>
-    torch.scatter(a.tensor("input"), a.num("dim"), a.tensor("index"), a.has("src") ? a.tensor("src") : a.num("value")),
+    torch.scatter(
+      a.tensor("input"),
+      a.num("dim"),
+      a.tensor("index"),
+      a.has("src") ? (a.tensorLike("src") as Tensor | number) : a.num("value"),
+    ),
   ),
   scatter_add: sig(["input", "dim", "index", "src"], (a) =>
     torch.scatterAdd(a.tensor("input"), a.num("dim"), a.tensor("index"), a.tensor("src")),

@@ -3,14 +3,14 @@
 import type { Strided } from "../types.js";
 import { forEachIndex, offsetOf } from "./iter.js";
 
-/** out[..., i, ...] = x[..., index[i], ...] along `dim`. */
+/** out[..., i, ...] = x[..., index[i], ...] along `dim` (a 0-d x: out = x[index[0]], index[0] being 0). */
 export function indexSelect(x: Strided, dim: number, index: Strided, out: Strided): void {
   const X = x.data;
   const O = out.data;
   const I = index.data;
   const is = index.strides[0] ?? 0;
   forEachIndex(out.shape, (idx) => {
-    const i = idx[dim] as number;
+    const i = idx[dim] ?? 0;
     const src = I[index.offset + i * is] as number;
     let o = x.offset;
     for (let d = 0; d < idx.length; d++) o += (d === dim ? src : (idx[d] as number)) * (x.strides[d] as number);
@@ -18,14 +18,14 @@ export function indexSelect(x: Strided, dim: number, index: Strided, out: Stride
   });
 }
 
-/** out[..., index[i], ...] += src[..., i, ...] along `dim`. */
+/** out[..., index[i], ...] += src[..., i, ...] along `dim` (0-d out and src: one entry). */
 export function indexAdd(out: Strided, dim: number, index: Strided, src: Strided): void {
   const S = src.data;
   const O = out.data;
   const I = index.data;
   const is = index.strides[0] ?? 0;
   forEachIndex(src.shape, (idx) => {
-    const i = idx[dim] as number;
+    const i = idx[dim] ?? 0;
     const dst = I[index.offset + i * is] as number;
     let o = out.offset;
     for (let d = 0; d < idx.length; d++) o += (d === dim ? dst : (idx[d] as number)) * (out.strides[d] as number);

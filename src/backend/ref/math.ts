@@ -77,6 +77,26 @@ export function log1pExp(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 }
 
+/**
+ * Floor division as PyTorch's div_floor_floating: the quotient of a - fmod(a, b),
+ * which is exact for integers, stepped down when the remainder's sign differs
+ * from b's, then rounded to the nearest integer (floor(a / b) can be off by one
+ * where a / b rounds up to an integer). A zero divisor gives a / b (inf or NaN);
+ * integer tensors never get here with one (ops raise ZeroDivisionError).
+ */
+export function divFloor(a: number, b: number): number {
+  if (b === 0) return a / b;
+  const mod = a % b;
+  let div = (a - mod) / b;
+  if (mod !== 0 && b < 0 !== mod < 0) div -= 1;
+  if (div === 0) {
+    const q = a / b; // a zero quotient takes the sign of a / b
+    return q < 0 || Object.is(q, -0) ? -0 : 0;
+  }
+  const floor = Math.floor(div);
+  return div - floor > 0.5 ? floor + 1 : floor;
+}
+
 /** Python's modulo for floats: the result has the sign of the divisor. */
 export function pyRemainder(a: number, b: number): number {
   const r = a % b;

@@ -4,7 +4,7 @@
 import type { DType } from "../../core/dtype.js";
 import type { BinaryOp, Strided, UnaryOp } from "../types.js";
 import { denseLength, isBroadcastElement, rows1, rows2, rows3, rows4 } from "./iter.js";
-import { erf, erfc, log1pExp, pyRemainder, roundHalfEven, sigmoid } from "./math.js";
+import { divFloor, erf, erfc, log1pExp, pyRemainder, roundHalfEven, sigmoid } from "./math.js";
 
 type F1 = (x: number) => number;
 type F2 = (a: number, b: number) => number;
@@ -72,7 +72,7 @@ const BINARY: Record<BinaryOp, (p0: number, p1: number) => F2> = {
   sub: (alpha) => (alpha === 1 ? (a, b) => a - b : (a, b) => a - alpha * b),
   mul: () => (a, b) => a * b,
   div: () => (a, b) => a / b,
-  floorDivide: () => (a, b) => Math.floor(a / b),
+  floorDivide: () => divFloor,
   remainder: () => pyRemainder,
   fmod: () => (a, b) => a % b,
   pow: () => (a, b) => a ** b,
@@ -327,6 +327,8 @@ export function binary(op: BinaryOp, a: Strided, b: Strided, out: Strided, p0 = 
   // Dense output and operands that are dense in the same order or one broadcast element
   // (same-shape contiguous tensors, 0-d scalars, tensor op scalar): one flat loop.
   const n = denseLength(out);
+  // Nothing to compute (the flat loops would still read a broadcast operand's one element).
+  if (n === 0) return;
   if (fix === null && n >= 0 && f !== Math.imul) {
     const ka = flatKind(a, n);
     const kb = flatKind(b, n);
@@ -352,6 +354,11 @@ export function binary(op: BinaryOp, a: Strided, b: Strided, out: Strided, p0 = 
   });
 }
 
+/** Whether the arrays are plain typed arrays, not the debug mode's bounds-guarded ones (which have no buffer to alias). */
+function rawViews(a: Buffer, b: Buffer, o: Buffer): boolean {
+  return ArrayBuffer.isView(a) && ArrayBuffer.isView(b) && ArrayBuffer.isView(o);
+}
+
 export function where(cond: Strided, a: Strided, b: Strided, out: Strided): void {
   const C = cond.data;
   const A = a.data;
@@ -371,7 +378,13 @@ export function where(cond: Strided, a: Strided, b: Strided, out: Strided): void
       const { offset: ia } = a;
       const { offset: ib } = b;
       const { offset: io } = out;
-      if (O instanceof Float32Array && A instanceof Float32Array && B instanceof Float32Array && C instanceof Uint8Array) {
+      if (
+        O instanceof Float32Array &&
+        A instanceof Float32Array &&
+        B instanceof Float32Array &&
+        C instanceof Uint8Array &&
+        rawViews(A, B, O)
+      ) {
         // Float32 values selected as bits, with a mask of all ones or zeros: no branch per element.
         const A32 = new Int32Array(A.buffer, A.byteOffset, A.length);
         const B32 = new Int32Array(B.buffer, B.byteOffset, B.length);

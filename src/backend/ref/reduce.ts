@@ -89,8 +89,8 @@ export function argReduce(op: ArgReduceOp, x: Strided, dim: number, out: Strided
   const O = out.data;
   const { keptShape, keptStrides } = split(x, [dim]);
   const outKept = out.strides.filter((_, d) => d !== dim);
-  const n = x.shape[dim] as number;
-  const s = x.strides[dim] as number;
+  const n = x.shape[dim] ?? 1;
+  const s = x.strides[dim] ?? 0;
   const better = op === "argmax" ? (v: number, best: number) => v > best : (v: number, best: number) => v < best;
   forEachIndex(keptShape, (kidx) => {
     const base = offsetOf(kidx, keptStrides, x.offset);
@@ -113,9 +113,10 @@ export function scan(op: ScanOp, x: Strided, dim: number, out: Strided): void {
   const O = out.data;
   const { keptShape, keptStrides } = split(x, [dim]);
   const outKept = out.strides.filter((_, d) => d !== dim);
-  const n = x.shape[dim] as number;
-  const s = x.strides[dim] as number;
-  const so = out.strides[dim] as number;
+  // A 0-d tensor scans as one element.
+  const n = x.shape[dim] ?? 1;
+  const s = x.strides[dim] ?? 0;
+  const so = out.strides[dim] ?? 0;
   forEachIndex(keptShape, (kidx) => {
     let ix = offsetOf(kidx, keptStrides, x.offset);
     let io = offsetOf(kidx, outKept, out.offset);

@@ -5,10 +5,12 @@
  */
 
 import { noGrad } from "../../autograd/grad_mode.js";
+import { legacyTypeName } from "../../core/dtype.js";
 import { ArgumentError, DTypeError, IndexError, ShapeError } from "../../core/errors.js";
 import { formatShape } from "../../core/shape.js";
 import type { Tensor } from "../../tensor.js";
 import { defineOp, type Op } from "../define.js";
+import { indexValues, int64Hint } from "../index_checks.js";
 import * as K from "../kernels.js";
 import { expectTensor } from "../scalars.js";
 import { kb, takeFlat } from "./common.js";
@@ -99,12 +101,14 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
   const op = "embedding";
   const idx = expectTensor(input, op, "input");
   const w = expectTensor(weight, op, "weight");
+  if (w.ndim !== 2) throw new ShapeError(`${op}: 'weight' must be 2-D, but got weight of size ${formatShape(w.shape)}`);
   if (idx.dtype !== "int64" && idx.dtype !== "int32") {
+    // PyTorch names a bool tensor by its dispatch type here.
+    const got = idx.dtype === "bool" ? "CPUBoolType" : legacyTypeName(idx.dtype);
     throw new DTypeError(
-      `${op}: Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ${idx.dtype} instead`,
+      `${op}: Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ${got} instead (while checking arguments for embedding)${int64Hint(idx)}`,
     );
   }
-  if (w.ndim !== 2) throw new ShapeError(`${op}: 'weight' must be 2-D, but got weight of size ${formatShape(w.shape)}`);
   if (options.sparse) throw new ArgumentError(`${op}: sparse gradients are not supported (sparse must be false)`);
   const V = w.shape[0] as number;
   let paddingIdx = options.paddingIdx ?? -1;
@@ -112,9 +116,12 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
     if (paddingIdx >= V || paddingIdx < -V) throw new ArgumentError(`${op}: Padding_idx must be within num_embeddings`);
     if (paddingIdx < 0) paddingIdx += V;
   }
-  const rows = Array.from(idx.data);
-  for (const r of rows)
-    if (r < 0 || r >= V) throw new IndexError(`${op}: index out of range in self (index ${r}, weight of size ${formatShape(w.shape)})`);
+  const rows = indexValues(
+    idx,
+    V,
+    false,
+    (r) => new IndexError(`${op}: index out of range in self (index ${r}, weight of size ${formatShape(w.shape)})`),
+  );
   if (options.maxNorm !== null && options.maxNorm !== undefined) renorm(w, rows, options.maxNorm, options.normType ?? 2);
   return embeddingOp([w], embeddingAttrs(w, rows, idx.shape, paddingIdx, options.scaleGradByFreq ?? false));
 }

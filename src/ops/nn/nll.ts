@@ -15,6 +15,7 @@ import type { Tensor } from "../../tensor.js";
 import { logSoftmax } from "../activation.js";
 import { addScalar, divScalar, mulScalar } from "../arith.js";
 import { defineOp, type Op } from "../define.js";
+import { int64Hint } from "../index_checks.js";
 import * as K from "../kernels.js";
 import { expectTensor } from "../scalars.js";
 import { checkKernelDtype, expectNoGrad, gradAt, kb, type Reduction, reduceKernel, reductionArg, zerosOf } from "./common.js";
@@ -112,19 +113,29 @@ interface NllOptions {
   reduction?: Reduction;
 }
 
+/** PyTorch's target checks, in its order: input rank, batch size, target shape (by input rank), then dtype. */
 function checkTarget(op: string, x: Tensor, t: Tensor): void {
-  if (t.dtype !== "int64") throw new DTypeError(`${op}: expected scalar type Long but found ${scalarTypeName(t.dtype)}`);
   if (x.ndim < 1) throw new ShapeError(`${op}: Expected 1 or more dimensions (got 0)`);
+  // A 0-d target has batch size 0 in PyTorch's message.
   if (x.ndim !== 1 && x.shape[0] !== t.shape[0]) {
-    throw new ShapeError(`${op}: Expected input batch_size (${x.shape[0]}) to match target batch_size (${t.shape[0] ?? 1}).`);
+    throw new ShapeError(`${op}: Expected input batch_size (${x.shape[0]}) to match target batch_size (${t.shape[0] ?? 0}).`);
   }
   const sizes = `(got input: ${formatShape(x.shape)}, target: ${formatShape(t.shape)})`;
   if (x.ndim <= 2) {
     if (t.ndim > 1) throw new ShapeError(`${op}: 0D or 1D target tensor expected, multi-target not supported ${sizes}`);
     if (t.ndim !== x.ndim - 1) throw new ShapeError(`${op}: size mismatch ${sizes}`);
+  } else if (x.ndim === 4) {
+    if (t.ndim !== 3)
+      throw new ShapeError(`${op}: only batches of spatial targets supported (3D tensors) but got targets of dimension: ${t.ndim}`);
+    if (!shapesEqual(t.shape.slice(1), x.shape.slice(2))) {
+      throw new ShapeError(`${op}: size mismatch (got input: ${formatShape(x.shape)} , target: ${formatShape(t.shape)}`);
+    }
   } else if (t.ndim !== x.ndim - 1 || !shapesEqual(t.shape.slice(1), x.shape.slice(2))) {
     const expected = [x.shape[0] as number, ...x.shape.slice(2)];
     throw new ShapeError(`${op}: Expected target size ${formatShape(expected)}, got ${formatShape(t.shape)}`);
+  }
+  if (t.dtype !== "int64") {
+    throw new DTypeError(`${op}: expected scalar type Long but found ${scalarTypeName(t.dtype)}${int64Hint(t, "class targets")}`);
   }
 }
 

@@ -1,0 +1,144 @@
+/**
+ * Mistakes only JavaScript allows (an options object where PyTorch takes a
+ * positional argument, null or a string among sizes) and allocations the
+ * runtime cannot make: each gets a Kindling error that names the op and the
+ * argument and says what to write instead, never a JavaScript engine error.
+ */
+
+import * as torch from "kindling";
+import { describe, expect, it } from "vitest";
+
+type Call = (x: torch.Tensor) => unknown;
+const opts = (o: object) => o as unknown as number;
+
+/** Runs `f` and returns what it threw (failing when it returns). */
+function thrown(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected an error");
+}
+
+describe("an options object where dim is positional", () => {
+  const x = torch.ones(2, 3);
+  const cases: [string, Call, string][] = [
+    [
+      "softmax",
+      (t) => torch.softmax(t, opts({ dim: -1 })),
+      "softmax(): dim must be an integer; got an object — pass dim positionally: softmax(x, -1)",
+    ],
+    [
+      "logSoftmax",
+      (t) => t.logSoftmax(opts({ dim: 1 })),
+      "log_softmax(): dim must be an integer; got an object — pass dim positionally: logSoftmax(x, 1)",
+    ],
+    [
+      "cat",
+      (t) => torch.cat([t, t], opts({ dim: 1 })),
+      "cat(): dim must be an integer; got an object — pass dim positionally: cat(tensors, 1)",
+    ],
+    [
+      "sum",
+      (t) => t.sum(opts({ dim: 1 })),
+      "sum(): dim must be an integer or an array of integers; got an object — pass dim positionally: sum(x, 1)",
+    ],
+    ["sum with keepdim", (t) => t.sum(opts({ dim: 0, keepdim: true })), "pass dim positionally: sum(x, 0, { keepdim: true })"],
+    ["mean", (t) => t.mean(opts({ dim: [0, 1] })), "pass dim positionally: mean(x, [0,1])"],
+    ["argmax", (t) => t.argmax(opts({ dim: 1 })), "argmax(): dim must be an integer; got an object — pass dim positionally: argmax(x, 1)"],
+    ["max", (t) => t.max(opts({ dim: 1 })), "max(): dim must be an integer; got an object — pass dim positionally: max(x, 1)"],
+    ["cumsum", (t) => t.cumsum(opts({ dim: 0 })), "pass dim positionally: cumsum(x, 0)"],
+    ["unsqueeze", (t) => t.unsqueeze(opts({ dim: 0 })), "pass dim positionally: unsqueeze(x, 0)"],
+    [
+      "split",
+      (t) => t.split(1, opts({ dim: 1 })),
+      "split(): dim must be an integer; got an object — pass dim (1) positionally, not in an options object",
+    ],
+    [
+      "transpose",
+      (t) => t.transpose(opts({ dim0: 0, dim1: 1 }), 1),
+      "transpose(): dim must be an integer; got an object — pass dims positionally",
+    ],
+  ];
+  it.each(cases)("%s", (_, call, message) => {
+    const e = thrown(() => call(x));
+    expect(e).toBeInstanceOf(torch.ArgumentError);
+    expect(e.message).toContain(message);
+  });
+
+  it("names non-integer dims", () => {
+    expect(thrown(() => x.sum(1.5)).message).toBe("sum(): dim must be an integer; got 1.5");
+    expect(thrown(() => x.sum(opts("1" as unknown as object))).message).toBe(
+      'sum(): dim must be an integer or an array of integers; got the string "1"',
+    );
+    expect(thrown(() => x.softmax(Number.NaN))).toBeInstanceOf(torch.ArgumentError);
+  });
+
+  it("keeps PyTorch's IndexError for integer dims out of range, also for size() and stride()", () => {
+    const e = thrown(() => x.size(5));
+    expect(e).toBeInstanceOf(torch.IndexError);
+    expect(e.message).toContain("Dimension out of range (expected to be in range of [-2, 1], but got 5)");
+    expect(thrown(() => x.stride(-3))).toBeInstanceOf(torch.IndexError);
+    expect(thrown(() => torch.tensor(1).size(0)).message).toContain("Dimension specified as 0 but tensor has no dimensions");
+  });
+});
+
+describe("sizes that are not arrays of integers", () => {
+  const x = torch.ones(2, 3);
+  const bad = (v: unknown) => v as number;
+  const cases: [string, () => unknown, string][] = [
+    [
+      "view with an object",
+      () => x.view(bad({ shape: [3, 2] })),
+      "view(): argument 'size' must be an array of integers, but found an object at pos 1",
+    ],
+    [
+      "view with null",
+      () => x.view([3, bad(null)]),
+      "view(): argument 'size' must be an array of integers, but found null at pos 2 ([3, null])",
+    ],
+    ["reshape with NaN", () => x.reshape(3, Number.NaN), "reshape(): argument 'size' must be an array of integers, but found NaN at pos 2"],
+    ["expand with 2.5", () => torch.ones(1).expand(2.5), "expand(): argument 'size' must be an array of integers, but found 2.5 at pos 1"],
+    [
+      "repeat with a string",
+      () => x.repeat(bad("2"), 1),
+      "repeat(): argument 'repeats' must be an array of integers, but found the string \"2\" at pos 1",
+    ],
+    [
+      "permute with an object",
+      () => x.permute(bad({ dims: [1, 0] })),
+      "permute(): argument 'dims' must be an array of integers, but found an object",
+    ],
+  ];
+  it.each(cases)("%s", (_, call, message) => {
+    const e = thrown(call);
+    expect(e).toBeInstanceOf(torch.ArgumentError);
+    expect(e.message).toContain(message);
+  });
+
+  it("gives PyTorch's messages for negative sizes", () => {
+    expect(thrown(() => x.repeat(-1, 1)).message).toContain("Trying to create tensor with negative dimension -1: [-1, 1]");
+    expect(thrown(() => torch.ones(3).expand(-2, 3)).message).toContain(
+      "The expanded size of the tensor (-2) isn't allowed in a leading, non-existing dimension 0",
+    );
+    expect(thrown(() => x.expand(2, -2)).message).toContain("The expanded size of the tensor (-2) must match the existing size (3)");
+    expect(thrown(() => x.view(2, -2)).message).toContain("invalid shape dimension -2");
+  });
+});
+
+describe("allocations too large for the runtime", () => {
+  it("raise PyTorch's allocator message with the bytes, dtype and shape", () => {
+    const e = thrown(() => torch.zeros(1e6, 1e6));
+    expect(e).toBeInstanceOf(torch.OutOfMemoryError);
+    expect(e.message).toContain(
+      "can't allocate memory: you tried to allocate 4000000000000 bytes (a float32 tensor of shape [1000000, 1000000]",
+    );
+  });
+
+  it("also for results a kernel writes whole (made without zero-filling)", () => {
+    const e = thrown(() => torch.ones(1, 1, { dtype: "float64" }).expand(300000, 300000).contiguous());
+    expect(e).toBeInstanceOf(torch.OutOfMemoryError);
+    expect(e.message).toContain("you tried to allocate 720000000000 bytes (a float64 tensor of shape [300000, 300000]");
+  });
+});
