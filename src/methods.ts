@@ -18,11 +18,10 @@ import * as mv from "./ops/movement.js";
 import * as pw from "./ops/pointwise.js";
 import * as red from "./ops/reduce.js";
 import type { TensorLike } from "./ops/scalars.js";
-import type { Generator } from "./random.js";
+import type { GeneratorOptions } from "./random.js";
 import { Tensor } from "./tensor.js";
 
 type Shape = readonly number[];
-type Clamp = { min?: number | null; max?: number | null };
 
 class TensorMethods {
   // ----- autograd -----
@@ -59,10 +58,10 @@ class TensorMethods {
   }
 
   add_(this: Tensor, other: TensorLike, options?: { alpha?: number }): Tensor {
-    return arith.arithInplace.add_(this, other, options?.alpha);
+    return arith.arithInplace.add_(this, other, options);
   }
   sub_(this: Tensor, other: TensorLike, options?: { alpha?: number }): Tensor {
-    return arith.arithInplace.sub_(this, other, options?.alpha);
+    return arith.arithInplace.sub_(this, other, options);
   }
   mul_(this: Tensor, other: TensorLike): Tensor {
     return arith.arithInplace.mul_(this, other);
@@ -122,11 +121,11 @@ class TensorMethods {
   where(this: Tensor, condition: Tensor, other: TensorLike): Tensor {
     return arith.where(condition, this, other);
   }
-  clamp(this: Tensor, options: Clamp): Tensor {
-    return arith.clamp(this, options);
+  clamp(this: Tensor, min?: number | null | arith.ClampOptions, max?: number | null): Tensor {
+    return arith.clamp(this, min, max);
   }
-  clamp_(this: Tensor, options: Clamp): Tensor {
-    return arith.clamp_(this, options);
+  clamp_(this: Tensor, min?: number | null | arith.ClampOptions, max?: number | null): Tensor {
+    return arith.clamp_(this, min, max);
   }
   maskedFill(this: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
     return arith.maskedFill(this, mask, value);
@@ -386,12 +385,12 @@ class TensorMethods {
   max(this: Tensor): Tensor;
   max(this: Tensor, dim: number, options?: red.ReduceOptions): [Tensor, Tensor];
   max(this: Tensor, dim?: number, options?: red.ReduceOptions): Tensor | [Tensor, Tensor] {
-    return dim === undefined ? red.max(this) : red.max(this, dim, options);
+    return dim === undefined && options === undefined ? red.max(this) : red.max(this, dim as number, options);
   }
   min(this: Tensor): Tensor;
   min(this: Tensor, dim: number, options?: red.ReduceOptions): [Tensor, Tensor];
   min(this: Tensor, dim?: number, options?: red.ReduceOptions): Tensor | [Tensor, Tensor] {
-    return dim === undefined ? red.min(this) : red.min(this, dim, options);
+    return dim === undefined && options === undefined ? red.min(this) : red.min(this, dim as number, options);
   }
   argmax(this: Tensor, dim?: number | null, options?: red.ReduceOptions): Tensor {
     return red.argmax(this, dim, options);
@@ -607,10 +606,10 @@ class TensorMethods {
   copy_(this: Tensor, src: Tensor): Tensor {
     return convert.copy_(this, src);
   }
-  uniform_(this: Tensor, from?: number, to?: number, options?: { generator?: Generator }): Tensor {
+  uniform_(this: Tensor, from?: number, to?: number, options?: GeneratorOptions): Tensor {
     return convert.uniform_(this, from, to, options);
   }
-  normal_(this: Tensor, mean?: number, std?: number, options?: { generator?: Generator }): Tensor {
+  normal_(this: Tensor, mean?: number, std?: number, options?: GeneratorOptions): Tensor {
     return convert.normal_(this, mean, std, options);
   }
 }

@@ -8,6 +8,7 @@
 import type { DType } from "./core/dtype.js";
 import { isFloating, torchName } from "./core/dtype.js";
 import { ArgumentError } from "./core/errors.js";
+import { type OptionKeys, readOptions } from "./core/options.js";
 import type { Tensor } from "./tensor.js";
 
 /** Printing options (PyTorch's `torch.set_printoptions`). */
@@ -27,9 +28,24 @@ export interface PrintOptions {
 const DEFAULTS: PrintOptions = { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80, sciMode: null };
 const opts: PrintOptions = { ...DEFAULTS };
 
+/** What `setPrintoptions` takes: any of the options, and a preset to start from. */
+export type PrintOptionsInput = Partial<PrintOptions> & { profile?: "default" | "short" | "full" };
+
+// PyTorch's positional order: set_printoptions(precision, threshold, edgeitems, linewidth, profile, sci_mode).
+const PRINT_KEYS: OptionKeys<PrintOptionsInput> = {
+  precision: "number",
+  threshold: "number",
+  edgeitems: "number",
+  linewidth: "number",
+  profile: "string",
+  sciMode: "boolean",
+};
+
 /**
  * Sets printing options, as `torch.set_printoptions`; `profile` "default",
- * "short" or "full" first resets to a preset.
+ * "short" or "full" first resets to a preset. Options not given (or null)
+ * keep their value, except `sciMode: null`, which restores the automatic
+ * choice.
  *
  * @example
  * ```ts
@@ -38,15 +54,21 @@ const opts: PrintOptions = { ...DEFAULTS };
  * torch.setPrintoptions({ profile: "default" });
  * ```
  */
-export function setPrintoptions(options: Partial<PrintOptions> & { profile?: "default" | "short" | "full" }): void {
-  if (options.profile !== undefined) {
+export function setPrintoptions(options: PrintOptionsInput): void {
+  const o = readOptions(options, "setPrintoptions", PRINT_KEYS);
+  if (o.profile !== undefined && o.profile !== null) {
+    if (o.profile !== "default" && o.profile !== "short" && o.profile !== "full") {
+      throw new ArgumentError(`setPrintoptions: unknown profile '${o.profile}'`);
+    }
     Object.assign(opts, DEFAULTS);
-    if (options.profile === "short") Object.assign(opts, { precision: 2, edgeitems: 2 });
-    else if (options.profile === "full") opts.threshold = Number.POSITIVE_INFINITY;
-    else if (options.profile !== "default") throw new ArgumentError(`setPrintoptions: unknown profile '${options.profile}'`);
+    if (o.profile === "short") Object.assign(opts, { precision: 2, edgeitems: 2 });
+    else if (o.profile === "full") opts.threshold = Number.POSITIVE_INFINITY;
   }
-  const { profile: _, ...rest } = options;
-  for (const [k, v] of Object.entries(rest)) if (v !== undefined) (opts as unknown as Record<string, unknown>)[k] = v;
+  opts.precision = o.precision ?? opts.precision;
+  opts.threshold = o.threshold ?? opts.threshold;
+  opts.edgeitems = o.edgeitems ?? opts.edgeitems;
+  opts.linewidth = o.linewidth ?? opts.linewidth;
+  if (o.sciMode !== undefined) opts.sciMode = o.sciMode;
 }
 
 // ----- Python's number formatting -------------------------------------------

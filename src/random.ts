@@ -8,8 +8,10 @@
  * (values agree to the last bit or two).
  */
 
+import { describeValue } from "./core/describe.js";
 import type { DType } from "./core/dtype.js";
 import { ArgumentError } from "./core/errors.js";
+import type { OptionKeys } from "./core/options.js";
 
 const N = 624;
 const M = 397;
@@ -163,6 +165,21 @@ function boxMuller16(u: Float64Array, at: number, out: Float32Array | Float64Arr
 
 /** The default generator, used when no generator is passed. */
 export const defaultGenerator = new Generator();
+
+/** The options of functions whose only keyword argument is the generator (`uniform_`, `normal_`, the nn.init fills). */
+export interface GeneratorOptions {
+  /** Generator to draw from (default: the global one seeded by manualSeed). */
+  generator?: Generator | null;
+}
+
+export const GENERATOR_KEYS: OptionKeys<GeneratorOptions> = { generator: true };
+
+/** The generator a `generator` option names (the default one for null or undefined), or an error naming `op`. */
+export function generatorOption(g: unknown, op: string): Generator {
+  if (g === undefined || g === null) return defaultGenerator;
+  if (g instanceof Generator) return g;
+  throw new ArgumentError(`${op}(): option 'generator' must be a torch.Generator, got ${describeValue(g)}`);
+}
 
 /**
  * Seeds the default generator, as `torch.manual_seed`; afterwards `rand`,

@@ -1,7 +1,7 @@
 /**
  * Argument checks of the autograd API for mistakes only JavaScript allows
- * (a number or an array where a tensor goes, an option of the wrong type):
- * they name the argument, what was expected and what was got.
+ * (a number or an array where a tensor goes): they name the argument, what
+ * was expected and what was got. Options objects are read by `readOptions`.
  */
 
 import { describeValue, pythonTypeName } from "../core/describe.js";
@@ -45,25 +45,4 @@ export function tensorList(
   if (v === null || v === undefined) return [];
   if (!Array.isArray(v)) return [expectGradTensor(v, op, what, nullable, pytorch)];
   return v.map((t, i) => expectGradTensor(t, op, `${what}[${i}]`, nullable, pytorch));
-}
-
-/**
- * Checks an options object: an object (or undefined), whose keys are among
- * `types` and whose values have the given type (`"boolean"`, or `"tensors"`
- * for a tensor or list of tensors, checked by the caller) or are null/undefined.
- */
-export function checkOptions(options: unknown, op: string, types: Record<string, "boolean" | "tensors">): void {
-  if (options === undefined || options === null) return;
-  const known = Object.keys(types);
-  if (typeof options !== "object" || Array.isArray(options)) {
-    throw new ArgumentError(`${op}: options must be an object such as { ${known[0]}: true }, got ${describeValue(options)}`);
-  }
-  for (const [key, value] of Object.entries(options)) {
-    if (!Object.hasOwn(types, key)) {
-      throw new ArgumentError(`${op}: unknown option '${key}' (the options are ${known.join(", ")})`);
-    }
-    if (types[key] === "boolean" && value !== undefined && value !== null && typeof value !== "boolean") {
-      throw new ArgumentError(`${op}: option ${key} must be a boolean, got ${describeValue(value)}`);
-    }
-  }
 }

@@ -1,5 +1,6 @@
 /** Shapes, strides, dimension wrapping and broadcasting. */
 
+import { describeValue } from "./describe.js";
 import { ArgumentError, IndexError, ShapeError } from "./errors.js";
 
 export type Shape = readonly number[];
@@ -39,16 +40,6 @@ export function formatShape(shape: Shape): string {
 /** `torch.Size([2, 3])`, as PyTorch prints a shape. */
 export function formatSize(shape: Shape): string {
   return `torch.Size([${shape.join(", ")}])`;
-}
-
-/** How a JS value reads in an error message: `an object`, `an array`, `the string "1"`, `1.5`, `null`. */
-export function describeValue(v: unknown): string {
-  if (v === null || v === undefined) return String(v);
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
-  if (typeof v === "object") return "an object";
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  return `a ${typeof v}`;
 }
 
 /** Ops whose `dim` is their second positional argument, so a hint can show the call: `softmax(x, -1)`. */
@@ -111,42 +102,6 @@ export function normalizeDims(dims: readonly number[], ndim: number, op = "dim")
     out[j + 1] = d;
   }
   return out;
-}
-
-/** A user's list as an error message shows it: `[2, null]`, `[2, "3"]`, `[2, {...}]`. */
-function formatList(list: readonly unknown[]): string {
-  const item = (v: unknown) =>
-    typeof v === "number"
-      ? String(v)
-      : typeof v === "string"
-        ? JSON.stringify(v)
-        : Array.isArray(v)
-          ? "[...]"
-          : v !== null && typeof v === "object"
-            ? "{...}"
-            : String(v);
-  return `[${list.map(item).join(", ")}]`;
-}
-
-/**
- * Checks a list of integers given by the user (sizes for `view`, `expand`,
- * `repeat`, creation functions; dims for `permute`): an array of integers,
- * each at least `min` (sizes: 0). Says which element is wrong and what it is.
- */
-export function checkSizes(list: unknown, op: string, arg = "size", min = 0): readonly number[] {
-  if (!Array.isArray(list)) {
-    throw new ArgumentError(`${op}(): argument '${arg}' must be an array of integers, got ${describeValue(list)}`);
-  }
-  for (let i = 0; i < list.length; i++) {
-    const s: unknown = list[i];
-    if (typeof s !== "number" || !Number.isInteger(s)) {
-      throw new ArgumentError(
-        `${op}(): argument '${arg}' must be an array of integers, but found ${describeValue(s)} at pos ${i + 1} (${formatList(list)})`,
-      );
-    }
-    if (s < min) throw new ShapeError(`${op}(): Trying to create tensor with negative dimension ${s}: ${formatShape(list)}`);
-  }
-  return list as readonly number[];
 }
 
 /** The broadcast shape of several shapes, as PyTorch (and NumPy) define it. */

@@ -3,34 +3,34 @@
  * in order or reshuffled every epoch, collated into tensors.
  */
 
+import { type OptionKeys, readOptions } from "../core/options.js";
 import * as torch from "../index.js";
-import { checkOptions, typeName } from "../nn/checks.js";
+import { typeName } from "../nn/checks.js";
 import { type Collated, defaultCollate } from "./collate.js";
-import { type DatasetLike, datasetLength, getItem, isDatasetLike } from "./dataset.js";
+import { checkGenerator, type DatasetLike, datasetLength, getItem, isDatasetLike } from "./dataset.js";
 
-const OPTIONS = ["batchSize", "shuffle", "dropLast", "generator", "collateFn"];
+// PyTorch's positional order: DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, collate_fn, ...).
+const DATALOADER_KEYS: OptionKeys<DataLoaderOptions<unknown, unknown>> = {
+  batchSize: true,
+  shuffle: "boolean",
+  dropLast: "boolean",
+  generator: true,
+  collateFn: true,
+};
 
 /** PyTorch's checks of DataLoader's arguments (its ValueError for the batch size), and type checks of the rest. */
-function checkArguments(dataset: unknown, options: DataLoaderOptions<unknown, unknown>): void {
+function checkArguments(dataset: unknown, o: DataLoaderOptions<unknown, unknown>): void {
   const fail = (msg: string) => new torch.ArgumentError(`DataLoader: ${msg}`);
   if (!isDatasetLike(dataset)) {
     throw fail(`dataset must be a Dataset (an object with getItem(index) and length) or an array, got ${typeName(dataset)}`);
   }
-  checkOptions("DataLoader", options, OPTIONS);
-  const { batchSize = 1, shuffle = false, dropLast = false, generator, collateFn } = options;
+  const { batchSize = 1, generator, collateFn } = o;
   if (typeof batchSize !== "number" || !Number.isInteger(batchSize) || batchSize <= 0) {
     const shown = typeof batchSize === "string" ? JSON.stringify(batchSize) : String(batchSize);
     throw fail(`batch_size should be a positive integer value, but got batch_size=${shown} (the batchSize option)`);
   }
-  for (const [name, v] of [
-    ["shuffle", shuffle],
-    ["dropLast", dropLast],
-  ] as const) {
-    if (typeof v !== "boolean") throw fail(`${name} must be a boolean, got ${typeName(v)}`);
-  }
-  if (generator !== undefined && !(generator instanceof torch.Generator))
-    throw fail(`generator must be a torch.Generator, got ${typeName(generator)}`);
-  if (collateFn !== undefined && typeof collateFn !== "function") {
+  checkGenerator("DataLoader", generator);
+  if (collateFn !== undefined && collateFn !== null && typeof collateFn !== "function") {
     throw fail(`'${typeName(collateFn)}' object is not callable (collateFn must be a function of an array of samples)`);
   }
 }
@@ -44,9 +44,9 @@ export interface DataLoaderOptions<T, B> {
   /** Drop the last batch if it is smaller than `batchSize` (default false). */
   dropLast?: boolean;
   /** Generator for the shuffling (default: a fresh one seeded from the global generator each epoch, as PyTorch). */
-  generator?: torch.Generator;
+  generator?: torch.Generator | null;
   /** Merges a list of samples into a batch (default `defaultCollate`). */
-  collateFn?: (batch: T[]) => B;
+  collateFn?: ((batch: T[]) => B) | null;
 }
 
 /** Draws a 64-bit value as PyTorch's int64 `random_()` does: two 32-bit draws (returned modulo 2^53). */
@@ -78,9 +78,10 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   readonly generator: torch.Generator | undefined;
   readonly collateFn: (batch: T[]) => B;
 
-  constructor(dataset: DatasetLike<T>, options: DataLoaderOptions<T, B> = {}) {
-    checkArguments(dataset, options as DataLoaderOptions<unknown, unknown>);
-    const { batchSize = 1, shuffle = false, dropLast = false, generator, collateFn } = options;
+  constructor(dataset: DatasetLike<T>, options?: DataLoaderOptions<T, B>) {
+    const o = readOptions(options, "DataLoader", DATALOADER_KEYS as OptionKeys<DataLoaderOptions<T, B>>);
+    checkArguments(dataset, o as DataLoaderOptions<unknown, unknown>);
+    const { batchSize = 1, shuffle, dropLast, generator, collateFn } = o;
     const n = datasetLength(dataset, "DataLoader");
     if (shuffle && n === 0) {
       throw new torch.ArgumentError(
@@ -89,9 +90,9 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     }
     this.dataset = dataset;
     this.batchSize = batchSize;
-    this.shuffle = shuffle;
-    this.dropLast = dropLast;
-    this.generator = generator;
+    this.shuffle = shuffle ?? false;
+    this.dropLast = dropLast ?? false;
+    this.generator = generator ?? undefined;
     this.collateFn = collateFn ?? ((batch: T[]) => defaultCollate(batch) as B);
   }
 

@@ -4,9 +4,10 @@
  * ConcatDataset and randomSplit. Plain arrays work wherever a dataset does.
  */
 
+import { type OptionKeys, readOptions } from "../core/options.js";
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
-import { checkOptions, typeName } from "../nn/checks.js";
+import { typeName } from "../nn/checks.js";
 
 /**
  * A map-style dataset: `getItem(index)` returns the sample at an index in
@@ -186,7 +187,16 @@ export class ConcatDataset<T> extends Dataset<T> {
 /** Options of `randomSplit`. */
 export interface RandomSplitOptions {
   /** Generator for the permutation (default: the global one, seeded by `manualSeed`). */
-  generator?: torch.Generator;
+  generator?: torch.Generator | null;
+}
+
+const RANDOM_SPLIT_KEYS: OptionKeys<RandomSplitOptions> = { generator: true };
+
+/** @internal A `generator` option: a torch.Generator, or null/undefined for the default. */
+export function checkGenerator(op: string, generator: unknown): void {
+  if (generator !== undefined && generator !== null && !(generator instanceof torch.Generator)) {
+    throw new torch.ArgumentError(`${op}: generator must be a torch.Generator, got ${typeName(generator)}`);
+  }
 }
 
 /** Python's math.isclose(a, b) with its default relative tolerance 1e-9. */
@@ -231,8 +241,8 @@ function splitSizes(n: number, lengths: readonly number[]): number[] {
  * console.log(train.indices, test.length); // [ 2, 6, 1 ] 7
  * ```
  */
-export function randomSplit<T>(dataset: DatasetLike<T>, lengths: readonly number[], options: RandomSplitOptions = {}): Subset<T>[] {
-  checkOptions("randomSplit", options, ["generator"]);
+export function randomSplit<T>(dataset: DatasetLike<T>, lengths: readonly number[], options?: RandomSplitOptions): Subset<T>[] {
+  const { generator } = readOptions(options, "randomSplit", RANDOM_SPLIT_KEYS);
   if (!Array.isArray(lengths) || lengths.some((l) => typeof l !== "number")) {
     throw new torch.ArgumentError("randomSplit: lengths must be an array of numbers");
   }
@@ -243,7 +253,8 @@ export function randomSplit<T>(dataset: DatasetLike<T>, lengths: readonly number
   if (total !== n) {
     throw new torch.ArgumentError(`randomSplit: Sum of input lengths (${total}) does not equal the length of the input dataset (${n})!`);
   }
-  const indices = torch.randperm(total, { generator: options.generator }).tolist() as number[];
+  checkGenerator("randomSplit", generator);
+  const indices = torch.randperm(total, { generator }).tolist() as number[];
   let offset = 0;
   return sizes.map((size) => {
     offset += size;

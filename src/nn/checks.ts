@@ -1,9 +1,10 @@
 /**
  * Argument checks shared by nn, optim and data: the type names PyTorch's
- * messages use, own-property access for user-supplied keys, and options
- * objects that name an option they do not know.
+ * messages use and own-property access for user-supplied keys. (Options
+ * objects are read by `readOptions`, src/core/options.ts.)
  */
 
+import { pythonTypeName } from "../core/describe.js";
 import * as torch from "../index.js";
 
 const TENSOR_TYPES: Readonly<Record<string, string>> = {
@@ -16,22 +17,13 @@ const TENSOR_TYPES: Readonly<Record<string, string>> = {
 
 /**
  * The name of a value's type as PyTorch's messages print it (`torch.typename`):
- * `torch.FloatTensor`, `int` / `float` (a JavaScript number, by whether it is
- * integral), `str`, `bool`, `list` (an array), `dict` (a plain object); values
- * Python has no word for keep their JavaScript name (`null`, `undefined`,
- * `function`, `Map`, or the class name).
+ * `torch.FloatTensor` for a float32 tensor, else Python's name of the value
+ * (`int` / `float` for a JavaScript number by whether it is integral, `str`,
+ * `bool`, `list`, `dict`, `NoneType`, or the class name).
  */
 export function typeName(value: unknown): string {
   if (value instanceof torch.Tensor) return `torch.${Object.hasOwn(TENSOR_TYPES, value.dtype) ? TENSOR_TYPES[value.dtype] : "Tensor"}`;
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "list";
-  if (typeof value === "number") return Number.isInteger(value) ? "int" : "float";
-  if (typeof value === "string") return "str";
-  if (typeof value === "boolean") return "bool";
-  if (typeof value !== "object") return typeof value;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === Object.prototype || proto === null) return "dict";
-  return (value as object).constructor?.name || "object";
+  return pythonTypeName(value);
 }
 
 /** Whether `value` is a plain object (`{...}` or `Object.create(null)`): what a Python dict becomes. */
@@ -49,26 +41,4 @@ export function setOwn(obj: object, key: string, value: unknown): void {
 /** `obj[key]` if it is an own property of `obj` (never an inherited one such as `constructor`), else undefined. */
 export function getOwn(obj: object, key: string): unknown {
   return Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
-}
-
-/** `weight_decay` → `weightDecay`. */
-function camel(key: string): string {
-  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-/**
- * Throws PyTorch's "unexpected keyword argument" for an options object with a
- * key `op` does not take (a snake_case key names its camelCase spelling), so a
- * misspelt option is never silently ignored.
- */
-export function checkOptions(op: string, options: unknown, allowed: readonly string[]): void {
-  if (options === undefined) return;
-  if (!isPlainObject(options)) throw new torch.ArgumentError(`${op}: expected an options object, got ${typeName(options)}`);
-  for (const key of Object.keys(options)) {
-    if (allowed.includes(key)) continue;
-    const hint = allowed.includes(camel(key))
-      ? ` (did you mean '${camel(key)}'?)`
-      : ` (it takes ${allowed.map((k) => `'${k}'`).join(", ")})`;
-    throw new torch.ArgumentError(`${op}: got an unexpected keyword argument '${key}'${hint}`);
-  }
 }

@@ -1,8 +1,9 @@
 /** Convolution and pooling modules. */
 
+import { type OptionKeys, readOptions } from "../core/options.js";
 import type { DType, Tensor } from "../index.js";
 import * as torch from "../index.js";
-import { checkOptions, typeName } from "./checks.js";
+import { typeName } from "./checks.js";
 import { pyBool, resetWeightAndBias } from "./layers.js";
 import { Module, Parameter } from "./module.js";
 
@@ -34,13 +35,29 @@ function checkPaddingString(op: string, padding: string, stride: readonly number
 }
 
 export interface ConvModuleOptions {
+  /** Step of the window per spatial dim (default 1). */
   stride?: Size;
+  /** Zero padding per side, or "same" / "valid" (default 0). */
   padding?: Size | "same" | "valid";
+  /** Spacing between kernel elements (default 1). */
   dilation?: Size;
+  /** Number of blocked connections from input to output channels (default 1). */
   groups?: number;
+  /** Learn an additive bias (default true). */
   bias?: boolean;
+  /** The parameters' dtype (default float32). */
   dtype?: DType;
 }
+
+// PyTorch's positional order: Conv2d(in, out, kernel_size, stride, padding, dilation, groups, bias, ...).
+const CONV_KEYS: OptionKeys<ConvModuleOptions> = {
+  stride: true,
+  padding: true,
+  dilation: true,
+  groups: true,
+  bias: "boolean",
+  dtype: "dtype",
+};
 
 /** Shared by Conv1d and Conv2d: weight [out, in / groups, *kernel], PyTorch's default initialisation and printing. */
 abstract class ConvNd extends Module {
@@ -57,23 +74,23 @@ abstract class ConvNd extends Module {
     readonly outChannels: number,
     kernelSize: Size,
     n: number,
-    options: ConvModuleOptions,
+    options: ConvModuleOptions | undefined,
   ) {
     super();
     const op = `Conv${n}d`;
-    checkOptions(op, options, ["stride", "padding", "dilation", "groups", "bias", "dtype"]);
-    this.groups = options.groups ?? 1;
+    const o = readOptions(options, op, CONV_KEYS);
+    this.groups = o.groups ?? 1;
     if (!Number.isInteger(this.groups) || this.groups <= 0) throw new torch.ArgumentError(`${op}: groups must be a positive integer`);
     if (inChannels % this.groups !== 0) throw new torch.ArgumentError(`${op}: in_channels must be divisible by groups`);
     if (outChannels % this.groups !== 0) throw new torch.ArgumentError(`${op}: out_channels must be divisible by groups`);
     this.kernelSize = nTuple(op, "kernel_size", kernelSize, n);
-    this.stride = nTuple(op, "stride", options.stride ?? 1, n);
-    const p = options.padding ?? 0;
+    this.stride = nTuple(op, "stride", o.stride ?? 1, n);
+    const p = o.padding ?? 0;
     this.padding = typeof p === "string" ? checkPaddingString(op, p, this.stride) : nTuple(op, "padding", p, n);
-    this.dilation = nTuple(op, "dilation", options.dilation ?? 1, n);
-    const dtype = options.dtype ?? "float32";
+    this.dilation = nTuple(op, "dilation", o.dilation ?? 1, n);
+    const dtype = o.dtype ?? "float32";
     this.weight = new Parameter(torch.empty([outChannels, inChannels / this.groups, ...this.kernelSize], { dtype }));
-    if (options.bias === false) this.registerParameter("bias", null);
+    if (o.bias === false) this.registerParameter("bias", null);
     else this.bias = new Parameter(torch.empty([outChannels], { dtype }));
     this.resetParameters();
   }
@@ -109,7 +126,7 @@ abstract class ConvNd extends Module {
  * ```
  */
 export class Conv1d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: Size, options: ConvModuleOptions = {}) {
+  constructor(inChannels: number, outChannels: number, kernelSize: Size, options?: ConvModuleOptions) {
     super(inChannels, outChannels, kernelSize, 1, options);
   }
 
@@ -129,7 +146,7 @@ export class Conv1d extends ConvNd {
  * ```
  */
 export class Conv2d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: Size, options: ConvModuleOptions = {}) {
+  constructor(inChannels: number, outChannels: number, kernelSize: Size, options?: ConvModuleOptions) {
     super(inChannels, outChannels, kernelSize, 2, options);
   }
 
@@ -144,6 +161,24 @@ function arg(v: Size | null | undefined): string {
   return typeof v === "number" ? String(v) : tuple(v);
 }
 
+/** MaxPool2d's options. */
+export interface MaxPoolModuleOptions {
+  stride?: Size | null;
+  padding?: Size;
+  dilation?: Size;
+  ceilMode?: boolean;
+  returnIndices?: boolean;
+}
+
+// PyTorch's positional order: MaxPool2d(kernel_size, stride, padding, dilation, return_indices, ceil_mode).
+const MAX_POOL_KEYS: OptionKeys<MaxPoolModuleOptions> = {
+  stride: true,
+  padding: true,
+  dilation: true,
+  returnIndices: "boolean",
+  ceilMode: "boolean",
+};
+
 /**
  * Max over windows of [N, C, H, W] inputs.
  *
@@ -156,14 +191,15 @@ function arg(v: Size | null | undefined): string {
  */
 export class MaxPool2d extends Module {
   readonly stride: Size;
+  readonly options: MaxPoolModuleOptions;
 
   constructor(
     readonly kernelSize: Size,
-    readonly options: { stride?: Size | null; padding?: Size; dilation?: Size; ceilMode?: boolean; returnIndices?: boolean } = {},
+    options?: MaxPoolModuleOptions,
   ) {
     super();
-    checkOptions("MaxPool2d", options, ["stride", "padding", "dilation", "ceilMode", "returnIndices"]);
-    this.stride = options.stride ?? kernelSize;
+    this.options = readOptions(options, "MaxPool2d", MAX_POOL_KEYS);
+    this.stride = this.options.stride ?? kernelSize;
   }
 
   override forward(input: Tensor): Tensor | [Tensor, Tensor] {
@@ -180,6 +216,23 @@ export class MaxPool2d extends Module {
   }
 }
 
+/** AvgPool2d's options. */
+export interface AvgPoolModuleOptions {
+  stride?: Size | null;
+  padding?: Size;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+const AVG_POOL_KEYS: OptionKeys<AvgPoolModuleOptions> = {
+  stride: true,
+  padding: true,
+  ceilMode: "boolean",
+  countIncludePad: "boolean",
+  divisorOverride: "number",
+};
+
 /**
  * Mean over windows of [N, C, H, W] inputs.
  *
@@ -190,20 +243,15 @@ export class MaxPool2d extends Module {
  */
 export class AvgPool2d extends Module {
   readonly stride: Size;
+  readonly options: AvgPoolModuleOptions;
 
   constructor(
     readonly kernelSize: Size,
-    readonly options: {
-      stride?: Size | null;
-      padding?: Size;
-      ceilMode?: boolean;
-      countIncludePad?: boolean;
-      divisorOverride?: number | null;
-    } = {},
+    options?: AvgPoolModuleOptions,
   ) {
     super();
-    checkOptions("AvgPool2d", options, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]);
-    this.stride = options.stride ?? kernelSize;
+    this.options = readOptions(options, "AvgPool2d", AVG_POOL_KEYS);
+    this.stride = this.options.stride ?? kernelSize;
   }
 
   override forward(input: Tensor): Tensor {

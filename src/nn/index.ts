@@ -2,7 +2,16 @@
 
 export * as functional from "../functional.js";
 export { ModuleDict, ModuleList, Sequential } from "./containers.js";
-export { AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, type ConvModuleOptions, MaxPool2d } from "./conv.js";
+export {
+  AdaptiveAvgPool2d,
+  AvgPool2d,
+  type AvgPoolModuleOptions,
+  Conv1d,
+  Conv2d,
+  type ConvModuleOptions,
+  MaxPool2d,
+  type MaxPoolModuleOptions,
+} from "./conv.js";
 export * as init from "./init.js";
 export {
   ELU,

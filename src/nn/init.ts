@@ -4,9 +4,17 @@
  * PyTorch's weights). Every function runs without recording and returns the tensor.
  */
 
+import { type OptionKeys, readOptions } from "../core/options.js";
 import type { Generator, Tensor } from "../index.js";
 import * as torch from "../index.js";
-import { checkOptions } from "./checks.js";
+
+/** The options of the fills that take only a generator (uniform_, normal_, xavier*). */
+export interface InitOptions {
+  /** Generator to draw from (default: the global one seeded by manualSeed). */
+  generator?: Generator | null;
+}
+
+const INIT_KEYS: OptionKeys<InitOptions> = { generator: true };
 
 export type Nonlinearity =
   | "linear"
@@ -95,7 +103,7 @@ function fan(tensor: Tensor, mode: Mode): number {
  * console.log(torch.nn.init.uniform_(torch.empty(2), -1, 1)); // tensor([-0.0075,  0.5364])
  * ```
  */
-export function uniform_(tensor: Tensor, a = 0, b = 1, options: { generator?: Generator } = {}): Tensor {
+export function uniform_(tensor: Tensor, a = 0, b = 1, options?: InitOptions): Tensor {
   return torch.noGrad(() => tensor.uniform_(a, b, options));
 }
 
@@ -108,7 +116,7 @@ export function uniform_(tensor: Tensor, a = 0, b = 1, options: { generator?: Ge
  * console.log(torch.nn.init.normal_(torch.empty(3), 0, 0.5)); // tensor([ 0.7705, -0.1467, -1.0894])
  * ```
  */
-export function normal_(tensor: Tensor, mean = 0, std = 1, options: { generator?: Generator } = {}): Tensor {
+export function normal_(tensor: Tensor, mean = 0, std = 1, options?: InitOptions): Tensor {
   return torch.noGrad(() => tensor.normal_(mean, std, options));
 }
 
@@ -157,10 +165,11 @@ export function ones_(tensor: Tensor): Tensor {
  * console.log(torch.nn.init.xavierUniform_(torch.empty(2, 3))); // tensor([[-0.0082,  0.5876, -0.9016],\n        [-0.8062, -0.4219,  0.2938]])
  * ```
  */
-export function xavierUniform_(tensor: Tensor, gain = 1, options: { generator?: Generator } = {}): Tensor {
+export function xavierUniform_(tensor: Tensor, gain = 1, options?: InitOptions): Tensor {
+  const o = readOptions(options, "xavierUniform_", INIT_KEYS);
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
   const a = gain * Math.sqrt(6 / (fanIn + fanOut));
-  return uniform_(tensor, -a, a, options);
+  return uniform_(tensor, -a, a, o);
 }
 
 /**
@@ -172,20 +181,23 @@ export function xavierUniform_(tensor: Tensor, gain = 1, options: { generator?: 
  * console.log(torch.nn.init.xavierNormal_(torch.empty(2, 3))); // tensor([[ 0.9746, -0.1856, -1.3780],\n        [ 0.3595, -0.6859, -0.8845]])
  * ```
  */
-export function xavierNormal_(tensor: Tensor, gain = 1, options: { generator?: Generator } = {}): Tensor {
+export function xavierNormal_(tensor: Tensor, gain = 1, options?: InitOptions): Tensor {
+  const o = readOptions(options, "xavierNormal_", INIT_KEYS);
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
-  return normal_(tensor, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), options);
+  return normal_(tensor, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), o);
 }
 
-const KAIMING_OPTIONS = ["a", "mode", "nonlinearity", "generator"];
-
-export interface KaimingOptions {
+export interface KaimingOptions extends InitOptions {
   /** Negative slope of the leaky_relu after this layer (default 0). */
   a?: number;
+  /** "fan_in" (the default) keeps the forward pass's variance, "fan_out" the backward's. */
   mode?: Mode;
+  /** The nonlinearity after this layer, for its gain (default "leaky_relu"). */
   nonlinearity?: Nonlinearity;
-  generator?: Generator;
 }
+
+// PyTorch's positional order: kaiming_uniform_(tensor, a, mode, nonlinearity, generator).
+const KAIMING_KEYS: OptionKeys<KaimingOptions> = { a: "number", mode: "string", nonlinearity: "string", generator: true };
 
 /**
  * He uniform: U(-b, b) with b = gain * sqrt(3 / fan), gain from the nonlinearity.
@@ -198,12 +210,12 @@ export interface KaimingOptions {
  * console.log(w); // tensor([[-0.0106,  0.7586, -1.1640],\n        [-1.0408, -0.5447,  0.3792]])
  * ```
  */
-export function kaimingUniform_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
-  checkOptions("kaimingUniform_", options, KAIMING_OPTIONS);
-  const n = fan(tensor, options.mode ?? "fan_in");
-  const gain = calculateGain(options.nonlinearity ?? "leaky_relu", options.a ?? 0);
+export function kaimingUniform_(tensor: Tensor, options?: KaimingOptions): Tensor {
+  const o = readOptions(options, "kaimingUniform_", KAIMING_KEYS);
+  const n = fan(tensor, o.mode ?? "fan_in");
+  const gain = calculateGain(o.nonlinearity ?? "leaky_relu", o.a ?? 0);
   const bound = Math.sqrt(3) * (gain / Math.sqrt(n));
-  return uniform_(tensor, -bound, bound, { generator: options.generator });
+  return uniform_(tensor, -bound, bound, { generator: o.generator });
 }
 
 /**
@@ -216,9 +228,9 @@ export function kaimingUniform_(tensor: Tensor, options: KaimingOptions = {}): T
  * console.log(w); // tensor([[ 1.5410, -0.2934, -2.1788],\n        [ 0.5684, -1.0845, -1.3986]])
  * ```
  */
-export function kaimingNormal_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
-  checkOptions("kaimingNormal_", options, KAIMING_OPTIONS);
-  const n = fan(tensor, options.mode ?? "fan_in");
-  const gain = calculateGain(options.nonlinearity ?? "leaky_relu", options.a ?? 0);
-  return normal_(tensor, 0, gain / Math.sqrt(n), { generator: options.generator });
+export function kaimingNormal_(tensor: Tensor, options?: KaimingOptions): Tensor {
+  const o = readOptions(options, "kaimingNormal_", KAIMING_KEYS);
+  const n = fan(tensor, o.mode ?? "fan_in");
+  const gain = calculateGain(o.nonlinearity ?? "leaky_relu", o.a ?? 0);
+  return normal_(tensor, 0, gain / Math.sqrt(n), { generator: o.generator });
 }

@@ -1,9 +1,9 @@
 /** Basic layers: Linear, Identity, Flatten, the activation modules and containers. */
 
 import { ArgumentError } from "../core/errors.js";
+import { type OptionKeys, readOptions } from "../core/options.js";
 import type { DType, Tensor } from "../index.js";
 import * as torch from "../index.js";
-import { checkOptions } from "./checks.js";
 import * as init from "./init.js";
 import { Module, Parameter } from "./module.js";
 
@@ -31,9 +31,13 @@ export function resetWeightAndBias(weight: Tensor, bias: Tensor | null): void {
 }
 
 export interface LinearOptions {
+  /** Learn an additive bias (default true). */
   bias?: boolean;
+  /** The parameters' dtype (default float32). */
   dtype?: DType;
 }
+
+const LINEAR_KEYS: OptionKeys<LinearOptions> = { bias: "boolean", dtype: "dtype" };
 
 /**
  * y = x W^T + b, with W [outFeatures, inFeatures] and b [outFeatures]
@@ -54,13 +58,13 @@ export class Linear extends Module {
   constructor(
     readonly inFeatures: number,
     readonly outFeatures: number,
-    options: LinearOptions = {},
+    options?: LinearOptions,
   ) {
     super();
-    checkOptions("Linear", options, ["bias", "dtype"]);
-    const dtype = options.dtype ?? "float32";
+    const o = readOptions(options, "Linear", LINEAR_KEYS);
+    const dtype = o.dtype ?? "float32";
     this.weight = new Parameter(torch.empty([outFeatures, inFeatures], { dtype }));
-    if (options.bias === false) this.registerParameter("bias", null);
+    if (o.bias === false) this.registerParameter("bias", null);
     else this.bias = new Parameter(torch.empty([outFeatures], { dtype }));
     this.resetParameters();
   }
@@ -200,10 +204,9 @@ export class ELU extends Module {
  */
 export class GELU extends Module {
   readonly approximate: "none" | "tanh";
-  constructor(options: { approximate?: "none" | "tanh" } = {}) {
+  constructor(options?: { approximate?: "none" | "tanh" }) {
     super();
-    checkOptions("GELU", options, ["approximate"]);
-    this.approximate = options.approximate ?? "none";
+    this.approximate = readOptions(options, "GELU", { approximate: "string" }).approximate ?? "none";
     if (this.approximate !== "none" && this.approximate !== "tanh") {
       throw new ArgumentError(`GELU: approximate argument must be either none or tanh, got '${String(this.approximate)}'`);
     }
@@ -271,17 +274,11 @@ export class Tanh extends Module {
 export class Softplus extends Module {
   readonly beta: number;
   readonly threshold: number;
-  constructor(options: { beta?: number; threshold?: number } = {}) {
+  constructor(options?: { beta?: number; threshold?: number }) {
     super();
-    checkOptions("Softplus", options, ["beta", "threshold"]);
-    this.beta = options.beta ?? 1;
-    this.threshold = options.threshold ?? 20;
-    for (const [name, v] of [
-      ["beta", this.beta],
-      ["threshold", this.threshold],
-    ] as const) {
-      if (typeof v !== "number") throw new ArgumentError(`Softplus: ${name} must be a number, got ${typeof v}`);
-    }
+    const o = readOptions(options, "Softplus", { beta: "number", threshold: "number" });
+    this.beta = o.beta ?? 1;
+    this.threshold = o.threshold ?? 20;
   }
   override forward(input: Tensor): Tensor {
     return torch.F.softplus(input, { beta: this.beta, threshold: this.threshold });

@@ -1,11 +1,19 @@
 /** Loss modules: thin wrappers of the functional losses, holding their options (and class weights as buffers). */
 
+import { type OptionKeys, readOptions } from "../core/options.js";
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
-import { checkOptions } from "./checks.js";
 import { Module } from "./module.js";
 
 export type Reduction = "mean" | "sum" | "none";
+
+/** The options of MSELoss and L1Loss. */
+interface ReductionOptions {
+  reduction?: Reduction;
+}
+
+// PyTorch's positional (size_average, reduce, reduction) are taken by the name of the one not deprecated.
+const REDUCTION_KEYS: OptionKeys<ReductionOptions> = { reduction: "string" };
 
 /** A loss whose optional class weights are buffers (in the state dict), as PyTorch's _WeightedLoss. */
 abstract class WeightedLoss extends Module {
@@ -29,9 +37,10 @@ abstract class WeightedLoss extends Module {
  * ```
  */
 export class MSELoss extends Module {
-  constructor(readonly options: { reduction?: Reduction } = {}) {
+  readonly options: ReductionOptions;
+  constructor(options?: ReductionOptions) {
     super();
-    checkOptions("MSELoss", options, ["reduction"]);
+    this.options = readOptions(options, "MSELoss", REDUCTION_KEYS);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return torch.F.mseLoss(input, target, this.options);
@@ -48,9 +57,10 @@ export class MSELoss extends Module {
  * ```
  */
 export class L1Loss extends Module {
-  constructor(readonly options: { reduction?: Reduction } = {}) {
+  readonly options: ReductionOptions;
+  constructor(options?: ReductionOptions) {
     super();
-    checkOptions("L1Loss", options, ["reduction"]);
+    this.options = readOptions(options, "L1Loss", REDUCTION_KEYS);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return torch.F.l1Loss(input, target, this.options);
@@ -67,9 +77,10 @@ export class L1Loss extends Module {
  * ```
  */
 export class SmoothL1Loss extends Module {
-  constructor(readonly options: { reduction?: Reduction; beta?: number } = {}) {
+  readonly options: ReductionOptions & { beta?: number };
+  constructor(options?: ReductionOptions & { beta?: number }) {
     super();
-    checkOptions("SmoothL1Loss", options, ["reduction", "beta"]);
+    this.options = readOptions(options, "SmoothL1Loss", { reduction: "string", beta: "number" });
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return torch.F.smoothL1Loss(input, target, this.options);
@@ -85,9 +96,9 @@ export class SmoothL1Loss extends Module {
  * ```
  */
 export class BCELoss extends WeightedLoss {
-  constructor(options: { weight?: Tensor | null; reduction?: Reduction } = {}) {
-    checkOptions("BCELoss", options, ["weight", "reduction"]);
-    super(options.weight, options.reduction ?? "mean");
+  constructor(options?: { weight?: Tensor | null; reduction?: Reduction }) {
+    const o = readOptions(options, "BCELoss", { weight: true, reduction: "string" });
+    super(o.weight, o.reduction ?? "mean");
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return torch.F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
@@ -104,10 +115,10 @@ export class BCELoss extends WeightedLoss {
  * ```
  */
 export class BCEWithLogitsLoss extends WeightedLoss {
-  constructor(options: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {}) {
-    checkOptions("BCEWithLogitsLoss", options, ["weight", "posWeight", "reduction"]);
-    super(options.weight, options.reduction ?? "mean");
-    this.registerBuffer("pos_weight", options.posWeight ?? null);
+  constructor(options?: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction }) {
+    const o = readOptions(options, "BCEWithLogitsLoss", { weight: true, reduction: "string", posWeight: true });
+    super(o.weight, o.reduction ?? "mean");
+    this.registerBuffer("pos_weight", o.posWeight ?? null);
   }
 
   get posWeight(): Tensor | null {
@@ -123,6 +134,16 @@ export class BCEWithLogitsLoss extends WeightedLoss {
   }
 }
 
+/** The options of NLLLoss (and, with labelSmoothing, CrossEntropyLoss). */
+interface NllLossOptions {
+  weight?: Tensor | null;
+  ignoreIndex?: number;
+  reduction?: Reduction;
+}
+
+// PyTorch's positional order: NLLLoss(weight, size_average, ignore_index, reduce, reduction).
+const NLL_KEYS: OptionKeys<NllLossOptions> = { weight: true, ignoreIndex: "number", reduction: "string" };
+
 /**
  * Cross entropy of logits against class indices (or class probabilities).
  *
@@ -136,11 +157,11 @@ export class CrossEntropyLoss extends WeightedLoss {
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
 
-  constructor(options: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction; labelSmoothing?: number } = {}) {
-    checkOptions("CrossEntropyLoss", options, ["weight", "ignoreIndex", "reduction", "labelSmoothing"]);
-    super(options.weight, options.reduction ?? "mean");
-    this.ignoreIndex = options.ignoreIndex ?? -100;
-    this.labelSmoothing = options.labelSmoothing ?? 0;
+  constructor(options?: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction; labelSmoothing?: number }) {
+    const o = readOptions(options, "CrossEntropyLoss", { ...NLL_KEYS, labelSmoothing: "number" });
+    super(o.weight, o.reduction ?? "mean");
+    this.ignoreIndex = o.ignoreIndex ?? -100;
+    this.labelSmoothing = o.labelSmoothing ?? 0;
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -166,10 +187,10 @@ export class CrossEntropyLoss extends WeightedLoss {
 export class NLLLoss extends WeightedLoss {
   readonly ignoreIndex: number;
 
-  constructor(options: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {}) {
-    checkOptions("NLLLoss", options, ["weight", "ignoreIndex", "reduction"]);
-    super(options.weight, options.reduction ?? "mean");
-    this.ignoreIndex = options.ignoreIndex ?? -100;
+  constructor(options?: NllLossOptions) {
+    const o = readOptions(options, "NLLLoss", NLL_KEYS);
+    super(o.weight, o.reduction ?? "mean");
+    this.ignoreIndex = o.ignoreIndex ?? -100;
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {

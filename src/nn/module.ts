@@ -5,10 +5,11 @@
  * follow the order the model was written in.
  */
 
+import { type OptionKeys, readOptions } from "../core/options.js";
 import type { DType } from "../index.js";
 import * as torch from "../index.js";
 import type { Tensor } from "../tensor.js";
-import { checkOptions, typeName } from "./checks.js";
+import { typeName } from "./checks.js";
 import { checkName, defineAccessor, routeAssignment } from "./names.js";
 import { Parameter } from "./parameter.js";
 import { loadStateDictInto, stateDictOf } from "./state_dict.js";
@@ -18,6 +19,14 @@ export { Parameter } from "./parameter.js";
 export interface StateDict {
   [key: string]: Tensor;
 }
+
+/** The options of parameters, buffers and their named forms. */
+export interface RecurseOptions {
+  /** Include the members of submodules (default true). */
+  recurse?: boolean;
+}
+
+const RECURSE_KEYS: OptionKeys<RecurseOptions> = { recurse: "boolean" };
 
 /** What `loadStateDict` did not match when not strict. */
 export interface IncompatibleKeys {
@@ -154,8 +163,8 @@ export class Module {
    * console.log(Object.keys(m.stateDict())); // [ 'steps' ]
    * ```
    */
-  registerBuffer(name: string, tensor: Tensor | null, options: { persistent?: boolean } = {}): void {
-    checkOptions("registerBuffer", options, ["persistent"]);
+  registerBuffer(name: string, tensor: Tensor | null, options?: { persistent?: boolean }): void {
+    const { persistent } = readOptions(options, "registerBuffer", { persistent: "boolean" });
     checkName(this, "registerBuffer", "buffer", name, this._buffers);
     if (tensor !== null && !(tensor instanceof torch.Tensor)) {
       throw new torch.ArgumentError(
@@ -163,7 +172,7 @@ export class Module {
       );
     }
     this._buffers.set(name, tensor);
-    if (options.persistent === false) this._nonPersistent.add(name);
+    if (persistent === false) this._nonPersistent.add(name);
     else this._nonPersistent.delete(name);
     defineAccessor(this, name);
   }
@@ -220,9 +229,9 @@ export class Module {
   }
 
   /** Parameters with dotted names, each once (shared parameters are listed under their first name). */
-  namedParameters(options: { recurse?: boolean } = {}): [string, Parameter][] {
-    checkOptions("namedParameters", options, ["recurse"]);
-    return this._namedMembers((m) => m._parameters, options.recurse ?? true) as [string, Parameter][];
+  namedParameters(options?: RecurseOptions): [string, Parameter][] {
+    const { recurse } = readOptions(options, "namedParameters", RECURSE_KEYS);
+    return this._namedMembers((m) => m._parameters, recurse ?? true) as [string, Parameter][];
   }
 
   /**
@@ -233,17 +242,19 @@ export class Module {
    * console.log(new torch.nn.Linear(3, 2).parameters().map((p) => p.shape)); // [ [ 2, 3 ], [ 2 ] ]
    * ```
    */
-  parameters(options: { recurse?: boolean } = {}): Parameter[] {
-    return this.namedParameters(options).map(([, p]) => p);
+  parameters(options?: RecurseOptions): Parameter[] {
+    const { recurse } = readOptions(options, "parameters", RECURSE_KEYS);
+    return this._namedMembers((m) => m._parameters, recurse ?? true).map(([, p]) => p as Parameter);
   }
 
-  namedBuffers(options: { recurse?: boolean } = {}): [string, Tensor][] {
-    checkOptions("namedBuffers", options, ["recurse"]);
-    return this._namedMembers((m) => m._buffers, options.recurse ?? true);
+  namedBuffers(options?: RecurseOptions): [string, Tensor][] {
+    const { recurse } = readOptions(options, "namedBuffers", RECURSE_KEYS);
+    return this._namedMembers((m) => m._buffers, recurse ?? true);
   }
 
-  buffers(options: { recurse?: boolean } = {}): Tensor[] {
-    return this.namedBuffers(options).map(([, b]) => b);
+  buffers(options?: RecurseOptions): Tensor[] {
+    const { recurse } = readOptions(options, "buffers", RECURSE_KEYS);
+    return this._namedMembers((m) => m._buffers, recurse ?? true).map(([, b]) => b);
   }
 
   private _namedMembers(get: (m: Module) => Map<string, Tensor | null>, recurse: boolean): [string, Tensor][] {
@@ -292,12 +303,12 @@ export class Module {
    * Resets the parameters' gradients: to null (`setToNone`), or to zeros in
    * place (PyTorch 1.13's default).
    */
-  zeroGrad(options: { setToNone?: boolean } = {}): void {
-    checkOptions("zeroGrad", options, ["setToNone"]);
+  zeroGrad(options?: { setToNone?: boolean }): void {
+    const { setToNone } = readOptions(options, "zeroGrad", { setToNone: "boolean" });
     for (const p of this.parameters()) {
       const g = p.grad;
       if (g === null) continue;
-      if (options.setToNone) {
+      if (setToNone) {
         p.grad = null;
       } else {
         if (g.gradFn !== null) g.detach_();
@@ -361,9 +372,9 @@ export class Module {
    * console.log(b.weight.sub(a.weight).abs().max().item()); // 0
    * ```
    */
-  loadStateDict(state: StateDict, options: { strict?: boolean } = {}): IncompatibleKeys {
-    checkOptions("loadStateDict", options, ["strict"]);
-    return loadStateDictInto(this, state, options.strict ?? true);
+  loadStateDict(state: StateDict, options?: { strict?: boolean }): IncompatibleKeys {
+    const { strict } = readOptions(options, "loadStateDict", { strict: "boolean" });
+    return loadStateDictInto(this, state, strict ?? true);
   }
 
   // ----- printing ------------------------------------------------------------------------------

@@ -1,20 +1,32 @@
 /** Normalisation, embedding and dropout modules. */
 
+import { type OptionKeys, readOptions } from "../core/options.js";
 import type { DType, Tensor } from "../index.js";
 import * as torch from "../index.js";
-import { checkOptions } from "./checks.js";
 import * as init from "./init.js";
 import { pyBool, pyFloat } from "./layers.js";
 import { Module, Parameter } from "./module.js";
 
 export interface BatchNormOptions {
+  /** Added to the variance (default 1e-5). */
   eps?: number;
-  /** Weight of each batch in the running averages; null: cumulative average. */
+  /** Weight of each batch in the running averages (default 0.1); null: cumulative average. */
   momentum?: number | null;
+  /** Learn a scale and a shift per channel (default true). */
   affine?: boolean;
+  /** Keep running statistics for evaluation (default true). */
   trackRunningStats?: boolean;
+  /** The parameters' and buffers' dtype (default float32). */
   dtype?: DType;
 }
+
+const BATCH_NORM_KEYS: OptionKeys<BatchNormOptions> = {
+  eps: "number",
+  momentum: "number",
+  affine: "boolean",
+  trackRunningStats: "boolean",
+  dtype: "dtype",
+};
 
 /** Batch normalisation over dim 1 (channels), with running statistics for evaluation. */
 abstract class BatchNorm extends Module {
@@ -27,15 +39,15 @@ abstract class BatchNorm extends Module {
 
   constructor(
     readonly numFeatures: number,
-    options: BatchNormOptions,
+    options: BatchNormOptions | undefined,
   ) {
     super();
-    checkOptions(this._name(), options, ["eps", "momentum", "affine", "trackRunningStats", "dtype"]);
-    this.eps = options.eps ?? 1e-5;
-    this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
-    this.affine = options.affine ?? true;
-    this.trackRunningStats = options.trackRunningStats ?? true;
-    const dtype = options.dtype ?? "float32";
+    const o = readOptions(options, this._name(), BATCH_NORM_KEYS);
+    this.eps = o.eps ?? 1e-5;
+    this.momentum = o.momentum === undefined ? 0.1 : o.momentum;
+    this.affine = o.affine ?? true;
+    this.trackRunningStats = o.trackRunningStats ?? true;
+    const dtype = o.dtype ?? "float32";
     if (this.affine) {
       this.weight = new Parameter(torch.ones([numFeatures], { dtype }));
       this.bias = new Parameter(torch.zeros([numFeatures], { dtype }));
@@ -111,7 +123,7 @@ abstract class BatchNorm extends Module {
  * ```
  */
 export class BatchNorm1d extends BatchNorm {
-  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+  constructor(numFeatures: number, options?: BatchNormOptions) {
     super(numFeatures, options);
   }
 
@@ -131,13 +143,23 @@ export class BatchNorm1d extends BatchNorm {
  * ```
  */
 export class BatchNorm2d extends BatchNorm {
-  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+  constructor(numFeatures: number, options?: BatchNormOptions) {
     super(numFeatures, options);
   }
 
   protected checkInput(input: Tensor): void {
     if (input.ndim !== 4) throw new torch.ShapeError(`expected 4D input (got ${input.ndim}D input)`);
   }
+}
+
+/** LayerNorm's options. */
+export interface LayerNormOptions {
+  /** Added to the variance (default 1e-5). */
+  eps?: number;
+  /** Learn a scale and a shift per element of the normalised shape (default true). */
+  elementwiseAffine?: boolean;
+  /** The parameters' dtype (default float32). */
+  dtype?: DType;
 }
 
 /**
@@ -153,16 +175,14 @@ export class LayerNorm extends Module {
   declare weight: Parameter | null;
   declare bias: Parameter | null;
   readonly normalizedShape: number[];
+  readonly options: LayerNormOptions;
 
-  constructor(
-    normalizedShape: number | readonly number[],
-    readonly options: { eps?: number; elementwiseAffine?: boolean; dtype?: DType } = {},
-  ) {
+  constructor(normalizedShape: number | readonly number[], options?: LayerNormOptions) {
     super();
-    checkOptions("LayerNorm", options, ["eps", "elementwiseAffine", "dtype"]);
+    this.options = readOptions(options, "LayerNorm", { eps: "number", elementwiseAffine: "boolean", dtype: "dtype" });
     this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
-    const affine = options.elementwiseAffine ?? true;
-    const dtype = options.dtype ?? "float32";
+    const affine = this.options.elementwiseAffine ?? true;
+    const dtype = this.options.dtype ?? "float32";
     if (affine) {
       this.weight = new Parameter(torch.ones(this.normalizedShape, { dtype }));
       this.bias = new Parameter(torch.zeros(this.normalizedShape, { dtype }));
@@ -184,12 +204,25 @@ export class LayerNorm extends Module {
 }
 
 export interface EmbeddingModuleOptions {
+  /** This row is zero and gets no gradient (negative: counted from the end). */
   paddingIdx?: number | null;
+  /** Rows looked up whose `normType`-norm exceeds this are rescaled to it. */
   maxNorm?: number | null;
+  /** The p of the norm for `maxNorm` (default 2). */
   normType?: number;
+  /** Scale each row's gradient by 1 / (its count in the batch). */
   scaleGradByFreq?: boolean;
+  /** The weight's dtype (default float32). */
   dtype?: DType;
 }
+
+const EMBEDDING_KEYS: OptionKeys<EmbeddingModuleOptions> = {
+  paddingIdx: "number",
+  maxNorm: "number",
+  normType: "number",
+  scaleGradByFreq: "boolean",
+  dtype: "dtype",
+};
 
 /**
  * A lookup table of `numEmbeddings` vectors of size `embeddingDim`, drawn
@@ -204,19 +237,20 @@ export interface EmbeddingModuleOptions {
 export class Embedding extends Module {
   weight: Parameter;
   readonly paddingIdx: number | null;
+  readonly options: EmbeddingModuleOptions;
 
   constructor(
     readonly numEmbeddings: number,
     readonly embeddingDim: number,
-    readonly options: EmbeddingModuleOptions = {},
+    options?: EmbeddingModuleOptions,
   ) {
     super();
-    checkOptions("Embedding", options, ["paddingIdx", "maxNorm", "normType", "scaleGradByFreq", "dtype"]);
-    const p = options.paddingIdx ?? null;
+    this.options = readOptions(options, "Embedding", EMBEDDING_KEYS);
+    const p = this.options.paddingIdx ?? null;
     if (p !== null && (p >= numEmbeddings || p < -numEmbeddings))
       throw new torch.ArgumentError("Padding_idx must be within num_embeddings");
     this.paddingIdx = p === null ? null : p < 0 ? p + numEmbeddings : p;
-    this.weight = new Parameter(torch.empty([numEmbeddings, embeddingDim], { dtype: options.dtype ?? "float32" }));
+    this.weight = new Parameter(torch.empty([numEmbeddings, embeddingDim], { dtype: this.options.dtype ?? "float32" }));
     this.resetParameters();
   }
 

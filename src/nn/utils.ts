@@ -1,5 +1,6 @@
 /** nn.utils: gradient clipping. */
 
+import { type OptionKeys, readOptions } from "../core/options.js";
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
 import { typeName } from "./checks.js";
@@ -24,6 +25,16 @@ function toNorm(normType: unknown): number {
   throw new torch.ArgumentError(`clipGradNorm_: normType must be a number or "inf", got ${typeName(normType)} ${JSON.stringify(normType)}`);
 }
 
+/** clipGradNorm_'s options. */
+export interface ClipGradNormOptions {
+  /** The p of the norm: a number, or "inf" for the largest magnitude (default 2). */
+  normType?: number | "inf";
+  /** Throw when the total norm is NaN or infinite (default false). */
+  errorIfNonfinite?: boolean;
+}
+
+const CLIP_KEYS: OptionKeys<ClipGradNormOptions> = { normType: true, errorIfNonfinite: "boolean" };
+
 /**
  * Scales the gradients in place so that their joint p-norm is at most
  * `maxNorm` (coefficient min(1, maxNorm / (norm + 1e-6)), as PyTorch), and
@@ -37,13 +48,10 @@ function toNorm(normType: unknown): number {
  * console.log(p.grad); // tensor([0.7071, 0.7071])
  * ```
  */
-export function clipGradNorm_(
-  parameters: Tensor | Iterable<Tensor>,
-  maxNorm: number,
-  options: { normType?: number | "inf"; errorIfNonfinite?: boolean } = {},
-): Tensor {
+export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: number, options?: ClipGradNormOptions): Tensor {
+  const o = readOptions(options, "clipGradNorm_", CLIP_KEYS);
   const gs = grads("clipGradNorm_", parameters);
-  const normType = toNorm(options.normType ?? 2);
+  const normType = toNorm(o.normType ?? 2);
   if (typeof maxNorm !== "number") throw new torch.ArgumentError(`clipGradNorm_: maxNorm must be a number, got ${typeName(maxNorm)}`);
   if (gs.length === 0) return torch.tensor(0);
   return torch.noGrad(() => {
@@ -52,7 +60,7 @@ export function clipGradNorm_(
         ? torch.stack(gs.map((g) => g.abs().max())).max()
         : torch.norm(torch.stack(gs.map((g) => torch.norm(g, normType))), normType);
     const value = total.item();
-    if (options.errorIfNonfinite && !Number.isFinite(value)) {
+    if (o.errorIfNonfinite && !Number.isFinite(value)) {
       throw new torch.ArgumentError(
         `The total norm of order ${normType} for gradients from \`parameters\` is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set \`errorIfNonfinite: false\``,
       );

@@ -8,15 +8,11 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import "../index.js";
 import { ArgumentError } from "../core/errors.js";
-import { decodeSafetensors, encodeSafetensors, metadataOption, type Safetensors } from "../serialization/safetensors.js";
+import { decodeSafetensors, encodeSafetensors, metadataOption, type Safetensors, type SaveOptions } from "../serialization/safetensors.js";
 import type { Tensor } from "../tensor.js";
 import { ioError, writeFileAtomic } from "./atomic.js";
 
-/** Options of `save`. */
-export interface SaveOptions {
-  /** Strings stored in the file's `__metadata__` entry. */
-  metadata?: Record<string, string>;
-}
+export type { SaveOptions } from "../serialization/safetensors.js";
 
 /** A path argument as a string (a `file:` URL becomes its path). */
 function toPath(op: string, path: unknown): string {
@@ -53,7 +49,7 @@ function toPath(op: string, path: unknown): string {
  * model.loadStateDict(load("model.safetensors"));
  * ```
  */
-export function save(obj: Record<string, Tensor>, path: string | URL, options: SaveOptions = {}): void {
+export function save(obj: Record<string, Tensor>, path: string | URL, options?: SaveOptions): void {
   const file = toPath("save", path);
   writeFileAtomic(file, encodeSafetensors(obj, metadataOption(options, "save"), "save"), "save");
 }

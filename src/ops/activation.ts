@@ -8,6 +8,7 @@
 import type { BinaryOp, UnaryOp } from "../backend/types.js";
 import { type DType, isFloating, scalarTypeName } from "../core/dtype.js";
 import { ArgumentError, AutogradError, DTypeError } from "../core/errors.js";
+import { type OptionKeys, readOptions } from "../core/options.js";
 import { normalizeDim } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { addScalar, mulScalar } from "./arith.js";
@@ -16,6 +17,33 @@ import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
 import { sigmoidBackward } from "./pointwise.js";
 import { expectTensor } from "./scalars.js";
+import { DTYPE_KEYS, type DTypeOptions } from "./sizes.js";
+
+/** The options of activations that can run in place (leakyRelu, elu, silu). */
+export interface InplaceOptions {
+  /** Overwrite the input with the result (default false). */
+  inplace?: boolean;
+}
+
+export const INPLACE_KEYS: OptionKeys<InplaceOptions> = { inplace: "boolean" };
+
+/** gelu's options. */
+export interface GeluOptions {
+  /** "none" (exact, the default) or "tanh" (PyTorch's tanh approximation). */
+  approximate?: "none" | "tanh";
+}
+
+export const GELU_KEYS: OptionKeys<GeluOptions> = { approximate: "string" };
+
+/** softplus's options. */
+export interface SoftplusOptions {
+  /** The scale of x inside the log (default 1). */
+  beta?: number;
+  /** Above this value of beta * x the result is x (default 20). */
+  threshold?: number;
+}
+
+export const SOFTPLUS_KEYS: OptionKeys<SoftplusOptions> = { beta: "number", threshold: "number" };
 
 interface Params {
   dtype: DType;
@@ -123,9 +151,10 @@ const leaky = activation({
  * console.log(torch.F.leakyRelu(torch.tensor([-2, 3]), 0.1)); // tensor([-0.2000,  3.0000])
  * ```
  */
-export function leakyRelu(input: Tensor, negativeSlope = 0.01, options: { inplace?: boolean } = {}): Tensor {
+export function leakyRelu(input: Tensor, negativeSlope = 0.01, options?: InplaceOptions): Tensor {
+  const { inplace } = readOptions(options, "leaky_relu", INPLACE_KEYS);
   const x = floatInput(input, "leaky_relu");
-  return options.inplace ? leaky.inplace(x, negativeSlope) : leaky.apply(x, negativeSlope);
+  return inplace ? leaky.inplace(x, negativeSlope) : leaky.apply(x, negativeSlope);
 }
 
 /**
@@ -160,9 +189,10 @@ const eluAct = activation({
  * console.log(torch.F.elu(torch.tensor([-1, 2]))); // tensor([-0.6321,  2.0000])
  * ```
  */
-export function elu(input: Tensor, alpha = 1, options: { inplace?: boolean } = {}): Tensor {
+export function elu(input: Tensor, alpha = 1, options?: InplaceOptions): Tensor {
+  const { inplace } = readOptions(options, "elu", INPLACE_KEYS);
   const x = floatInput(input, "elu");
-  return options.inplace ? eluAct.inplace(x, alpha) : eluAct.apply(x, alpha);
+  return inplace ? eluAct.inplace(x, alpha) : eluAct.apply(x, alpha);
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -212,9 +242,9 @@ function geluTanhSecond(x: Tensor): Tensor {
  * console.log(torch.F.gelu(torch.tensor([-1, 1]))); // tensor([-0.1587,  0.8413])
  * ```
  */
-export function gelu(input: Tensor, options: { approximate?: "none" | "tanh" } = {}): Tensor {
+export function gelu(input: Tensor, options?: GeluOptions): Tensor {
+  const approximate = readOptions(options, "gelu", GELU_KEYS).approximate ?? "none";
   const x = floatInput(input, "gelu");
-  const approximate = options.approximate ?? "none";
   if (approximate !== "none" && approximate !== "tanh") {
     throw new ArgumentError(`gelu: approximate argument must be either none or tanh, got '${String(approximate)}'`);
   }
@@ -242,12 +272,10 @@ const softplusAct = activation({
  * console.log(torch.F.softplus(torch.tensor([0, 30]))); // tensor([ 0.6931, 30.0000])
  * ```
  */
-export function softplus(input: Tensor, options: { beta?: number; threshold?: number } = {}): Tensor {
-  const beta = options.beta ?? 1;
-  const threshold = options.threshold ?? 20;
-  if (typeof beta !== "number" || typeof threshold !== "number") {
-    throw new ArgumentError(`softplus: beta and threshold must be numbers, got ${typeof beta} and ${typeof threshold}`);
-  }
+export function softplus(input: Tensor, options?: SoftplusOptions): Tensor {
+  const o = readOptions(options, "softplus", SOFTPLUS_KEYS);
+  const beta = o.beta ?? 1;
+  const threshold = o.threshold ?? 20;
   return softplusAct.apply(floatInput(input, "softplus"), beta, threshold);
 }
 
@@ -281,9 +309,10 @@ export function logsigmoid(input: Tensor): Tensor {
  * console.log(torch.F.silu(torch.tensor([1]))); // tensor([0.7311])
  * ```
  */
-export function silu(input: Tensor, options: { inplace?: boolean } = {}): Tensor {
+export function silu(input: Tensor, options?: InplaceOptions): Tensor {
+  const { inplace } = readOptions(options, "silu", INPLACE_KEYS);
   const x = floatInput(input, "silu");
-  return options.inplace ? applyInplace(siluOp.def, [x], { dtype: x.dtype }) : siluOp([x], { dtype: x.dtype });
+  return inplace ? applyInplace(siluOp.def, [x], { dtype: x.dtype }) : siluOp([x], { dtype: x.dtype });
 }
 
 // silu's derivative is composite in PyTorch 1.13: grad * s * (1 + x (1 - s)), s = sigmoid(x).
@@ -382,7 +411,8 @@ const logSoftmaxOp = defineOp<SoftmaxAttrs>({
   backward: ([g], c) => [logSoftmaxBackwardOp([g, c.result()], c.attrs)],
 });
 
-function softmaxArgs(input: Tensor, dim: number, dtype: DType | undefined, op: string): [Tensor, SoftmaxAttrs] {
+function softmaxArgs(input: Tensor, dim: number, options: DTypeOptions | undefined, op: string): [Tensor, SoftmaxAttrs] {
+  const { dtype } = readOptions(options, op, DTYPE_KEYS);
   const x = expectTensor(input, op, "input");
   const d = dtype ?? x.dtype;
   if (!isFloating(d)) throw new DTypeError(`${op}: "${op}_lastdim_kernel_impl" not implemented for '${scalarTypeName(x.dtype)}'`);
@@ -397,8 +427,8 @@ function softmaxArgs(input: Tensor, dim: number, dtype: DType | undefined, op: s
  * console.log(torch.softmax(torch.tensor([1, 2, 3]), -1)); // tensor([0.0900, 0.2447, 0.6652])
  * ```
  */
-export function softmax(input: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
-  const [x, attrs] = softmaxArgs(input, dim, options.dtype, "softmax");
+export function softmax(input: Tensor, dim: number, options?: DTypeOptions): Tensor {
+  const [x, attrs] = softmaxArgs(input, dim, options, "softmax");
   return softmaxOp([x], attrs);
 }
 
@@ -410,7 +440,7 @@ export function softmax(input: Tensor, dim: number, options: { dtype?: DType } =
  * console.log(torch.logSoftmax(torch.tensor([1, 2, 3]), 0)); // tensor([-2.4076, -1.4076, -0.4076])
  * ```
  */
-export function logSoftmax(input: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
-  const [x, attrs] = softmaxArgs(input, dim, options.dtype, "log_softmax");
+export function logSoftmax(input: Tensor, dim: number, options?: DTypeOptions): Tensor {
+  const [x, attrs] = softmaxArgs(input, dim, options, "log_softmax");
   return logSoftmaxOp([x], attrs);
 }

@@ -5,9 +5,10 @@
  */
 
 import type { BinaryOp } from "../backend/types.js";
-import { pythonTypeName } from "../core/describe.js";
+import { describeValue, pythonTypeName } from "../core/describe.js";
 import { convertValue, type DType, isFloating, isIntegral } from "../core/dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../core/errors.js";
+import { type OptionKeys, readOptions } from "../core/options.js";
 import { broadcastShapes, formatShape } from "../core/shape.js";
 import { Tensor } from "../tensor.js";
 import { defineOp, type Op } from "./define.js";
@@ -145,6 +146,22 @@ function binaryInplace<A extends Typed>(
   return applyInplace(op.def, [x, wrap(b, promoted, name)], withDtype(extra, promoted) as A);
 }
 
+/** The options of add, sub, rsub and their in-place forms. */
+export interface AlphaOptions {
+  /** The multiplier of `other` (default 1). */
+  alpha?: number;
+}
+
+export const ALPHA_KEYS: OptionKeys<AlphaOptions> = { alpha: "number" };
+
+/** The options of div. */
+export interface DivOptions {
+  /** Round the quotient: "trunc" toward zero, "floor" down (default null: true division). */
+  roundingMode?: "trunc" | "floor" | null;
+}
+
+const DIV_KEYS: OptionKeys<DivOptions> = { roundingMode: "string" };
+
 /**
  * input + alpha * other, broadcasting.
  *
@@ -155,8 +172,8 @@ function binaryInplace<A extends Typed>(
  * console.log(torch.add(a, torch.tensor([10, 20]), { alpha: 2 })); // tensor([21., 42.])
  * ```
  */
-export function add(input: Tensor, other: TensorLike, options: { alpha?: number } = {}): Tensor {
-  const alpha = options.alpha ?? 1;
+export function add(input: Tensor, other: TensorLike, options?: AlphaOptions): Tensor {
+  const alpha = readOptions(options, "add", ALPHA_KEYS).alpha ?? 1;
   return binaryCall(addOp, "add", input, other, { alpha }, undefined, (d) => checkAlpha("add", d, alpha));
 }
 
@@ -168,8 +185,8 @@ export function add(input: Tensor, other: TensorLike, options: { alpha?: number 
  * console.log(torch.sub(torch.tensor([5, 7]), 2)); // tensor([3., 5.])
  * ```
  */
-export function sub(input: Tensor, other: TensorLike, options: { alpha?: number } = {}): Tensor {
-  const alpha = options.alpha ?? 1;
+export function sub(input: Tensor, other: TensorLike, options?: AlphaOptions): Tensor {
+  const alpha = readOptions(options, "sub", ALPHA_KEYS).alpha ?? 1;
   return binaryCall(subOp, "sub", input, other, { alpha }, undefined, (d) => checkSub("sub", d, alpha));
 }
 
@@ -181,8 +198,8 @@ export function sub(input: Tensor, other: TensorLike, options: { alpha?: number 
  * console.log(torch.rsub(torch.tensor([1, 2]), 10)); // tensor([9., 8.])
  * ```
  */
-export function rsub(input: Tensor, other: TensorLike, options: { alpha?: number } = {}): Tensor {
-  return binaryCall(rsubOp, "rsub", input, other, { alpha: options.alpha ?? 1 });
+export function rsub(input: Tensor, other: TensorLike, options?: AlphaOptions): Tensor {
+  return binaryCall(rsubOp, "rsub", input, other, { alpha: readOptions(options, "rsub", ALPHA_KEYS).alpha ?? 1 });
 }
 
 /**
@@ -207,8 +224,8 @@ export function mul(input: Tensor, other: TensorLike): Tensor {
  * console.log(torch.div(torch.tensor([-7, 7]), 2, { roundingMode: "floor" })); // tensor([-4.,  3.])
  * ```
  */
-export function div(input: Tensor, other: TensorLike, options: { roundingMode?: "trunc" | "floor" | null } = {}): Tensor {
-  const mode = options.roundingMode ?? null;
+export function div(input: Tensor, other: TensorLike, options?: DivOptions): Tensor {
+  const mode = readOptions(options, "div", DIV_KEYS).roundingMode ?? null;
   if (mode === null) return binaryCall(divOp, "div", input, other, {}, (d) => (isFloating(d) ? d : "float32"));
   if (mode !== "trunc" && mode !== "floor") {
     throw new ArgumentError(`div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${mode as string}'`);
@@ -218,10 +235,14 @@ export function div(input: Tensor, other: TensorLike, options: { roundingMode?: 
 
 /** @internal in-place arithmetic behind add_, sub_, mul_, div_. */
 export const arithInplace = {
-  add_: (self: Tensor, other: TensorLike, alpha = 1) =>
-    binaryInplace(addOp, "add_", self, other, { alpha }, (d) => checkAlpha("add_", d, alpha)),
-  sub_: (self: Tensor, other: TensorLike, alpha = 1) =>
-    binaryInplace(subOp, "sub_", self, other, { alpha }, (d) => checkSub("sub_", d, alpha)),
+  add_: (self: Tensor, other: TensorLike, options?: AlphaOptions) => {
+    const alpha = readOptions(options, "add_", ALPHA_KEYS).alpha ?? 1;
+    return binaryInplace(addOp, "add_", self, other, { alpha }, (d) => checkAlpha("add_", d, alpha));
+  },
+  sub_: (self: Tensor, other: TensorLike, options?: AlphaOptions) => {
+    const alpha = readOptions(options, "sub_", ALPHA_KEYS).alpha ?? 1;
+    return binaryInplace(subOp, "sub_", self, other, { alpha }, (d) => checkSub("sub_", d, alpha));
+  },
   mul_: (self: Tensor, other: TensorLike) => binaryInplace(mulOp, "mul_", self, other, {}),
   div_: (self: Tensor, other: TensorLike) => {
     if (!isFloating(self.dtype)) {
@@ -485,33 +506,66 @@ const clampOp = defineOp<ClampAttrs>({
   },
 });
 
-/** clamp's bounds and result dtype; a bound the dtype cannot hold raises PyTorch's overflow error. */
-function clampArgs(input: Tensor, min: number | null | undefined, max: number | null | undefined, op: string): ClampAttrs {
-  const lo = min ?? null;
-  const hi = max ?? null;
+/** clamp's bounds as options (`{ min, max }`). */
+export interface ClampOptions {
+  min?: number | null;
+  max?: number | null;
+}
+
+const CLAMP_KEYS: OptionKeys<ClampOptions> = { min: "number", max: "number" };
+
+/** A bound given positionally or in the options: a number, or null/undefined for none. */
+function bound(v: unknown, name: string, op: string): number | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "number") return v;
+  throw new ArgumentError(`${op}(): argument '${name}' must be a number or null, got ${describeValue(v)}`);
+}
+
+/**
+ * clamp's bounds and result dtype, from PyTorch's positional form
+ * `clamp(x, min, max)` or the options form `clamp(x, { min, max })`; a bound
+ * the dtype cannot hold raises PyTorch's overflow error.
+ */
+function clampArgs(
+  input: Tensor,
+  minOrOptions: number | null | ClampOptions | undefined,
+  max: number | null | undefined,
+  op: string,
+): ClampAttrs {
+  const options = typeof minOrOptions === "object" && minOrOptions !== null ? readOptions(minOrOptions, op, CLAMP_KEYS) : null;
+  if (options !== null && max !== undefined) {
+    throw new ArgumentError(
+      `${op}(): give the bounds either positionally, ${op}(x, min, max), or as options, ${op}(x, { min, max }), not both`,
+    );
+  }
+  const lo = bound(options === null ? minOrOptions : options.min, "min", op);
+  const hi = bound(options === null ? max : options.max, "max", op);
   if (lo === null && hi === null) throw new ArgumentError("clamp: At least one of 'min' or 'max' must not be None");
   const dtype = promote(input, ...(lo === null ? [] : [lo]), ...(hi === null ? [] : [hi]));
-  for (const bound of [lo, hi]) if (bound !== null) convertValue(bound, dtype, op);
+  for (const b of [lo, hi]) if (b !== null) convertValue(b, dtype, op);
   return { min: lo, max: hi, dtype };
 }
 
 /**
- * Limits every element to [min, max]; either bound may be omitted.
+ * Limits every element to [min, max]; either bound may be null or omitted.
+ * The bounds go positionally, as in PyTorch, or in an options object.
  *
  * @example
  * ```ts
- * console.log(torch.clamp(torch.tensor([-2, 0.5, 3]), { min: 0, max: 1 })); // tensor([0.0000, 0.5000, 1.0000])
+ * console.log(torch.clamp(torch.tensor([-2, 0.5, 3]), 0, 1)); // tensor([0.0000, 0.5000, 1.0000])
+ * console.log(torch.tensor([-2, 0.5, 3]).clamp({ min: 0 })); // tensor([0.0000, 0.5000, 3.0000])
+ * console.log(torch.tensor([-2, 0.5, 3]).clamp(null, 1)); // tensor([-2.0000,  0.5000,  1.0000])
  * ```
  */
-export function clamp(input: Tensor, options: { min?: number | null; max?: number | null }): Tensor {
+export function clamp(input: Tensor, min?: number | null | ClampOptions, max?: number | null): Tensor {
   const x = expectTensor(input, "clamp", "input");
-  return clampOp([x], clampArgs(x, options.min, options.max, "clamp"));
+  return clampOp([x], clampArgs(x, min, max, "clamp"));
 }
 
-/** In-place clamp. */
-export function clamp_(input: Tensor, options: { min?: number | null; max?: number | null }): Tensor {
+/** In-place clamp (`x.clamp_(min, max)` or `x.clamp_({ min, max })`). */
+export function clamp_(input: Tensor, min?: number | null | ClampOptions, max?: number | null): Tensor {
   const x = expectTensor(input, "clamp_", "input");
-  return applyInplace(clampOp.def, [x], clampArgs(x, options.min, options.max, "clamp_"));
+  return applyInplace(clampOp.def, [x], clampArgs(x, min, max, "clamp_"));
 }
 
 const maskedFillOp = defineOp<Typed & { value: number }>({

@@ -4,10 +4,11 @@
  */
 
 import { provideEngineOps } from "../autograd/bridge.js";
-import { checkOptions, expectGradTensor, tensorList } from "../autograd/check.js";
+import { expectGradTensor, tensorList } from "../autograd/check.js";
 import { runBackward } from "../autograd/engine.js";
 import { noGrad } from "../autograd/grad_mode.js";
 import { ArgumentError, AutogradError, ShapeError } from "../core/errors.js";
+import { type OptionKeys, readOptions } from "../core/options.js";
 import { formatSize, shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { add, arithInplace } from "./arith.js";
@@ -34,6 +35,8 @@ export interface BackwardOptions {
   /** Only accumulate into these tensors' `.grad`. */
   inputs?: Tensor | readonly Tensor[];
 }
+
+const BACKWARD_KEYS: OptionKeys<BackwardOptions> = { retainGraph: "boolean", createGraph: "boolean", inputs: true };
 
 /** PyTorch's _make_grads: checks given gradients' shapes, creates ones for scalar outputs. */
 function makeGrads(outputs: readonly Tensor[], grads: readonly (Tensor | null | undefined)[]): (Tensor | null)[] {
@@ -89,7 +92,7 @@ function inputList(v: unknown, op: string, empty: string): Tensor[] {
 export function backward(
   tensors: Tensor | readonly Tensor[],
   gradTensors?: Tensor | readonly (Tensor | null)[] | null,
-  options: BackwardOptions = {},
+  options?: BackwardOptions,
 ): void {
   const outputs = outputList(tensors, "backward()", "tensors");
   const grads = tensorList(gradTensors, "backward()", "gradTensors", true, GRADIENTS);
@@ -97,18 +100,18 @@ export function backward(
 }
 
 /** @internal `tensor.backward(gradient, options)`: as `backward([tensor], [gradient], options)`, with errors naming `gradient`. */
-export function tensorBackward(tensor: Tensor, gradient?: Tensor | null, options: BackwardOptions = {}): void {
+export function tensorBackward(tensor: Tensor, gradient?: Tensor | null, options?: BackwardOptions): void {
   const g = expectGradTensor(gradient, "backward()", "gradient", true, GRADIENTS);
   run([tensor], [g], options, "backward()");
 }
 
-function run(outputs: Tensor[], grads: (Tensor | null)[], options: BackwardOptions, op: string): void {
-  checkOptions(options, op, { retainGraph: "boolean", createGraph: "boolean", inputs: "tensors" });
-  const createGraph = options.createGraph ?? false;
+function run(outputs: Tensor[], grads: (Tensor | null)[], options: BackwardOptions | undefined, op: string): void {
+  const o = readOptions(options, "backward", BACKWARD_KEYS);
+  const createGraph = o.createGraph ?? false;
   const inputs =
-    options.inputs === undefined ? undefined : inputList(options.inputs, op, "'inputs' argument to backward() cannot be empty.");
+    o.inputs === undefined || o.inputs === null ? undefined : inputList(o.inputs, op, "'inputs' argument to backward() cannot be empty.");
   runBackward(outputs, makeGrads(outputs, grads), {
-    retainGraph: options.retainGraph ?? createGraph,
+    retainGraph: o.retainGraph ?? createGraph,
     createGraph,
     inputs,
     accumulate: true,
@@ -125,6 +128,8 @@ export interface GradOptions {
   /** Return null for inputs the outputs do not depend on, instead of throwing. */
   allowUnused?: boolean;
 }
+
+const GRAD_KEYS: OptionKeys<GradOptions> = { gradOutputs: true, retainGraph: "boolean", createGraph: "boolean", allowUnused: "boolean" };
 
 /** One gradient per input, in order (null for unused inputs under `allowUnused`). */
 export type Grads<I extends readonly Tensor[], G> = { -readonly [K in keyof I]: G };
@@ -153,26 +158,22 @@ export function grad<const I extends readonly Tensor[]>(
   options?: GradOptions,
 ): Grads<I, Tensor>;
 export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor, options?: GradOptions): [Tensor];
-export function grad(
-  outputs: Tensor | readonly Tensor[],
-  inputs: Tensor | readonly Tensor[],
-  options: GradOptions = {},
-): (Tensor | null)[] {
-  checkOptions(options, "grad()", { gradOutputs: "tensors", retainGraph: "boolean", createGraph: "boolean", allowUnused: "boolean" });
+export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options?: GradOptions): (Tensor | null)[] {
+  const o = readOptions(options, "grad", GRAD_KEYS);
   const outs = outputList(outputs, "grad()", "outputs");
   const ins = inputList(inputs, "grad()", "grad requires non-empty inputs.");
   for (const t of ins) {
     if (!t.requiresGrad) throw new AutogradError("One of the differentiated Tensors does not require grad");
   }
-  const grads = makeGrads(outs, tensorList(options.gradOutputs, "grad()", "gradOutputs", true, GRADIENTS));
-  const createGraph = options.createGraph ?? false;
+  const grads = makeGrads(outs, tensorList(o.gradOutputs, "grad()", "gradOutputs", true, GRADIENTS));
+  const createGraph = o.createGraph ?? false;
   const result = runBackward(outs, grads, {
-    retainGraph: options.retainGraph ?? createGraph,
+    retainGraph: o.retainGraph ?? createGraph,
     createGraph,
     inputs: ins,
     accumulate: false,
   });
-  if (!options.allowUnused && result.some((g) => g === null)) {
+  if (!o.allowUnused && result.some((g) => g === null)) {
     throw new AutogradError(
       "One of the differentiated Tensors appears to not have been used in the graph. Set allowUnused: true if this is the desired behavior.",
     );

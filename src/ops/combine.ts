@@ -3,9 +3,10 @@
  * tril, triu. (Views that share storage are in movement.ts.)
  */
 
+import { checkSizes, expectInt } from "../core/args.js";
 import { type DType, promoteTypes } from "../core/dtype.js";
 import { ArgumentError, ShapeError } from "../core/errors.js";
-import { checkSizes, contiguousStrides, normalizeDim, normalizeDims } from "../core/shape.js";
+import { contiguousStrides, normalizeDim, normalizeDims } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
 import * as K from "./kernels.js";
@@ -174,7 +175,13 @@ export function split(input: Tensor, splitSize: number | readonly number[], dim 
   const d = normalizeDim(dim, x.ndim, "split");
   const size = x.shape[d] as number;
   if (Array.isArray(splitSize)) {
-    const sizes = [...(splitSize as readonly number[])];
+    const sizes = checkSizes(splitSize, "split_with_sizes", { arg: "split_sizes", min: Number.NEGATIVE_INFINITY });
+    const negative = sizes.findIndex((s) => s < 0);
+    if (negative >= 0) {
+      throw new ArgumentError(
+        `split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=[${sizes.join(", ")}]`,
+      );
+    }
     if (sizes.reduce((a, b) => a + b, 0) !== size) {
       throw new ShapeError(
         `split_with_sizes expects split_sizes to sum exactly to ${size} (input tensor's size at dimension ${d}), but got split_sizes=[${sizes.join(", ")}]`,
@@ -182,9 +189,12 @@ export function split(input: Tensor, splitSize: number | readonly number[], dim 
     }
     return splitOp.many([x], { dim: d, sizes, withSizes: true });
   }
-  const n = splitSize as number;
-  if (!Number.isInteger(n) || n <= 0) throw new ArgumentError(`split expects split_size be a positive integer, but got ${n}`);
-  const count = Math.max(1, Math.ceil(size / n));
+  const n = expectInt(splitSize, "split", "split_size", 1);
+  if (n < 0) throw new ArgumentError(`split expects split_size be non-negative, but got split_size=${n}`);
+  if (n === 0 && size !== 0) {
+    throw new ArgumentError(`split_size can only be 0 if dimension size is 0, but got dimension size of ${size}`);
+  }
+  const count = n === 0 ? 1 : Math.max(1, Math.ceil(size / n));
   const sizes = Array.from({ length: count }, (_, i) => Math.min(n, size - i * n));
   return splitOp.many([x], { dim: d, sizes, withSizes: false });
 }
@@ -199,7 +209,8 @@ export function split(input: Tensor, splitSize: number | readonly number[], dim 
  */
 export function chunk(input: Tensor, chunks: number, dim = 0): Tensor[] {
   const x = expectTensor(input, "chunk", "input");
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new ArgumentError(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
+  if (expectInt(chunks, "chunk", "chunks", 1) <= 0)
+    throw new ArgumentError(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
   const d = normalizeDim(dim, x.ndim, "chunk");
   const size = x.shape[d] as number;
   return split(x, Math.max(1, Math.ceil(size / chunks)), d);
@@ -257,7 +268,7 @@ const repeatOp = defineOp<{ repeats: number[] }>({
  */
 export function repeat(input: Tensor, ...repeats: (number | readonly number[])[]): Tensor {
   const x = expectTensor(input, "repeat", "input");
-  const r = [...checkSizes(repeats.length === 1 && Array.isArray(repeats[0]) ? repeats[0] : repeats, "repeat", "repeats")];
+  const r = [...checkSizes(repeats.length === 1 && Array.isArray(repeats[0]) ? repeats[0] : repeats, "repeat", { arg: "repeats" })];
   if (r.length < x.ndim) {
     throw new ShapeError(
       `repeat: Number of dimensions of repeat dims (${r.length}) can not be smaller than number of dimensions of tensor (${x.ndim})`,
@@ -306,6 +317,7 @@ function triangle(kind: "tril" | "triu") {
   });
   return (input: Tensor, diagonal = 0): Tensor => {
     const x = expectTensor(input, kind, "input");
+    expectInt(diagonal, kind, "diagonal", 1);
     if (x.ndim < 2) throw new ShapeError(`${kind}: input tensor must have at least 2 dimensions (got shape [${x.shape.join(", ")}])`);
     return op([x], { diagonal });
   };

@@ -3,7 +3,8 @@
 import { pythonTypeName } from "../core/describe.js";
 import { convertValue, type DType, fitsInteger, isDType, isFloating } from "../core/dtype.js";
 import { ArgumentError, DTypeError } from "../core/errors.js";
-import { defaultGenerator, type Generator } from "../random.js";
+import { readOptions } from "../core/options.js";
+import { GENERATOR_KEYS, type Generator, type GeneratorOptions, generatorOption } from "../random.js";
 import type { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
 import { applyInplace } from "./inplace.js";
@@ -198,12 +199,13 @@ const randomFillOp = defineOp<RandomFill>({
  * console.log(torch.empty(3).uniform_(-1, 1)); // tensor([-0.0075,  0.5364, -0.8230])
  * ```
  */
-export function uniform_(input: Tensor, from = 0, to = 1, options: { generator?: Generator } = {}): Tensor {
+export function uniform_(input: Tensor, from = 0, to = 1, options?: GeneratorOptions): Tensor {
+  const o = readOptions(options, "uniform_", GENERATOR_KEYS);
   return applyInplace(randomFillOp.def, [expectTensor(input, "uniform_", "input")], {
     kind: "uniform",
     a: from,
     b: to,
-    generator: options.generator ?? defaultGenerator,
+    generator: generatorOption(o.generator, "uniform_"),
   });
 }
 
@@ -216,11 +218,12 @@ export function uniform_(input: Tensor, from = 0, to = 1, options: { generator?:
  * console.log(torch.empty(2).normal_(0, 1)); // tensor([ 1.5410, -0.2934])
  * ```
  */
-export function normal_(input: Tensor, mean = 0, std = 1, options: { generator?: Generator } = {}): Tensor {
+export function normal_(input: Tensor, mean = 0, std = 1, options?: GeneratorOptions): Tensor {
+  const o = readOptions(options, "normal_", GENERATOR_KEYS);
   return applyInplace(randomFillOp.def, [expectTensor(input, "normal_", "input")], {
     kind: "normal",
     a: mean,
     b: std,
-    generator: options.generator ?? defaultGenerator,
+    generator: generatorOption(o.generator, "normal_"),
   });
 }

@@ -1,15 +1,17 @@
 /** Tensor creation: from data, filled, ranges, identity (random tensors: sampling.ts). */
 
+import { expectInt } from "../core/args.js";
 import { pythonTypeName } from "../core/describe.js";
 import { castScalar, convertValue, type DType, fitsInteger, type TypedArray, typedArrayFor } from "../core/dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../core/errors.js";
 import { markExternal } from "../core/mirrors.js";
+import { type OptionKeys, readOptions } from "../core/options.js";
 import { numel } from "../core/shape.js";
 import { Tensor } from "../tensor.js";
 import { checkCast, unravel } from "./convert.js";
 import * as K from "./kernels.js";
 import { expectNumber } from "./scalars.js";
-import { checkDType, expectInt, finish, refuseBool, type SizeArgs, sizeAndOptions } from "./sizes.js";
+import { DTYPE_KEYS, type DTypeOptions, endsWithOptions, finish, refuseBool, type SizeArgs, sizeAndOptions, sizeOf } from "./sizes.js";
 
 /** Options every creation function takes. */
 export interface CreationOptions {
@@ -18,6 +20,8 @@ export interface CreationOptions {
   /** Whether the new leaf requires grad (floating dtypes only). */
   requiresGrad?: boolean;
 }
+
+const CREATION_KEYS: OptionKeys<CreationOptions> = { dtype: "dtype", requiresGrad: "boolean" };
 
 /** Nested arrays of numbers or booleans, as `tensor()` takes. */
 export type TensorData = number | boolean | bigint | readonly TensorData[] | ArrayLike<number> | BigInt64Array;
@@ -132,18 +136,18 @@ function checkData(values: ArrayLike<number>, shape: readonly number[], dtype: D
  * console.log(torch.tensor(3.5, { requiresGrad: true })); // tensor(3.5000, requires_grad=True)
  * ```
  */
-export function tensor(data: TensorData | Tensor, options: CreationOptions = {}): Tensor {
-  checkDType(options.dtype, "tensor");
+export function tensor(data: TensorData | Tensor, options?: CreationOptions): Tensor {
+  const o = readOptions(options, "tensor", CREATION_KEYS);
   if (data instanceof Tensor) {
-    const dtype = options.dtype ?? data.dtype;
+    const dtype = o.dtype ?? data.dtype;
     checkCast(data, dtype, "tensor");
-    return finish(K.copy(data, dtype), options);
+    return finish(K.copy(data, dtype), o);
   }
   // A flat typed array: one copy, no detour through a JS array.
   const typed = ArrayBuffer.isView(data) && !(data instanceof BigInt64Array) ? typedArrayDType(data as ArrayLike<number>) : null;
   if (typed !== null) {
     const values = data as unknown as ArrayLike<number> & { length: number };
-    const dtype = options.dtype ?? typed;
+    const dtype = o.dtype ?? typed;
     checkData(values, [values.length], dtype);
     const out = typedArrayFor(dtype, values.length);
     const t = Tensor._fromData(out, [values.length], dtype);
@@ -152,10 +156,10 @@ export function tensor(data: TensorData | Tensor, options: CreationOptions = {})
     } else {
       K.copyInto(t, Tensor._fromData(Float64Array.from(values), [values.length], "float64"));
     }
-    return finish(t, options);
+    return finish(t, o);
   }
   const { shape, values, kind, inexact } = flatten(data);
-  const dtype = options.dtype ?? kind;
+  const dtype = o.dtype ?? kind;
   if (inexact !== null && (dtype === "int64" || dtype === "int32")) {
     throw new DTypeError(
       `tensor(): value cannot be converted to type ${dtype} without overflow (element ${unravel(inexact.index, shape)}: ${inexact.value} is beyond 2^53, the largest integer Kindling's int64 holds exactly)`,
@@ -165,7 +169,7 @@ export function tensor(data: TensorData | Tensor, options: CreationOptions = {})
   const out = typedArrayFor(dtype, values.length);
   const t = Tensor._fromData(out, shape, dtype);
   K.copyInto(t, Tensor._fromData(Float64Array.from(values), shape, "float64"));
-  return finish(t, options);
+  return finish(t, o);
 }
 
 /**
@@ -183,7 +187,8 @@ export function tensor(data: TensorData | Tensor, options: CreationOptions = {})
  * console.log(t); // tensor([[10.,  2.,  3.],\n        [ 4.,  5.,  6.]])
  * ```
  */
-export function frombuffer(data: Float32Array | Float64Array | Int32Array | Uint8Array, options: { dtype?: DType } = {}): Tensor {
+export function frombuffer(data: Float32Array | Float64Array | Int32Array | Uint8Array, options?: DTypeOptions): Tensor {
+  const o = readOptions(options, "frombuffer", DTYPE_KEYS);
   const natural: DType | null =
     data instanceof Float32Array
       ? "float32"
@@ -197,7 +202,7 @@ export function frombuffer(data: Float32Array | Float64Array | Int32Array | Uint
   if (natural === null) {
     throw new ArgumentError(`frombuffer(): expected a Float32Array, Float64Array, Int32Array or Uint8Array, got ${describe(data)}`);
   }
-  const dtype = options.dtype ?? natural;
+  const dtype = o.dtype ?? natural;
   const ok = dtype === natural || (natural === "float64" && dtype === "int64");
   if (!ok) throw new DTypeError(`frombuffer(): a ${data.constructor.name} cannot be viewed as ${dtype} (it holds ${natural})`);
   if (dtype === "int64") {
@@ -244,9 +249,8 @@ export function zeros(...args: SizeArgs<CreationOptions>): Tensor {
 
 /** zeros, ones and empty: a size (and options) filled with `value`. */
 function filled(args: SizeArgs<CreationOptions>, op: string, value: number): Tensor {
-  const [shape, opts] = sizeAndOptions(args, op);
-  checkDType(opts?.dtype, op);
-  return finish(K.full(shape, value, opts?.dtype ?? "float32"), opts);
+  const [shape, o] = sizeAndOptions(args, op, CREATION_KEYS);
+  return finish(K.full(shape, value, o.dtype ?? "float32"), o);
 }
 
 /**
@@ -276,18 +280,22 @@ export function empty(...args: SizeArgs<CreationOptions>): Tensor {
  * console.log(torch.full([2], 7)); // tensor([7., 7.])
  * ```
  */
-export function full(size: readonly number[], fillValue: number | boolean, options: CreationOptions = {}): Tensor {
-  const [shape] = sizeAndOptions([size], "full");
-  checkDType(options.dtype, "full");
+export function full(size: readonly number[], fillValue: number | boolean, options?: CreationOptions): Tensor {
+  const o = readOptions(options, "full", CREATION_KEYS);
+  const shape = sizeOf([size], "full");
   const value = expectNumber(fillValue, "full", "fill_value", 2);
-  const dtype = options.dtype ?? (typeof fillValue === "boolean" ? "bool" : "float32");
-  return finish(K.full(shape, convertValue(value, dtype, "full"), dtype), options);
+  const dtype = o.dtype ?? (typeof fillValue === "boolean" ? "bool" : "float32");
+  return finish(K.full(shape, convertValue(value, dtype, "full"), dtype), o);
 }
 
 /** Zeros with the shape (and, unless given, dtype) of `input`. */
-export function zerosLike(input: Tensor, options: CreationOptions = {}): Tensor {
-  checkDType(options.dtype, "zeros_like");
-  return finish(K.full(input.shape, 0, options.dtype ?? input.dtype), options);
+export function zerosLike(input: Tensor, options?: CreationOptions): Tensor {
+  return filledLike(input, 0, readOptions(options, "zeros_like", CREATION_KEYS));
+}
+
+/** zerosLike, onesLike and emptyLike: `input`'s shape (and, unless given, dtype) filled with `value`. */
+function filledLike(input: Tensor, value: number, o: CreationOptions): Tensor {
+  return finish(K.full(input.shape, value, o.dtype ?? input.dtype), o);
 }
 
 /**
@@ -298,14 +306,13 @@ export function zerosLike(input: Tensor, options: CreationOptions = {}): Tensor 
  * console.log(torch.onesLike(torch.zeros(2))); // tensor([1., 1.])
  * ```
  */
-export function onesLike(input: Tensor, options: CreationOptions = {}): Tensor {
-  checkDType(options.dtype, "ones_like");
-  return finish(K.full(input.shape, 1, options.dtype ?? input.dtype), options);
+export function onesLike(input: Tensor, options?: CreationOptions): Tensor {
+  return filledLike(input, 1, readOptions(options, "ones_like", CREATION_KEYS));
 }
 
 /** Same as zerosLike (Kindling zero-fills new memory). */
-export function emptyLike(input: Tensor, options: CreationOptions = {}): Tensor {
-  return zerosLike(input, options);
+export function emptyLike(input: Tensor, options?: CreationOptions): Tensor {
+  return filledLike(input, 0, readOptions(options, "empty_like", CREATION_KEYS));
 }
 
 /**
@@ -317,11 +324,11 @@ export function emptyLike(input: Tensor, options: CreationOptions = {}): Tensor 
  * console.log(torch.fullLike(torch.zeros(2, { dtype: "int64" }), 2.5)); // tensor([2, 2])
  * ```
  */
-export function fullLike(input: Tensor, fillValue: number, options: CreationOptions = {}): Tensor {
-  checkDType(options.dtype, "full_like");
-  const dtype = options.dtype ?? input.dtype;
+export function fullLike(input: Tensor, fillValue: number, options?: CreationOptions): Tensor {
+  const o = readOptions(options, "full_like", CREATION_KEYS);
+  const dtype = o.dtype ?? input.dtype;
   const value = convertValue(expectNumber(fillValue, "full_like", "fill_value", 2), dtype, "full_like");
-  return finish(K.full(input.shape, value, dtype), options);
+  return finish(K.full(input.shape, value, dtype), o);
 }
 
 // ----- ranges --------------------------------------------------------------------
@@ -365,12 +372,11 @@ function rangeArgs(nums: readonly unknown[]): [number, number, number] {
  * ```
  */
 export function arange(...args: (number | CreationOptions)[]): Tensor {
-  const last = args[args.length - 1];
-  const opts = last !== null && typeof last === "object" ? (last as CreationOptions) : undefined;
-  const nums = opts === undefined ? args : args.slice(0, -1);
+  const given = endsWithOptions(args);
+  const opts = readOptions(given ? (args[args.length - 1] as CreationOptions) : undefined, "arange", CREATION_KEYS);
+  const nums = given ? args.slice(0, -1) : args;
   const [start, end, step] = rangeArgs(nums);
-  checkDType(opts?.dtype, "arange");
-  const dtype = opts?.dtype ?? (nums.every((v) => Number.isInteger(v)) ? "int64" : "float32");
+  const dtype = opts.dtype ?? (nums.every((v) => Number.isInteger(v)) ? "int64" : "float32");
   refuseBool(dtype, "arange", "arange_cpu");
   const n = Math.ceil((end - start) / step);
   if (n > 0 && (dtype === "int32" || dtype === "int64")) {
@@ -390,13 +396,13 @@ export function arange(...args: (number | CreationOptions)[]): Tensor {
  * console.log(torch.linspace(0, 1, 5)); // tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
  * ```
  */
-export function linspace(start: number, end: number, steps: number, options: CreationOptions = {}): Tensor {
+export function linspace(start: number, end: number, steps: number, options?: CreationOptions): Tensor {
+  const o = readOptions(options, "linspace", CREATION_KEYS);
   const from = expectNumber(start, "linspace", "start", 1);
   const to = expectNumber(end, "linspace", "end", 2);
   const count = expectInt(steps, "linspace", "steps", 3);
   if (count < 0) throw new ArgumentError(`linspace(): number of steps must be non-negative (got ${count})`);
-  checkDType(options.dtype, "linspace");
-  const dtype = options.dtype ?? "float32";
+  const dtype = o.dtype ?? "float32";
   for (const v of [from, to]) convertValue(v, dtype, "linspace");
   const t = K.empty([count], dtype, false);
   const out = t._storage.data;
@@ -407,7 +413,7 @@ export function linspace(start: number, end: number, steps: number, options: Cre
   const step = count > 1 ? cast((b - a) / (count - 1)) : 0;
   const half = Math.floor(count / 2);
   for (let i = 0; i < count; i++) out[i] = castScalar(i < half ? a + step * i : b - step * (count - i - 1), dtype);
-  return finish(t, options);
+  return finish(t, o);
 }
 
 /**
@@ -418,13 +424,13 @@ export function linspace(start: number, end: number, steps: number, options: Cre
  * console.log(torch.eye(2)); // tensor([[1., 0.],\n        [0., 1.]])
  * ```
  */
-export function eye(n: number, m?: number | CreationOptions, options: CreationOptions = {}): Tensor {
+export function eye(n: number, m?: number | CreationOptions, options?: CreationOptions): Tensor {
   const rows = expectInt(n, "eye", "n", 1);
-  const opts = m !== null && typeof m === "object" ? m : options;
-  const cols = m === undefined || m === null || typeof m === "object" ? rows : expectInt(m, "eye", "m", 2);
+  const mIsOptions = endsWithOptions([n, m]) && options === undefined;
+  const opts = readOptions(mIsOptions ? (m as CreationOptions) : options, "eye", CREATION_KEYS);
+  const cols = m === undefined || m === null || mIsOptions ? rows : expectInt(m, "eye", "m", 2);
   if (rows < 0) throw new ArgumentError(`eye(): n must be greater or equal to 0, got ${rows}`);
   if (cols < 0) throw new ArgumentError(`eye(): m must be greater or equal to 0, got ${cols}`);
-  checkDType(opts.dtype, "eye");
   const t = K.full([rows, cols], 0, opts.dtype ?? "float32");
   for (let i = 0; i < Math.min(rows, cols); i++) t._storage.data[i * cols + i] = 1;
   return finish(t, opts);

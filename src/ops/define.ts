@@ -10,6 +10,7 @@
 import { isGradEnabled, setGradEnabled } from "../autograd/grad_mode.js";
 import { type Edge, type Formula, gradientEdge, OpNode, type TensorMeta, tensorMeta } from "../autograd/node.js";
 import { isFloating } from "../core/dtype.js";
+import { OutOfMemoryError } from "../core/errors.js";
 import type { Tensor } from "../tensor.js";
 import * as K from "./kernels.js";
 
@@ -84,9 +85,16 @@ export function runForward<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A
   try {
     const out = def.forward(inputs, attrs, into);
     return Array.isArray(out) ? out : [out];
+  } catch (e) {
+    throw e instanceof OutOfMemoryError ? namedAllocationError(e, def.name) : e;
   } finally {
     setGradEnabled(prev);
   }
+}
+
+/** An allocation error names the op whose forward could not allocate its result (the innermost one). */
+function namedAllocationError(e: OutOfMemoryError, op: string): OutOfMemoryError {
+  return e.message.startsWith("DefaultCPUAllocator") ? new OutOfMemoryError(`${op}(): ${e.message}`) : e;
 }
 
 /** @internal which inputs need a gradient (null: nothing to record). */

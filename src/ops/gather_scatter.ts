@@ -7,6 +7,7 @@
  */
 
 import { backend } from "../backend/index.js";
+import { type OptionKeys, readOptions } from "../core/options.js";
 import { broadcastShapes, normalizeDim, numel } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { cat } from "./combine.js";
@@ -264,6 +265,14 @@ function putArgs(op: string, input: Tensor, index: Tensor, source: Tensor): Tens
   return [x, indexTensor(flatIndexValues("put_", x, i), i.shape), s];
 }
 
+/** The options of put, put_ and indexPut_. */
+export interface AccumulateOptions {
+  /** Add the values to the elements instead of replacing them (default false). */
+  accumulate?: boolean;
+}
+
+export const ACCUMULATE_KEYS: OptionKeys<AccumulateOptions> = { accumulate: "boolean" };
+
 /**
  * `input` with its elements (in row-major order) at `index` set to
  * source's, or increased by them with `accumulate`; index and source have
@@ -276,8 +285,9 @@ function putArgs(op: string, input: Tensor, index: Tensor, source: Tensor): Tens
  * console.log(torch.put(x, i, torch.tensor([1, 2, 3]), { accumulate: true })); // tensor([[1., 0.],\n        [0., 5.]])
  * ```
  */
-export function put(input: Tensor, index: Tensor, source: Tensor, options: { accumulate?: boolean } = {}): Tensor {
-  return putOp(putArgs("put", input, index, source), { accumulate: options.accumulate ?? false });
+export function put(input: Tensor, index: Tensor, source: Tensor, options?: AccumulateOptions): Tensor {
+  const accumulate = readOptions(options, "put", ACCUMULATE_KEYS).accumulate ?? false;
+  return putOp(putArgs("put", input, index, source), { accumulate });
 }
 
 /**
@@ -290,8 +300,9 @@ export function put(input: Tensor, index: Tensor, source: Tensor, options: { acc
  * console.log(x); // tensor([0., 0., 9.])
  * ```
  */
-export function put_(input: Tensor, index: Tensor, source: Tensor, options: { accumulate?: boolean } = {}): Tensor {
-  return applyInplace(putOp.def, putArgs("put_", input, index, source), { accumulate: options.accumulate ?? false });
+export function put_(input: Tensor, index: Tensor, source: Tensor, options?: AccumulateOptions): Tensor {
+  const accumulate = readOptions(options, "put_", ACCUMULATE_KEYS).accumulate ?? false;
+  return applyInplace(putOp.def, putArgs("put_", input, index, source), { accumulate });
 }
 
 // ----- masked_scatter ----------------------------------------------------------------------

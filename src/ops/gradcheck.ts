@@ -8,6 +8,7 @@ import { describeValue } from "../core/describe.js";
 import { isFloating } from "../core/dtype.js";
 import { ArgumentError, GradcheckError } from "../core/errors.js";
 import { written } from "../core/mirrors.js";
+import { type OptionKeys, readOptions } from "../core/options.js";
 import { formatTensor } from "../print.js";
 import { Generator } from "../random.js";
 import { Tensor } from "../tensor.js";
@@ -25,6 +26,8 @@ export interface GradcheckOptions {
   /** Throw on mismatch (default true); otherwise return false. */
   raiseException?: boolean;
 }
+
+const GRADCHECK_KEYS: OptionKeys<GradcheckOptions> = { eps: "number", atol: "number", rtol: "number", raiseException: "boolean" };
 
 type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
 
@@ -189,14 +192,14 @@ function compareJacobians(fn: Fn, inputs: readonly Tensor[], eps: number, atol: 
  * console.log(torch.autograd.gradcheck((t) => t.sin().mul(t), [x])); // true
  * ```
  */
-export function gradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options: GradcheckOptions = {}): boolean {
+export function gradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options?: GradcheckOptions): boolean {
+  const { eps, atol, rtol, raiseException } = readOptions(options, "gradcheck", GRADCHECK_KEYS);
   const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
-  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, raiseException = true } = options;
   checkInputs(ins, "gradcheck");
   try {
-    compareJacobians(fn, ins, eps, atol, rtol);
+    compareJacobians(fn, ins, eps ?? 1e-6, atol ?? 1e-5, rtol ?? 1e-3);
   } catch (e) {
-    if (!raiseException && e instanceof GradcheckError) return false;
+    if (raiseException === false && e instanceof GradcheckError) return false;
     throw e;
   }
   return true;
@@ -218,8 +221,9 @@ export function gradgradcheck(
   fn: Fn,
   inputs: Tensor | readonly Tensor[],
   gradOutputs?: readonly Tensor[] | null,
-  options: GradcheckOptions = {},
+  options?: GradcheckOptions,
 ): boolean {
+  readOptions(options, "gradgradcheck", GRADCHECK_KEYS);
   const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
   checkInputs(ins, "gradgradcheck");
   const gen = new Generator(12345);

@@ -7,8 +7,10 @@
 
 import { backend } from "../backend/index.js";
 import { IndexError, ShapeError } from "../core/errors.js";
+import { readOptions } from "../core/options.js";
 import { normalizeDim, numel, shapesEqual } from "../core/shape.js";
 import { Tensor } from "../tensor.js";
+import { ALPHA_KEYS, type AlphaOptions } from "./arith.js";
 import { defineOp, type Op } from "./define.js";
 import { checkIndexAddSource, checkIndexCopySource, checkIndexVector, indexVectorValues, opMessage } from "./index_checks.js";
 import { applyInplace } from "./inplace.js";
@@ -157,8 +159,9 @@ function indexAddArgs(op: string, input: Tensor, dim: number, index: Tensor, sou
  * console.log(torch.indexAdd(torch.zeros(2), 0, i, torch.tensor([1, 2]))); // tensor([3., 0.])
  * ```
  */
-export function indexAdd(input: Tensor, dim: number, index: Tensor, source: Tensor, options: { alpha?: number } = {}): Tensor {
-  const [inputs, attrs] = indexAddArgs("index_add", input, dim, index, source, options.alpha);
+export function indexAdd(input: Tensor, dim: number, index: Tensor, source: Tensor, options?: AlphaOptions): Tensor {
+  const { alpha } = readOptions(options, "index_add", ALPHA_KEYS);
+  const [inputs, attrs] = indexAddArgs("index_add", input, dim, index, source, alpha ?? 1);
   return indexAddOp(inputs, attrs);
 }
 
@@ -172,8 +175,9 @@ export function indexAdd(input: Tensor, dim: number, index: Tensor, source: Tens
  * console.log(x); // tensor([0., 0., 6.])
  * ```
  */
-export function indexAdd_(input: Tensor, dim: number, index: Tensor, source: Tensor, options: { alpha?: number } = {}): Tensor {
-  const [inputs, attrs] = indexAddArgs("index_add_", input, dim, index, source, options.alpha);
+export function indexAdd_(input: Tensor, dim: number, index: Tensor, source: Tensor, options?: AlphaOptions): Tensor {
+  const { alpha } = readOptions(options, "index_add_", ALPHA_KEYS);
+  const [inputs, attrs] = indexAddArgs("index_add_", input, dim, index, source, alpha ?? 1);
   return applyInplace(indexAddOp.def, inputs, attrs);
 }
 

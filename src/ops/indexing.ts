@@ -5,11 +5,14 @@
  */
 
 import type { BackwardContext } from "../autograd/node.js";
-import { IndexError } from "../core/errors.js";
+import { describeValue } from "../core/describe.js";
+import { ArgumentError, IndexError } from "../core/errors.js";
+import { readOptions } from "../core/options.js";
 import { broadcastShapes, contiguousStrides, formatShape, numel, shapesEqual } from "../core/shape.js";
-import type { Tensor } from "../tensor.js";
+import { Tensor } from "../tensor.js";
+import { tensor } from "./creation.js";
 import { applyOp, defineOp, type Op, type OpDef } from "./define.js";
-import { putFlat } from "./gather_scatter.js";
+import { ACCUMULATE_KEYS, type AccumulateOptions, putFlat } from "./gather_scatter.js";
 import { checkIndexPutValue, int64Hint } from "./index_checks.js";
 import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
@@ -33,9 +36,10 @@ export class Slice {
  * One index of `Tensor.index`: an integer (selects, removing the dim), a
  * slice (`new Slice(1, null, 2)` or a string `"1::2"`, `":"`, `"-2:"`),
  * `null` (inserts a size-1 dim, Python's None), `"..."` (all remaining
- * dims), or an int64/bool tensor (advanced indexing).
+ * dims), an int64/bool tensor (advanced indexing), or an array of integers
+ * or booleans (Python's list index: `x.index([0, 2])` is `x[[0, 2]]`).
  */
-export type IndexItem = number | null | string | Slice | Tensor;
+export type IndexItem = number | null | string | Slice | Tensor | readonly number[] | readonly boolean[];
 
 type Item = number | null | "..." | Slice | Tensor;
 
@@ -53,12 +57,36 @@ function parseSlice(s: string): Slice {
   return new Slice(num(parts[0]), num(parts[1]), num(parts[2]));
 }
 
-function toItem(item: IndexItem): Item {
-  if (typeof item === "string") return item === "..." ? "..." : parseSlice(item);
-  if (item !== null && typeof item === "object" && !(item instanceof Slice) && !("dtype" in item)) {
-    throw new IndexError(`index: unsupported index ${String(item)}`);
+const VALID_INDICES = "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices";
+
+/** A list index (Python's `x[[0, 2]]`): advanced indexing by an int64 tensor, or a bool mask for a list of booleans. */
+function listIndex(list: readonly unknown[]): Tensor {
+  const flat = list.flat(Number.POSITIVE_INFINITY);
+  if (flat.length > 0 && flat.every((v) => typeof v === "boolean")) return tensor(list as boolean[], { dtype: "bool" });
+  const bad = flat.find((v) => typeof v !== "number" || !Number.isInteger(v));
+  if (bad !== undefined) throw new IndexError(`index: ${VALID_INDICES} (got ${describeValue(bad)} in a list index)`);
+  return tensor(list as number[], { dtype: "int64" });
+}
+
+function toItem(given: IndexItem): Item {
+  if (given === "...") return given;
+  const item = typeof given === "string" ? parseSlice(given) : given;
+  if (typeof item === "number") {
+    if (!Number.isInteger(item)) throw new IndexError(`index: ${VALID_INDICES} (got float: ${item})`);
+    return item;
   }
-  return item;
+  if (Array.isArray(item)) return listIndex(item);
+  if (item instanceof Slice) {
+    for (const v of [item.start, item.stop, item.step]) {
+      if (v !== null && !Number.isInteger(v)) {
+        throw new ArgumentError(`index: slice indices must be integers or None or have an __index__ method (got ${describeValue(v)})`);
+      }
+    }
+    if (item.step === 0) throw new ArgumentError("index: slice step cannot be zero");
+    return item;
+  }
+  if (item === null || item instanceof Tensor) return item;
+  throw new IndexError(`index: ${VALID_INDICES} (got ${describeValue(item)})`);
 }
 
 /** How many dims of the input an index item consumes. */
@@ -91,6 +119,10 @@ function applyBasic(x: Tensor, items: readonly Item[]): [Tensor, [number, Tensor
       const whole = items.length > 1 && (it.start ?? 0) === 0 && it.stop === result.shape[dim] && (it.step ?? 1) === 1;
       if (!whole) result = slice(result, dim, it.start, it.stop, it.step ?? 1);
       dim++;
+    } else if (it.ndim === 0 && it.dtype === "bool") {
+      // A 0-d mask (Python's x[True]) adds a dim of size 1 and keeps (true) or drops (false) it.
+      result = unsqueeze(result, dim);
+      tensors.push([dim++, it.reshape([1])]);
     } else {
       tensors.push([dim, it]);
       dim += consumed(it);
@@ -287,12 +319,12 @@ function putOp(def: OpDef<PutAttrs>, x: Tensor, values: Tensor, plan: TakePlan, 
  * console.log(x); // tensor([[0., 5., 5.],\n        [0., 0., 0.]])
  * ```
  */
-export function indexPut_(input: Tensor, indices: readonly IndexItem[], value: TensorLike, options: { accumulate?: boolean } = {}): Tensor {
+export function indexPut_(input: Tensor, indices: readonly IndexItem[], value: TensorLike, options?: AccumulateOptions): Tensor {
+  const accumulate = readOptions(options, "index_put_", ACCUMULATE_KEYS).accumulate ?? false;
   const x = expectTensor(input, "index_put_", "input");
   const [target, tensors] = applyBasic(x, indices.map(toItem));
   // As Python's setitem, the value is viewed without its leading size-1 dims.
   const v = withoutLeadingOnes(wrap(value, x.dtype));
-  const accumulate = options.accumulate ?? false;
   if (tensors.length === 0) {
     const src = v.ndim === 0 || shapesEqual(v.shape, target.shape) ? v : v.expand(target.shape);
     if (accumulate) target.add_(src);

@@ -6,6 +6,7 @@
 
 import { type DType, promoteTypes } from "../core/dtype.js";
 import { DTypeError, ShapeError } from "../core/errors.js";
+import { type OptionKeys, readOptions } from "../core/options.js";
 import { broadcastShapes, formatShape, numel } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { mulScalar } from "./arith.js";
@@ -279,6 +280,16 @@ const addmmOp = defineOp<AddmmAttrs>({
   },
 });
 
+/** addmm's options. */
+export interface AddmmOptions {
+  /** The multiplier of `input` (default 1). */
+  beta?: number;
+  /** The multiplier of the product (default 1). */
+  alpha?: number;
+}
+
+const ADDMM_KEYS: OptionKeys<AddmmOptions> = { beta: "number", alpha: "number" };
+
 /**
  * beta * input + alpha * (mat1 @ mat2), with `input` broadcast to the product's shape.
  *
@@ -288,7 +299,8 @@ const addmmOp = defineOp<AddmmAttrs>({
  * console.log(torch.addmm(b, torch.eye(2), torch.ones(2, 2))); // tensor([[2., 3.],\n        [2., 3.]])
  * ```
  */
-export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options: { beta?: number; alpha?: number } = {}): Tensor {
+export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options?: AddmmOptions): Tensor {
+  const { beta, alpha } = readOptions(options, "addmm", ADDMM_KEYS);
   const bias = expectTensor(input, "addmm", "input");
   const a = expectTensor(mat1, "addmm", "mat1");
   const b = expectTensor(mat2, "addmm", "mat2");
@@ -299,7 +311,7 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options: { beta
   }
   broadcastShapes([bias.shape, [a.shape[0] as number, b.shape[1] as number]], "addmm");
   sameDtype("addmm", a, b);
-  return addmmOp([bias, a, b], { beta: options.beta ?? 1, alpha: options.alpha ?? 1 });
+  return addmmOp([bias, a, b], { beta: beta ?? 1, alpha: alpha ?? 1 });
 }
 
 /**

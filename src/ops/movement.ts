@@ -5,8 +5,9 @@
  * UnsafeViewBackward0, ...).
  */
 
+import { checkSizes, expectInt } from "../core/args.js";
 import { ArgumentError, DTypeError, IndexError, ShapeError } from "../core/errors.js";
-import { checkSizes, formatShape, inferShape, normalizeDim, numel, viewStrides } from "../core/shape.js";
+import { formatShape, inferShape, normalizeDim, numel, viewStrides } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
 import * as K from "./kernels.js";
@@ -18,7 +19,7 @@ type Shape = readonly number[];
 export function shapeArg(args: readonly (number | Shape)[], op: string, arg = "size"): number[] {
   const list = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as Shape)] : [...(args as number[])];
   // Negative sizes are each op's to judge (-1 infers a size in view, keeps one in expand).
-  checkSizes(list, op, arg, Number.NEGATIVE_INFINITY);
+  checkSizes(list, op, { arg, min: Number.NEGATIVE_INFINITY });
   return list;
 }
 
@@ -394,7 +395,8 @@ export function select(input: Tensor, dim: number, index: number): Tensor {
   if (x.ndim === 0) throw new IndexError("select() cannot be applied to a 0-dim tensor.");
   const d = normalizeDim(dim, x.ndim, "select");
   const size = x.shape[d] as number;
-  if (!Number.isInteger(index) || index < -size || index >= size) {
+  expectInt(index, "select", "index", 2);
+  if (index < -size || index >= size) {
     throw new IndexError(`select(): index ${index} out of range for tensor of size ${formatShape(x.shape)} at dimension ${d}`);
   }
   return selectOp([x], { dim: d, index: index < 0 ? index + size : index });
@@ -447,7 +449,12 @@ export function slice(input: Tensor, dim = 0, start: number | null = null, end: 
   const x = expectTensor(input, "slice", "input");
   if (x.ndim === 0) throw new IndexError("slice() cannot be applied to a 0-dim tensor.");
   const d = normalizeDim(dim, x.ndim, "slice");
-  if (!Number.isInteger(step) || step <= 0) throw new ArgumentError("slice: step must be greater than zero");
+  for (const [v, name] of [
+    [start, "start"],
+    [end, "end"],
+  ] as const)
+    if (v !== null) expectInt(v, "slice", name);
+  if (expectInt(step, "slice", "step") <= 0) throw new ArgumentError("slice: step must be greater than zero");
   const size = x.shape[d] as number;
   const clampIdx = (v: number | null, dflt: number) => {
     if (v === null) return dflt;
@@ -469,6 +476,9 @@ export function slice(input: Tensor, dim = 0, start: number | null = null, end: 
  */
 export function narrow(input: Tensor, dim: number, start: number, length: number): Tensor {
   const x = expectTensor(input, "narrow", "input");
+  if (x.ndim === 0) throw new IndexError("narrow() cannot be applied to a 0-dim tensor.");
+  expectInt(start, "narrow", "start", 2);
+  expectInt(length, "narrow", "length", 3);
   const d = normalizeDim(dim, x.ndim, "narrow");
   const size = x.shape[d] as number;
   const s = start < 0 ? start + size : start;
@@ -576,6 +586,7 @@ const diagonalBackwardOp = defineOp<DiagonalAttrs & { shape: Shape }>({
  */
 export function diagonal(input: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
   const x = expectTensor(input, "diagonal", "input");
+  expectInt(offset, "diagonal", "offset", 1);
   const d1 = normalizeDim(dim1, x.ndim, "diagonal");
   const d2 = normalizeDim(dim2, x.ndim, "diagonal");
   if (d1 === d2) throw new ArgumentError(`diagonal dimensions cannot be identical ${dim1}, ${dim2}`);

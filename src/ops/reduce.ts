@@ -6,6 +6,7 @@
 
 import { type DType, isFloating, isIntegral, scalarTypeName } from "../core/dtype.js";
 import { ArgumentError, DTypeError, IndexError, ShapeError } from "../core/errors.js";
+import { type OptionKeys, readOptions } from "../core/options.js";
 import { contiguousStrides, normalizeDim, normalizeDims } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { divScalar, mulScalar, where } from "./arith.js";
@@ -13,13 +14,25 @@ import { cat } from "./combine.js";
 import { defineOp } from "./define.js";
 import * as K from "./kernels.js";
 import { expectTensor } from "./scalars.js";
+import { DTYPE_KEYS, type DTypeOptions } from "./sizes.js";
 
 /** Dims to reduce: one, several, or all (null / omitted). */
 export type Dims = number | readonly number[] | null | undefined;
 
 export interface ReduceOptions {
+  /** Keep the reduced dims, with size 1 (default false). */
   keepdim?: boolean;
 }
+
+export const REDUCE_KEYS: OptionKeys<ReduceOptions> = { keepdim: "boolean" };
+
+/** The options of sum, mean and prod: keepdim and the dtype of the result. */
+export interface SumOptions extends ReduceOptions {
+  /** The dtype of the result (the input is cast to it first). */
+  dtype?: DType;
+}
+
+export const SUM_KEYS: OptionKeys<SumOptions> = { keepdim: "boolean", dtype: "dtype" };
 
 interface ReduceAttrs {
   /** Normalised, sorted dims; all dims when `all`. */
@@ -63,10 +76,11 @@ const sumOp = defineOp<ReduceAttrs>({
  * console.log(torch.sum(x, 1, { keepdim: true })); // tensor([[3.],\n        [7.]])
  * ```
  */
-export function sum(input: Tensor, dim?: Dims, options: ReduceOptions & { dtype?: DType } = {}): Tensor {
+export function sum(input: Tensor, dim?: Dims, options?: SumOptions): Tensor {
+  const o = readOptions(options, "sum", SUM_KEYS);
   const x = expectTensor(input, "sum", "input");
-  const dtype = options.dtype ?? (isIntegral(x.dtype, true) ? "int64" : x.dtype);
-  return sumOp([x], reduceAttrs(x, dim, options.keepdim ?? false, dtype, "sum"));
+  const dtype = o.dtype ?? (isIntegral(x.dtype, true) ? "int64" : x.dtype);
+  return sumOp([x], reduceAttrs(x, dim, o.keepdim ?? false, dtype, "sum"));
 }
 
 const meanOp = defineOp<ReduceAttrs>({
@@ -94,15 +108,16 @@ const meanOp = defineOp<ReduceAttrs>({
  * console.log(torch.mean(torch.tensor([1, 2, 3, 4]))); // tensor(2.5000)
  * ```
  */
-export function mean(input: Tensor, dim?: Dims, options: ReduceOptions & { dtype?: DType } = {}): Tensor {
+export function mean(input: Tensor, dim?: Dims, options?: SumOptions): Tensor {
+  const o = readOptions(options, "mean", SUM_KEYS);
   const x = expectTensor(input, "mean", "input");
-  const dtype = options.dtype ?? x.dtype;
+  const dtype = o.dtype ?? x.dtype;
   if (!isFloating(dtype)) {
     throw new DTypeError(
       `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${scalarTypeName(x.dtype)}`,
     );
   }
-  return meanOp([x], reduceAttrs(x, dim, options.keepdim ?? false, dtype, "mean"));
+  return meanOp([x], reduceAttrs(x, dim, o.keepdim ?? false, dtype, "mean"));
 }
 
 interface NormAttrs extends ReduceAttrs {
@@ -172,13 +187,14 @@ function normBackward(grad: Tensor, x: Tensor, norm: Tensor, a: NormAttrs): Tens
  * console.log(torch.norm(torch.tensor([3, -4]), 1)); // tensor(7.)
  * ```
  */
-export function norm(input: Tensor, p: number | "fro" | null = "fro", dim?: Dims, options: ReduceOptions = {}): Tensor {
+export function norm(input: Tensor, p: number | "fro" | null = "fro", dim?: Dims, options?: ReduceOptions): Tensor {
+  const o = readOptions(options, "norm", REDUCE_KEYS);
   const x = expectTensor(input, "norm", "input");
   const order = normOrder(p);
   if (!isFloating(x.dtype)) {
     throw new DTypeError(`norm(): input dtype should be either floating point or complex. Got ${scalarTypeName(x.dtype)} instead.`);
   }
-  const attrs = reduceAttrs(x, dim, options.keepdim ?? false, x.dtype, "norm");
+  const attrs = reduceAttrs(x, dim, o.keepdim ?? false, x.dtype, "norm");
   return normOp([x], { ...attrs, p: order });
 }
 
@@ -245,11 +261,12 @@ function safeZerosBackward(grad: Tensor, x: Tensor, dim: number): Tensor {
  * console.log(torch.prod(torch.tensor([[1, 2], [3, 4]]), 1)); // tensor([ 2., 12.])
  * ```
  */
-export function prod(input: Tensor, dim?: number | null, options: ReduceOptions & { dtype?: DType } = {}): Tensor {
+export function prod(input: Tensor, dim?: number | null, options?: SumOptions): Tensor {
+  const o = readOptions(options, "prod", SUM_KEYS);
   const x = expectTensor(input, "prod", "input");
-  const dtype = options.dtype ?? (isIntegral(x.dtype, true) ? "int64" : x.dtype);
+  const dtype = o.dtype ?? (isIntegral(x.dtype, true) ? "int64" : x.dtype);
   const given = dim !== null && dim !== undefined;
-  return prodOp([x], { ...reduceAttrs(x, given ? dim : null, options.keepdim ?? false, dtype, "prod"), dimGiven: given });
+  return prodOp([x], { ...reduceAttrs(x, given ? dim : null, o.keepdim ?? false, dtype, "prod"), dimGiven: given });
 }
 
 // ----- max / min -------------------------------------------------------------------
@@ -303,13 +320,13 @@ function amaxCall(op: typeof amaxDef, name: string, input: Tensor, dim: Dims, ke
  * console.log(torch.amax(torch.tensor([[1, 5], [7, 2]]), 0)); // tensor([7., 5.])
  * ```
  */
-export function amax(input: Tensor, dim?: Dims, options: ReduceOptions = {}): Tensor {
-  return amaxCall(amaxDef, "amax", input, dim, options.keepdim ?? false);
+export function amax(input: Tensor, dim?: Dims, options?: ReduceOptions): Tensor {
+  return amaxCall(amaxDef, "amax", input, dim, readOptions(options, "amax", REDUCE_KEYS).keepdim ?? false);
 }
 
 /** Minimum over `dim` (all dims when omitted); ties share the gradient. */
-export function amin(input: Tensor, dim?: Dims, options: ReduceOptions = {}): Tensor {
-  return amaxCall(aminDef, "amin", input, dim, options.keepdim ?? false);
+export function amin(input: Tensor, dim?: Dims, options?: ReduceOptions): Tensor {
+  return amaxCall(aminDef, "amin", input, dim, readOptions(options, "amin", REDUCE_KEYS).keepdim ?? false);
 }
 
 function maxAllOp(kind: "max" | "min") {
@@ -361,9 +378,16 @@ function maxDimOp(kind: "max" | "min") {
 const maxDimDef = maxDimOp("max");
 const minDimDef = maxDimOp("min");
 
-function maxCall(kind: "max" | "min", input: Tensor, dim: number | undefined, keepdim: boolean): Tensor | [Tensor, Tensor] {
+function maxCall(
+  kind: "max" | "min",
+  input: Tensor,
+  dim: number | undefined,
+  options: ReduceOptions | undefined,
+): Tensor | [Tensor, Tensor] {
+  const keepdim = readOptions(options, kind, REDUCE_KEYS).keepdim ?? false;
   const x = expectTensor(input, kind, "input");
   if (dim === undefined) {
+    if (keepdim) throw new ArgumentError(`${kind}(): keepdim needs a dim to keep: ${kind}(x, dim, { keepdim: true })`);
     if (x.numel() === 0) {
       throw new ShapeError(
         `${kind}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`,
@@ -391,15 +415,15 @@ function maxCall(kind: "max" | "min", input: Tensor, dim: number | undefined, ke
  */
 export function max(input: Tensor): Tensor;
 export function max(input: Tensor, dim: number, options?: ReduceOptions): [Tensor, Tensor];
-export function max(input: Tensor, dim?: number, options: ReduceOptions = {}): Tensor | [Tensor, Tensor] {
-  return maxCall("max", input, dim, options.keepdim ?? false);
+export function max(input: Tensor, dim?: number, options?: ReduceOptions): Tensor | [Tensor, Tensor] {
+  return maxCall("max", input, dim, options);
 }
 
 /** The smallest element; with `dim`, `[values, indices]` of the smallest along it. */
 export function min(input: Tensor): Tensor;
 export function min(input: Tensor, dim: number, options?: ReduceOptions): [Tensor, Tensor];
-export function min(input: Tensor, dim?: number, options: ReduceOptions = {}): Tensor | [Tensor, Tensor] {
-  return maxCall("min", input, dim, options.keepdim ?? false);
+export function min(input: Tensor, dim?: number, options?: ReduceOptions): Tensor | [Tensor, Tensor] {
+  return maxCall("min", input, dim, options);
 }
 
 const argOps = {
@@ -435,13 +459,13 @@ function argCall(op: "argmax" | "argmin", input: Tensor, dim: number | null | un
  * console.log(torch.argmax(torch.tensor([[1, 5], [7, 2]]), 1)); // tensor([1, 0])
  * ```
  */
-export function argmax(input: Tensor, dim?: number | null, options: ReduceOptions = {}): Tensor {
-  return argCall("argmax", input, dim, options.keepdim ?? false);
+export function argmax(input: Tensor, dim?: number | null, options?: ReduceOptions): Tensor {
+  return argCall("argmax", input, dim, readOptions(options, "argmax", REDUCE_KEYS).keepdim ?? false);
 }
 
 /** Index of the smallest element (of the flattened tensor, or along `dim`); int64. */
-export function argmin(input: Tensor, dim?: number | null, options: ReduceOptions = {}): Tensor {
-  return argCall("argmin", input, dim, options.keepdim ?? false);
+export function argmin(input: Tensor, dim?: number | null, options?: ReduceOptions): Tensor {
+  return argCall("argmin", input, dim, readOptions(options, "argmin", REDUCE_KEYS).keepdim ?? false);
 }
 
 // ----- var / std -------------------------------------------------------------------
@@ -456,6 +480,9 @@ export interface VarOptions extends ReduceOptions {
   /** Divide by N - correction (overrides `unbiased`). */
   correction?: number;
 }
+
+// PyTorch 1.13's positional order: var(input, dim, unbiased, keepdim).
+export const VAR_KEYS: OptionKeys<VarOptions> = { unbiased: "boolean", keepdim: "boolean", correction: "number" };
 
 function varForward(x: Tensor, a: VarAttrs): Tensor {
   const mean = K.binary("div", K.reduce("sum", x, a.dims, true), K.scalar(countOf(x.shape, a.dims), a.dtype), a.dtype);
@@ -499,12 +526,13 @@ const stdOp = defineOp<VarAttrs>({
   },
 });
 
-function varArgs(input: Tensor, dim: Dims, options: VarOptions, op: string): [Tensor, VarAttrs] {
+function varArgs(input: Tensor, dim: Dims, options: VarOptions | undefined, op: string): [Tensor, VarAttrs] {
+  const o = readOptions(options, op, VAR_KEYS);
   const x = expectTensor(input, op, "input");
   if (!isFloating(x.dtype))
     throw new DTypeError(`${op}: input dtype should be either floating point or complex. Got ${scalarTypeName(x.dtype)} instead.`);
-  const correction = options.correction ?? (options.unbiased === false ? 0 : 1);
-  return [x, { ...reduceAttrs(x, dim, options.keepdim ?? false, x.dtype, op), correction }];
+  const correction = o.correction ?? (o.unbiased === false ? 0 : 1);
+  return [x, { ...reduceAttrs(x, dim, o.keepdim ?? false, x.dtype, op), correction }];
 }
 
 /**
@@ -517,7 +545,7 @@ function varArgs(input: Tensor, dim: Dims, options: VarOptions, op: string): [Te
  * console.log(torch.var(torch.tensor([1, 2, 3, 4]), null, { unbiased: false })); // tensor(1.2500)
  * ```
  */
-export function var_(input: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
+export function var_(input: Tensor, dim?: Dims, options?: VarOptions): Tensor {
   const [x, a] = varArgs(input, dim, options, "var");
   return varOp([x], a);
 }
@@ -530,7 +558,7 @@ export function var_(input: Tensor, dim?: Dims, options: VarOptions = {}): Tenso
  * console.log(torch.std(torch.tensor([1, 2, 3, 4]))); // tensor(1.2910)
  * ```
  */
-export function std(input: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
+export function std(input: Tensor, dim?: Dims, options?: VarOptions): Tensor {
   const [x, a] = varArgs(input, dim, options, "std");
   return stdOp([x], a);
 }
@@ -570,10 +598,11 @@ const logsumexpOp = defineOp<ReduceAttrs>({
  * console.log(torch.logsumexp(torch.tensor([1, 2, 3]), 0)); // tensor(3.4076)
  * ```
  */
-export function logsumexp(input: Tensor, dim: number | readonly number[], options: ReduceOptions = {}): Tensor {
+export function logsumexp(input: Tensor, dim: number | readonly number[], options?: ReduceOptions): Tensor {
+  const o = readOptions(options, "logsumexp", REDUCE_KEYS);
   const x = expectTensor(input, "logsumexp", "input");
   const floatX = isFloating(x.dtype) ? x : x.to("float32");
-  return logsumexpOp([floatX], reduceAttrs(floatX, dim, options.keepdim ?? false, floatX.dtype, "logsumexp"));
+  return logsumexpOp([floatX], reduceAttrs(floatX, dim, o.keepdim ?? false, floatX.dtype, "logsumexp"));
 }
 
 // ----- cumulative sums and products --------------------------------------------------------
@@ -623,7 +652,8 @@ function cumprodBackward(g: Tensor, x: Tensor, y: Tensor, dim: number): Tensor {
   return cat(parts, dim);
 }
 
-function scanArgs(input: Tensor, dim: number, dtype: DType | undefined, op: string): [Tensor, ScanAttrs] {
+function scanArgs(input: Tensor, dim: number, options: DTypeOptions | undefined, op: string): [Tensor, ScanAttrs] {
+  const { dtype } = readOptions(options, op, DTYPE_KEYS);
   const x = expectTensor(input, op, "input");
   const d = dtype ?? (isIntegral(x.dtype, true) ? "int64" : x.dtype);
   return [x, { dim: normalizeDim(dim, x.ndim, op), dtype: d }];
@@ -637,8 +667,8 @@ function scanArgs(input: Tensor, dim: number, dtype: DType | undefined, op: stri
  * console.log(torch.cumsum(torch.tensor([1, 2, 3]), 0)); // tensor([1., 3., 6.])
  * ```
  */
-export function cumsum(input: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
-  const [x, a] = scanArgs(input, dim, options.dtype, "cumsum");
+export function cumsum(input: Tensor, dim: number, options?: DTypeOptions): Tensor {
+  const [x, a] = scanArgs(input, dim, options, "cumsum");
   return cumsumOp([x], a);
 }
 
@@ -650,8 +680,8 @@ export function cumsum(input: Tensor, dim: number, options: { dtype?: DType } = 
  * console.log(torch.cumprod(torch.tensor([1, 2, 3]), 0)); // tensor([1., 2., 6.])
  * ```
  */
-export function cumprod(input: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
-  const [x, a] = scanArgs(input, dim, options.dtype, "cumprod");
+export function cumprod(input: Tensor, dim: number, options?: DTypeOptions): Tensor {
+  const [x, a] = scanArgs(input, dim, options, "cumprod");
   return cumprodOp([x], a);
 }
 
@@ -673,9 +703,10 @@ const anyDef = logicalReduce("any");
  * console.log(torch.all(torch.tensor([1, 0, 2]))); // tensor(False)
  * ```
  */
-export function all(input: Tensor, dim?: Dims, options: ReduceOptions = {}): Tensor {
+export function all(input: Tensor, dim?: Dims, options?: ReduceOptions): Tensor {
+  const o = readOptions(options, "all", REDUCE_KEYS);
   const x = expectTensor(input, "all", "input");
-  return allDef([x], reduceAttrs(x, dim, options.keepdim ?? false, "bool", "all"));
+  return allDef([x], reduceAttrs(x, dim, o.keepdim ?? false, "bool", "all"));
 }
 
 /**
@@ -686,7 +717,8 @@ export function all(input: Tensor, dim?: Dims, options: ReduceOptions = {}): Ten
  * console.log(torch.any(torch.tensor([0, 0, 2]))); // tensor(True)
  * ```
  */
-export function any(input: Tensor, dim?: Dims, options: ReduceOptions = {}): Tensor {
+export function any(input: Tensor, dim?: Dims, options?: ReduceOptions): Tensor {
+  const o = readOptions(options, "any", REDUCE_KEYS);
   const x = expectTensor(input, "any", "input");
-  return anyDef([x], reduceAttrs(x, dim, options.keepdim ?? false, "bool", "any"));
+  return anyDef([x], reduceAttrs(x, dim, o.keepdim ?? false, "bool", "any"));
 }

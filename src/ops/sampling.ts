@@ -1,20 +1,23 @@
 /** Random tensors: rand, randn, randint, randperm, drawn as PyTorch draws them. */
 
+import { checkSizes, expectInt } from "../core/args.js";
 import { type DType, INT64_LIMIT, isFloating } from "../core/dtype.js";
 import { ArgumentError, DTypeError } from "../core/errors.js";
-import { defaultGenerator, type Generator } from "../random.js";
+import { type OptionKeys, readOptions } from "../core/options.js";
+import { type Generator, generatorOption } from "../random.js";
 import type { Tensor } from "../tensor.js";
 import type { CreationOptions } from "./creation.js";
 import * as K from "./kernels.js";
-import { checkDType, checkSize, expectInt, finish, refuseBool, type SizeArgs, sizeAndOptions } from "./sizes.js";
+import { endsWithOptions, finish, refuseBool, type SizeArgs, sizeAndOptions } from "./sizes.js";
 
 export interface RandomOptions extends CreationOptions {
   /** Generator to draw from (default: the global one seeded by manualSeed). */
-  generator?: Generator;
+  generator?: Generator | null;
 }
 
-function floatDType(dtype: DType | undefined, op: string): DType {
-  checkDType(dtype, op);
+const RANDOM_KEYS: OptionKeys<RandomOptions> = { dtype: "dtype", requiresGrad: "boolean", generator: true };
+
+function floatDType(dtype: DType | null | undefined, op: string): DType {
   const d = dtype ?? "float32";
   if (!isFloating(d)) throw new DTypeError(`${op}(): expected a floating point dtype, got ${d}`);
   return d;
@@ -30,10 +33,10 @@ function floatDType(dtype: DType | undefined, op: string): DType {
  * ```
  */
 export function rand(...args: SizeArgs<RandomOptions>): Tensor {
-  const [shape, opts] = sizeAndOptions(args, "rand");
-  const dtype = floatDType(opts?.dtype, "rand");
+  const [shape, opts] = sizeAndOptions(args, "rand", RANDOM_KEYS);
+  const dtype = floatDType(opts.dtype, "rand");
   const t = K.empty(shape, dtype);
-  (opts?.generator ?? defaultGenerator).fillUniform(t._storage.data as Float32Array, dtype);
+  generatorOption(opts.generator, "rand").fillUniform(t._storage.data as Float32Array, dtype);
   return finish(t, opts);
 }
 
@@ -47,10 +50,10 @@ export function rand(...args: SizeArgs<RandomOptions>): Tensor {
  * ```
  */
 export function randn(...args: SizeArgs<RandomOptions>): Tensor {
-  const [shape, opts] = sizeAndOptions(args, "randn");
-  const dtype = floatDType(opts?.dtype, "randn");
+  const [shape, opts] = sizeAndOptions(args, "randn", RANDOM_KEYS);
+  const dtype = floatDType(opts.dtype, "randn");
   const t = K.empty(shape, dtype);
-  (opts?.generator ?? defaultGenerator).fillNormal(t._storage.data as Float32Array, dtype);
+  generatorOption(opts.generator, "randn").fillNormal(t._storage.data as Float32Array, dtype);
   return finish(t, opts);
 }
 
@@ -86,8 +89,9 @@ function checkRange(low: number, high: number, dtype: DType): void {
  * ```
  */
 export function randint(...args: (number | readonly number[] | RandomOptions)[]): Tensor {
-  const opts = args.find((a): a is RandomOptions => a !== null && typeof a === "object" && !Array.isArray(a));
-  const positional = args.filter((a) => a !== opts);
+  const given = endsWithOptions(args);
+  const opts = readOptions(given ? (args[args.length - 1] as RandomOptions) : undefined, "randint", RANDOM_KEYS);
+  const positional = given ? args.slice(0, -1) : [...args];
   const size = positional.pop();
   if (!Array.isArray(size)) {
     throw new ArgumentError(`randint(): expected (high, size) or (low, high, size) with size a list of integers, got size ${String(size)}`);
@@ -98,12 +102,11 @@ export function randint(...args: (number | readonly number[] | RandomOptions)[])
   }
   const bounds = positional.map((v, i) => expectInt(v, "randint", names[i] as string, i + 1));
   const [low, high] = bounds.length === 1 ? [0, bounds[0] as number] : (bounds as [number, number]);
-  checkDType(opts?.dtype, "randint");
-  const dtype = opts?.dtype ?? "int64";
+  const dtype = opts.dtype ?? "int64";
   checkRange(low, high, dtype);
-  const shape = checkSize(size, "randint");
+  const shape = checkSizes(size, "randint");
   const t = K.empty(shape, dtype);
-  const gen = opts?.generator ?? defaultGenerator;
+  const gen = generatorOption(opts.generator, "randint");
   const data = t._storage.data;
   for (let i = 0; i < data.length; i++) data[i] = gen.randomInt(low, high);
   return finish(t, opts);
@@ -118,23 +121,23 @@ export function randint(...args: (number | readonly number[] | RandomOptions)[])
  * console.log(torch.randperm(8)); // tensor([2, 7, 3, 6, 5, 1, 4, 0])
  * ```
  */
-export function randperm(n: number, options: RandomOptions = {}): Tensor {
+export function randperm(n: number, options?: RandomOptions): Tensor {
+  const o = readOptions(options, "randperm", RANDOM_KEYS);
   const count = expectInt(n, "randperm", "n", 1);
-  checkSize([count], "randperm");
-  checkDType(options.dtype, "randperm");
-  const dtype = options.dtype ?? "int64";
+  checkSizes([count], "randperm");
+  const dtype = o.dtype ?? "int64";
   refuseBool(dtype, "randperm", "randperm");
   const t = K.empty([count], dtype);
   const r = t._storage.data;
   for (let i = 0; i < count; i++) r[i] = i;
-  const gen = options.generator ?? defaultGenerator;
+  const gen = generatorOption(o.generator, "randperm");
   for (let i = 0; i < count - 1; i++) {
     const z = gen.nextU32() % (count - i);
     const sav = r[i] as number;
     r[i] = r[z + i] as number;
     r[z + i] = sav;
   }
-  return finish(t, options);
+  return finish(t, o);
 }
 
 /**
@@ -146,8 +149,9 @@ export function randperm(n: number, options: RandomOptions = {}): Tensor {
  * console.log(torch.randLike(torch.zeros(2))); // tensor([0.4963, 0.7682])
  * ```
  */
-export function randLike(input: Tensor, options: RandomOptions = {}): Tensor {
-  return rand(input.shape, { ...options, dtype: options.dtype ?? input.dtype });
+export function randLike(input: Tensor, options?: RandomOptions): Tensor {
+  const o = readOptions(options, "rand_like", RANDOM_KEYS);
+  return rand(input.shape, { ...o, dtype: o.dtype ?? input.dtype });
 }
 
 /**
@@ -159,6 +163,7 @@ export function randLike(input: Tensor, options: RandomOptions = {}): Tensor {
  * console.log(torch.randnLike(torch.zeros(3))); // tensor([ 1.5410, -0.2934, -2.1788])
  * ```
  */
-export function randnLike(input: Tensor, options: RandomOptions = {}): Tensor {
-  return randn(input.shape, { ...options, dtype: options.dtype ?? input.dtype });
+export function randnLike(input: Tensor, options?: RandomOptions): Tensor {
+  const o = readOptions(options, "randn_like", RANDOM_KEYS);
+  return randn(input.shape, { ...o, dtype: o.dtype ?? input.dtype });
 }

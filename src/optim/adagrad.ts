@@ -1,11 +1,10 @@
 /** Adagrad (PyTorch's torch.optim.Adagrad, the single-tensor dense implementation). */
 
+import { type OptionKeys, readOptions } from "../core/options.js";
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
-import { checkHyperparameters, checkOptions, type HyperCheck, nonNegative } from "./util.js";
-
-const OPTIONS = ["lr", "lrDecay", "weightDecay", "initialAccumulatorValue", "eps", "maximize"];
+import { checkHyperparameters, type HyperCheck, nonNegative } from "./util.js";
 
 const CHECKS: readonly HyperCheck[] = [
   ["lr", "learning rate", nonNegative],
@@ -34,6 +33,16 @@ export interface AdagradOptions {
 /** The hyperparameters of an Adagrad parameter group. */
 export type AdagradHyperparameters = Required<AdagradOptions>;
 
+// The numbers are checked with PyTorch's messages by CHECKS ("Invalid lr_decay value: -1").
+const ADAGRAD_KEYS: OptionKeys<AdagradOptions> = {
+  lr: true,
+  lrDecay: true,
+  weightDecay: true,
+  initialAccumulatorValue: true,
+  eps: true,
+  maximize: "boolean",
+};
+
 /** Adagrad's per-parameter state: the step count (a float32 0-d tensor) and the sum of squared gradients. */
 export interface AdagradState {
   step: Tensor;
@@ -59,11 +68,11 @@ export interface AdagradState {
  * ```
  */
 export class Adagrad extends Optimizer<AdagradHyperparameters, AdagradState> {
-  constructor(params: Params<AdagradHyperparameters>, options: AdagradOptions = {}) {
-    checkOptions("Adagrad", options, OPTIONS);
-    checkHyperparameters(options, CHECKS);
-    const { lr = 1e-2, lrDecay = 0, weightDecay = 0, initialAccumulatorValue = 0, eps = 1e-10, maximize = false } = options;
-    super(params, { lr, lrDecay, eps, weightDecay, initialAccumulatorValue, maximize });
+  constructor(params: Params<AdagradHyperparameters>, options?: AdagradOptions) {
+    const o = readOptions(options, "Adagrad", ADAGRAD_KEYS);
+    checkHyperparameters(o, CHECKS);
+    const { lr = 1e-2, lrDecay = 0, weightDecay = 0, initialAccumulatorValue = 0, eps = 1e-10 } = o;
+    super(params, { lr, lrDecay, eps, weightDecay, initialAccumulatorValue, maximize: o.maximize ?? false });
     for (const group of this.paramGroups) for (const p of group.params) this.initState(p, group);
   }
 

@@ -1,9 +1,11 @@
 /** Adam and AdamW (PyTorch's torch.optim.Adam / AdamW, the single-tensor implementations). */
 
+import { type OptionKeys, readOptions } from "../core/options.js";
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
+import { typeName } from "../nn/checks.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
-import { checkHyperparameters, checkOptions, type HyperCheck, nonNegative, pyNum, typeName } from "./util.js";
+import { checkHyperparameters, type HyperCheck, nonNegative, pyNum } from "./util.js";
 
 /** Adam's and AdamW's options (PyTorch's keyword arguments, camelCase). */
 export interface AdamOptions {
@@ -33,7 +35,15 @@ export interface AdamState {
   maxExpAvgSq?: Tensor;
 }
 
-const OPTIONS = ["lr", "betas", "eps", "weightDecay", "amsgrad", "maximize"];
+// lr, betas, eps and weightDecay are checked with PyTorch's messages by `validate` ("Invalid learning rate: -1").
+const ADAM_KEYS: OptionKeys<AdamOptions> = {
+  lr: true,
+  betas: true,
+  eps: true,
+  weightDecay: true,
+  amsgrad: "boolean",
+  maximize: "boolean",
+};
 
 /** PyTorch's checks, in its order (the betas come between eps and weight_decay). */
 function validate(o: AdamOptions): void {
@@ -54,11 +64,12 @@ function validate(o: AdamOptions): void {
   checkHyperparameters(o, [["weightDecay", "weight_decay value", nonNegative] as HyperCheck]);
 }
 
-function resolve(op: string, options: AdamOptions, weightDecay: number): Required<AdamOptions> {
-  checkOptions(op, options, OPTIONS);
-  validate(options);
-  const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, amsgrad = false, maximize = false } = options;
-  return { lr, betas: [betas[0], betas[1]] as const, eps, weightDecay: options.weightDecay ?? weightDecay, amsgrad, maximize };
+function resolve(op: string, options: AdamOptions | undefined, weightDecay: number): Required<AdamOptions> {
+  const o = readOptions(options, op, ADAM_KEYS);
+  validate(o);
+  const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8 } = o;
+  const [amsgrad, maximize] = [o.amsgrad ?? false, o.maximize ?? false];
+  return { lr, betas: [betas[0], betas[1]] as const, eps, weightDecay: o.weightDecay ?? weightDecay, amsgrad, maximize };
 }
 
 function initState(p: Tensor, amsgrad: boolean): AdamState {
@@ -128,7 +139,7 @@ function stepsToTensors(states: Map<Tensor, AdamState>): void {
  * ```
  */
 export class Adam extends Optimizer<AdamHyperparameters, AdamState> {
-  constructor(params: Params<AdamHyperparameters>, options: AdamOptions = {}) {
+  constructor(params: Params<AdamHyperparameters>, options?: AdamOptions) {
     super(params, resolve("Adam", options, 0));
   }
 
@@ -160,7 +171,7 @@ export class Adam extends Optimizer<AdamHyperparameters, AdamState> {
  * ```
  */
 export class AdamW extends Optimizer<AdamHyperparameters, AdamState> {
-  constructor(params: Params<AdamHyperparameters>, options: AdamOptions = {}) {
+  constructor(params: Params<AdamHyperparameters>, options?: AdamOptions) {
     super(params, resolve("AdamW", options, 1e-2));
   }
 

@@ -5,21 +5,11 @@
  * composes with other changes made to the learning rates.
  */
 
+import { type OptionKeys, readOptions } from "../core/options.js";
 import * as torch from "../index.js";
+import { typeName } from "../nn/checks.js";
 import type { BaseHyperparameters, Optimizer } from "./optimizer.js";
-import {
-  checkFactor,
-  checkOptimizer,
-  checkOptions,
-  checkPeriod,
-  getOwn,
-  isPlainObject,
-  pyExp4,
-  toCamel,
-  toSnake,
-  typeName,
-  zeroPeriod,
-} from "./util.js";
+import { checkFactor, checkOptimizer, checkPeriod, getOwn, isPlainObject, pyExp4, toCamel, toSnake, zeroPeriod } from "./util.js";
 
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from "./plateau.js";
 
@@ -38,6 +28,21 @@ export interface LRSchedulerOptions {
   lastEpoch?: number;
   /** Print a message at each update (default false). */
   verbose?: boolean;
+}
+
+const SCHEDULER_KEYS: OptionKeys<LRSchedulerOptions> = { lastEpoch: "number", verbose: "boolean" };
+
+/** The options of StepLR, MultiStepLR (PyTorch's positional order: gamma, last_epoch, verbose). */
+export interface DecayOptions extends LRSchedulerOptions {
+  /** The decay factor (default 0.1). */
+  gamma?: number;
+}
+
+const DECAY_KEYS: OptionKeys<DecayOptions> = { gamma: true, ...SCHEDULER_KEYS };
+
+/** The options common to all schedulers, as a subclass passes them on to `LRScheduler`. */
+function baseOptions(o: LRSchedulerOptions): LRSchedulerOptions {
+  return { lastEpoch: o.lastEpoch, verbose: o.verbose };
 }
 
 /**
@@ -79,10 +84,11 @@ export abstract class LRScheduler {
   private lastLr: number[] = [];
   private readonly fieldNames: string[];
 
-  constructor(optimizer: SchedulableOptimizer, options: LRSchedulerOptions = {}, fields: Record<string, unknown> = {}) {
+  constructor(optimizer: SchedulableOptimizer, options?: LRSchedulerOptions, fields: Record<string, unknown> = {}) {
+    const o = readOptions(options, new.target.name, SCHEDULER_KEYS);
     checkOptimizer(optimizer);
     this.optimizer = optimizer;
-    const lastEpoch = options.lastEpoch ?? -1;
+    const lastEpoch = o.lastEpoch ?? -1;
     optimizer.paramGroups.forEach((group, i) => {
       if (lastEpoch === -1) group.initialLr ??= group.lr;
       else if (group.initialLr === undefined) {
@@ -91,7 +97,7 @@ export abstract class LRScheduler {
     });
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr as number);
     this.lastEpoch = lastEpoch;
-    this.verbose = options.verbose ?? false;
+    this.verbose = o.verbose ?? false;
     this.fieldNames = Object.keys(fields);
     Object.assign(this, fields);
     this.step();
@@ -177,8 +183,6 @@ function currentLrs(optimizer: SchedulableOptimizer): number[] {
   return optimizer.paramGroups.map((g) => g.lr);
 }
 
-const BASE_OPTIONS = ["lastEpoch", "verbose"];
-
 /**
  * Multiplies the learning rates by `gamma` every `stepSize` epochs.
  *
@@ -201,11 +205,11 @@ export class StepLR extends LRScheduler {
   /** The decay factor (default 0.1). */
   declare gamma: number;
 
-  constructor(optimizer: SchedulableOptimizer, stepSize: number, options: LRSchedulerOptions & { gamma?: number } = {}) {
-    checkOptions("StepLR", options, [...BASE_OPTIONS, "gamma"]);
+  constructor(optimizer: SchedulableOptimizer, stepSize: number, options?: DecayOptions) {
+    const o = readOptions(options, "StepLR", DECAY_KEYS);
     checkPeriod("StepLR", "stepSize", stepSize);
-    checkFactor("StepLR", "gamma", options.gamma ?? 0.1);
-    super(optimizer, options, { stepSize, gamma: options.gamma ?? 0.1 });
+    checkFactor("StepLR", "gamma", o.gamma ?? 0.1);
+    super(optimizer, baseOptions(o), { stepSize, gamma: o.gamma ?? 0.1 });
   }
 
   protected override getLr(): number[] {
@@ -240,9 +244,9 @@ export class MultiStepLR extends LRScheduler {
   /** The decay factor (default 0.1). */
   declare gamma: number;
 
-  constructor(optimizer: SchedulableOptimizer, milestones: Iterable<number>, options: LRSchedulerOptions & { gamma?: number } = {}) {
-    checkOptions("MultiStepLR", options, [...BASE_OPTIONS, "gamma"]);
-    checkFactor("MultiStepLR", "gamma", options.gamma ?? 0.1);
+  constructor(optimizer: SchedulableOptimizer, milestones: Iterable<number>, options?: DecayOptions) {
+    const o = readOptions(options, "MultiStepLR", DECAY_KEYS);
+    checkFactor("MultiStepLR", "gamma", o.gamma ?? 0.1);
     const given: unknown = milestones;
     if (given === null || typeof given !== "object" || typeof (given as Iterable<unknown>)[Symbol.iterator] !== "function") {
       throw new torch.ArgumentError(`MultiStepLR: '${typeName(given)}' object is not iterable (milestones must be an array of epochs)`);
@@ -252,7 +256,7 @@ export class MultiStepLR extends LRScheduler {
       if (typeof m !== "number") throw new torch.ArgumentError(`MultiStepLR: milestones must be numbers (epochs), got ${typeName(m)}`);
       counts[m] = ((getOwn(counts, String(m)) as number | undefined) ?? 0) + 1;
     }
-    super(optimizer, options, { milestones: counts, gamma: options.gamma ?? 0.1 });
+    super(optimizer, baseOptions(o), { milestones: counts, gamma: o.gamma ?? 0.1 });
   }
 
   protected override getLr(): number[] {
@@ -281,8 +285,7 @@ export class ExponentialLR extends LRScheduler {
   /** The decay factor. */
   declare gamma: number;
 
-  constructor(optimizer: SchedulableOptimizer, gamma: number, options: LRSchedulerOptions = {}) {
-    checkOptions("ExponentialLR", options, BASE_OPTIONS);
+  constructor(optimizer: SchedulableOptimizer, gamma: number, options?: LRSchedulerOptions) {
     checkFactor("ExponentialLR", "gamma", gamma);
     super(optimizer, options, { gamma });
   }
@@ -318,11 +321,11 @@ export class CosineAnnealingLR extends LRScheduler {
   /** The minimum learning rate (default 0; PyTorch's `eta_min`). */
   declare etaMin: number;
 
-  constructor(optimizer: SchedulableOptimizer, TMax: number, options: LRSchedulerOptions & { etaMin?: number } = {}) {
-    checkOptions("CosineAnnealingLR", options, [...BASE_OPTIONS, "etaMin"]);
+  constructor(optimizer: SchedulableOptimizer, TMax: number, options?: LRSchedulerOptions & { etaMin?: number }) {
+    const o = readOptions(options, "CosineAnnealingLR", { etaMin: true, ...SCHEDULER_KEYS });
     checkPeriod("CosineAnnealingLR", "TMax", TMax);
-    checkFactor("CosineAnnealingLR", "etaMin", options.etaMin ?? 0);
-    super(optimizer, options, { TMax, etaMin: options.etaMin ?? 0 });
+    checkFactor("CosineAnnealingLR", "etaMin", o.etaMin ?? 0);
+    super(optimizer, baseOptions(o), { TMax, etaMin: o.etaMin ?? 0 });
   }
 
   protected override getLr(): number[] {
@@ -368,9 +371,9 @@ export class LambdaLR extends LRScheduler {
   constructor(
     optimizer: SchedulableOptimizer,
     lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[],
-    options: LRSchedulerOptions = {},
+    options?: LRSchedulerOptions,
   ) {
-    checkOptions("LambdaLR", options, BASE_OPTIONS);
+    readOptions(options, "LambdaLR", SCHEDULER_KEYS);
     checkOptimizer(optimizer);
     const n = optimizer.paramGroups.length;
     let lambdas: ((epoch: number) => number)[];

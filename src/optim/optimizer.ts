@@ -9,10 +9,12 @@
  * dict has exactly the structure of PyTorch's.
  */
 
+import { readOptions } from "../core/options.js";
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
+import { typeName } from "../nn/checks.js";
 import { checkLoadedState } from "./state_dict.js";
-import { checkOptions, isPlainObject, pyStr, setOwn, toCamel, toSnake, typeName } from "./util.js";
+import { isPlainObject, pyStr, setOwn, toCamel, toSnake } from "./util.js";
 
 /** A value in an optimizer's per-parameter state: a tensor (moment estimates, step counts), a number or null. */
 export type StateValue = Tensor | number | null;
@@ -158,13 +160,13 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
    * console.log(w.grad); // null
    * ```
    */
-  zeroGrad(options: { setToNone?: boolean } = {}): void {
-    checkOptions("zeroGrad", options, ["setToNone"]);
+  zeroGrad(options?: { setToNone?: boolean }): void {
+    const { setToNone } = readOptions(options, "zeroGrad", { setToNone: "boolean" });
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         const g = p.grad;
         if (g === null) continue;
-        if (options.setToNone) {
+        if (setToNone) {
           p.grad = null;
           continue;
         }

@@ -1,11 +1,11 @@
 /** ReduceLROnPlateau (PyTorch's torch.optim.lr_scheduler.ReduceLROnPlateau), re-exported by lr_scheduler.ts. */
 
+import { type OptionKeys, readOptions } from "../core/options.js";
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
+import { typeName } from "../nn/checks.js";
 import type { SchedulableOptimizer, SchedulerStateDict } from "./lr_scheduler.js";
-import { checkOptimizer, checkOptions, isPlainObject, pyExp4, pyNum, typeName } from "./util.js";
-
-const OPTIONS = ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps", "verbose"];
+import { checkOptimizer, isPlainObject, pyExp4, pyNum } from "./util.js";
 
 /** The number options: each must be a number (NaN refused); `factor` must also lie in [0, 1). */
 function checkNumbers(o: ReduceLROnPlateauOptions): void {
@@ -47,6 +47,19 @@ export interface ReduceLROnPlateauOptions {
   verbose?: boolean;
 }
 
+// PyTorch's positional order; the numbers are checked by `checkNumbers`, mode by the constructor.
+const PLATEAU_KEYS: OptionKeys<ReduceLROnPlateauOptions> = {
+  mode: true,
+  factor: true,
+  patience: true,
+  threshold: true,
+  thresholdMode: true,
+  cooldown: true,
+  minLr: true,
+  eps: true,
+  verbose: "boolean",
+};
+
 /**
  * Reduces the learning rates by `factor` when a metric has stopped
  * improving for more than `patience` epochs. `step(metric)` takes the
@@ -85,10 +98,10 @@ export class ReduceLROnPlateau {
   lastEpoch = 0;
   private lastLr: number[];
 
-  constructor(optimizer: SchedulableOptimizer, options: ReduceLROnPlateauOptions = {}) {
-    checkOptions("ReduceLROnPlateau", options, OPTIONS);
-    checkNumbers(options);
-    const { mode = "min", factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = "rel", cooldown = 0, minLr = 0 } = options;
+  constructor(optimizer: SchedulableOptimizer, options?: ReduceLROnPlateauOptions) {
+    const o = readOptions(options, "ReduceLROnPlateau", PLATEAU_KEYS);
+    checkNumbers(o);
+    const { mode = "min", factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = "rel", cooldown = 0, minLr = 0 } = o;
     checkOptimizer(optimizer);
     this.factor = factor;
     this.optimizer = optimizer;
@@ -99,9 +112,9 @@ export class ReduceLROnPlateau {
     } else if (minLr.length !== n) throw new torch.ArgumentError(`expected ${n} min_lrs, got ${minLr.length}`);
     else this.minLrs = [...minLr];
     this.patience = patience;
-    this.verbose = options.verbose ?? false;
+    this.verbose = o.verbose ?? false;
     this.cooldown = cooldown;
-    this.eps = options.eps ?? 1e-8;
+    this.eps = o.eps ?? 1e-8;
     this.mode = mode;
     this.threshold = threshold;
     this.thresholdMode = thresholdMode;

@@ -1,11 +1,10 @@
 /** RMSprop (PyTorch's torch.optim.RMSprop, the single-tensor implementation). */
 
+import { type OptionKeys, readOptions } from "../core/options.js";
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
-import { checkHyperparameters, checkOptions, type HyperCheck, nonNegative } from "./util.js";
-
-const OPTIONS = ["lr", "alpha", "eps", "weightDecay", "momentum", "centered", "maximize"];
+import { checkHyperparameters, type HyperCheck, nonNegative } from "./util.js";
 
 const CHECKS: readonly HyperCheck[] = [
   ["lr", "learning rate", nonNegative],
@@ -36,6 +35,17 @@ export interface RMSpropOptions {
 /** The hyperparameters of an RMSprop parameter group. */
 export type RMSpropHyperparameters = Required<RMSpropOptions>;
 
+// The numbers are checked with PyTorch's messages by CHECKS ("Invalid alpha value: -1").
+const RMSPROP_KEYS: OptionKeys<RMSpropOptions> = {
+  lr: true,
+  alpha: true,
+  eps: true,
+  weightDecay: true,
+  momentum: true,
+  centered: "boolean",
+  maximize: "boolean",
+};
+
 /** RMSprop's per-parameter state (`step` is a number, as in PyTorch 1.13). */
 export interface RMSpropState {
   step: number;
@@ -65,11 +75,11 @@ export interface RMSpropState {
  * ```
  */
 export class RMSprop extends Optimizer<RMSpropHyperparameters, RMSpropState> {
-  constructor(params: Params<RMSpropHyperparameters>, options: RMSpropOptions = {}) {
-    checkOptions("RMSprop", options, OPTIONS);
-    checkHyperparameters(options, CHECKS);
-    const { lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false, maximize = false } = options;
-    super(params, { lr, momentum, alpha, eps, centered, weightDecay, maximize });
+  constructor(params: Params<RMSpropHyperparameters>, options?: RMSpropOptions) {
+    const o = readOptions(options, "RMSprop", RMSPROP_KEYS);
+    checkHyperparameters(o, CHECKS);
+    const { lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0 } = o;
+    super(params, { lr, momentum, alpha, eps, centered: o.centered ?? false, weightDecay, maximize: o.maximize ?? false });
   }
 
   protected override validateGroup(group: RMSpropHyperparameters): void {

@@ -1,9 +1,10 @@
 /** Stochastic gradient descent, with momentum, dampening, Nesterov momentum and weight decay (PyTorch's torch.optim.SGD). */
 
+import { type OptionKeys, readOptions } from "../core/options.js";
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
-import { checkHyperparameters, checkOptions, type HyperCheck, nonNegative } from "./util.js";
+import { checkHyperparameters, type HyperCheck, nonNegative } from "./util.js";
 
 /** SGD's options (PyTorch's keyword arguments, camelCase). `lr` is required, here or in every group. */
 export interface SGDOptions {
@@ -21,7 +22,15 @@ export interface SGDOptions {
   maximize?: boolean;
 }
 
-const OPTIONS = ["lr", "momentum", "dampening", "weightDecay", "nesterov", "maximize"];
+// The numbers are checked with PyTorch's messages by CHECKS ("Invalid learning rate: -1").
+const SGD_KEYS: OptionKeys<SGDOptions> = {
+  lr: true,
+  momentum: true,
+  dampening: true,
+  weightDecay: true,
+  nesterov: "boolean",
+  maximize: "boolean",
+};
 
 const CHECKS: readonly HyperCheck[] = [
   ["lr", "learning rate", nonNegative],
@@ -65,12 +74,12 @@ export interface SGDState {
  * ```
  */
 export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
-  constructor(params: Params<SGDHyperparameters>, options: SGDOptions = {}) {
-    checkOptions("SGD", options, OPTIONS);
-    checkHyperparameters(options, CHECKS);
-    checkNesterov(options);
-    const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, maximize = false } = options;
-    super(params, { lr, momentum, dampening, weightDecay, nesterov, maximize });
+  constructor(params: Params<SGDHyperparameters>, options?: SGDOptions) {
+    const o = readOptions(options, "SGD", SGD_KEYS);
+    checkHyperparameters(o, CHECKS);
+    checkNesterov(o);
+    const { lr, momentum = 0, dampening = 0, weightDecay = 0 } = o;
+    super(params, { lr, momentum, dampening, weightDecay, nesterov: o.nesterov ?? false, maximize: o.maximize ?? false });
   }
 
   protected override validateGroup(group: SGDHyperparameters): void {

@@ -7,7 +7,7 @@ import * as torch from "../index.js";
 import { getOwn, typeName } from "../nn/checks.js";
 import { Optimizer } from "./optimizer.js";
 
-export { checkOptions, getOwn, isPlainObject, setOwn, typeName } from "../nn/checks.js";
+export { getOwn, isPlainObject, setOwn } from "../nn/checks.js";
 
 /**
  * A number as Python's `str(float)`/`str(int)` prints it: integers without a

@@ -4,15 +4,9 @@
  */
 
 import type { Tensor } from "../tensor.js";
-import { decodeSafetensors, encodeSafetensors, metadataOption } from "./safetensors.js";
+import { decodeSafetensors, encodeSafetensors, metadataOption, type SaveOptions } from "./safetensors.js";
 
-export { deserialize, type Safetensors, SafetensorsError, serialize } from "./safetensors.js";
-
-/** Options of `saveBytes`. */
-export interface SaveOptions {
-  /** Strings stored in the file's `__metadata__` entry. */
-  metadata?: Record<string, string>;
-}
+export { deserialize, type Safetensors, SafetensorsError, type SaveOptions, serialize } from "./safetensors.js";
 
 /**
  * A state dict (names to tensors) as the bytes of a safetensors file, e.g.
@@ -26,7 +20,7 @@ export interface SaveOptions {
  * console.log(bytes instanceof Uint8Array, bytes.length); // true 192
  * ```
  */
-export function saveBytes(obj: Record<string, Tensor>, options: SaveOptions = {}): Uint8Array {
+export function saveBytes(obj: Record<string, Tensor>, options?: SaveOptions): Uint8Array {
   return encodeSafetensors(obj, metadataOption(options, "saveBytes"), "saveBytes");
 }
 

@@ -22,6 +22,7 @@
  */
 
 import { ArgumentError, KindlingError } from "../core/errors.js";
+import { type OptionKeys, readOptions } from "../core/options.js";
 import { fromTypedArray } from "../ops/creation.js";
 import { Tensor } from "../tensor.js";
 import { byteLength, decode, dtypeRank, encode, type FileDType, isFileDType, loadsAs, SAVES_AS } from "./dtypes.js";
@@ -104,15 +105,17 @@ function checkMetadata(metadata: Record<string, string>, op: string): [string, s
   return pairs.sort(([a], [b]) => compareUtf8(a, b));
 }
 
-/** @internal `options.metadata`, after checking that `options` is an options object. */
-export function metadataOption(options: { metadata?: Record<string, string> }, op: string): Record<string, string> | undefined {
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw new ArgumentError(`${op}: expected an options object { metadata }, got ${options === null ? "null" : typeof options}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== "metadata") throw new ArgumentError(`${op}: got an unexpected keyword argument '${key}' (it takes 'metadata')`);
-  }
-  return options.metadata;
+/** Options of `saveBytes` and `save` (kindling/node). */
+export interface SaveOptions {
+  /** Strings stored in the file's `__metadata__` entry. */
+  metadata?: Record<string, string> | null;
+}
+
+const SAVE_KEYS: OptionKeys<SaveOptions> = { metadata: true };
+
+/** @internal `options.metadata` (checked by `encodeSafetensors`), after reading `options` as `op`'s options object. */
+export function metadataOption(options: SaveOptions | undefined, op: string): Record<string, string> | undefined {
+  return readOptions(options, op, SAVE_KEYS).metadata ?? undefined;
 }
 
 /** The header JSON as the reference's serde_json writes it: compact, metadata first, then tensors in file order. */

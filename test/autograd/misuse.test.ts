@@ -99,16 +99,18 @@ describe("backward and autograd.grad given what is not a tensor", () => {
       y()
         .sum()
         .backward(null, o as torch.BackwardOptions);
-    expect(opt({ retainGraph: "yes" })).toThrow('backward(): option retainGraph must be a boolean, got a string ("yes")');
+    expect(opt({ retainGraph: "yes" })).toThrow(`backward(): option 'retainGraph' must be a boolean, got a string ("yes")`);
     expect(opt({ retain_graph: true })).toThrow(
-      "backward(): unknown option 'retain_graph' (the options are retainGraph, createGraph, inputs)",
+      "backward() got an unexpected keyword argument 'retain_graph' (did you mean 'retainGraph'?); backward takes { retainGraph, createGraph, inputs }",
     );
-    expect(opt(true)).toThrow("backward(): options must be an object such as { retainGraph: true }, got a boolean (true)");
+    expect(opt(true)).toThrow(
+      "backward(): expected an options object { retainGraph, createGraph, inputs }, got a boolean (true) — keyword arguments go in an options object: { retainGraph: true }",
+    );
     expect(opt({ inputs: [] })).toThrow("'inputs' argument to backward() cannot be empty.");
     expect(opt({ inputs: [5] })).toThrow("all inputs have to be Tensors, but got int");
     const x = torch.ones(3, { requiresGrad: true });
     expect(() => torch.autograd.grad([x.sum()], [x], { allowUnused: 1 } as unknown as torch.GradOptions)).toThrow(
-      "grad(): option allowUnused must be a boolean, got a number (1)",
+      "grad(): option 'allowUnused' must be a boolean, got a number (1)",
     );
     expect(() => torch.autograd.grad([x.sum()], [])).toThrow("grad requires non-empty inputs.");
   });

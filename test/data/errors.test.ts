@@ -48,7 +48,7 @@ describe("DataLoader refuses what is not a dataset or a length", () => {
   it("a non-dataset, at construction (PyTorch fails later, at len() or the first batch)", () => {
     for (const [arg, got] of [
       [5, "int"],
-      [null, "null"],
+      [null, "NoneType"],
       [{ length: 3 }, "dict"],
       ["abc", "str"],
       [torch.ones(3), "torch.FloatTensor"],
@@ -75,21 +75,23 @@ describe("DataLoader refuses what is not a dataset or a length", () => {
   });
 
   it("Subset and randomSplit check their arguments", () => {
-    expect(() => new torch.utils.data.Subset([1, 2], bad(undefined))).toThrow(
-      "Subset: indices must be an array of integers, got undefined",
-    );
+    expect(() => new torch.utils.data.Subset([1, 2], bad(undefined))).toThrow("Subset: indices must be an array of integers, got NoneType");
     expect(() => new torch.utils.data.Subset(bad(5), [0])).toThrow("Subset: expected a dataset or an array, got int");
-    expect(() => randomSplit([1, 2], [1, 1], bad(null))).toThrow("randomSplit: expected an options object, got null");
+    expect(() => randomSplit([1, 2], [1, 1], bad(new torch.Generator(1)))).toThrow(
+      "randomSplit(): expected an options object { generator }, got a Generator",
+    );
+    expect(() => randomSplit([1, 2], [1, 1], { generator: bad(1) })).toThrow("randomSplit: generator must be a torch.Generator, got int");
+    expect(randomSplit([1, 2], [1, 1], null as never).map((s) => s.length)).toEqual([1, 1]);
   });
 
   it("options of the wrong type", () => {
     const cases: [object, string][] = [
       [{ batchSize: "2" }, 'batch_size should be a positive integer value, but got batch_size="2"'],
       [{ batchSize: null }, "batch_size should be a positive integer value, but got batch_size=null"],
-      [{ shuffle: "yes" }, "DataLoader: shuffle must be a boolean, got str"],
-      [{ dropLast: 1 }, "DataLoader: dropLast must be a boolean, got int"],
+      [{ shuffle: "yes" }, `DataLoader(): option 'shuffle' must be a boolean, got a string ("yes")`],
+      [{ dropLast: 1 }, "DataLoader(): option 'dropLast' must be a boolean, got a number (1)"],
       [{ generator: 42 }, "DataLoader: generator must be a torch.Generator, got int"],
-      [{ batch_size: 4 }, "DataLoader: got an unexpected keyword argument 'batch_size' (did you mean 'batchSize'?)"],
+      [{ batch_size: 4 }, "DataLoader() got an unexpected keyword argument 'batch_size' (did you mean 'batchSize'?)"],
     ];
     for (const [options, message] of cases) {
       expect(() => new DataLoader([1, 2, 3], bad(options))).toThrow(torch.ArgumentError);

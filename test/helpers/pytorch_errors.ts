@@ -18,17 +18,16 @@ export const recorded = readJson<Record<string, Recorded>>("fixtures/nn_errors.j
 
 /**
  * PyTorch's message in JavaScript's words: None -> null, True -> true,
- * `<class 'int'>` -> int, `<class 'NoneType'>` -> null, and
- * `SGD.__init__() got` -> `SGD: got`.
+ * `<class 'int'>` -> int (`<class 'NoneType'>` -> NoneType, the type name
+ * Kindling's messages use too), and `SGD.__init__() got` -> `SGD() got`.
  */
 export function inJavaScriptTerms(message: string): string {
   return message
-    .replace(/<class 'NoneType'>/g, "null")
     .replace(/<class '([\w.]+)'>/g, "$1")
     .replace(/\bNone\b/g, "null")
     .replace(/\bTrue\b/g, "true")
     .replace(/\bFalse\b/g, "false")
-    .replace(/^(\w+)\.__init__\(\)/, "$1:");
+    .replace(/^(\w+)\.__init__\(\)/, "$1()");
 }
 
 /** The Kindling error class that stands for a PyTorch exception type (COMMON.md's mapping). */

@@ -176,7 +176,7 @@ describe("loadStateDict's argument", () => {
     const sd = m.stateDict();
     const cases: [unknown, string][] = [
       [new Map(Object.entries(sd)), "got Map (pass a plain object: Object.fromEntries(map))."],
-      [undefined, "got undefined."],
+      [undefined, "got NoneType."],
       [[sd.weight, sd.bias], "got list."],
       [torch.ones(2), "got a Tensor (torch.FloatTensor)."],
       ["weights.safetensors", "got str."],
@@ -207,10 +207,10 @@ describe("module options objects", () => {
     const cases: [() => unknown, string][] = [
       [
         () => new nn.BatchNorm1d(3, bad({ track_running_stats: false })),
-        "BatchNorm1d: got an unexpected keyword argument 'track_running_stats' (did you mean 'trackRunningStats'?)",
+        "BatchNorm1d() got an unexpected keyword argument 'track_running_stats' (did you mean 'trackRunningStats'?)",
       ],
       [() => new nn.CrossEntropyLoss(bad({ label_smoothing: 0.1 })), "(did you mean 'labelSmoothing'?)"],
-      [() => new nn.Conv1d(1, 1, 3, bad({ padding_mode: "zeros" })), "Conv1d: got an unexpected keyword argument 'padding_mode'"],
+      [() => new nn.Conv1d(1, 1, 3, bad({ padding_mode: "zeros" })), "Conv1d() got an unexpected keyword argument 'padding_mode'"],
       [() => new nn.Embedding(3, 2, bad({ padding_idx: 0 })), "(did you mean 'paddingIdx'?)"],
       [() => new nn.MaxPool2d(2, bad({ ceil_mode: true })), "(did you mean 'ceilMode'?)"],
     ];
@@ -231,19 +231,38 @@ describe("module options objects", () => {
 });
 
 describe("JavaScript misuse gets a KindlingError naming the argument", () => {
-  it("null options, a missing function, a size that is not one", () => {
+  it("null options mean the defaults, as in readOptions everywhere", () => {
+    const m = module();
+    m.registerBuffer("x", torch.ones(1), null as never);
+    expect(Object.keys(m.stateDict())).toEqual(["x"]);
+    const lin = new nn.Linear(2, 2);
+    expect(lin.namedParameters(null as never).map(([name]) => name)).toEqual(["weight", "bias"]);
+    expect(lin.loadStateDict(lin.stateDict(), null as never)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(nn.init.kaimingNormal_(torch.empty(2, 2), null as never).shape).toEqual([2, 2]);
+  });
+
+  it("a positional value where the options go, a missing function, a size that is not one", () => {
     const lin = () => new nn.Linear(2, 2);
     const cases: [() => unknown, string][] = [
-      [() => module().registerBuffer("x", null, bad(null)), "registerBuffer: expected an options object, got null"],
-      [() => lin().loadStateDict(lin().stateDict(), bad(null)), "loadStateDict: expected an options object, got null"],
-      [() => lin().namedParameters(bad(null)), "namedParameters: expected an options object, got null"],
+      [
+        () => module().registerBuffer("x", null, bad(false)),
+        "registerBuffer(): expected an options object { persistent }, got a boolean (false) — keyword arguments go in an options object: { persistent: false }",
+      ],
+      [
+        () => lin().loadStateDict(lin().stateDict(), bad(false)),
+        "loadStateDict(): expected an options object { strict }, got a boolean (false)",
+      ],
+      [() => lin().namedParameters(bad(false)), "— keyword arguments go in an options object: { recurse: false }"],
       [() => lin().zeroGrad(bad({ set_to_none: true })), "(did you mean 'setToNone'?)"],
-      [() => lin().apply(bad(undefined)), "apply: expected a function of a module, got undefined"],
+      [() => lin().apply(bad(undefined)), "apply: expected a function of a module, got NoneType"],
       [() => new nn.Conv2d(1, 1, 3, { padding: bad({ h: 1 }) }), "Conv2d: padding must be a number or an array of 2 numbers, got dict"],
       [() => new nn.Conv2d(1, 1, [3, 3, 3]), "Conv2d: kernel_size must be a number or an array of 2 numbers, got list"],
       [() => nn.utils.clipGradValue_(bad("x"), 1), "clipGradValue_: parameters must be a Tensor or an iterable of Tensors, got str"],
       [() => nn.utils.clipGradNorm_([bad(1)], 1), "clipGradNorm_: parameters must be Tensors, got int"],
-      [() => nn.init.kaimingNormal_(torch.empty(2, 2), bad(null)), "kaimingNormal_: expected an options object, got null"],
+      [
+        () => nn.init.kaimingNormal_(torch.empty(2, 2), bad(0)),
+        "kaimingNormal_(): expected an options object { a, mode, nonlinearity, generator }, got a number (0) — keyword arguments go in an options object: { a: 0 }",
+      ],
     ];
     for (const [f, message] of cases) {
       expect(f).toThrow(torch.ArgumentError);

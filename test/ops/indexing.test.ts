@@ -231,3 +231,60 @@ describe("other rules", () => {
     expect(torch.indexSelect(torch.tensor(5), 0, long([0, 0])).item()).toBe(5);
   });
 });
+
+describe("indices JavaScript lets through", () => {
+  it("a 0-d bool mask adds a dim and keeps (true) or drops (false) it, as Python's x[True] / x[False]", () => {
+    const x = torch.arange(6, { dtype: "float64" }).view(3, 2);
+    expect(x.index(torch.tensor(true)).shape).toEqual([1, 3, 2]);
+    expect(x.index(torch.tensor(true)).tolist()).toEqual([x.tolist()]);
+    expect(x.index(torch.tensor(false)).shape).toEqual([0, 3, 2]);
+    expect(torch.zeros(3, 0, 1, 0).index(torch.tensor(false)).shape).toEqual([0, 3, 0, 1, 0]);
+    const y = torch.zeros(3, 2);
+    y.indexPut_([torch.tensor(true)], torch.tensor(-1.5));
+    expect(y.tolist()).toEqual([
+      [-1.5, -1.5],
+      [-1.5, -1.5],
+      [-1.5, -1.5],
+    ]);
+    const z = torch.zeros(3, 2);
+    z.indexPut_([torch.tensor(false)], torch.tensor(-1.5));
+    expect(z.tolist()).toEqual(torch.zeros(3, 2).tolist());
+  });
+
+  it("an array index is Python's list index: integers select rows, booleans mask", () => {
+    const x = torch.arange(12).view(4, 3);
+    expect(x.index([0, 2]).tolist()).toEqual([
+      [0, 1, 2],
+      [6, 7, 8],
+    ]);
+    expect(x.index([true, false, false, true]).tolist()).toEqual([
+      [0, 1, 2],
+      [9, 10, 11],
+    ]);
+    expect(x.index(":", [2, 0]).tolist()).toEqual([
+      [2, 0],
+      [5, 3],
+      [8, 6],
+      [11, 9],
+    ]);
+  });
+
+  it("fractional numbers, fractional slice bounds, zero steps and objects are refused with PyTorch's messages", () => {
+    const x = torch.zeros(4, 3);
+    const message = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "no error";
+    };
+    expect(message(() => x.index(0.5))).toContain(
+      "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices",
+    );
+    expect(message(() => x.index([0.5]))).toContain("valid indices (got a number (0.5) in a list index)");
+    expect(message(() => x.index(new torch.Slice(0.5, 2)))).toContain("slice indices must be integers or None or have an __index__ method");
+    expect(message(() => x.index("1:3:0"))).toContain("slice step cannot be zero");
+    expect(message(() => x.index({} as never))).toContain("valid indices (got an object)");
+  });
+});

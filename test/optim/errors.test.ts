@@ -95,10 +95,14 @@ describe("optimizer arguments PyTorch takes silently", () => {
 
   it("a misspelt option names the spelling it takes", () => {
     expect(() => new optim.SGD([p()], bad({ lr: 0.1, weight_decay: 0.1 }))).toThrow(
-      "SGD: got an unexpected keyword argument 'weight_decay' (did you mean 'weightDecay'?)",
+      "SGD() got an unexpected keyword argument 'weight_decay' (did you mean 'weightDecay'?)",
     );
-    expect(() => new optim.Adam([p()], bad({ beta: [0.9, 0.99] }))).toThrow("Adam: got an unexpected keyword argument 'beta'");
-    expect(() => new S.StepLR(opt(), 2, bad({ step_size: 3 }))).toThrow("StepLR: got an unexpected keyword argument 'step_size'");
+    expect(() => new optim.Adam([p()], bad({ beta: [0.9, 0.99] }))).toThrow(
+      "Adam() got an unexpected keyword argument 'beta' (did you mean 'betas'?)",
+    );
+    expect(() => new S.StepLR(opt(), 2, bad({ step_size: 3 }))).toThrow("StepLR() got an unexpected keyword argument 'step_size'");
+    expect(() => new optim.SGD([p()], bad(0.1))).toThrow("— keyword arguments go in an options object: { lr: 0.1 }");
+    expect(() => new S.StepLR(opt(), 2, bad(0.5))).toThrow("— keyword arguments go in an options object: { gamma: 0.5 }");
     expect(() => new S.ReduceLROnPlateau(opt(), bad({ min_lr: 0.1 }))).toThrow("(did you mean 'minLr'?)");
   });
 
@@ -115,9 +119,9 @@ describe("optimizer arguments PyTorch takes silently", () => {
 describe("JavaScript misuse of step and zeroGrad", () => {
   it("names the argument", () => {
     expect(() => opt().step(bad(null))).toThrow(
-      "step: the closure must be a function that re-evaluates the model and returns the loss, got null",
+      "step: the closure must be a function that re-evaluates the model and returns the loss, got NoneType",
     );
-    expect(() => opt().zeroGrad(bad({ set_to_none: true }))).toThrow("zeroGrad: got an unexpected keyword argument 'set_to_none'");
+    expect(() => opt().zeroGrad(bad({ set_to_none: true }))).toThrow("zeroGrad() got an unexpected keyword argument 'set_to_none'");
   });
 });
 
@@ -134,12 +138,12 @@ describe("optimizer loadStateDict's argument", () => {
     const o = trained();
     const sd = o.stateDict();
     const cases: [unknown, string][] = [
-      [null, "expected an optimizer state dict { state, param_groups }, got null"],
+      [null, "expected an optimizer state dict { state, param_groups }, got NoneType"],
       [new Map(), "expected an optimizer state dict { state, param_groups }, got Map"],
       [new torch.nn.Linear(1, 1).stateDict(), "the state dict has no 'param_groups'"],
       [{ param_groups: sd.param_groups }, "the state dict has no 'state'"],
       [{ ...sd, param_groups: {} }, "'param_groups' must be an array of parameter groups, got dict"],
-      [{ ...sd, param_groups: [{ lr: 1 }] }, "param_groups[0].params must be an array of parameter indices, got undefined"],
+      [{ ...sd, param_groups: [{ lr: 1 }] }, "param_groups[0].params must be an array of parameter indices, got NoneType"],
       [{ ...sd, state: [] }, "'state' must be an object mapping parameter indices to their state, got list"],
       [{ ...sd, state: { 0: 5 } }, "state[0] must be an object, got int"],
       [{ ...sd, state: { 0: { exp_avg: "x" } } }, "state[0].exp_avg must be a Tensor, a number or null, got str"],
@@ -217,7 +221,7 @@ describe("schedulers with degenerate arguments", () => {
         () => new S.ReduceLROnPlateau(opt()).step(bad("0.5")),
         "ReduceLROnPlateau.step: the metric must be a number or a one-element tensor, got str",
       ],
-      [() => new S.StepLR(opt(), 1).loadStateDict(bad(null)), "loadStateDict: expected a scheduler state dict (an object), got null"],
+      [() => new S.StepLR(opt(), 1).loadStateDict(bad(null)), "loadStateDict: expected a scheduler state dict (an object), got NoneType"],
     ];
     for (const [f, message] of cases) {
       expect(f).toThrow(torch.ArgumentError);

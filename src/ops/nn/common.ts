@@ -5,8 +5,10 @@
  * double backward of max pooling and embedding).
  */
 
+import { checkSizes } from "../../core/args.js";
 import { type DType, scalarTypeName } from "../../core/dtype.js";
 import { ArgumentError, AutogradError, DTypeError } from "../../core/errors.js";
+import type { OptionKeys } from "../../core/options.js";
 import { contiguousStrides } from "../../core/shape.js";
 import type { Tensor } from "../../tensor.js";
 import { defineOp, type Op } from "../define.js";
@@ -15,8 +17,16 @@ import * as K from "../kernels.js";
 /** How a loss reduces its elementwise values. */
 export type Reduction = "none" | "mean" | "sum";
 
+/** The options of losses whose only keyword argument is the reduction (mse_loss, l1_loss). */
+export interface ReductionOptions {
+  /** "mean" (the default), "sum" or "none". */
+  reduction?: Reduction;
+}
+
+export const REDUCTION_KEYS: OptionKeys<ReductionOptions> = { reduction: "string" };
+
 /** @internal Checks a `reduction` argument (PyTorch's message for a bad one). */
-export function reductionArg(value: string | undefined): Reduction {
+export function reductionArg(value: string | null | undefined): Reduction {
   const r = value ?? "mean";
   if (r !== "none" && r !== "mean" && r !== "sum") throw new ArgumentError(`${r} is not a valid value for reduction`);
   return r;
@@ -24,9 +34,12 @@ export function reductionArg(value: string | undefined): Reduction {
 
 /** @internal An int or a list of `n` ints (PyTorch's `_pair`), as a list of `n`. */
 export function intList(op: string, name: string, value: number | readonly number[], n: number): number[] {
-  const list = typeof value === "number" ? new Array<number>(n).fill(value) : [...value];
+  const list = checkSizes(typeof value === "number" ? new Array<number>(n).fill(value) : value, op, {
+    arg: name,
+    min: Number.NEGATIVE_INFINITY,
+  });
   if (list.length === 1 && n > 1) return new Array<number>(n).fill(list[0] as number);
-  if (list.length !== n || list.some((v) => !Number.isInteger(v))) {
+  if (list.length !== n) {
     throw new ArgumentError(
       `${op}: expected ${name} to be a single integer value or a list of ${n} values, but got ${name}=[${list.join(", ")}]`,
     );

@@ -13,6 +13,7 @@
 
 import { scalarTypeName } from "../../core/dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../../core/errors.js";
+import { type OptionKeys, readOptions } from "../../core/options.js";
 import { contiguousStrides, formatShape, numel } from "../../core/shape.js";
 import type { Tensor } from "../../tensor.js";
 import { defineOp, type Op } from "../define.js";
@@ -263,6 +264,8 @@ export interface ConvOptions {
   groups?: number;
 }
 
+export const CONV_KEYS: OptionKeys<ConvOptions> = { stride: true, padding: true, dilation: true, groups: true };
+
 function convParams(op: string, n: number, o: ConvOptions): { stride: number[]; dilation: number[]; groups: number } {
   const stride = intList(op, "stride", o.stride ?? 1, n);
   const dilation = intList(op, "dilation", o.dilation ?? 1, n);
@@ -377,8 +380,8 @@ function convNd(op: string, n: number, input: Tensor, weight: Tensor, bias: Tens
  * console.log(torch.F.conv1d(x, torch.tensor([[[1, -1]]]))); // tensor([[[-1., -1., -1.]]])
  * ```
  */
-export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
-  return convNd("conv1d", 1, input, weight, bias, options);
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvOptions): Tensor {
+  return convNd("conv1d", 1, input, weight, bias, readOptions(options, "conv1d", CONV_KEYS));
 }
 
 /**
@@ -394,6 +397,6 @@ export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
  * console.log(torch.F.conv2d(x, w, torch.tensor([1]), { stride: 2, padding: 1 }).shape); // [ 1, 1, 2, 2 ]
  * ```
  */
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
-  return convNd("conv2d", 2, input, weight, bias, options);
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvOptions): Tensor {
+  return convNd("conv2d", 2, input, weight, bias, readOptions(options, "conv2d", CONV_KEYS));
 }

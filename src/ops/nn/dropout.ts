@@ -6,6 +6,7 @@
 
 import { isFloating, scalarTypeName } from "../../core/dtype.js";
 import { ArgumentError, DTypeError } from "../../core/errors.js";
+import { type OptionKeys, readOptions } from "../../core/options.js";
 import { defaultGenerator } from "../../random.js";
 import type { Tensor } from "../../tensor.js";
 import * as K from "../kernels.js";
@@ -20,6 +21,18 @@ function bernoulliMask(shape: readonly number[], q: number, dtype: Tensor["dtype
   return t;
 }
 
+/** dropout's options. */
+export interface DropoutOptions {
+  /** The probability of zeroing an element (default 0.5). */
+  p?: number;
+  /** Apply dropout (default true); false returns `input`. */
+  training?: boolean;
+  /** Multiply `input` in place (default false). */
+  inplace?: boolean;
+}
+
+const DROPOUT_KEYS: OptionKeys<DropoutOptions> = { p: "number", training: "boolean", inplace: "boolean" };
+
 /**
  * Zeroes each element with probability `p` and scales the rest by 1 / (1 - p)
  * (training only; otherwise, or with p = 0, returns `input` itself). The
@@ -32,15 +45,16 @@ function bernoulliMask(shape: readonly number[], q: number, dtype: Tensor["dtype
  * console.log(torch.F.dropout(torch.ones(2), { training: false })); // tensor([1., 1.])
  * ```
  */
-export function dropout(input: Tensor, options: { p?: number; training?: boolean; inplace?: boolean } = {}): Tensor {
+export function dropout(input: Tensor, options?: DropoutOptions): Tensor {
+  const o = readOptions(options, "dropout", DROPOUT_KEYS);
   const x = expectTensor(input, "dropout", "input");
-  const p = options.p ?? 0.5;
+  const p = o.p ?? 0.5;
   if (!(p >= 0 && p <= 1)) throw new ArgumentError(`dropout probability has to be between 0 and 1, but got ${p}`);
-  if (p === 0 || options.training === false || x.numel() === 0) return x;
+  if (p === 0 || o.training === false || x.numel() === 0) return x;
   if (!isFloating(x.dtype)) {
     throw new DTypeError(`dropout: result type Float can't be cast to the desired output type ${scalarTypeName(x.dtype)}`);
   }
   // p = 1 multiplies by a 0-d zero, as PyTorch; otherwise by the mask scaled by 1 / (1 - p).
   const noise = p === 1 ? K.scalar(0, x.dtype) : kb("div", bernoulliMask(x.shape, 1 - p, x.dtype), K.scalar(1 - p, x.dtype));
-  return options.inplace ? x.mul_(noise) : x.mul(noise);
+  return o.inplace ? x.mul_(noise) : x.mul(noise);
 }

@@ -7,6 +7,7 @@
 import { noGrad } from "../../autograd/grad_mode.js";
 import { legacyTypeName } from "../../core/dtype.js";
 import { ArgumentError, DTypeError, IndexError, ShapeError } from "../../core/errors.js";
+import { type OptionKeys, readOptions } from "../../core/options.js";
 import { formatShape } from "../../core/shape.js";
 import type { Tensor } from "../../tensor.js";
 import { defineOp, type Op } from "../define.js";
@@ -58,6 +59,15 @@ export interface EmbeddingOptions {
   sparse?: boolean;
 }
 
+// PyTorch's positional order: embedding(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse).
+const EMBEDDING_KEYS: OptionKeys<EmbeddingOptions> = {
+  paddingIdx: "number",
+  maxNorm: "number",
+  normType: "number",
+  scaleGradByFreq: "boolean",
+  sparse: "boolean",
+};
+
 /** PyTorch's embedding_renorm_: rows looked up with norm > maxNorm are scaled by maxNorm / (norm + 1e-7), in place. */
 function renorm(w: Tensor, rows: readonly number[], maxNorm: number, p: number): void {
   noGrad(() => {
@@ -97,8 +107,9 @@ function embeddingAttrs(w: Tensor, rows: number[], idxShape: readonly number[], 
  * console.log(torch.F.embedding(torch.tensor([2, 1], { dtype: "int64" }), w)); // tensor([[3., 4.],\n        [1., 2.]])
  * ```
  */
-export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
+export function embedding(input: Tensor, weight: Tensor, options?: EmbeddingOptions): Tensor {
   const op = "embedding";
+  const o = readOptions(options, op, EMBEDDING_KEYS);
   const idx = expectTensor(input, op, "input");
   const w = expectTensor(weight, op, "weight");
   if (w.ndim !== 2) throw new ShapeError(`${op}: 'weight' must be 2-D, but got weight of size ${formatShape(w.shape)}`);
@@ -109,10 +120,10 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
       `${op}: Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ${got} instead (while checking arguments for embedding)${int64Hint(idx)}`,
     );
   }
-  if (options.sparse) throw new ArgumentError(`${op}: sparse gradients are not supported (sparse must be false)`);
+  if (o.sparse) throw new ArgumentError(`${op}: sparse gradients are not supported (sparse must be false)`);
   const V = w.shape[0] as number;
-  let paddingIdx = options.paddingIdx ?? -1;
-  if (options.paddingIdx !== null && options.paddingIdx !== undefined) {
+  let paddingIdx = o.paddingIdx ?? -1;
+  if (o.paddingIdx !== null && o.paddingIdx !== undefined) {
     if (paddingIdx >= V || paddingIdx < -V) throw new ArgumentError(`${op}: Padding_idx must be within num_embeddings`);
     if (paddingIdx < 0) paddingIdx += V;
   }
@@ -122,6 +133,6 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
     false,
     (r) => new IndexError(`${op}: index out of range in self (index ${r}, weight of size ${formatShape(w.shape)})`),
   );
-  if (options.maxNorm !== null && options.maxNorm !== undefined) renorm(w, rows, options.maxNorm, options.normType ?? 2);
-  return embeddingOp([w], embeddingAttrs(w, rows, idx.shape, paddingIdx, options.scaleGradByFreq ?? false));
+  if (o.maxNorm !== null && o.maxNorm !== undefined) renorm(w, rows, o.maxNorm, o.normType ?? 2);
+  return embeddingOp([w], embeddingAttrs(w, rows, idx.shape, paddingIdx, o.scaleGradByFreq ?? false));
 }

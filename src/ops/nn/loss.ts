@@ -8,6 +8,7 @@
 
 import { isFloating, scalarTypeName } from "../../core/dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../../core/errors.js";
+import { type OptionKeys, readOptions } from "../../core/options.js";
 import { broadcastShapes, formatShape, formatSize, isExpandableTo, shapesEqual } from "../../core/shape.js";
 import type { Tensor } from "../../tensor.js";
 import { logsigmoid } from "../activation.js";
@@ -15,7 +16,17 @@ import { divScalar, mulScalar } from "../arith.js";
 import { defineOp, type Op } from "../define.js";
 import * as K from "../kernels.js";
 import { expectTensor, promote } from "../scalars.js";
-import { checkKernelDtype, expectNoGrad, kb, ks, type Reduction, reduceKernel, reductionArg } from "./common.js";
+import {
+  checkKernelDtype,
+  expectNoGrad,
+  kb,
+  ks,
+  REDUCTION_KEYS,
+  type Reduction,
+  type ReductionOptions,
+  reduceKernel,
+  reductionArg,
+} from "./common.js";
 
 export type { Reduction } from "./common.js";
 export { crossEntropy, nllLoss } from "./nll.js";
@@ -103,9 +114,10 @@ const mseBackwardOp: Op<LossAttrs> = defineOp<LossAttrs>({
  * console.log(torch.F.mseLoss(torch.tensor([1, 2]), torch.tensor([0, 0]))); // tensor(2.5000)
  * ```
  */
-export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+export function mseLoss(input: Tensor, target: Tensor, options?: ReductionOptions): Tensor {
+  const { reduction } = readOptions(options, "mse_loss", REDUCTION_KEYS);
   const [x, t] = lossInputs("mse_loss", "mse_cpu", input, target);
-  return mseOp([x, t], { reduction: reductionArg(options.reduction), beta: 0 });
+  return mseOp([x, t], { reduction: reductionArg(reduction), beta: 0 });
 }
 
 /**
@@ -116,9 +128,10 @@ export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Re
  * console.log(torch.F.l1Loss(torch.tensor([1, -2]), torch.tensor([0, 0]), { reduction: "sum" })); // tensor(3.)
  * ```
  */
-export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+export function l1Loss(input: Tensor, target: Tensor, options?: ReductionOptions): Tensor {
+  const { reduction } = readOptions(options, "l1_loss", REDUCTION_KEYS);
   const [x, t] = lossInputs("l1_loss", "abs_cpu", input, target);
-  const r = reductionArg(options.reduction);
+  const r = reductionArg(reduction);
   const loss = x.sub(t).abs();
   return r === "none" ? loss : r === "sum" ? loss.sum() : loss.mean();
 }
@@ -172,6 +185,14 @@ const smoothL1BackwardOp: Op<LossAttrs> = defineOp<LossAttrs>({
   },
 });
 
+/** smoothL1Loss's options. */
+export interface SmoothL1Options extends ReductionOptions {
+  /** Where the loss changes from quadratic to linear (default 1). */
+  beta?: number;
+}
+
+const SMOOTH_L1_KEYS: OptionKeys<SmoothL1Options> = { reduction: "string", beta: "number" };
+
 /**
  * Huber-style loss: 0.5 (x - t)^2 / beta where |x - t| < beta, else |x - t| - 0.5 beta.
  *
@@ -180,11 +201,12 @@ const smoothL1BackwardOp: Op<LossAttrs> = defineOp<LossAttrs>({
  * console.log(torch.F.smoothL1Loss(torch.tensor([0.5, 3]), torch.tensor([0, 0]), { reduction: "none" })); // tensor([0.1250, 2.5000])
  * ```
  */
-export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction; beta?: number } = {}): Tensor {
-  const beta = options.beta ?? 1;
+export function smoothL1Loss(input: Tensor, target: Tensor, options?: SmoothL1Options): Tensor {
+  const o = readOptions(options, "smooth_l1_loss", SMOOTH_L1_KEYS);
+  const beta = o.beta ?? 1;
   if (beta < 0) throw new ArgumentError("smooth_l1_loss: smooth_l1_loss does not support negative values for beta.");
   const [x, t] = lossInputs("smooth_l1_loss", "smooth_l1_cpu", input, target);
-  return smoothL1Op([x, t], { reduction: reductionArg(options.reduction), beta });
+  return smoothL1Op([x, t], { reduction: reductionArg(o.reduction), beta });
 }
 
 // ----- binary_cross_entropy ----------------------------------------------------------------
@@ -274,6 +296,14 @@ function lossWeight(op: string, w: Tensor | null | undefined, shape: readonly nu
   return t;
 }
 
+/** binaryCrossEntropy's options. */
+export interface BCEOptions extends ReductionOptions {
+  /** A weight for each element (broadcast to the input's shape). */
+  weight?: Tensor | null;
+}
+
+const BCE_KEYS: OptionKeys<BCEOptions> = { weight: true, reduction: "string" };
+
 /**
  * Binary cross entropy of probabilities `input` against `target`:
  * -weight (t log x + (1 - t) log(1 - x)), the logs clamped to >= -100.
@@ -283,8 +313,9 @@ function lossWeight(op: string, w: Tensor | null | undefined, shape: readonly nu
  * console.log(torch.F.binaryCrossEntropy(torch.tensor([0.8, 0.4]), torch.tensor([1, 0]))); // tensor(0.3670)
  * ```
  */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { weight?: Tensor | null; reduction?: Reduction } = {}): Tensor {
+export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: BCEOptions): Tensor {
   const op = "binary_cross_entropy";
+  const o = readOptions(options, op, BCE_KEYS);
   const x = expectTensor(input, op, "input");
   checkKernelDtype(op, "binary_cross_entropy", x);
   const t = expectTensor(target, op, "target");
@@ -293,14 +324,14 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { wei
     x,
     t,
   );
-  const w = lossWeight(op, options.weight, x.shape);
+  const w = lossWeight(op, o.weight, x.shape);
   expectNoGrad(op, "weight", w);
   const data = x.data;
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number;
     if (!(v >= 0 && v <= 1)) throw new ArgumentError(`${op}: all elements of input should be between 0 and 1`);
   }
-  return bceOp([x, t, ...(w === null ? [] : [w.expand(x.shape)])], { reduction: reductionArg(options.reduction), beta: 0 });
+  return bceOp([x, t, ...(w === null ? [] : [w.expand(x.shape)])], { reduction: reductionArg(o.reduction), beta: 0 });
 }
 
 // ----- binary_cross_entropy_with_logits -------------------------------------------------------
@@ -347,6 +378,15 @@ const bceLogitsOp: Op<LossAttrs & { hasWeight: boolean }> = defineOp<LossAttrs &
   },
 });
 
+/** binaryCrossEntropyWithLogits's options. */
+export interface BCEWithLogitsOptions extends BCEOptions {
+  /** A weight of the positive term, per class (broadcast to the input's shape). */
+  posWeight?: Tensor | null;
+}
+
+// PyTorch's positional order: (input, target, weight, size_average, reduce, reduction, pos_weight).
+const BCE_LOGITS_KEYS: OptionKeys<BCEWithLogitsOptions> = { weight: true, reduction: "string", posWeight: true };
+
 /**
  * Binary cross entropy of logits (sigmoid folded in, numerically stable);
  * `posWeight` weighs the positive term, `weight` each element.
@@ -357,20 +397,17 @@ const bceLogitsOp: Op<LossAttrs & { hasWeight: boolean }> = defineOp<LossAttrs &
  * console.log(loss); // tensor(0.2201)
  * ```
  */
-export function binaryCrossEntropyWithLogits(
-  input: Tensor,
-  target: Tensor,
-  options: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {},
-): Tensor {
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: BCEWithLogitsOptions): Tensor {
   const op = "binary_cross_entropy_with_logits";
+  const o = readOptions(options, op, BCE_LOGITS_KEYS);
   const x = expectTensor(input, op, "input");
   checkKernelDtype(op, "binary_cross_entropy_with_logits", x);
   const t = expectTensor(target, op, "target");
   checkSameSize(`${op}: Target size (${formatSize(t.shape)}) must be the same as input size (${formatSize(x.shape)})`, x, t);
-  const w = lossWeight(op, options.weight, x.shape);
-  const pw = lossWeight(op, options.posWeight, x.shape, "pos_weight");
+  const w = lossWeight(op, o.weight, x.shape);
+  const pw = lossWeight(op, o.posWeight, x.shape, "pos_weight");
   expectNoGrad(op, "weight", w);
   expectNoGrad(op, "pos_weight", pw);
   const inputs = [x, t, ...(w === null ? [] : [w]), ...(pw === null ? [] : [pw])];
-  return bceLogitsOp(inputs, { reduction: reductionArg(options.reduction), beta: 0, hasWeight: w !== null });
+  return bceLogitsOp(inputs, { reduction: reductionArg(o.reduction), beta: 0, hasWeight: w !== null });
 }

@@ -10,6 +10,7 @@
 
 import { isFloating, scalarTypeName } from "../../core/dtype.js";
 import { ArgumentError, DTypeError, IndexError, ShapeError } from "../../core/errors.js";
+import { type OptionKeys, readOptions } from "../../core/options.js";
 import { formatShape, numel, shapesEqual } from "../../core/shape.js";
 import type { Tensor } from "../../tensor.js";
 import { logSoftmax } from "../activation.js";
@@ -105,12 +106,21 @@ const nllBackwardOp: Op<NllAttrs> = defineOp<NllAttrs>({
   },
 });
 
-interface NllOptions {
+export interface NllOptions {
   /** A weight per class ([C]). */
   weight?: Tensor | null;
   /** Targets equal to this contribute nothing (default -100). */
   ignoreIndex?: number;
+  /** "mean" (the default), "sum" or "none". */
   reduction?: Reduction;
+}
+
+// PyTorch's positional order: nll_loss(input, target, weight, size_average, ignore_index, reduce, reduction).
+const NLL_KEYS: OptionKeys<NllOptions> = { weight: true, ignoreIndex: "number", reduction: "string" };
+
+/** A `weight` option: a tensor, or null for none. */
+function classWeight(op: string, w: Tensor | null | undefined): Tensor | null {
+  return w === null || w === undefined ? null : expectTensor(w, op, "weight");
 }
 
 /** PyTorch's target checks, in its order: input rank, batch size, target shape (by input rank), then dtype. */
@@ -159,13 +169,14 @@ function checkWeight(op: string, w: Tensor | null, C: number): void {
  * console.log(torch.F.nllLoss(logp, torch.tensor([0, 1], { dtype: "int64" }))); // tensor(0.3000)
  * ```
  */
-export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {}): Tensor {
+export function nllLoss(input: Tensor, target: Tensor, options?: NllOptions): Tensor {
   const op = "nll_loss";
+  const o = readOptions(options, op, NLL_KEYS);
   const x = expectTensor(input, op, "input");
   checkKernelDtype(op, "nll_loss_out_frame", x);
   const t = expectTensor(target, op, "target");
-  const w = options.weight ?? null;
-  const attrs = { reduction: reductionArg(options.reduction), ignoreIndex: options.ignoreIndex ?? -100, twoD: false };
+  const w = classWeight(op, o.weight);
+  const attrs = { reduction: reductionArg(o.reduction), ignoreIndex: o.ignoreIndex ?? -100, twoD: false };
   checkTarget(op, x, t);
   checkWeight(op, w, (x.ndim === 1 ? x.shape[0] : x.shape[1]) as number);
   expectNoGrad(x.ndim === 4 ? "nll_loss2d_forward" : "nll_loss_forward", "weight", w);
@@ -184,6 +195,8 @@ export interface CrossEntropyOptions extends NllOptions {
   /** Mix the targets with the uniform distribution: (1 - s) target + s / C. */
   labelSmoothing?: number;
 }
+
+const CROSS_ENTROPY_KEYS: OptionKeys<CrossEntropyOptions> = { ...NLL_KEYS, labelSmoothing: "number" };
 
 /** Class-probability targets: -sum(w t log_softmax(x)) over classes, "mean" dividing by the batch size. */
 function probTargetLoss(x: Tensor, t: Tensor, w: Tensor | null, r: Reduction, smoothing: number, classDim: number): Tensor {
@@ -237,14 +250,15 @@ function smoothedLoss(
  * console.log(torch.F.crossEntropy(scores, target, { labelSmoothing: 0.1 })); // tensor(0.9455)
  * ```
  */
-export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntropyOptions): Tensor {
   const op = "cross_entropy";
+  const o = readOptions(options, op, CROSS_ENTROPY_KEYS);
   const x = expectTensor(input, op, "input");
   const t = expectTensor(target, op, "target");
-  const w = options.weight ?? null;
-  const reduction = reductionArg(options.reduction);
-  const ignoreIndex = options.ignoreIndex ?? -100;
-  const smoothing = options.labelSmoothing ?? 0;
+  const w = classWeight(op, o.weight);
+  const reduction = reductionArg(o.reduction);
+  const ignoreIndex = o.ignoreIndex ?? -100;
+  const smoothing = o.labelSmoothing ?? 0;
   const classDim = x.ndim === 1 ? 0 : 1;
   if (smoothing > 1) throw new ArgumentError(`${op}: label_smoothing must be between 0.0 and 1.0. Got: ${smoothing}`);
   if (shapesEqual(x.shape, t.shape)) {

@@ -11,6 +11,7 @@
 
 import { isFloating, scalarTypeName } from "../../core/dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../../core/errors.js";
+import { type OptionKeys, readOptions } from "../../core/options.js";
 import { formatShape, formatSize, numel } from "../../core/shape.js";
 import type { Tensor } from "../../tensor.js";
 import { defineOp, type Op } from "../define.js";
@@ -238,6 +239,8 @@ function floatInput(op: string, input: Tensor, kernel: string): Tensor {
   return x;
 }
 
+const LAYER_NORM_KEYS: OptionKeys<{ eps?: number }> = { eps: "number" };
+
 /**
  * Normalises over the last dims (`normalizedShape`): (x - mean) / sqrt(var + eps)
  * with the biased variance, then scales by `weight` and shifts by `bias`.
@@ -252,9 +255,10 @@ export function layerNorm(
   normalizedShape: number | readonly number[],
   weight?: Tensor | null,
   bias?: Tensor | null,
-  options: { eps?: number } = {},
+  options?: { eps?: number },
 ): Tensor {
   const op = "layer_norm";
+  const { eps } = readOptions(options, op, LAYER_NORM_KEYS);
   const x = floatInput(op, input, "LayerNormKernelImpl");
   const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
   const w = weight ?? null;
@@ -287,7 +291,7 @@ export function layerNorm(
     paramDims: Array.from({ length: lead }, (_, i) => i),
     weightShape: shape,
     paramShape: shape,
-    eps: options.eps ?? 1e-5,
+    eps: eps ?? 1e-5,
     running: null,
     update: null,
     hasWeight: w !== null,
@@ -305,6 +309,8 @@ export interface BatchNormOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
 }
+
+const BATCH_NORM_KEYS: OptionKeys<BatchNormOptions> = { training: "boolean", momentum: "number", eps: "number" };
 
 /**
  * Normalises each channel (dim 1) of [N, C, ...] over the batch and spatial
@@ -328,13 +334,14 @@ export function batchNorm(
   runningVar: Tensor | null,
   weight?: Tensor | null,
   bias?: Tensor | null,
-  options: BatchNormOptions = {},
+  options?: BatchNormOptions,
 ): Tensor {
   const op = "batch_norm";
+  const o = readOptions(options, op, BATCH_NORM_KEYS);
   const x = floatInput(op, input, "batch_norm");
   if (x.ndim < 2)
     throw new ShapeError(`${op}: expected an input of at least 2 dims [N, C, ...], but got input of size ${formatShape(x.shape)}`);
-  const training = options.training ?? false;
+  const training = o.training ?? false;
   const C = x.shape[1] as number;
   if (training && numel(x.shape) / C === 1) {
     throw new ArgumentError(`${op}: Expected more than 1 value per channel when training, got input size ${formatSize(x.shape)}`);
@@ -359,9 +366,9 @@ export function batchNorm(
     paramDims: x.shape.map((_, d) => d).filter((d) => d !== 1),
     weightShape: [C],
     paramShape: x.shape.map((s, d) => (d === 1 ? s : 1)),
-    eps: options.eps ?? 1e-5,
+    eps: o.eps ?? 1e-5,
     running: training ? null : stats,
-    update: training && stats !== null ? { ...stats, momentum: options.momentum ?? 0.1 } : null,
+    update: training && stats !== null ? { ...stats, momentum: o.momentum ?? 0.1 } : null,
     hasWeight: w !== null,
     hasBias: b !== null,
     names: ["NativeBatchNormBackward0", "NativeBatchNormBackwardBackward0"],

@@ -9,8 +9,10 @@
  */
 
 import type { TensorMeta } from "../../autograd/node.js";
+import { checkSizes } from "../../core/args.js";
 import { isFloating, scalarTypeName } from "../../core/dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../../core/errors.js";
+import { type OptionKeys, readOptions } from "../../core/options.js";
 import { formatShape, numel } from "../../core/shape.js";
 import type { Tensor } from "../../tensor.js";
 import { defineOp, type Op } from "../define.js";
@@ -278,6 +280,14 @@ export interface MaxPool2dOptions {
   returnIndices?: boolean;
 }
 
+const MAX_POOL_KEYS: OptionKeys<MaxPool2dOptions> = {
+  stride: true,
+  padding: true,
+  dilation: true,
+  ceilMode: "boolean",
+  returnIndices: "boolean",
+};
+
 /**
  * Max over sliding windows of the last two dims. With `returnIndices`, also
  * the int64 offset (h * W + w) of each maximum in its plane. Ties pick the
@@ -292,14 +302,15 @@ export interface MaxPool2dOptions {
  */
 export function maxPool2d(input: Tensor, kernelSize: Size2, options: MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor];
 export function maxPool2d(input: Tensor, kernelSize: Size2, options?: MaxPool2dOptions & { returnIndices?: false }): Tensor;
-export function maxPool2d(input: Tensor, kernelSize: Size2, options: MaxPool2dOptions = {}): Tensor | [Tensor, Tensor] {
+export function maxPool2d(input: Tensor, kernelSize: Size2, options?: MaxPool2dOptions): Tensor | [Tensor, Tensor] {
   const op = "max_pool2d";
+  const o = readOptions(options, op, MAX_POOL_KEYS);
   const x = poolInput(op, input);
   if (!isFloating(x.dtype)) throw new DTypeError(`${op}: "max_pool2d" not implemented for '${scalarTypeName(x.dtype)}'`);
-  const pr = poolParams(op, kernelSize, options);
+  const pr = poolParams(op, kernelSize, o);
   const [OH, OW] = pooledSize(op, x, pr);
   const [out, indices] = maxPoolOp.many([x], slidingPlan(x, pr, OH, OW)) as [Tensor, Tensor];
-  return options.returnIndices ? [out, indices] : out;
+  return o.returnIndices ? [out, indices] : out;
 }
 
 export interface AvgPool2dOptions {
@@ -315,6 +326,14 @@ export interface AvgPool2dOptions {
   divisorOverride?: number | null;
 }
 
+const AVG_POOL_KEYS: OptionKeys<AvgPool2dOptions> = {
+  stride: true,
+  padding: true,
+  ceilMode: "boolean",
+  countIncludePad: "boolean",
+  divisorOverride: "number",
+};
+
 /**
  * Mean over sliding windows of the last two dims.
  *
@@ -325,16 +344,17 @@ export interface AvgPool2dOptions {
  * console.log(torch.F.avgPool2d(x, 2, { padding: 1, countIncludePad: false })); // tensor([[[[1.0000, 2.5000, 4.0000],\n          [5.0000, 6.5000, 8.0000]]]])
  * ```
  */
-export function avgPool2d(input: Tensor, kernelSize: Size2, options: AvgPool2dOptions = {}): Tensor {
+export function avgPool2d(input: Tensor, kernelSize: Size2, options?: AvgPool2dOptions): Tensor {
   const op = "avg_pool2d";
+  const o = readOptions(options, op, AVG_POOL_KEYS);
   const x = poolInput(op, input);
   checkKernelDtype(op, "avg_pool2d", x, ["float32", "float64", "int64"]);
-  const pr = poolParams(op, kernelSize, options);
-  const override = options.divisorOverride ?? null;
+  const pr = poolParams(op, kernelSize, o);
+  const override = o.divisorOverride ?? null;
   if (override === 0) throw new ArgumentError(`${op}: divisor must be not zero`);
   const [OH, OW] = pooledSize(op, x, pr);
   const plan = slidingPlan(x, pr, OH, OW);
-  const divisor = avgDivisors(plan.planes, pr, options.countIncludePad ?? true, override);
+  const divisor = avgDivisors(plan.planes, pr, o.countIncludePad ?? true, override);
   return avgPoolOp([x], { ...plan, divisor, names: ["AvgPool2DBackward0", "AvgPool2DBackwardBackward0"] });
 }
 
@@ -376,9 +396,14 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: number | readonly (
   const x = expectTensor(input, op, "input");
   checkKernelDtype(op, "adaptive_avg_pool2d", x);
   if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`${op}(): Expected 3D or 4D tensor, but got ${formatShape(x.shape)}`);
-  const sizes = typeof outputSize === "number" ? [outputSize, outputSize] : [...outputSize];
-  if (sizes.length !== 2) throw new ArgumentError(`${op}: output_size must be 2`);
-  const [OH, OW] = sizes.map((s, i) => s ?? (x.shape[x.ndim - 2 + i] as number)) as [number, number];
+  const given = typeof outputSize === "number" ? [outputSize, outputSize] : outputSize;
+  if (!Array.isArray(given) || given.length !== 2) throw new ArgumentError(`${op}: output_size must be 2`);
+  const sizes = checkSizes(
+    given.map((s, i) => s ?? (x.shape[x.ndim - 2 + i] as number)),
+    op,
+    { arg: "output_size", min: Number.NEGATIVE_INFINITY },
+  );
+  const [OH, OW] = sizes as [number, number];
   if (OH < 0 || OW < 0) {
     throw new ArgumentError(`${op}: elements of output_size must be greater than or equal to 0 but received {${OH}, ${OW}}`);
   }
