@@ -32,82 +32,30 @@ export {
 export * as F from "./functional.js";
 export * as nn from "./nn/index.js";
 export { logSoftmax, softmax } from "./ops/activation.js";
-export {
-  add,
-  clamp,
-  clamp_,
-  div,
-  eq,
-  ge,
-  gt,
-  le,
-  logicalAnd,
-  logicalOr,
-  logicalXor,
-  lt,
-  maskedFill,
-  maximum,
-  minimum,
-  mul,
-  ne,
-  pow,
-  rsub,
-  square,
-  sub,
-  where,
-} from "./ops/arith.js";
+export { add, div, mul, pow, rsub, square, sub } from "./ops/arith.js";
 export type { BackwardOptions, GradOptions } from "./ops/autograd.js";
 export { cat, chunk, flip, repeat, split, stack, tril, triu, unbind } from "./ops/combine.js";
+export { eq, ge, gt, le, logicalAnd, logicalOr, logicalXor, lt, maximum, minimum, ne } from "./ops/compare.js";
 export { copy_, fill_, normal_, to, uniform_, zero_ } from "./ops/convert.js";
 export * from "./ops/creation.js";
 export { floorDivide, floorDivide_, fmod, fmod_, remainder, remainder_ } from "./ops/division.js";
 export { einsum } from "./ops/einsum.js";
+export { amax, amin, argmax, argmin, max, min } from "./ops/extrema.js";
 export { gather, maskedScatter, put, scatter, scatterAdd, take } from "./ops/gather_scatter.js";
 export type { GradcheckOptions } from "./ops/gradcheck.js";
 export { indexAdd, indexCopy, indexFill, indexSelect } from "./ops/index_ops.js";
 export { type IndexItem, index, indexPut_, Slice } from "./ops/indexing.js";
 export { addmm, bmm, dot, matmul, mm, mv, outer } from "./ops/linalg.js";
-export {
-  clone,
-  contiguous,
-  diagonal,
-  expand,
-  flatten,
-  narrow,
-  permute,
-  reshape,
-  select,
-  slice,
-  squeeze,
-  t,
-  trace,
-  transpose,
-  unsqueeze,
-  view,
-} from "./ops/movement.js";
+export { clone, contiguous, expand, flatten, permute, reshape, squeeze, t, transpose, unsqueeze, view } from "./ops/movement.js";
 export * from "./ops/pointwise.js";
 export type { Dims, ReduceOptions } from "./ops/reduce.js";
-export {
-  all,
-  amax,
-  amin,
-  any,
-  argmax,
-  argmin,
-  cumprod,
-  cumsum,
-  logsumexp,
-  max,
-  mean,
-  min,
-  norm,
-  prod,
-  std,
-  sum,
-  var_ as var,
-} from "./ops/reduce.js";
+export { all, any, mean, prod, sum } from "./ops/reduce.js";
 export * from "./ops/sampling.js";
 export type { TensorLike } from "./ops/scalars.js";
+export { cumprod, cumsum } from "./ops/scan.js";
+export { diagonal, narrow, select, slice, trace } from "./ops/slicing.js";
+export { logsumexp, norm, std, var_ as var } from "./ops/statistics.js";
+export { clamp, clamp_, maskedFill, where } from "./ops/where.js";
 export * as optim from "./optim/index.js";
 export { type PrintOptions, setPrintoptions } from "./print.js";
 export { Generator, initialSeed, manualSeed } from "./random.js";

@@ -8,8 +8,10 @@ import * as act from "./ops/activation.js";
 import * as arith from "./ops/arith.js";
 import { type BackwardOptions, tensorBackward } from "./ops/autograd.js";
 import * as comb from "./ops/combine.js";
+import * as cmp from "./ops/compare.js";
 import * as convert from "./ops/convert.js";
 import * as division from "./ops/division.js";
+import * as ext from "./ops/extrema.js";
 import * as gs from "./ops/gather_scatter.js";
 import * as io from "./ops/index_ops.js";
 import * as ix from "./ops/indexing.js";
@@ -18,6 +20,10 @@ import * as mv from "./ops/movement.js";
 import * as pw from "./ops/pointwise.js";
 import * as red from "./ops/reduce.js";
 import type { TensorLike } from "./ops/scalars.js";
+import * as scan from "./ops/scan.js";
+import * as sl from "./ops/slicing.js";
+import * as stats from "./ops/statistics.js";
+import * as wh from "./ops/where.js";
 import type { GeneratorOptions } from "./random.js";
 import { Tensor } from "./tensor.js";
 
@@ -88,57 +94,57 @@ class TensorMethods {
     return division.floorDivide_(this, other);
   }
   eq(this: Tensor, other: TensorLike): Tensor {
-    return arith.eq(this, other);
+    return cmp.eq(this, other);
   }
   ne(this: Tensor, other: TensorLike): Tensor {
-    return arith.ne(this, other);
+    return cmp.ne(this, other);
   }
   lt(this: Tensor, other: TensorLike): Tensor {
-    return arith.lt(this, other);
+    return cmp.lt(this, other);
   }
   le(this: Tensor, other: TensorLike): Tensor {
-    return arith.le(this, other);
+    return cmp.le(this, other);
   }
   gt(this: Tensor, other: TensorLike): Tensor {
-    return arith.gt(this, other);
+    return cmp.gt(this, other);
   }
   ge(this: Tensor, other: TensorLike): Tensor {
-    return arith.ge(this, other);
+    return cmp.ge(this, other);
   }
   logicalAnd(this: Tensor, other: TensorLike): Tensor {
-    return arith.logicalAnd(this, other);
+    return cmp.logicalAnd(this, other);
   }
   logicalOr(this: Tensor, other: TensorLike): Tensor {
-    return arith.logicalOr(this, other);
+    return cmp.logicalOr(this, other);
   }
   logicalXor(this: Tensor, other: TensorLike): Tensor {
-    return arith.logicalXor(this, other);
+    return cmp.logicalXor(this, other);
   }
   logicalNot(this: Tensor): Tensor {
     return pw.logicalNot(this);
   }
   /** `this` where `condition` holds, else `other` (PyTorch's Tensor.where). */
   where(this: Tensor, condition: Tensor, other: TensorLike): Tensor {
-    return arith.where(condition, this, other);
+    return wh.where(condition, this, other);
   }
-  clamp(this: Tensor, min?: number | null | arith.ClampOptions, max?: number | null): Tensor {
-    return arith.clamp(this, min, max);
+  clamp(this: Tensor, min?: number | null | wh.ClampOptions, max?: number | null): Tensor {
+    return wh.clamp(this, min, max);
   }
-  clamp_(this: Tensor, min?: number | null | arith.ClampOptions, max?: number | null): Tensor {
-    return arith.clamp_(this, min, max);
+  clamp_(this: Tensor, min?: number | null | wh.ClampOptions, max?: number | null): Tensor {
+    return wh.clamp_(this, min, max);
   }
   maskedFill(this: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
-    return arith.maskedFill(this, mask, value);
+    return wh.maskedFill(this, mask, value);
   }
   maskedFill_(this: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
-    return arith.maskedFill_(this, mask, value);
+    return wh.maskedFill_(this, mask, value);
   }
 
   maximum(this: Tensor, other: Tensor): Tensor {
-    return arith.maximum(this, other);
+    return cmp.maximum(this, other);
   }
   minimum(this: Tensor, other: Tensor): Tensor {
-    return arith.minimum(this, other);
+    return cmp.minimum(this, other);
   }
   square(this: Tensor): Tensor {
     return arith.square(this);
@@ -371,47 +377,47 @@ class TensorMethods {
     return red.mean(this, dim, options);
   }
   norm(this: Tensor, p?: number | "fro", dim?: red.Dims, options?: red.ReduceOptions): Tensor {
-    return red.norm(this, p, dim, options);
+    return stats.norm(this, p, dim, options);
   }
   prod(this: Tensor, dim?: number | null, options?: red.ReduceOptions & { dtype?: DType }): Tensor {
     return red.prod(this, dim, options);
   }
   amax(this: Tensor, dim?: red.Dims, options?: red.ReduceOptions): Tensor {
-    return red.amax(this, dim, options);
+    return ext.amax(this, dim, options);
   }
   amin(this: Tensor, dim?: red.Dims, options?: red.ReduceOptions): Tensor {
-    return red.amin(this, dim, options);
+    return ext.amin(this, dim, options);
   }
   max(this: Tensor): Tensor;
   max(this: Tensor, dim: number, options?: red.ReduceOptions): [Tensor, Tensor];
   max(this: Tensor, dim?: number, options?: red.ReduceOptions): Tensor | [Tensor, Tensor] {
-    return dim === undefined && options === undefined ? red.max(this) : red.max(this, dim as number, options);
+    return dim === undefined && options === undefined ? ext.max(this) : ext.max(this, dim as number, options);
   }
   min(this: Tensor): Tensor;
   min(this: Tensor, dim: number, options?: red.ReduceOptions): [Tensor, Tensor];
   min(this: Tensor, dim?: number, options?: red.ReduceOptions): Tensor | [Tensor, Tensor] {
-    return dim === undefined && options === undefined ? red.min(this) : red.min(this, dim as number, options);
+    return dim === undefined && options === undefined ? ext.min(this) : ext.min(this, dim as number, options);
   }
   argmax(this: Tensor, dim?: number | null, options?: red.ReduceOptions): Tensor {
-    return red.argmax(this, dim, options);
+    return ext.argmax(this, dim, options);
   }
   argmin(this: Tensor, dim?: number | null, options?: red.ReduceOptions): Tensor {
-    return red.argmin(this, dim, options);
+    return ext.argmin(this, dim, options);
   }
-  var(this: Tensor, dim?: red.Dims, options?: red.VarOptions): Tensor {
-    return red.var_(this, dim, options);
+  var(this: Tensor, dim?: red.Dims, options?: stats.VarOptions): Tensor {
+    return stats.var_(this, dim, options);
   }
-  std(this: Tensor, dim?: red.Dims, options?: red.VarOptions): Tensor {
-    return red.std(this, dim, options);
+  std(this: Tensor, dim?: red.Dims, options?: stats.VarOptions): Tensor {
+    return stats.std(this, dim, options);
   }
   logsumexp(this: Tensor, dim: number | readonly number[], options?: red.ReduceOptions): Tensor {
-    return red.logsumexp(this, dim, options);
+    return stats.logsumexp(this, dim, options);
   }
   cumsum(this: Tensor, dim: number, options?: { dtype?: DType }): Tensor {
-    return red.cumsum(this, dim, options);
+    return scan.cumsum(this, dim, options);
   }
   cumprod(this: Tensor, dim: number, options?: { dtype?: DType }): Tensor {
-    return red.cumprod(this, dim, options);
+    return scan.cumprod(this, dim, options);
   }
   all(this: Tensor, dim?: red.Dims, options?: red.ReduceOptions): Tensor {
     return red.all(this, dim, options);
@@ -472,16 +478,16 @@ class TensorMethods {
     return mv.unsqueeze(this, dim);
   }
   select(this: Tensor, dim: number, index: number): Tensor {
-    return mv.select(this, dim, index);
+    return sl.select(this, dim, index);
   }
   slice(this: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor {
-    return mv.slice(this, dim, start, end, step);
+    return sl.slice(this, dim, start, end, step);
   }
   narrow(this: Tensor, dim: number, start: number, length: number): Tensor {
-    return mv.narrow(this, dim, start, length);
+    return sl.narrow(this, dim, start, length);
   }
   diagonal(this: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor {
-    return mv.diagonal(this, offset, dim1, dim2);
+    return sl.diagonal(this, offset, dim1, dim2);
   }
   contiguous(this: Tensor): Tensor {
     return mv.contiguous(this);

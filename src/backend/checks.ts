@@ -8,7 +8,7 @@
 import { type DType, isDType } from "../core/dtype.js";
 import { KindlingError } from "../core/errors.js";
 import { formatShape, numel, shapesEqual } from "../core/shape.js";
-import { denseLength } from "./ref/iter.js";
+import { denseLength, rows1 } from "./ref/iter.js";
 import type { Strided } from "./types.js";
 
 const INTERNAL = "Kindling internal error";
@@ -96,31 +96,15 @@ export function indexDType(m: string, name: string, index: Strided): void {
 
 /** The storage offset of the first value of `s` that is not an integer in [lo, hi), or -1. */
 export function firstOutside(s: Strided, lo: number, hi: number): number {
-  const { data, shape, strides, offset } = s;
-  const n = numel(shape);
-  if (n === 0) return -1;
-  if (denseLength(s) === n) {
-    for (let i = offset, end = offset + n; i < end; i++) {
-      const v = data[i] as number;
-      if (!(v >= lo && v < hi && v === Math.floor(v))) return i;
+  const { data } = s;
+  let found = -1;
+  rows1(s.shape, s.strides, s.offset, (o, n, so) => {
+    for (let i = 0; i < n && found < 0; i++, o += so) {
+      const v = data[o] as number;
+      if (!(v >= lo && v < hi && v === Math.floor(v))) found = o;
     }
-    return -1;
-  }
-  const nd = shape.length;
-  const idx = new Array<number>(nd).fill(0);
-  let o = offset;
-  for (let k = 0; k < n; k++) {
-    const v = data[o] as number;
-    if (!(v >= lo && v < hi && v === Math.floor(v))) return o;
-    for (let d = nd - 1; d >= 0; d--) {
-      idx[d] = (idx[d] as number) + 1;
-      o += strides[d] as number;
-      if ((idx[d] as number) < (shape[d] as number)) break;
-      o -= (strides[d] as number) * (shape[d] as number);
-      idx[d] = 0;
-    }
-  }
-  return -1;
+  });
+  return found;
 }
 
 /** Every value of `index` is an integer in [0, size of `dim`): the kernel follows each one into `target` along `dim`. */

@@ -15,28 +15,16 @@
  */
 
 import type { TypedArray } from "../core/dtype.js";
-import { numel } from "../core/shape.js";
 import { describeView, internalError } from "./checks.js";
+import { rows1 } from "./ref/iter.js";
 import type { Strided } from "./types.js";
 
 /** A 1 at every element offset of the view (the view is known to lie inside its buffer). */
 function footprint(s: Strided): Uint8Array {
   const inside = new Uint8Array(s.data.length);
-  const { shape, strides } = s;
-  const n = numel(shape);
-  const nd = shape.length;
-  const idx = new Array<number>(nd).fill(0);
-  let o = s.offset;
-  for (let k = 0; k < n; k++) {
-    inside[o] = 1;
-    for (let d = nd - 1; d >= 0; d--) {
-      idx[d] = (idx[d] as number) + 1;
-      o += strides[d] as number;
-      if ((idx[d] as number) < (shape[d] as number)) break;
-      o -= (strides[d] as number) * (shape[d] as number);
-      idx[d] = 0;
-    }
-  }
+  rows1(s.shape, s.strides, s.offset, (o, n, so) => {
+    for (let i = 0; i < n; i++, o += so) inside[o] = 1;
+  });
   return inside;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Shape ops that copy: cat, stack, split, chunk, unbind, repeat, flip,
- * tril, triu. (Views that share storage are in movement.ts.)
+ * tril, triu. (Views that share storage are in movement.ts and slicing.ts.)
  */
 
 import { checkSizes, expectInt } from "../core/args.js";
@@ -10,8 +10,9 @@ import { contiguousStrides, normalizeDim, normalizeDims } from "../core/shape.js
 import type { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
 import * as K from "./kernels.js";
-import { narrow, select, slice, unsqueeze } from "./movement.js";
+import { unsqueeze } from "./movement.js";
 import { expectTensor } from "./scalars.js";
+import { narrow, select, slice } from "./slicing.js";
 
 const isEmpty1d = (x: Tensor) => x.ndim === 1 && x.shape[0] === 0;
 

@@ -250,7 +250,7 @@ export function zeros(...args: SizeArgs<CreationOptions>): Tensor {
 /** zeros, ones and empty: a size (and options) filled with `value`. */
 function filled(args: SizeArgs<CreationOptions>, op: string, value: number): Tensor {
   const [shape, o] = sizeAndOptions(args, op, CREATION_KEYS);
-  return finish(K.full(shape, value, o.dtype ?? "float32"), o);
+  return finish(K.full(shape, value, o.dtype ?? "float32", op), o);
 }
 
 /**
@@ -285,17 +285,17 @@ export function full(size: readonly number[], fillValue: number | boolean, optio
   const shape = sizeOf([size], "full");
   const value = expectNumber(fillValue, "full", "fill_value", 2);
   const dtype = o.dtype ?? (typeof fillValue === "boolean" ? "bool" : "float32");
-  return finish(K.full(shape, convertValue(value, dtype, "full"), dtype), o);
+  return finish(K.full(shape, convertValue(value, dtype, "full"), dtype, "full"), o);
 }
 
 /** Zeros with the shape (and, unless given, dtype) of `input`. */
 export function zerosLike(input: Tensor, options?: CreationOptions): Tensor {
-  return filledLike(input, 0, readOptions(options, "zeros_like", CREATION_KEYS));
+  return filledLike(input, 0, readOptions(options, "zeros_like", CREATION_KEYS), "zeros_like");
 }
 
 /** zerosLike, onesLike and emptyLike: `input`'s shape (and, unless given, dtype) filled with `value`. */
-function filledLike(input: Tensor, value: number, o: CreationOptions): Tensor {
-  return finish(K.full(input.shape, value, o.dtype ?? input.dtype), o);
+function filledLike(input: Tensor, value: number, o: CreationOptions, op: string): Tensor {
+  return finish(K.full(input.shape, value, o.dtype ?? input.dtype, op), o);
 }
 
 /**
@@ -307,12 +307,12 @@ function filledLike(input: Tensor, value: number, o: CreationOptions): Tensor {
  * ```
  */
 export function onesLike(input: Tensor, options?: CreationOptions): Tensor {
-  return filledLike(input, 1, readOptions(options, "ones_like", CREATION_KEYS));
+  return filledLike(input, 1, readOptions(options, "ones_like", CREATION_KEYS), "ones_like");
 }
 
 /** Same as zerosLike (Kindling zero-fills new memory). */
 export function emptyLike(input: Tensor, options?: CreationOptions): Tensor {
-  return filledLike(input, 0, readOptions(options, "empty_like", CREATION_KEYS));
+  return filledLike(input, 0, readOptions(options, "empty_like", CREATION_KEYS), "empty_like");
 }
 
 /**
@@ -328,7 +328,7 @@ export function fullLike(input: Tensor, fillValue: number, options?: CreationOpt
   const o = readOptions(options, "full_like", CREATION_KEYS);
   const dtype = o.dtype ?? input.dtype;
   const value = convertValue(expectNumber(fillValue, "full_like", "fill_value", 2), dtype, "full_like");
-  return finish(K.full(input.shape, value, dtype), o);
+  return finish(K.full(input.shape, value, dtype, "full_like"), o);
 }
 
 // ----- ranges --------------------------------------------------------------------
@@ -382,7 +382,7 @@ export function arange(...args: (number | CreationOptions)[]): Tensor {
   if (n > 0 && (dtype === "int32" || dtype === "int64")) {
     for (const v of [start, start + (n - 1) * step]) convertValue(v, dtype, "arange");
   }
-  const t = K.empty([n], dtype, false);
+  const t = K.empty([n], dtype, false, "arange");
   const out = t._storage.data;
   for (let i = 0; i < n; i++) out[i] = castScalar(start + i * step, dtype);
   return finish(t, opts);
@@ -404,7 +404,7 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
   if (count < 0) throw new ArgumentError(`linspace(): number of steps must be non-negative (got ${count})`);
   const dtype = o.dtype ?? "float32";
   for (const v of [from, to]) convertValue(v, dtype, "linspace");
-  const t = K.empty([count], dtype, false);
+  const t = K.empty([count], dtype, false, "linspace");
   const out = t._storage.data;
   // PyTorch computes the step in the output's precision, then counts up from
   // start for the first half and down from end for the second.
@@ -431,7 +431,7 @@ export function eye(n: number, m?: number | CreationOptions, options?: CreationO
   const cols = m === undefined || m === null || mIsOptions ? rows : expectInt(m, "eye", "m", 2);
   if (rows < 0) throw new ArgumentError(`eye(): n must be greater or equal to 0, got ${rows}`);
   if (cols < 0) throw new ArgumentError(`eye(): m must be greater or equal to 0, got ${cols}`);
-  const t = K.full([rows, cols], 0, opts.dtype ?? "float32");
+  const t = K.full([rows, cols], 0, opts.dtype ?? "float32", "eye");
   for (let i = 0; i < Math.min(rows, cols); i++) t._storage.data[i * cols + i] = 1;
   return finish(t, opts);
 }

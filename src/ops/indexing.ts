@@ -16,8 +16,9 @@ import { ACCUMULATE_KEYS, type AccumulateOptions, putFlat } from "./gather_scatt
 import { checkIndexPutValue, int64Hint } from "./index_checks.js";
 import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
-import { alias, select, slice, unsqueeze } from "./movement.js";
+import { unsqueeze } from "./movement.js";
 import { expectTensor, type TensorLike, wrap } from "./scalars.js";
+import { alias, select, slice } from "./slicing.js";
 
 /** A slice `start:stop:step` (PyTorch C++'s `Slice`); null parts take their defaults. */
 export class Slice {

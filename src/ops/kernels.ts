@@ -17,26 +17,31 @@ import { Tensor } from "../tensor.js";
  * its size is free). `zeroed` false: a kernel is about to write every
  * element, so a recycled buffer need not be cleared first.
  */
-export function empty(shape: readonly number[], dtype: DType, zeroed = true): Tensor {
+export function empty(shape: readonly number[], dtype: DType, zeroed = true, op?: string): Tensor {
   const n = numel(shape);
   const b = backend();
   // The backward engine's own gradients may live in the backend's scratch memory.
   const scratch = isTracking() && b.scratch !== undefined ? b.scratch.alloc(dtype, n, zeroed) : null;
-  const data = scratch ?? takeRecycled(dtype, n, zeroed) ?? allocate(dtype, shape, n, zeroed);
+  const data = scratch ?? takeRecycled(dtype, n, zeroed) ?? allocate(dtype, shape, n, zeroed, op);
   const t = Tensor._fromData(data, shape, dtype);
   noteAllocation(t._storage);
   return t;
 }
 
-/** A fresh buffer from the backend, or PyTorch's allocator error (an OutOfMemoryError) when the runtime cannot make one that large. */
-function allocate(dtype: DType, shape: readonly number[], n: number, zeroed: boolean): TypedArray {
+/**
+ * A fresh buffer from the backend, or PyTorch's allocator error (an
+ * OutOfMemoryError, naming `op` when given: creation functions name
+ * themselves, an op's forward is named by runForward) when the runtime
+ * cannot make one that large.
+ */
+function allocate(dtype: DType, shape: readonly number[], n: number, zeroed: boolean, op?: string): TypedArray {
   try {
     return (zeroed ? null : takeUninitialized(dtype, n)) ?? backend().alloc(dtype, n);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     const bytes = n * (dtype === "float64" || dtype === "int64" ? 8 : dtype === "bool" ? 1 : 4);
     throw new OutOfMemoryError(
-      `DefaultCPUAllocator: can't allocate memory: you tried to allocate ${bytes} bytes (a ${dtype} tensor of shape ${formatShape(shape)}; ${e.message})`,
+      `${op === undefined ? "" : `${op}(): `}DefaultCPUAllocator: can't allocate memory: you tried to allocate ${bytes} bytes (${dtype.startsWith("int") ? "an" : "a"} ${dtype} tensor of shape ${formatShape(shape)}; ${e.message})`,
     );
   }
 }
@@ -53,10 +58,10 @@ export function scalar(value: number, dtype: DType, op = ""): Tensor {
   return t;
 }
 
-export function full(shape: readonly number[], value: number, dtype: DType): Tensor {
+export function full(shape: readonly number[], value: number, dtype: DType, op?: string): Tensor {
   // A zeroed storage is +0 already; anything else (-0 too) is written.
   const zero = Object.is(value, 0);
-  const t = empty(shape, dtype, zero);
+  const t = empty(shape, dtype, zero, op);
   if (!zero) backend().fill(t._strided(), value);
   return t;
 }

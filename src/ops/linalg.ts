@@ -327,6 +327,7 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options?: Addmm
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const x = expectTensor(input, "linear", "input");
   const w = expectTensor(weight, "linear", "weight");
+  if (bias !== undefined && bias !== null) expectTensor(bias, "linear", "bias");
   if (w.ndim !== 2) throw new ShapeError(`linear: weight must be 2-d [out_features, in_features], got shape ${formatShape(w.shape)}`);
   const inFeatures = w.shape[1] as number;
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {

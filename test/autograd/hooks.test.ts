@@ -6,17 +6,9 @@
 import type { Tensor } from "kindling";
 import * as torch from "kindling";
 import { describe, expect, it } from "vitest";
+import { thrown } from "../helpers/thrown.js";
 
 const values = (t: Tensor | null) => (t === null ? null : Array.from(t.data));
-
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("did not throw");
-}
 
 describe("a hook on one output of a multi-output node", () => {
   it("is called with null when backward reaches the node through another output (PyTorch passes None)", () => {

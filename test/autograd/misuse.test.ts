@@ -6,17 +6,9 @@
 import type { Tensor } from "kindling";
 import * as torch from "kindling";
 import { describe, expect, it } from "vitest";
+import { thrown } from "../helpers/thrown.js";
 
 const BACKWARD_TWICE = "Trying to backward through the graph a second time";
-
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("did not throw");
-}
 
 describe("assigning .grad", () => {
   it("refuses another size, another dtype, the tensor itself and non-tensors, with PyTorch's messages", () => {

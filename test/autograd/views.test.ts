@@ -7,6 +7,7 @@
 import type { Tensor } from "kindling";
 import * as torch from "kindling";
 import { describe, expect, it } from "vitest";
+import { thrown } from "../helpers/thrown.js";
 
 const MULTI =
   " This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.";
@@ -15,15 +16,6 @@ const NO_GRAD =
 
 const direct = (output: string) => `${output} is a view and is being modified inplace.${MULTI}`;
 const indirect = (output: string) => `${output} is a view and its base or another view of its base has been modified inplace.${MULTI}`;
-
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("did not throw");
-}
 
 const views: [string, (b: Tensor) => Tensor[], string][] = [
   ["unbind", (b) => b.unbind(), "UnbindBackward0"],

@@ -7,19 +7,10 @@
 
 import * as torch from "kindling";
 import { describe, expect, it } from "vitest";
+import { thrown } from "../helpers/thrown.js";
 
 type Call = (x: torch.Tensor) => unknown;
 const opts = (o: object) => o as unknown as number;
-
-/** Runs `f` and returns what it threw (failing when it returns). */
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected an error");
-}
 
 describe("an options object where dim is positional", () => {
   const x = torch.ones(2, 3);
@@ -140,8 +131,12 @@ describe("allocations too large for the runtime", () => {
     const e = thrown(() => torch.zeros(1e6, 1e6));
     expect(e).toBeInstanceOf(torch.OutOfMemoryError);
     expect(e.message).toContain(
-      "can't allocate memory: you tried to allocate 4000000000000 bytes (a float32 tensor of shape [1000000, 1000000]",
+      "zeros(): DefaultCPUAllocator: can't allocate memory: you tried to allocate 4000000000000 bytes (a float32 tensor of shape [1000000, 1000000]",
     );
+    expect(thrown(() => torch.arange(1e12)).message).toContain(
+      "arange(): DefaultCPUAllocator: can't allocate memory: you tried to allocate 8000000000000 bytes (an int64 tensor",
+    );
+    expect(thrown(() => torch.randn(1e6, 1e6)).message).toMatch(/^randn\(\): DefaultCPUAllocator/);
   });
 
   it("also for results a kernel writes whole (made without zero-filling)", () => {
@@ -151,5 +146,22 @@ describe("allocations too large for the runtime", () => {
     // The op whose forward could not allocate its result is named first.
     expect(e.message).toMatch(/^clone\(\): DefaultCPUAllocator: can't allocate memory/);
     expect(thrown(() => torch.ones(300000, 1).matmul(torch.ones(1, 300000))).message).toMatch(/^mm\(\): DefaultCPUAllocator/);
+  });
+});
+
+describe("PyTorch's positional forms", () => {
+  it("clamp takes its bounds positionally, as PyTorch, or as options", () => {
+    const x = torch.tensor([-2, 0.5, 3]);
+    expect(x.clamp(0, 1).tolist()).toEqual([0, 0.5, 1]);
+    expect(torch.clamp(x, 0, 1).tolist()).toEqual([0, 0.5, 1]);
+    expect(x.clamp(null, 1).tolist()).toEqual([-2, 0.5, 1]);
+    expect(x.clamp(0).tolist()).toEqual([0, 0.5, 3]);
+    expect(x.clamp({ max: 0 }).tolist()).toEqual([-2, 0, 0]);
+    const y = x.clone();
+    y.clamp_(-1, 1);
+    expect(y.tolist()).toEqual([-1, 0.5, 1]);
+    expect(thrown(() => x.clamp()).message).toContain("At least one of 'min' or 'max' must not be None");
+    expect(thrown(() => x.clamp({ min: 0 }, 1)).message).toContain("give the bounds either positionally");
+    expect(thrown(() => x.clamp("0" as never)).message).toContain("clamp(): argument 'min' must be a number or null, got a string");
   });
 });

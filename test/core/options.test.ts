@@ -13,22 +13,13 @@ import { join, relative } from "node:path";
 import * as torch from "kindling";
 import { save } from "kindling/node";
 import { describe, expect, it } from "vitest";
+import { thrown } from "../helpers/thrown.js";
 
 const { F, nn, optim } = torch;
 const S = optim.lr_scheduler;
 
 /** A value passed where the types do not allow it: the mistakes under test are JavaScript's. */
 const bad = <T>(v: unknown) => v as T;
-
-/** Runs `f` and returns what it threw (failing when it returns). */
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected an error");
-}
 
 const x = () =>
   torch.tensor([
@@ -274,23 +265,23 @@ const SWEEP: Record<string, () => unknown> = {
   "ops/arith.ts:div": () => torch.div(x(), 2, o()),
   "ops/arith.ts:add_": () => x().add_(y(), o()),
   "ops/arith.ts:sub_": () => x().sub_(y(), o()),
-  "ops/arith.ts:clamp": () => torch.clamp(x(), o()),
-  "ops/arith.ts:clamp_": () => torch.clamp_(x(), o()),
+  "ops/where.ts:clamp": () => torch.clamp(x(), o()),
+  "ops/where.ts:clamp_": () => torch.clamp_(x(), o()),
   "ops/reduce.ts:sum": () => torch.sum(x(), 0, o()),
   "ops/reduce.ts:mean": () => torch.mean(x(), 0, o()),
-  "ops/reduce.ts:norm": () => torch.norm(x(), 2, 0, o()),
+  "ops/statistics.ts:norm": () => torch.norm(x(), 2, 0, o()),
   "ops/reduce.ts:prod": () => torch.prod(x(), 0, o()),
-  "ops/reduce.ts:amax": () => torch.amax(x(), 0, o()),
-  "ops/reduce.ts:amin": () => torch.amin(x(), 0, o()),
-  "ops/reduce.ts:max": () => torch.max(x(), 0, o()),
-  "ops/reduce.ts:min": () => torch.min(x(), 0, o()),
-  "ops/reduce.ts:argmax": () => torch.argmax(x(), 0, o()),
-  "ops/reduce.ts:argmin": () => torch.argmin(x(), 0, o()),
-  "ops/reduce.ts:var_": () => torch.var(x(), 0, o()),
-  "ops/reduce.ts:std": () => torch.std(x(), 0, o()),
-  "ops/reduce.ts:logsumexp": () => torch.logsumexp(x(), 0, o()),
-  "ops/reduce.ts:cumsum": () => torch.cumsum(x(), 0, o()),
-  "ops/reduce.ts:cumprod": () => torch.cumprod(x(), 0, o()),
+  "ops/extrema.ts:amax": () => torch.amax(x(), 0, o()),
+  "ops/extrema.ts:amin": () => torch.amin(x(), 0, o()),
+  "ops/extrema.ts:max": () => torch.max(x(), 0, o()),
+  "ops/extrema.ts:min": () => torch.min(x(), 0, o()),
+  "ops/extrema.ts:argmax": () => torch.argmax(x(), 0, o()),
+  "ops/extrema.ts:argmin": () => torch.argmin(x(), 0, o()),
+  "ops/statistics.ts:var_": () => torch.var(x(), 0, o()),
+  "ops/statistics.ts:std": () => torch.std(x(), 0, o()),
+  "ops/statistics.ts:logsumexp": () => torch.logsumexp(x(), 0, o()),
+  "ops/scan.ts:cumsum": () => torch.cumsum(x(), 0, o()),
+  "ops/scan.ts:cumprod": () => torch.cumprod(x(), 0, o()),
   "ops/reduce.ts:all": () => torch.all(x(), 0, o()),
   "ops/reduce.ts:any": () => torch.any(x(), 0, o()),
   "ops/activation.ts:softmax": () => torch.softmax(x(), 0, o()),

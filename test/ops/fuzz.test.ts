@@ -25,6 +25,7 @@ import { isInternalError } from "../../src/backend/checked.js";
 import { _debugBounds, _setDebugBounds } from "../../src/backend/index.js";
 import { type Arg, type Case, type Corpus, decodeValue, type Step, type TensorJson } from "../../tools/conformance/format.js";
 import { callOp, type Value } from "../../tools/conformance/ops.js";
+import { makeTensor } from "../../tools/conformance/runner.js";
 import { readJson } from "../helpers/fixtures.js";
 
 const SEED = Number(process.env.KINDLING_FUZZ_SEED ?? 20_251_111);
@@ -137,14 +138,6 @@ function callsOf(c: Case): fc.Arbitrary<Call> {
 }
 
 // ----- running a call -----------------------------------------------------------------
-
-function makeTensor(t: TensorJson): Tensor {
-  const flat = torch.tensor(Float64Array.from(t.data.map(decodeValue)), { dtype: t.dtype });
-  return flat
-    .view(t.shape)
-    .detach()
-    .requiresGrad_(t.requires_grad === true);
-}
 
 const caseById = new Map(cases.map((c) => [c.id, c]));
 

@@ -8,6 +8,7 @@
 import type { Tensor } from "kindling";
 import * as torch from "kindling";
 import { describe, expect, it } from "vitest";
+import { thrown } from "../helpers/thrown.js";
 
 const long = (values: number[] | number[][]) => torch.tensor(values, { dtype: "int64" });
 const int32 = (values: number[]) => torch.tensor(values, { dtype: "int32" });
@@ -271,14 +272,7 @@ describe("indices JavaScript lets through", () => {
 
   it("fractional numbers, fractional slice bounds, zero steps and objects are refused with PyTorch's messages", () => {
     const x = torch.zeros(4, 3);
-    const message = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return (e as Error).message;
-      }
-      return "no error";
-    };
+    const message = (f: () => unknown) => thrown(f).message;
     expect(message(() => x.index(0.5))).toContain(
       "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices",
     );

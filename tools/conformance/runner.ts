@@ -16,7 +16,8 @@ export interface CaseResult {
 
 class Mismatch extends Error {}
 
-function makeTensor(t: TensorJson): Tensor {
+/** A leaf tensor with a corpus tensor's values, dtype and requires_grad. */
+export function makeTensor(t: TensorJson): Tensor {
   const flat = torch.tensor(Float64Array.from(t.data.map(decodeValue)), { dtype: t.dtype });
   // detach(): a leaf of its own, not a view of the flat tensor.
   return flat
