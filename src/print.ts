@@ -181,7 +181,8 @@ class Formatter {
 
 function scalarString(v: number, dtype: DType): string {
   if (dtype === "bool") return v !== 0 ? "True" : "False";
-  return String(v);
+  // Beyond 2^53 String() rounds the digits (2^60 prints as 1152921504606847000); the stored integer is exact.
+  return Number.isSafeInteger(v) || !Number.isInteger(v) ? String(v) : BigInt(v).toString();
 }
 
 // ----- layout ---------------------------------------------------------------

@@ -5,7 +5,7 @@
 
 import { checkSizes, expectInt } from "../core/args.js";
 import { type DType, promoteTypes } from "../core/dtype.js";
-import { ArgumentError, ShapeError } from "../core/errors.js";
+import { ArgumentError, IndexError, ShapeError } from "../core/errors.js";
 import { contiguousStrides, normalizeDim, normalizeDims } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
@@ -190,7 +190,7 @@ export function split(input: Tensor, splitSize: number | readonly number[], dim 
     }
     return splitOp.many([x], { dim: d, sizes, withSizes: true });
   }
-  const n = expectInt(splitSize, "split", "split_size", 1);
+  const n = expectInt(splitSize, "split", "split_size", 2);
   if (n < 0) throw new ArgumentError(`split expects split_size be non-negative, but got split_size=${n}`);
   if (n === 0 && size !== 0) {
     throw new ArgumentError(`split_size can only be 0 if dimension size is 0, but got dimension size of ${size}`);
@@ -210,7 +210,7 @@ export function split(input: Tensor, splitSize: number | readonly number[], dim 
  */
 export function chunk(input: Tensor, chunks: number, dim = 0): Tensor[] {
   const x = expectTensor(input, "chunk", "input");
-  if (expectInt(chunks, "chunk", "chunks", 1) <= 0)
+  if (expectInt(chunks, "chunk", "chunks", 2) <= 0)
     throw new ArgumentError(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
   const d = normalizeDim(dim, x.ndim, "chunk");
   const size = x.shape[d] as number;
@@ -272,7 +272,7 @@ export function repeat(input: Tensor, ...repeats: (number | readonly number[])[]
   const r = [...checkSizes(repeats.length === 1 && Array.isArray(repeats[0]) ? repeats[0] : repeats, "repeat", { arg: "repeats" })];
   if (r.length < x.ndim) {
     throw new ShapeError(
-      `repeat: Number of dimensions of repeat dims (${r.length}) can not be smaller than number of dimensions of tensor (${x.ndim})`,
+      `repeat: Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor (${r.length} repeats for a tensor of ${x.ndim} dims)`,
     );
   }
   return repeatOp([x], { repeats: r });
@@ -318,8 +318,12 @@ function triangle(kind: "tril" | "triu") {
   });
   return (input: Tensor, diagonal = 0): Tensor => {
     const x = expectTensor(input, kind, "input");
-    expectInt(diagonal, kind, "diagonal", 1);
-    if (x.ndim < 2) throw new ShapeError(`${kind}: input tensor must have at least 2 dimensions (got shape [${x.shape.join(", ")}])`);
+    expectInt(diagonal, kind, "diagonal", 2);
+    if (x.ndim < 2) {
+      throw new IndexError(
+        `${kind}: Dimension out of range (expected to be in range of [${-Math.max(x.ndim, 1)}, ${Math.max(x.ndim, 1) - 1}], but got -2) (${kind} needs a tensor of at least 2 dims, got shape [${x.shape.join(", ")}])`,
+      );
+    }
     return op([x], { diagonal });
   };
 }

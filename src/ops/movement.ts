@@ -7,6 +7,7 @@
  */
 
 import { checkSizes } from "../core/args.js";
+import { legacyTypeName } from "../core/dtype.js";
 import { ArgumentError, ShapeError } from "../core/errors.js";
 import { formatShape, inferShape, normalizeDim, numel, viewStrides } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
@@ -195,11 +196,13 @@ const permuteOp = defineOp<{ dims: number[] }>({
 export function permute(input: Tensor, ...dims: (number | Shape)[]): Tensor {
   const x = expectTensor(input, "permute", "input");
   const order = shapeArg(dims, "permute", "dims").map((d) => normalizeDim(d, x.ndim, "permute"));
-  if (order.length !== x.ndim || new Set(order).size !== order.length) {
+  if (order.length !== x.ndim) {
     throw new ShapeError(
       `permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${x.ndim} is not equal to len(dims) = ${order.length}`,
     );
   }
+  if (new Set(order).size !== order.length)
+    throw new ShapeError(`permute(): duplicate dims are not allowed. (got dims ${formatShape(order)})`);
   return permuteOp([x], { dims: order });
 }
 
@@ -227,7 +230,7 @@ export function expand(input: Tensor, ...sizes: (number | Shape)[]): Tensor {
   const lead = target.length - x.ndim;
   if (lead < 0) {
     throw new ShapeError(
-      `expand: the number of sizes provided (${target.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`,
+      `expand: expand(${legacyTypeName(x.dtype)}{${formatShape(x.shape)}}, size=${formatShape(target)}): the number of sizes provided (${target.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`,
     );
   }
   const shape = target.map((s, i) => {

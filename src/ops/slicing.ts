@@ -67,7 +67,7 @@ export function select(input: Tensor, dim: number, index: number): Tensor {
   if (x.ndim === 0) throw new IndexError("select() cannot be applied to a 0-dim tensor.");
   const d = normalizeDim(dim, x.ndim, "select");
   const size = x.shape[d] as number;
-  expectInt(index, "select", "index", 2);
+  expectInt(index, "select", "index", 3);
   if (index < -size || index >= size) {
     throw new IndexError(`select(): index ${index} out of range for tensor of size ${formatShape(x.shape)} at dimension ${d}`);
   }
@@ -148,14 +148,15 @@ export function slice(input: Tensor, dim = 0, start: number | null = null, end: 
  */
 export function narrow(input: Tensor, dim: number, start: number, length: number): Tensor {
   const x = expectTensor(input, "narrow", "input");
-  if (x.ndim === 0) throw new IndexError("narrow() cannot be applied to a 0-dim tensor.");
-  expectInt(start, "narrow", "start", 2);
-  expectInt(length, "narrow", "length", 3);
+  if (x.ndim === 0) throw new ShapeError("narrow() cannot be applied to a 0-dim tensor.");
+  expectInt(start, "narrow", "start", 3);
+  expectInt(length, "narrow", "length", 4);
   const d = normalizeDim(dim, x.ndim, "narrow");
   const size = x.shape[d] as number;
-  const s = start < 0 ? start + size : start;
-  if (s < 0 || length < 0 || s + length > size) {
-    throw new IndexError(`narrow(): start (${start}) + length (${length}) exceeds dimension size (${size}).`);
+  // As PyTorch: start may equal the size (an empty narrow at the end); otherwise it wraps like a dim.
+  const s = start === size ? start : normalizeDim(start, size, "narrow");
+  if (length < 0 || s > size - length) {
+    throw new ShapeError(`narrow(): start (${s}) + length (${length}) exceeds dimension size (${size}).`);
   }
   return sliceOp([x], { dim: d, start: s, end: s + length, step: 1 });
 }
@@ -220,7 +221,7 @@ const diagonalBackwardOp = defineOp<DiagonalAttrs & { shape: Shape }>({
  */
 export function diagonal(input: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
   const x = expectTensor(input, "diagonal", "input");
-  expectInt(offset, "diagonal", "offset", 1);
+  expectInt(offset, "diagonal", "offset", 2);
   const d1 = normalizeDim(dim1, x.ndim, "diagonal");
   const d2 = normalizeDim(dim2, x.ndim, "diagonal");
   if (d1 === d2) throw new ArgumentError(`diagonal dimensions cannot be identical ${dim1}, ${dim2}`);

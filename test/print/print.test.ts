@@ -33,4 +33,10 @@ describe("printing matches PyTorch's repr (fixtures recorded by scripts/record/p
     expect(x.mul(2).mean().toString()).toBe("tensor(4., grad_fn=<MeanBackward0>)");
     expect(x.toString()).toBe("tensor([1., 2., 3.], requires_grad=True)");
   });
+
+  it("prints int64 values beyond 2^53 (from arithmetic) with their exact digits, as PyTorch", () => {
+    // 2^60 is stored exactly; String() would print 1152921504606847000.
+    const x = torch.tensor([2 ** 40, -3], { dtype: "int64" }).mul(2 ** 20);
+    expect(x.toString()).toBe("tensor([1152921504606846976,            -3145728])");
+  });
 });

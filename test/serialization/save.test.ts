@@ -225,6 +225,7 @@ describe("a save killed half-way (SIGKILL in a child process)", () => {
     };
     for (let i = 0; i < 10_000 && !writing(); i++) await new Promise((resolve) => setImmediate(resolve));
     await killed(child);
-    expect([2, 3]).toContain(versionOf(path));
+    // A complete version (versionOf checks every element): 2 or later, however far the child got on a slow machine.
+    expect(versionOf(path)).toBeGreaterThanOrEqual(2);
   }, 60_000);
 });

@@ -227,10 +227,11 @@ function poolParams(
   const stride = noStride ? kernel : intList(op, "stride", o.stride as Size2, 2);
   const padding = intList(op, "padding", o.padding ?? 0, 2);
   const dilation = intList(op, "dilation", o.dilation ?? 1, 2);
+  // PyTorch checks the stride first (it defaults to the kernel size, so a zero kernel is reported as a zero stride).
+  if (stride.some((s) => s === 0)) throw new ArgumentError(`${op}: stride should not be zero`);
   if (kernel.some((k) => k <= 0)) {
     throw new ArgumentError(`${op}: kernel size should be greater than zero, but got kH: ${kernel[0]} kW: ${kernel[1]}`);
   }
-  if (stride.some((s) => s === 0)) throw new ArgumentError(`${op}: stride should not be zero`);
   if (stride.some((s) => s < 0))
     throw new ArgumentError(`${op}: stride should be greater than zero, but got dH: ${stride[0]} dW: ${stride[1]}`);
   if (dilation.some((d) => d <= 0)) {
