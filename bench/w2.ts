@@ -59,7 +59,7 @@ export function w2({ iters }: W2Options = { iters: 1000 }): WorkloadResult {
     total_s: t,
     ms_per_iter: (1e3 * t) / iters,
     accuracy,
-    checksum: { loss_final: final, w: Array.from(w.detach().flatten().data), b: b.item() },
+    checksum: { loss_final: final, w: Array.from(w.detach().flatten().toTypedArray()), b: b.item() },
   };
 }
 

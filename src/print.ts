@@ -287,7 +287,7 @@ export function formatTensor(t: Tensor, prefix = "tensor("): string {
     body = "[]";
   } else {
     if (t.dtype === "int32" || t.dtype === "float64") suffixes.push(`dtype=${torchName(t.dtype)}`);
-    body = formatValues(t.data, t.shape, t.dtype, indent);
+    body = formatValues(t.toTypedArray(), t.shape, t.dtype, indent);
   }
   const fn = t.gradFn;
   if (fn !== null) suffixes.push(`grad_fn=<${fn.name}>`);

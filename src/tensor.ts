@@ -179,11 +179,44 @@ export class Tensor {
   // ----- reading values ----------------------------------------------------
 
   /**
-   * The elements as a new typed array in row-major order: Float32Array
-   * (float32), Float64Array (float64, and int64 as exact integers),
-   * Int32Array (int32), Uint8Array (bool, 0/1).
+   * PyTorch's `x.data`: a tensor sharing this tensor's storage, outside the
+   * graph (it never requires grad) and with a version counter of its own, so
+   * in-place changes through it are not seen by autograd's checks (as in
+   * PyTorch; `detach()` is the safe form). `x.data = t` makes `x` use `t`'s
+   * storage, shape and dtype (PyTorch's `p.data = t`).
+   *
+   * @example
+   * ```ts
+   * const w = torch.tensor([1, 2], { requiresGrad: true });
+   * w.data.mul_(0.5); // an update autograd does not record
+   * console.log(w); // tensor([0.5000, 1.0000], requires_grad=True)
+   * ```
    */
-  get data(): TypedArray {
+  get data(): Tensor {
+    return new Tensor(new Storage(this._storage.data), this.shape, this._strides, this._offset, this.dtype);
+  }
+
+  set data(src: Tensor) {
+    if (!(src instanceof Tensor)) {
+      throw new ArgumentError(`data: Variable data has to be a tensor, but got ${pythonTypeName(src)} (got ${describeValue(src)})`);
+    }
+    if (this._requiresGrad && !isFloating(src.dtype)) {
+      throw new DTypeError(`data: data set to a tensor that requires gradients must be floating point or complex dtype (got ${src.dtype})`);
+    }
+    this._setData(src);
+  }
+
+  /**
+   * The elements as a new typed array in row-major order (NumPy's
+   * `x.numpy()`, a copy): Float32Array (float32), Float64Array (float64, and
+   * int64 as exact integers), Int32Array (int32), Uint8Array (bool, 0/1).
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tensor([[1, 2], [3, 4]]).t().toTypedArray()); // Float32Array(4) [ 1, 3, 2, 4 ]
+   * ```
+   */
+  toTypedArray(): TypedArray {
     const out = typedArrayFor(this.dtype, this.numel());
     backend().copy(this._strided(), {
       data: out,
@@ -206,7 +239,7 @@ export class Tensor {
 
   /** The elements as nested arrays of numbers (bool gives 1 or 0); a 0-d tensor gives a number. */
   tolist(): NestedArray {
-    const flat = this.data;
+    const flat = this.toTypedArray();
     const build = (dim: number, start: number): NestedArray => {
       if (dim === this.shape.length) return flat[start] as number;
       const size = this.shape[dim] as number;

@@ -46,7 +46,7 @@ export function checkCast(x: Tensor, dtype: DType, op: string): void {
   const hi = K.reduce("max", x, dims, false);
   const int = dtype as "int32" | "int64";
   if (fitsInteger(lo._storage.data[lo._offset] as number, int) && fitsInteger(hi._storage.data[hi._offset] as number, int)) return;
-  const values = x.data;
+  const values = x.toTypedArray();
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     if (!fitsInteger(v, int)) convertValue(v, dtype, op, "data", `element ${unravel(i, x.shape)}`);

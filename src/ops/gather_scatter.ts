@@ -218,7 +218,7 @@ const takeOp = defineOp({
   name: "take",
   gradFn: "TakeBackward0",
   save: "inputs",
-  forward: ([x, index]) => K.take(x as Tensor, Int32Array.from((index as Tensor).data), (index as Tensor).shape),
+  forward: ([x, index]) => K.take(x as Tensor, Int32Array.from((index as Tensor).toTypedArray()), (index as Tensor).shape),
   backward: ([g], c) => {
     const { shape } = c.inputMeta[0] as { shape: readonly number[] };
     return [put(K.full(shape, 0, g.dtype), c.input(1), g, { accumulate: true }), null];
@@ -246,7 +246,8 @@ const putOp = defineOp<{ accumulate: boolean }>({
   name: "put",
   gradFn: "PutBackward0",
   save: "inputs",
-  forward: ([x, index, src], { accumulate }) => putFlat(x as Tensor, Int32Array.from((index as Tensor).data), src as Tensor, accumulate),
+  forward: ([x, index, src], { accumulate }) =>
+    putFlat(x as Tensor, Int32Array.from((index as Tensor).toTypedArray()), src as Tensor, accumulate),
   // Without accumulate the overwritten elements of self get no gradient; source gets the gradient where it went.
   backward: ([g], c) => {
     const index = c.input(1);
@@ -309,7 +310,7 @@ export function put_(input: Tensor, index: Tensor, source: Tensor, options?: Acc
 
 /** The row-major offsets, in `shape`, of the true elements of `mask` broadcast to it. */
 function maskOffsets(mask: Tensor, shape: readonly number[]): number[] {
-  const m = K.broadcastTo(mask, shape).data;
+  const m = K.broadcastTo(mask, shape).toTypedArray();
   const out: number[] = [];
   for (let i = 0; i < m.length; i++) if (m[i] !== 0) out.push(i);
   return out;

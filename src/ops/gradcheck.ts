@@ -62,7 +62,7 @@ function elementOffsets(t: Tensor): number[] {
 
 /** The floating outputs' values (the others have no derivative). */
 function values(outputs: readonly Tensor[]): Float64Array[] {
-  return outputs.map((t) => (isFloating(t.dtype) ? Float64Array.from(t.data) : new Float64Array(t.numel())));
+  return outputs.map((t) => (isFloating(t.dtype) ? Float64Array.from(t.toTypedArray()) : new Float64Array(t.numel())));
 }
 
 /** d outputs / d x by central differences: [output][input element][output element]. */
@@ -96,7 +96,7 @@ function analyticalJacobian(out: Tensor, diff: readonly Tensor[]): Float64Array[
     const grads = grad([out], diff, { gradOutputs: [g], retainGraph: true, allowUnused: true });
     grads.forEach((gi, i) => {
       if (gi === null) return;
-      const vals = gi.data;
+      const vals = gi.toTypedArray();
       const cols = perInput[i] as Float64Array[];
       for (let e = 0; e < vals.length; e++) (cols[e] as Float64Array)[j] = vals[e] as number;
     });

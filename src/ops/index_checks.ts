@@ -32,7 +32,7 @@ export function opMessage(op: string, message: string): string {
  * `outOfRange(value)`.
  */
 export function indexValues(index: Tensor, size: number, wrap: boolean, outOfRange: (v: number) => KindlingError): number[] {
-  const data = index.data;
+  const data = index.toTypedArray();
   const out = new Array<number>(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number;

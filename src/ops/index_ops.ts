@@ -275,7 +275,7 @@ const indexFillTensorOp = defineOp<{ dim: number }>({
   backward: ([g], c) => {
     const { dim } = c.attrs;
     const index = c.input(1);
-    const filled = indexTensor([...new Set(index.data)]);
+    const filled = indexTensor([...new Set(index.toTypedArray())]);
     return [c.needs[0] ? indexFill(g, dim, index, 0) : null, null, c.needs[2] ? indexSelect(g, dim, filled).sum() : null];
   },
 });

@@ -186,7 +186,7 @@ function indexTensors(x: Tensor, tensors: readonly [number, Tensor][]): [number,
 
 /** The indices of the true elements of a bool tensor, one int64 tensor per dim. */
 function nonzeroIndices(mask: Tensor): Tensor[] {
-  const data = mask.data;
+  const data = mask.toTypedArray();
   const strides = contiguousStrides(mask.shape);
   const hits: number[] = [];
   for (let i = 0; i < data.length; i++) if (data[i] !== 0) hits.push(i);
@@ -212,7 +212,7 @@ function planAdvanced(x: Tensor, raw: readonly [number, Tensor][]): TakePlan {
   const after = adjacent ? rest.filter((d) => d > (dims[0] as number)) : rest;
   const outShape = [...before.map((d) => x.shape[d] as number), ...b, ...after.map((d) => x.shape[d] as number)];
   const idx = tensors.map(([d, t]) => {
-    const values = K.copy(K.broadcastTo(t, b), "int64").data;
+    const values = K.copy(K.broadcastTo(t, b), "int64").toTypedArray();
     const size = x.shape[d] as number;
     return values.map((v) => {
       if (v < -size || v >= size) throw new IndexError(`index ${v} is out of bounds for dimension ${d} with size ${size}`);

@@ -91,7 +91,7 @@ function entries(tensors: Record<string, Tensor>, op: string): Entry[] {
     if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: '${name}' is not a Tensor (got ${t === null ? "null" : typeof t})`);
     if (name === METADATA_KEY) throw new ArgumentError(`${op}: '${METADATA_KEY}' is reserved for metadata and cannot name a tensor`);
     if (!isWellFormed(name)) throw new ArgumentError(`${op}: tensor name ${JSON.stringify(name)} is not valid Unicode`);
-    return { name, dtype: SAVES_AS[t.dtype], shape: [...t.shape], bytes: encode(t.dtype, t.data) };
+    return { name, dtype: SAVES_AS[t.dtype], shape: [...t.shape], bytes: encode(t.dtype, t.toTypedArray()) };
   });
 }
 

@@ -2,7 +2,7 @@ import type { Tensor } from "kindling";
 import * as torch from "kindling";
 import { describe, expect, it } from "vitest";
 
-const values = (t: Tensor | null) => (t === null ? null : Array.from(t.data));
+const values = (t: Tensor | null) => (t === null ? null : Array.from(t.toTypedArray()));
 
 describe("engine: graph shapes", () => {
   it("reuse: b = a + a; c = b + b gives dc/da = 4", () => {
@@ -81,8 +81,8 @@ describe("engine: graph shapes", () => {
       return g.mul(2);
     });
     z.sum().backward();
-    expect(Array.from(inner?.data ?? [])).toEqual([6, 12]);
-    expect(Array.from(x.grad?.data ?? [])).toEqual([4, 8]);
+    expect(Array.from(inner?.toTypedArray() ?? [])).toEqual([6, 12]);
+    expect(Array.from(x.grad?.toTypedArray() ?? [])).toEqual([4, 8]);
   });
 
   it("runs backward through a 100,000-op chain without overflowing the stack", () => {
@@ -300,11 +300,11 @@ describe("engine: hooks", () => {
     const y = x.mul(3);
     const seen: string[] = [];
     y.registerHook((g) => {
-      seen.push(`first ${Array.from(g.data)}`);
+      seen.push(`first ${Array.from(g.toTypedArray())}`);
       return g.mul(10);
     });
     const h = y.registerHook((g) => {
-      seen.push(`second ${Array.from(g.data)}`);
+      seen.push(`second ${Array.from(g.toTypedArray())}`);
     });
     y.sum().backward();
     expect(seen).toEqual(["first 1,1", "second 10,10"]);

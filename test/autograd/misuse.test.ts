@@ -34,7 +34,7 @@ describe("assigning .grad", () => {
   it("accepts a tensor of the same size and dtype (a view of x too), null and undefined", () => {
     const x = torch.ones(3, { requiresGrad: true });
     x.grad = x.detach();
-    expect(Array.from(x.grad.data)).toEqual([1, 1, 1]);
+    expect(Array.from(x.grad.toTypedArray())).toEqual([1, 1, 1]);
     x.grad = null;
     expect(x.grad).toBeNull();
     x.grad = torch.zeros(1).expand(3);
@@ -83,7 +83,7 @@ describe("backward and autograd.grad given what is not a tensor", () => {
       "grad(): gradients can be either Tensors or None, but got list (gradOutputs[0] must be a Tensor or null",
     );
     // Nothing ran: the graph is intact.
-    expect(Array.from(torch.autograd.grad([s], [x])[0].data)).toEqual([2, 2, 2]);
+    expect(Array.from(torch.autograd.grad([s], [x])[0].toTypedArray())).toEqual([2, 2, 2]);
   });
 
   it("options of the wrong type or name", () => {
@@ -116,7 +116,7 @@ describe("in-place leakyRelu with a negative slope", () => {
     const a = torch.tensor([-1, 2, -3], { requiresGrad: true });
     const b = a.clone();
     torch.F.leakyRelu_(b, -0.5);
-    expect(Array.from(b.data)).toEqual([0.5, 2, 1.5]);
+    expect(Array.from(b.toTypedArray())).toEqual([0.5, 2, 1.5]);
     expect(String(b.gradFn)).toBe("<LeakyReluBackward1>");
     const err = thrown(() => b.sum().backward());
     expect(err).toBeInstanceOf(torch.AutogradError);
@@ -142,7 +142,7 @@ describe("in-place leakyRelu with a negative slope", () => {
       torch.F.leakyRelu_(b, slope);
       b.sum().backward();
       const grad = a.grad as Tensor | null;
-      expect(Array.from(grad?.data ?? [])).toEqual([slope, 1, slope]);
+      expect(Array.from(grad?.toTypedArray() ?? [])).toEqual([slope, 1, slope]);
     }
     const b = a.clone();
     torch.F.leakyRelu_(b, 0.5);
@@ -153,7 +153,7 @@ describe("in-place leakyRelu with a negative slope", () => {
   it("is allowed when nothing requires grad", () => {
     const x = torch.tensor([-1, 2]);
     torch.F.leakyRelu_(x, -0.5);
-    expect(Array.from(x.data)).toEqual([0.5, 2]);
+    expect(Array.from(x.toTypedArray())).toEqual([0.5, 2]);
   });
 });
 
@@ -189,7 +189,7 @@ describe("a second backward through index and index_put_ nodes", () => {
     const y = x.index(idx()).sum();
     y.backward(null, { retainGraph: true });
     y.backward();
-    expect(Array.from(x.grad?.data ?? []).slice(0, 4)).toEqual([2, 2, 2, 2]);
+    expect(Array.from(x.grad?.toTypedArray() ?? []).slice(0, 4)).toEqual([2, 2, 2, 2]);
     // x[1] is a select view: PyTorch's SelectBackward0 saves nothing, so a second pass runs.
     const z = x.index(1).sum();
     z.backward();

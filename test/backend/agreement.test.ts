@@ -147,7 +147,7 @@ function run(backend: string, shapes: number[][], f: (...xs: Tensor[]) => Tensor
   const out = f(...xs);
   torch.manualSeed(seed + 1);
   out.backward(torch.randn(out.shape));
-  return { out: Array.from(out.detach().data), grads: xs.map((x) => Array.from((x.grad as Tensor).data)) };
+  return { out: Array.from(out.detach().toTypedArray()), grads: xs.map((x) => Array.from((x.grad as Tensor).toTypedArray())) };
 }
 
 function expectClose(actual: number[], expected: number[]): void {
@@ -160,7 +160,7 @@ function expectClose(actual: number[], expected: number[]): void {
 
 /** PyTorch 1.13's values: relu and clamp compare as std::max/min, so NaN and -0 pass through. */
 describe.each(["js", ...(available ? ["wasm"] : [])])("signed zeros and NaN on the %s backend", (backend) => {
-  const signs = (t: Tensor): string[] => Array.from(t.data, (v) => (Object.is(v, -0) ? "-0" : String(v)));
+  const signs = (t: Tensor): string[] => Array.from(t.toTypedArray(), (v) => (Object.is(v, -0) ? "-0" : String(v)));
   // Each pattern repeated to 4096 elements, past the wasm kernels' thresholds.
   const big = (values: number[]): Tensor => torch.tensor(Array.from({ length: 4096 }, (_, i) => values[i % values.length] as number));
   for (const n of [1, 4096]) {

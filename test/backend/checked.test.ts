@@ -250,7 +250,7 @@ describe("the bounds guard (debug mode)", () => {
       .map((p) => p.double().sum())
       .reduce((s, p) => s.add(p));
     const [g] = torch.autograd.grad([loss], [x]);
-    return [...parts, g as Tensor].map((t) => [...t.data].map(Number));
+    return [...parts, g as Tensor].map((t) => [...t.toTypedArray()].map(Number));
   }
 
   it("passes every kernel of a workload and gives the same values", () => {

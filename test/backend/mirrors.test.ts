@@ -20,7 +20,7 @@ import { recycle } from "../../src/core/recycle.js";
 
 const N = 4096;
 const storage = (t: Tensor) => t._storage.data as Float32Array;
-const values = (t: Tensor) => Array.from(t.data);
+const values = (t: Tensor) => Array.from(t.toTypedArray());
 const ramp = (n = N) =>
   torch
     .arange(n)

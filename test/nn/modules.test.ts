@@ -66,7 +66,7 @@ function build(c: ModuleCase): torch.nn.Module {
 function expectClose(actual: Tensor, expected: TensorJson, rtol = 1e-5, atol = 1e-6): void {
   expect(actual.shape).toEqual(expected.shape);
   expect(actual.dtype).toBe(expected.dtype);
-  const a = actual.data;
+  const a = actual.toTypedArray();
   expected.data.forEach((e, i) => {
     const v = a[i] as number;
     expect(Math.abs(v - Number(e))).toBeLessThanOrEqual(atol + rtol * Math.abs(Number(e)));
@@ -85,7 +85,7 @@ describe("nn modules match PyTorch", () => {
       const sd = m.stateDict();
       expect(Object.keys(sd)).toEqual(Object.keys(c.init));
       // Seeded initial values are PyTorch's exactly.
-      for (const [k, t] of Object.entries(c.init)) expect(Array.from((sd[k] as Tensor).data)).toEqual(t.data.map(Number));
+      for (const [k, t] of Object.entries(c.init)) expect(Array.from((sd[k] as Tensor).toTypedArray())).toEqual(t.data.map(Number));
     }
     const x = fromJson(c.input).requiresGrad_();
     let out: Tensor;

@@ -171,7 +171,7 @@ type Outcome = { ok: true; results: Snapshot[] } | { ok: false; error: unknown }
 
 function snapshot(v: unknown): Snapshot[] {
   if (v instanceof torch.Tensor)
-    return [{ dtype: v.dtype, shape: [...v.shape], requiresGrad: v.requiresGrad, values: [...v.data].map(Number) }];
+    return [{ dtype: v.dtype, shape: [...v.shape], requiresGrad: v.requiresGrad, values: [...v.toTypedArray()].map(Number) }];
   if (Array.isArray(v)) return v.flatMap(snapshot);
   if (typeof v === "number" || typeof v === "boolean") return [{ values: [Number(v)] }];
   return [{ values: [] }];

@@ -59,7 +59,7 @@ describe("dropout", () => {
     (_, m) => {
       torch.manualSeed(m.seed);
       const y = dropout(torch.ones(m.shape, { dtype: m.dtype }), { p: m.p });
-      expect(Array.from(y.data)).toEqual(m.out.data);
+      expect(Array.from(y.toTypedArray())).toEqual(m.out.data);
     },
   );
 
@@ -69,12 +69,12 @@ describe("dropout", () => {
     const x = torch.ones([20000], { dtype: "float64", requiresGrad: true });
     const y = dropout(x, { p });
     expect(y.gradFn?.name).toBe("MulBackward0");
-    const kept = Array.from(y.data).filter((v) => v !== 0);
+    const kept = Array.from(y.toTypedArray()).filter((v) => v !== 0);
     for (const v of kept) expect(v).toBeCloseTo(1 / (1 - p), 12);
     // 20000 Bernoulli(0.7) draws: the kept fraction is within 4 standard deviations (~0.013) of 0.7.
     expect(Math.abs(kept.length / 20000 - (1 - p))).toBeLessThan(0.013);
     y.sum().backward();
-    expect(Array.from((x.grad as Tensor).data)).toEqual(Array.from(y.data));
+    expect(Array.from((x.grad as Tensor).toTypedArray())).toEqual(Array.from(y.toTypedArray()));
   });
 
   it("returns the input itself for p = 0, training = false or an empty input", () => {
@@ -87,12 +87,12 @@ describe("dropout", () => {
 
   it("zeroes everything for p = 1 and works in place", () => {
     const x = torch.tensor([1, 2, 3]);
-    expect(Array.from(dropout(x, { p: 1 }).data)).toEqual([0, 0, 0]);
+    expect(Array.from(dropout(x, { p: 1 }).toTypedArray())).toEqual([0, 0, 0]);
     const h = torch.tensor([1, 2], { requiresGrad: true }).mul(1);
     const r = dropout(h, { p: 1, inplace: true });
     expect(r).toBe(h);
     expect(h.gradFn?.name).toBe("MulBackward0");
-    expect(Array.from(h.data)).toEqual([0, 0]);
+    expect(Array.from(h.toTypedArray())).toEqual([0, 0]);
   });
 
   it("rejects p outside [0, 1] and integer inputs", () => {
@@ -394,8 +394,8 @@ describe("nn semantics", () => {
     const rv = torch.tensor([4, 16]);
     const y = batchNorm(x, rm, rv, null, null, { eps: 0 });
     // (x - running_mean) / sqrt(running_var).
-    expect(Array.from(y.data)).toEqual([0, 0, 1, 1]);
-    expect(Array.from(rm.data)).toEqual([1, 2]);
+    expect(Array.from(y.toTypedArray())).toEqual([0, 0, 1, 1]);
+    expect(Array.from(rm.toTypedArray())).toEqual([1, 2]);
     expect(rm._version).toBe(0);
   });
 
@@ -405,8 +405,8 @@ describe("nn semantics", () => {
     const rv = torch.ones([1], { dtype: "float64" });
     batchNorm(x, rm, rv, null, null, { training: true, momentum: 0.5 });
     // batch mean 2, unbiased variance 2: 0.5 * 0 + 0.5 * 2 and 0.5 * 1 + 0.5 * 2.
-    expect(Array.from(rm.data)).toEqual([1]);
-    expect(Array.from(rv.data)).toEqual([1.5]);
+    expect(Array.from(rm.toTypedArray())).toEqual([1]);
+    expect(Array.from(rv.toTypedArray())).toEqual([1.5]);
     expect(rm._version).toBe(1);
   });
 
@@ -416,7 +416,7 @@ describe("nn semantics", () => {
     expect(loss.item()).toBe(100);
     loss.backward();
     // (x - t) / max((1 - x) x, 1e-12) / 2.
-    expect(Array.from((x.grad as Tensor).data)).toEqual([-0.5e12, 0.5e12]);
+    expect(Array.from((x.grad as Tensor).toTypedArray())).toEqual([-0.5e12, 0.5e12]);
   });
 
   it("conv2d with padding 'same' keeps the spatial size (even kernels pad one more on the right)", () => {
@@ -451,7 +451,7 @@ describe("nn semantics", () => {
       ],
     ]);
     const [out, idx] = maxPool2d(x, 3, { stride: 1, padding: 1, returnIndices: true });
-    expect(Array.from(out.data)).toEqual([-3, -3, -3, -3]);
-    expect(Array.from(idx.data)).toEqual([1, 1, 1, 1]);
+    expect(Array.from(out.toTypedArray())).toEqual([-3, -3, -3, -3]);
+    expect(Array.from(idx.toTypedArray())).toEqual([1, 1, 1, 1]);
   });
 });

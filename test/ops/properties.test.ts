@@ -43,7 +43,7 @@ describe("broadcasting", () => {
         const b = arange(sb).mul(100);
         const c = a.add(b);
         expect(c.shape).toEqual(sa);
-        const cd = c.data;
+        const cd = c.toTypedArray();
         for (let i = 0; i < cd.length; i++) {
           const idx = unravel(i, sa);
           const ib = idx.slice(drop).map((v, k) => (sb[k] === 1 ? 0 : v));
@@ -52,7 +52,7 @@ describe("broadcasting", () => {
         // And the gradient sums back to each input's shape: d(sum(a+b))/db counts broadcast copies.
         const bg = arange(sb).requiresGrad_();
         a.add(bg).sum().backward();
-        expect(Array.from(bg.grad?.data ?? [])).toEqual(new Array(numel(sb)).fill(numel(sa) / numel(sb)));
+        expect(Array.from(bg.grad?.toTypedArray() ?? [])).toEqual(new Array(numel(sb)).fill(numel(sa) / numel(sb)));
       }),
       { numRuns: 60 },
     );
@@ -75,7 +75,7 @@ describe("views", () => {
         const x = arange(shape);
         const p = x.permute(perm);
         expect(p.shape).toEqual(perm.map((d) => shape[d]));
-        const pd = p.contiguous().data;
+        const pd = p.contiguous().toTypedArray();
         for (let i = 0; i < pd.length; i++) {
           const idx = unravel(i, p.shape);
           const src = new Array<number>(shape.length);
@@ -99,7 +99,7 @@ describe("views", () => {
         // Flattening everything, or merging all but the first dim.
         for (const target of [[numel(shape)], [first, numel(shape) / first]]) {
           const r = p.reshape(target);
-          expect(Array.from(r.data)).toEqual(Array.from(p.contiguous().data));
+          expect(Array.from(r.toTypedArray())).toEqual(Array.from(p.contiguous().toTypedArray()));
           let viewed: Tensor | null = null;
           try {
             viewed = p.view(target);
@@ -109,7 +109,7 @@ describe("views", () => {
           }
           if (viewed !== null) {
             expect(viewed._storage).toBe(p._storage);
-            expect(Array.from(viewed.data)).toEqual(Array.from(r.data));
+            expect(Array.from(viewed.toTypedArray())).toEqual(Array.from(r.toTypedArray()));
           }
         }
       }),
@@ -139,11 +139,11 @@ describe("slicing and indexing", () => {
         const x = torch.arange(n, { dtype: "float64" }).requiresGrad_();
         const s = x.index(new torch.Slice(start, stop, step));
         const expected = pySlice(n, start, stop, step);
-        expect(Array.from(s.data)).toEqual(expected);
+        expect(Array.from(s.toTypedArray())).toEqual(expected);
         s.sum().backward();
         const g = new Array(n).fill(0);
         for (const i of expected) g[i] = 1;
-        expect(Array.from(x.grad?.data ?? [])).toEqual(g);
+        expect(Array.from(x.grad?.toTypedArray() ?? [])).toEqual(g);
       }),
       { numRuns: 100 },
     );
@@ -159,11 +159,11 @@ describe("slicing and indexing", () => {
           .requiresGrad_();
         const r = x.index(torch.tensor(idx, { dtype: "int64" }));
         expect(r.shape).toEqual([idx.length, 2]);
-        expect(Array.from(r.data)).toEqual(idx.flatMap((i) => [2 * i, 2 * i + 1]));
+        expect(Array.from(r.toTypedArray())).toEqual(idx.flatMap((i) => [2 * i, 2 * i + 1]));
         r.sum().backward();
         const counts = new Array(n).fill(0);
         for (const i of idx) counts[i] += 1;
-        expect(Array.from(x.grad?.data ?? [])).toEqual(counts.flatMap((c) => [c, c]));
+        expect(Array.from(x.grad?.toTypedArray() ?? [])).toEqual(counts.flatMap((c) => [c, c]));
       }),
       { numRuns: 100 },
     );
@@ -174,7 +174,7 @@ describe("slicing and indexing", () => {
       fc.property(fc.array(fc.boolean(), { maxLength: 8 }), (mask) => {
         const x = torch.arange(mask.length, { dtype: "float64" });
         const r = x.index(torch.tensor(mask));
-        expect(Array.from(r.data)).toEqual(mask.flatMap((m, i) => (m ? [i] : [])));
+        expect(Array.from(r.toTypedArray())).toEqual(mask.flatMap((m, i) => (m ? [i] : [])));
       }),
     );
   });

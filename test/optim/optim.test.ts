@@ -86,7 +86,7 @@ function trainStep(opt: AnyOptimizer, ps: Tensor[]): number {
 }
 
 function values(ps: Tensor[]): number[][] {
-  return ps.map((p) => Array.from(p.data));
+  return ps.map((p) => Array.from(p.toTypedArray()));
 }
 
 /** max |x - y| / max(|y|, 1e-300) over all elements. */
@@ -134,7 +134,7 @@ function compareStateDict(actual: optim.OptimizerStateDict, expected: RecordedSt
         expect(m).toBeInstanceOf(torch.Tensor);
         const t = m as Tensor;
         expect([t.dtype, t.shape]).toEqual([v.dtype, v.shape]);
-        expectClose(Array.from(t.data), v.data.map(decode));
+        expectClose(Array.from(t.toTypedArray()), v.data.map(decode));
       } else {
         expect(m).toEqual(v);
       }
@@ -175,7 +175,7 @@ describe("optimizers replay PyTorch's trajectories (float64, rtol 1e-12)", () =>
       const loss = trainStep(opt, ps);
       expectClose([loss], [c.losses[step] as number]);
       (c.trajectory[step] as number[][]).forEach((want, i) => {
-        expectClose(Array.from((ps[i] as Tensor).data), want);
+        expectClose(Array.from((ps[i] as Tensor).toTypedArray()), want);
       });
     }
     compareStateDict(opt.stateDict(), c.state_dict);
@@ -190,7 +190,7 @@ describe("loadStateDict continues the trajectory", () => {
     for (let step = MID; step < STEPS; step++) {
       trainStep(opt, ps);
       (c.trajectory[step] as number[][]).forEach((want, i) => {
-        expectClose(Array.from((ps[i] as Tensor).data), want);
+        expectClose(Array.from((ps[i] as Tensor).toTypedArray()), want);
       });
     }
     compareStateDict(opt.stateDict(), c.state_dict);
@@ -250,7 +250,7 @@ describe("step", () => {
     w.mul(w).sum().backward();
     const version = w._version;
     expect(opt.step()).toBeUndefined();
-    expect(Array.from(w.data)).toEqual([0, 0]);
+    expect(Array.from(w.toTypedArray())).toEqual([0, 0]);
     expect([w.isLeaf, w.requiresGrad, w.gradFn]).toEqual([true, true, null]);
     expect(w._version).toBe(version + 1);
   });
@@ -268,9 +268,9 @@ describe("step", () => {
     expect(opt.state.has(p1)).toBe(false);
     const s2 = sd.state[2] as Record<string, Tensor>;
     expect([s2.step?.dtype, s2.step?.shape, s2.step?.item()]).toEqual(["float32", [], 1]);
-    expect(Array.from(s2.exp_avg?.data ?? [])).toEqual([0.29999999999999993]); // 3 * (1 - 0.9), as PyTorch
-    expectClose(Array.from(s2.exp_avg_sq?.data ?? []), [0.009]);
-    expect(Array.from(p1.data)).toEqual([0, 0]);
+    expect(Array.from(s2.exp_avg?.toTypedArray() ?? [])).toEqual([0.29999999999999993]); // 3 * (1 - 0.9), as PyTorch
+    expectClose(Array.from(s2.exp_avg_sq?.toTypedArray() ?? []), [0.009]);
+    expect(Array.from(p1.toTypedArray())).toEqual([0, 0]);
     expect(sd.param_groups.map((g) => g.params)).toEqual([[0], [1, 2]]);
   });
 
@@ -288,7 +288,7 @@ describe("step", () => {
     w.sum().backward();
     (opt.paramGroups[0] as optim.ParamGroup<optim.SGDHyperparameters>).lr = 0.5;
     opt.step();
-    expect(Array.from(w.data)).toEqual([0.5, 0.5]);
+    expect(Array.from(w.toTypedArray())).toEqual([0.5, 0.5]);
   });
 });
 
@@ -301,11 +301,11 @@ describe("zeroGrad", () => {
     const g = w.grad as Tensor;
     opt.zeroGrad();
     expect(w.grad).toBe(g);
-    expect(Array.from(g.data)).toEqual([0, 0]);
+    expect(Array.from(g.toTypedArray())).toEqual([0, 0]);
     expect(unused.grad).toBeNull();
     w.mul(3).sum().backward(); // accumulates into the zeroed tensor
     expect(w.grad).toBe(g);
-    expect(Array.from(g.data)).toEqual([3, 3]);
+    expect(Array.from(g.toTypedArray())).toEqual([3, 3]);
   });
 
   it("detaches a gradient that has a gradFn before zeroing it", () => {
@@ -316,7 +316,7 @@ describe("zeroGrad", () => {
     new optim.SGD([w], { lr: 0.1 }).zeroGrad();
     // PyTorch: same tensor, tensor([0., 0.]), grad_fn None, requires_grad False
     expect(w.grad).toBe(g);
-    expect([g.gradFn, g.requiresGrad, Array.from(g.data)]).toEqual([null, false, [0, 0]]);
+    expect([g.gradFn, g.requiresGrad, Array.from(g.toTypedArray())]).toEqual([null, false, [0, 0]]);
   });
 
   it("sets the gradients to null with setToNone", () => {
@@ -328,7 +328,7 @@ describe("zeroGrad", () => {
     expect(w.grad).toBeNull();
     w.mul(2).sum().backward();
     expect(w.grad).not.toBe(g);
-    expect(Array.from(w.grad?.data ?? [])).toEqual([2, 2]);
+    expect(Array.from(w.grad?.toTypedArray() ?? [])).toEqual([2, 2]);
   });
 });
 
@@ -398,12 +398,12 @@ describe("parameter groups", () => {
     const x = torch.ones(2, { dtype: "float64", requiresGrad: true });
     const opt = new optim.Adagrad([x], { initialAccumulatorValue: 0.5 });
     const s = opt.state.get(x);
-    expect([s?.step.item(), s?.step.dtype, Array.from(s?.sum.data ?? [])]).toEqual([0, "float32", [0.5, 0.5]]);
+    expect([s?.step.item(), s?.step.dtype, Array.from(s?.sum.toTypedArray() ?? [])]).toEqual([0, "float32", [0.5, 0.5]]);
     const y = torch.ones(1, { dtype: "float64", requiresGrad: true });
     opt.addParamGroup({ params: [y] });
     y.sum().backward();
     opt.step();
-    expect([opt.state.get(y)?.step.item(), Array.from(opt.state.get(y)?.sum.data ?? [])]).toEqual([1, [1.5]]);
+    expect([opt.state.get(y)?.step.item(), Array.from(opt.state.get(y)?.sum.toTypedArray() ?? [])]).toEqual([1, [1.5]]);
     expect(opt.state.get(x)?.step.item()).toBe(0); // no gradient: no step
   });
 
@@ -440,9 +440,9 @@ describe("stateDict / loadStateDict", () => {
     const { opt, ps } = trained();
     const sd = opt.stateDict();
     const saved = (sd.state[0] as Record<string, Tensor>).exp_avg as Tensor;
-    const before = Array.from(saved.data);
+    const before = Array.from(saved.toTypedArray());
     trainStep(opt, ps);
-    expect(Array.from(saved.data)).toEqual(before);
+    expect(Array.from(saved.toTypedArray())).toEqual(before);
     expect(saved).not.toBe(opt.state.get(ps[0] as Tensor)?.expAvg);
     expect(((sd.state[0] as Record<string, Tensor>).step as Tensor).item()).toBe(3);
     expect(opt.state.get(ps[0] as Tensor)?.step.item()).toBe(4);
@@ -455,9 +455,9 @@ describe("stateDict / loadStateDict", () => {
     const other = new optim.Adam(ps);
     other.loadStateDict({ state: sd.state, param_groups: [{ ...(sd.param_groups[0] as { params: number[] }), params: [0, 1] }] });
     const mine = other.state.get(ps[0] as Tensor)?.expAvg as Tensor;
-    const before = Array.from(mine.data);
+    const before = Array.from(mine.toTypedArray());
     ((sd.state[0] as Record<string, Tensor>).exp_avg as Tensor).mul_(0);
-    expect(Array.from(mine.data)).toEqual(before);
+    expect(Array.from(mine.toTypedArray())).toEqual(before);
     expect(other.paramGroups[0]?.params).toEqual(ps); // the new optimizer's own parameters
   });
 
@@ -615,6 +615,6 @@ describe("with torch.nn", () => {
     expect(first).toBeGreaterThan(0.1);
     expect(lossAt().item()).toBeLessThan(1e-4);
     expect(opt.state.size).toBe(2);
-    expect(Array.from(model.weight.data).map((v) => Math.round(v * 100) / 100)).toEqual([-1, 1]);
+    expect(Array.from(model.weight.toTypedArray()).map((v) => Math.round(v * 100) / 100)).toEqual([-1, 1]);
   });
 });

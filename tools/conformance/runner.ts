@@ -81,7 +81,7 @@ function checkTensor(what: string, actual: unknown, expected: TensorJson | null,
   }
   if (actual.dtype !== expected.dtype) throw new Mismatch(`${what}: dtype ${actual.dtype} != expected ${expected.dtype}`);
   const exact = expected.dtype !== "float32" && expected.dtype !== "float64";
-  const data = actual.data;
+  const data = actual.toTypedArray();
   for (let i = 0; i < expected.data.length; i++) {
     const e = decodeValue(expected.data[i] as number);
     const a = data[i] as number;

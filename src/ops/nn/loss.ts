@@ -326,7 +326,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: BCEO
   );
   const w = lossWeight(op, o.weight, x.shape);
   expectNoGrad(op, "weight", w);
-  const data = x.data;
+  const data = x.toTypedArray();
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number;
     if (!(v >= 0 && v <= 1)) throw new ArgumentError(`${op}: all elements of input should be between 0 and 1`);

@@ -42,8 +42,8 @@ interface Picks {
 function picks(x: Tensor, target: Tensor, weight: Tensor | undefined, ignoreIndex: number): Picks {
   const C = (x.ndim === 1 ? x.shape[0] : x.shape[1]) as number;
   const S = numel(x.shape.slice(2));
-  const t = target.data;
-  const w = weight?.data;
+  const t = target.toTypedArray();
+  const w = weight?.toTypedArray();
   const flat = new Int32Array(t.length);
   const coef = K.empty(target.shape, x.dtype);
   let total = 0;

@@ -90,7 +90,7 @@ function slidingPlan(x: Tensor, pr: PoolParams, OH: number, OW: number): WindowP
 function argmaxOffsets(x: Tensor, plan: WindowPlan): Int32Array {
   const n = plan.index.length / plan.K;
   const vals = K.take(x, plan.index, [n, plan.K], Number.NEGATIVE_INFINITY);
-  const arg = K.argReduce("argmax", vals, 1, false).data;
+  const arg = K.argReduce("argmax", vals, 1, false).toTypedArray();
   const flat = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let src = plan.index[i * plan.K + (arg[i] as number)] as number;
@@ -120,7 +120,7 @@ const maxPoolOp: Op<WindowPlan> = defineOp<WindowPlan>({
 function offsetsOf(indices: Tensor, inShape: readonly number[]): Int32Array {
   const plane = (inShape[inShape.length - 2] as number) * (inShape[inShape.length - 1] as number);
   const perPlane = numel(indices.shape.slice(-2));
-  return Int32Array.from(indices.data, (v, i) => Math.floor(i / perPlane) * plane + v);
+  return Int32Array.from(indices.toTypedArray(), (v, i) => Math.floor(i / perPlane) * plane + v);
 }
 
 // max_pool2d_with_indices_backward(grad, self, indices): grad scattered to the maxima.
