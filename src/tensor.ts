@@ -5,8 +5,8 @@
 
 import { engineOps } from "./autograd/bridge.js";
 import { type AccumulateGrad, type Edge, gradAccumulator, type Hook, type Node, type TensorMeta } from "./autograd/node.js";
-import { backend } from "./backend/index.js";
-import type { Strided } from "./backend/types.js";
+import { backend, readBuffer } from "./backend/index.js";
+import type { Buffer, Operand } from "./backend/types.js";
 import { describeValue, pythonTypeName } from "./core/describe.js";
 import { type DType, isFloating, type TypedArray, typedArrayFor } from "./core/dtype.js";
 import { ArgumentError, AutogradError, DTypeError, IndexError, ShapeError } from "./core/errors.js";
@@ -20,7 +20,8 @@ export class Storage {
   _owner: object | null = null;
   /** @internal references the owning pass holds to it. */
   _refs = 0;
-  constructor(public data: TypedArray) {}
+  /** The memory, as its backend keeps it (read its values with readBuffer). */
+  constructor(public data: Buffer) {}
 }
 
 /** Nested arrays of numbers, as `tolist()` returns. */
@@ -83,7 +84,7 @@ export class Tensor {
   }
 
   /** @internal a fresh contiguous tensor over `data`. */
-  static _fromData(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
+  static _fromData(data: Buffer, shape: readonly number[], dtype: DType): Tensor {
     return new Tensor(new Storage(data), shape, contiguousStrides(shape), 0, dtype);
   }
 
@@ -98,7 +99,7 @@ export class Tensor {
   }
 
   /** @internal the layout and buffer as a backend sees them. */
-  _strided(): Strided {
+  _strided(): Operand {
     return { data: this._storage.data, dtype: this.dtype, shape: this.shape, strides: this._strides, offset: this._offset };
   }
 
@@ -168,7 +169,7 @@ export class Tensor {
 
   /** Bytes per element, as stored. */
   elementSize(): number {
-    return this._storage.data.BYTES_PER_ELEMENT;
+    return readBuffer(this._storage.data).BYTES_PER_ELEMENT;
   }
 
   /** The version counter, bumped by every in-place operation on this tensor's storage (shared with views). */
@@ -234,7 +235,7 @@ export class Tensor {
     if (n !== 1) {
       throw new ShapeError(`item: a Tensor with ${n} elements cannot be converted to Scalar (shape ${formatShape(this.shape)})`);
     }
-    return this._storage.data[this._offset] as number;
+    return readBuffer(this._storage.data)[this._offset] as number;
   }
 
   /** The elements as nested arrays of numbers (bool gives 1 or 0); a 0-d tensor gives a number. */

@@ -23,7 +23,8 @@
  * back, so scratch memory never outlives a pass.
  */
 
-import { type BufferOwner, isScratch, observeAllocations, recycle, toHeap } from "../core/recycle.js";
+import { freeBuffer } from "../backend/index.js";
+import { type BufferOwner, isScratch, observeAllocations, toHeap } from "../core/recycle.js";
 import type { Storage, Tensor } from "../tensor.js";
 
 export class Ownership {
@@ -85,7 +86,7 @@ export class Ownership {
     for (const s of this.scratch) {
       if (s._owner !== this) continue;
       s._owner = null;
-      recycle(s.data);
+      freeBuffer(s.data);
     }
     this.scratch = [];
     this.candidates = [];
@@ -99,7 +100,7 @@ export class Ownership {
     for (const s of c) {
       if (s._owner !== this || s._refs !== 0) continue;
       s._owner = null;
-      recycle(s.data);
+      freeBuffer(s.data);
     }
   }
 }

@@ -50,6 +50,21 @@ export interface Contract<M extends Method> {
 }
 
 const CONTRACTS: { readonly [M in Method]: Contract<M> } = {
+  adopt: {
+    operands: [],
+    writes: -1,
+    check: (data, dtype) => {
+      if (!isDType(dtype)) throw internalError("adopt", `unknown dtype ${String(dtype)}`);
+      if (!ArrayBuffer.isView(data)) throw internalError("adopt", "data is not a typed array");
+    },
+  },
+  free: {
+    operands: [],
+    writes: -1,
+    check: (data) => {
+      if (data === null || typeof data !== "object") throw internalError("free", "data is not a buffer");
+    },
+  },
   alloc: {
     operands: [],
     writes: -1,

@@ -8,8 +8,9 @@
 import { type DType, isDType } from "../core/dtype.js";
 import { KindlingError } from "../core/errors.js";
 import { formatShape, numel, shapesEqual } from "../core/shape.js";
+import { readBuffer } from "./buffer.js";
 import { denseLength, rows1 } from "./ref/iter.js";
-import type { Strided } from "./types.js";
+import type { Operand } from "./types.js";
 
 const INTERNAL = "Kindling internal error";
 
@@ -26,7 +27,7 @@ export function isInternalError(e: unknown): boolean {
 }
 
 /** A view as messages show it. */
-export function describeView(name: string, s: Strided): string {
+export function describeView(name: string, s: Operand): string {
   return `${name} (shape ${formatShape(s.shape)}, strides ${formatShape(s.strides)}, offset ${s.offset}, buffer of ${s.data.length})`;
 }
 
@@ -44,8 +45,10 @@ const ARRAY_OF: Readonly<Record<DType, abstract new (...args: never[]) => unknow
  * empty view reaches no element) its lowest and highest element offsets
  * within [0, data.length).
  */
-export function view(m: string, name: string, s: Strided): void {
-  const { shape, strides, offset, data } = s;
+export function view(m: string, name: string, s: Operand): void {
+  const { shape, strides, offset } = s;
+  // A host buffer is checked through its view (its memory, as a typed array of the dtype).
+  const data = ArrayBuffer.isView(s.data) ? s.data : s.data.view();
   if (!isDType(s.dtype) || !(data instanceof ARRAY_OF[s.dtype])) {
     throw internalError(m, `${name} has dtype ${String(s.dtype)} but its data is a ${data?.constructor?.name ?? typeof data}`);
   }
@@ -69,11 +72,11 @@ export function view(m: string, name: string, s: Strided): void {
 }
 
 /** Every one of `operands` lies inside its buffer (the index methods, checked on every call, call `view` without the object). */
-export function views(m: string, operands: Readonly<Record<string, Strided>>): void {
-  for (const name in operands) view(m, name, operands[name] as Strided);
+export function views(m: string, operands: Readonly<Record<string, Operand>>): void {
+  for (const name in operands) view(m, name, operands[name] as Operand);
 }
 
-export function sameShape(m: string, an: string, a: Strided, bn: string, b: Strided): void {
+export function sameShape(m: string, an: string, a: Operand, bn: string, b: Operand): void {
   if (!shapesEqual(a.shape, b.shape)) {
     throw internalError(m, `${an} has shape ${formatShape(a.shape)} but ${bn} has shape ${formatShape(b.shape)} (they must be equal)`);
   }
@@ -90,13 +93,13 @@ export function sizeAt(shape: readonly number[], dim: number): number {
   return shape.length === 0 ? 1 : (shape[dim] as number);
 }
 
-export function indexDType(m: string, name: string, index: Strided): void {
+export function indexDType(m: string, name: string, index: Operand): void {
   if (index.dtype !== "int64" && index.dtype !== "int32") throw internalError(m, `${name} has dtype ${index.dtype} (expected int64)`);
 }
 
 /** The storage offset of the first value of `s` that is not an integer in [lo, hi), or -1. */
-export function firstOutside(s: Strided, lo: number, hi: number): number {
-  const { data } = s;
+export function firstOutside(s: Operand, lo: number, hi: number): number {
+  const data = readBuffer(s.data);
   let found = -1;
   rows1(s.shape, s.strides, s.offset, (o, n, so) => {
     for (let i = 0; i < n && found < 0; i++, o += so) {
@@ -108,16 +111,16 @@ export function firstOutside(s: Strided, lo: number, hi: number): number {
 }
 
 /** Every value of `index` is an integer in [0, size of `dim`): the kernel follows each one into `target` along `dim`. */
-export function indexValues(m: string, index: Strided, name: string, target: Strided, dim: number): void {
+export function indexValues(m: string, index: Operand, name: string, target: Operand, dim: number): void {
   const size = sizeAt(target.shape, dim);
   const at = firstOutside(index, 0, size);
   if (at < 0) return;
   const where = `dimension ${dim} of ${name} ${formatShape(target.shape)} (size ${size})`;
-  throw internalError(m, `index holds ${index.data[at]}, outside [0, ${size}): it would reach past ${where}`);
+  throw internalError(m, `index holds ${readBuffer(index.data)[at]}, outside [0, ${size}): it would reach past ${where}`);
 }
 
 /** Every `index[i]` of a flat index array (take/putAdd) is in [-1, numel(target)): -1 is a hole, the rest elements of `target`. */
-export function flatIndexValues(m: string, index: Int32Array, name: string, target: Strided): void {
+export function flatIndexValues(m: string, index: Int32Array, name: string, target: Operand): void {
   const size = numel(target.shape);
   for (let i = 0; i < index.length; i++) {
     const v = index[i] as number;
@@ -131,13 +134,13 @@ export function flatIndexValues(m: string, index: Int32Array, name: string, targ
 }
 
 /** A view the kernel walks as flat row-major elements from its offset. */
-export function contiguous(m: string, name: string, s: Strided): void {
+export function contiguous(m: string, name: string, s: Operand): void {
   const n = numel(s.shape);
   if (n > 0 && denseLength(s) !== n) throw internalError(m, `${describeView(name, s)} is not contiguous`);
 }
 
 /** `small` fits inside `big` at every dim (except `skip`): the kernel walks `small`'s positions in `big`. */
-export function within(m: string, sn: string, small: Strided, bn: string, big: Strided, skip: number): void {
+export function within(m: string, sn: string, small: Operand, bn: string, big: Operand, skip: number): void {
   if (small.shape.length !== big.shape.length) {
     throw internalError(m, `${sn} ${formatShape(small.shape)} and ${bn} ${formatShape(big.shape)} must have the same number of dimensions`);
   }
@@ -153,13 +156,13 @@ export function withSize(shape: readonly number[], dim: number, size: number): n
   return shape.map((s, d) => (d === dim ? size : s));
 }
 
-export function shapeIs(m: string, name: string, s: Strided, expected: readonly number[]): void {
+export function shapeIs(m: string, name: string, s: Operand, expected: readonly number[]): void {
   if (!shapesEqual(s.shape, expected))
     throw internalError(m, `${name} has shape ${formatShape(s.shape)}, expected ${formatShape(expected)}`);
 }
 
 /** index_select/index_add: a 1-d index of one entry per position along `dim` of `per` (one entry for a 0-d operand). */
-export function indexAlong(m: string, dim: number, index: Strided, per: Strided, perName: string): void {
+export function indexAlong(m: string, dim: number, index: Operand, per: Operand, perName: string): void {
   indexDType(m, "index", index);
   if (index.shape.length !== 1) throw internalError(m, `index has shape ${formatShape(index.shape)} (expected 1-d)`);
   const len = index.shape[0] as number;

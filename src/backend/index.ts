@@ -10,6 +10,9 @@ import { ALL_METHODS, contract, INDEX_METHODS, type Method } from "./checked.js"
 import { guardView } from "./guarded.js";
 import { refBackend } from "./ref/index.js";
 import type { Backend, Strided } from "./types.js";
+
+export { freeBuffer, readBuffer } from "./buffer.js";
+
 import { wasmAvailable, wasmBackend } from "./wasm/index.js";
 
 const backends = new Map<string, Backend>([[refBackend.name, refBackend]]);

@@ -1,5 +1,5 @@
 /**
- * The backend boundary. A backend gets typed arrays plus a layout (shape,
+ * The backend boundary. A backend gets buffers plus a layout (shape,
  * strides, offset) and writes results into output buffers; it never sees a
  * Tensor and knows nothing about autograd.
  */
@@ -7,14 +7,32 @@
 import type { DType, TypedArray } from "../core/dtype.js";
 import type { ScratchSpace } from "../core/recycle.js";
 
-/** A strided view of a buffer. */
-export interface Strided {
-  readonly data: TypedArray;
+/**
+ * Host memory a backend manages outside the JS heap (a block of WebAssembly
+ * linear memory): only its backend decides where it lives; anyone on the
+ * CPU reads and writes it through `view()`.
+ */
+export interface HostBuffer {
+  /** Elements (of the dtype the buffer was made for). */
+  readonly length: number;
+  /** A typed array over the buffer's memory, valid until the next allocation (memory may move when it grows). */
+  view(): TypedArray;
+}
+
+/** A storage's memory: a JS typed array, or host memory a backend manages. */
+export type Buffer = TypedArray | HostBuffer;
+
+/** A strided view of a buffer (`B`: what the kernels index; the reference kernels take typed arrays). */
+export interface Strided<B extends Buffer = TypedArray> {
+  readonly data: B;
   readonly dtype: DType;
   readonly shape: readonly number[];
   readonly strides: readonly number[];
   readonly offset: number;
 }
+
+/** An operand as the ops layer hands it to a backend: any buffer. */
+export type Operand = Strided<Buffer>;
 
 /** Pointwise functions of one argument. `p0`/`p1` are the scalar parameters some take. */
 export type UnaryOp =
@@ -114,67 +132,79 @@ export type ScanOp = "cumsum" | "cumprod";
  */
 export interface Backend {
   readonly name: string;
-  /** A zero-filled buffer for `length` (an integer >= 0) elements of `dtype`. */
-  alloc(dtype: DType, length: number): TypedArray;
+  /**
+   * A buffer for `length` (an integer >= 0) elements of `dtype`, zero-filled
+   * unless `zeroed` is false (the caller then writes every element before
+   * anything reads it).
+   */
+  alloc(dtype: DType, length: number, zeroed?: boolean): Buffer;
+  /**
+   * A buffer with `data`'s elements. `owned`: Kindling made `data` and
+   * nothing else keeps it, so the backend may move it where its kernels want
+   * it; otherwise (user memory, `frombuffer`) it is used in place, never moved.
+   */
+  adopt(data: TypedArray, dtype: DType, owned: boolean): Buffer;
+  /** Takes back a buffer nothing uses any more (the caller guarantees it: the backward engine's consumed gradients). */
+  free(data: Buffer): void;
   /** Memory the backward engine may use for the gradients it makes and gives back (see core/recycle.ts). */
   readonly scratch?: ScratchSpace;
   /** Copies `src` into `dst` elementwise (same shape), converting to `dst.dtype`. */
-  copy(src: Strided, dst: Strided): void;
+  copy(src: Operand, dst: Operand): void;
   /** Writes `value` (a number) to every element of `dst`. */
-  fill(dst: Strided, value: number): void;
+  fill(dst: Operand, value: number): void;
   /** out = op(x) elementwise; `x` and `out` have the same shape. */
-  unary(op: UnaryOp, x: Strided, out: Strided, p0?: number, p1?: number): void;
+  unary(op: UnaryOp, x: Operand, out: Operand, p0?: number, p1?: number): void;
   /** `a` and `b` are already broadcast to `out.shape` (stride 0 on expanded dims). */
-  binary(op: BinaryOp, a: Strided, b: Strided, out: Strided, p0?: number, p1?: number): void;
+  binary(op: BinaryOp, a: Operand, b: Operand, out: Operand, p0?: number, p1?: number): void;
   /** out = cond ? a : b, all three broadcast to `out.shape`. */
-  where(cond: Strided, a: Strided, b: Strided, out: Strided): void;
+  where(cond: Operand, a: Operand, b: Operand, out: Operand): void;
   /** Reduces `dims` (increasing dims of x) of `x` into `out`, whose shape is x's with those dims set to 1. */
-  reduce(op: ReduceOp, x: Strided, dims: readonly number[], out: Strided): void;
+  reduce(op: ReduceOp, x: Operand, dims: readonly number[], out: Operand): void;
   /**
    * Index of the first max/min along `dim` into `out` (int64, x's shape with
    * `dim` set to 1); `x` has at least one element along `dim` unless `out` is empty.
    */
-  argReduce(op: ArgReduceOp, x: Strided, dim: number, out: Strided): void;
+  argReduce(op: ArgReduceOp, x: Operand, dim: number, out: Operand): void;
   /** Inclusive scan along `dim`; `out` has x's shape. */
-  scan(op: ScanOp, x: Strided, dim: number, out: Strided): void;
+  scan(op: ScanOp, x: Operand, dim: number, out: Operand): void;
   /** Batched matrix product: a [..., M, K] @ b [..., K, N] -> out [..., M, N], batch dims already broadcast (all three n-d, n >= 2). */
-  matmul(a: Strided, b: Strided, out: Strided): void;
+  matmul(a: Operand, b: Operand, out: Operand): void;
   /**
    * out[..., i, ...] = x[..., index[i], ...] along `dim`: `index` is 1-d
    * integer, `out` is x's shape with `dim` set to index's length, and (out
    * non-empty) every index value is in [0, x.shape[dim]).
    */
-  indexSelect(x: Strided, dim: number, index: Strided, out: Strided): void;
+  indexSelect(x: Operand, dim: number, index: Operand, out: Operand): void;
   /**
    * out[..., index[i], ...] += src[..., i, ...] along `dim`: `index` is 1-d
    * integer, `src` is out's shape with `dim` set to index's length, and (src
    * non-empty) every index value is in [0, out.shape[dim]).
    */
-  indexAdd(out: Strided, dim: number, index: Strided, src: Strided): void;
+  indexAdd(out: Operand, dim: number, index: Operand, src: Operand): void;
   /**
    * out[i] = x[index[i]], reading x's elements in row-major order; an index
    * of -1 gives `fill`. `x` and `out` are contiguous, `out` has one element
    * per index, and every index is in [-1, numel(x)). Gathers for advanced
    * indexing, im2col and pooling windows.
    */
-  take(x: Strided, index: Int32Array, out: Strided, fill: number): void;
+  take(x: Operand, index: Int32Array, out: Operand, fill: number): void;
   /**
    * out[index[i]] += src[i] over out's elements in row-major order; -1 is
    * skipped. `out` and `src` are contiguous, `src` has one element per index,
    * and every index is in [-1, numel(out)).
    */
-  putAdd(out: Strided, index: Int32Array, src: Strided): void;
+  putAdd(out: Operand, index: Int32Array, src: Operand): void;
   /**
    * out[i][j][k] = x[i][index[i][j][k]][k] for dim 1 (torch.gather): `out` has
    * index's shape, `index` (integer) has x's number of dims and is no larger
    * than x at any other dim, and every index value is in [0, x.shape[dim]).
    */
-  gather(x: Strided, dim: number, index: Strided, out: Strided): void;
+  gather(x: Operand, dim: number, index: Operand, out: Operand): void;
   /**
    * out[i][index[i][j][k]][k] += src[i][j][k] for dim 1 (torch.scatter_add);
    * mode "assign" assigns (torch.scatter). `index` (integer), `src` and `out`
    * have the same number of dims, `index` is no larger than `src` at any dim
    * and than `out` at any other dim, and every index value is in [0, out.shape[dim]).
    */
-  scatter(out: Strided, dim: number, index: Strided, src: Strided, mode: "add" | "assign"): void;
+  scatter(out: Operand, dim: number, index: Operand, src: Operand, mode: "add" | "assign"): void;
 }

@@ -94,9 +94,9 @@ function spaceOf(data: TypedArray): ScratchSpace | null {
 }
 
 /** Whether `data` is lent by a scratch space (and so must not outlive the backward pass). */
-export function isScratch(data: TypedArray): boolean {
+export function isScratch(data: object): data is TypedArray {
   // Scratch memory is shared memory (an unshared WebAssembly memory lends none).
-  return !(data.buffer instanceof ArrayBuffer) && spaceOf(data) !== null;
+  return ArrayBuffer.isView(data) && !(data.buffer instanceof ArrayBuffer) && spaceOf(data as TypedArray) !== null;
 }
 
 /** A copy of scratch buffer `data` on the JS heap; `data` goes back to its space. */
@@ -156,7 +156,7 @@ export function _resetRecycling(options: { poison?: boolean; minBytes?: number; 
 
 /** Something that owns a buffer (a tensor's Storage). */
 export interface BufferOwner {
-  readonly data: TypedArray;
+  readonly data: object;
 }
 
 let observer: ((owner: BufferOwner) => void) | null = null;

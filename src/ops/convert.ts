@@ -45,7 +45,7 @@ export function checkCast(x: Tensor, dtype: DType, op: string): void {
   const lo = K.reduce("min", x, dims, false);
   const hi = K.reduce("max", x, dims, false);
   const int = dtype as "int32" | "int64";
-  if (fitsInteger(lo._storage.data[lo._offset] as number, int) && fitsInteger(hi._storage.data[hi._offset] as number, int)) return;
+  if (fitsInteger(lo.item(), int) && fitsInteger(hi.item(), int)) return;
   const values = x.toTypedArray();
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
@@ -181,7 +181,7 @@ const randomFillOp = defineOp<RandomFill>({
     const t = x as Tensor;
     if (!isFloating(t.dtype)) throw new DTypeError(`${kind}_: expected a floating point tensor, got ${t.dtype}`);
     const out = K.empty(t.shape, t.dtype);
-    const data = out._storage.data as Float32Array | Float64Array;
+    const data = K.storageValues(out) as Float32Array | Float64Array;
     if (kind === "uniform") generator.fillUniform(data, t.dtype, a, b);
     else generator.fillNormal(data, t.dtype, a, b);
     return out;

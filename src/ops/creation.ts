@@ -383,7 +383,7 @@ export function arange(...args: (number | CreationOptions)[]): Tensor {
     for (const v of [start, start + (n - 1) * step]) convertValue(v, dtype, "arange");
   }
   const t = K.empty([n], dtype, false, "arange");
-  const out = t._storage.data;
+  const out = K.storageValues(t);
   for (let i = 0; i < n; i++) out[i] = castScalar(start + i * step, dtype);
   return finish(t, opts);
 }
@@ -405,7 +405,7 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
   const dtype = o.dtype ?? "float32";
   for (const v of [from, to]) convertValue(v, dtype, "linspace");
   const t = K.empty([count], dtype, false, "linspace");
-  const out = t._storage.data;
+  const out = K.storageValues(t);
   // PyTorch computes the step in the output's precision, then counts up from
   // start for the first half and down from end for the second.
   const cast = dtype === "float32" ? Math.fround : (v: number) => v;
@@ -432,6 +432,7 @@ export function eye(n: number, m?: number | CreationOptions, options?: CreationO
   if (rows < 0) throw new ArgumentError(`eye(): n must be greater or equal to 0, got ${rows}`);
   if (cols < 0) throw new ArgumentError(`eye(): m must be greater or equal to 0, got ${cols}`);
   const t = K.full([rows, cols], 0, opts.dtype ?? "float32", "eye");
-  for (let i = 0; i < Math.min(rows, cols); i++) t._storage.data[i * cols + i] = 1;
+  const out = K.storageValues(t);
+  for (let i = 0; i < Math.min(rows, cols); i++) out[i * cols + i] = 1;
   return finish(t, opts);
 }

@@ -31,7 +31,7 @@ function holdsZero(divisor: Tensor): boolean {
     false,
     "bool",
   );
-  return all._storage.data[all._offset] === 0;
+  return all.item() === 0;
 }
 
 /**

@@ -67,7 +67,7 @@ function values(outputs: readonly Tensor[]): Float64Array[] {
 
 /** d outputs / d x by central differences: [output][input element][output element]. */
 function numericalJacobian(fn: Fn, inputs: readonly Tensor[], x: Tensor, eps: number, nOut: number): Float64Array[][] {
-  const data = x._storage.data;
+  const data = K.storageValues(x);
   const cols: Float64Array[][] = [];
   for (const o of elementOffsets(x)) {
     const orig = data[o] as number;
@@ -92,7 +92,7 @@ function analyticalJacobian(out: Tensor, diff: readonly Tensor[]): Float64Array[
   const perInput = diff.map((x) => Array.from({ length: x.numel() }, () => new Float64Array(n)));
   for (let j = 0; j < n; j++) {
     const g = K.full(out.shape, 0, out.dtype);
-    g._storage.data[j] = 1;
+    K.storageValues(g)[j] = 1;
     const grads = grad([out], diff, { gradOutputs: [g], retainGraph: true, allowUnused: true });
     grads.forEach((gi, i) => {
       if (gi === null) return;

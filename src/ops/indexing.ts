@@ -193,7 +193,7 @@ function nonzeroIndices(mask: Tensor): Tensor[] {
   return mask.shape.map((_, d) => {
     const t = K.empty([hits.length], "int64");
     hits.forEach((h, k) => {
-      t._storage.data[k] = Math.floor(h / (strides[d] as number)) % (mask.shape[d] as number);
+      K.storageValues(t)[k] = Math.floor(h / (strides[d] as number)) % (mask.shape[d] as number);
     });
     return t;
   });

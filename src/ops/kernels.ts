@@ -4,28 +4,38 @@
  * with these; nothing here records a graph.
  */
 
-import { backend } from "../backend/index.js";
-import type { ArgReduceOp, BinaryOp, ReduceOp, ScanOp, Strided, UnaryOp } from "../backend/types.js";
-import { convertValue, type DType, type TypedArray } from "../core/dtype.js";
+import { backend, readBuffer } from "../backend/index.js";
+import type { ArgReduceOp, BinaryOp, Buffer, Operand, ReduceOp, ScanOp, UnaryOp } from "../backend/types.js";
+import { convertValue, type DType, type TypedArray, typedArrayFor } from "../core/dtype.js";
 import { OutOfMemoryError, ShapeError } from "../core/errors.js";
-import { isTracking, noteAllocation, takeRecycled, takeUninitialized } from "../core/recycle.js";
+import { isTracking, noteAllocation } from "../core/recycle.js";
 import { broadcastShapes, broadcastStrides, contiguousStrides, formatShape, numel, shapesEqual } from "../core/shape.js";
 import { Tensor } from "../tensor.js";
 
 /**
- * A new contiguous tensor with zeroed storage (a recycled buffer when one of
- * its size is free). `zeroed` false: a kernel is about to write every
- * element, so a recycled buffer need not be cleared first.
+ * A new contiguous tensor with zeroed storage. `zeroed` false: a kernel is
+ * about to write every element, so the buffer need not be cleared first.
  */
 export function empty(shape: readonly number[], dtype: DType, zeroed = true, op?: string): Tensor {
   const n = numel(shape);
   const b = backend();
   // The backward engine's own gradients may live in the backend's scratch memory.
   const scratch = isTracking() && b.scratch !== undefined ? b.scratch.alloc(dtype, n, zeroed) : null;
-  const data = scratch ?? takeRecycled(dtype, n, zeroed) ?? allocate(dtype, shape, n, zeroed, op);
-  const t = Tensor._fromData(data, shape, dtype);
+  const t = Tensor._fromData(scratch ?? allocate(dtype, shape, n, zeroed, op), shape, dtype);
   noteAllocation(t._storage);
   return t;
+}
+
+/** A contiguous tensor of `shape` holding `data` (a typed array of `dtype`'s kind that nothing else keeps). */
+export function fromArray(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
+  const t = Tensor._fromData(backend().adopt(data, dtype, true), shape, dtype);
+  noteAllocation(t._storage);
+  return t;
+}
+
+/** The elements of t's storage (all of it, from element 0: index with t's offset and strides), to read. */
+export function storageValues(t: Tensor): TypedArray {
+  return readBuffer(t._storage.data);
 }
 
 /**
@@ -34,9 +44,9 @@ export function empty(shape: readonly number[], dtype: DType, zeroed = true, op?
  * themselves, an op's forward is named by runForward) when the runtime
  * cannot make one that large.
  */
-function allocate(dtype: DType, shape: readonly number[], n: number, zeroed: boolean, op?: string): TypedArray {
+function allocate(dtype: DType, shape: readonly number[], n: number, zeroed: boolean, op?: string): Buffer {
   try {
-    return (zeroed ? null : takeUninitialized(dtype, n)) ?? backend().alloc(dtype, n);
+    return backend().alloc(dtype, n, zeroed);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     const bytes = n * (dtype === "float64" || dtype === "int64" ? 8 : dtype === "bool" ? 1 : 4);
@@ -53,9 +63,9 @@ function allocate(dtype: DType, shape: readonly number[], n: number, zeroed: boo
  * 1e40 into float32) raises PyTorch's overflow error, naming `op`.
  */
 export function scalar(value: number, dtype: DType, op = ""): Tensor {
-  const t = empty([], dtype);
-  t._storage.data[0] = convertValue(value, dtype, op);
-  return t;
+  const data = typedArrayFor(dtype, 1);
+  data[0] = convertValue(value, dtype, op);
+  return fromArray(data, [], dtype);
 }
 
 export function full(shape: readonly number[], value: number, dtype: DType, op?: string): Tensor {
@@ -100,7 +110,7 @@ function writable(into: Tensor, shape: readonly number[], dtype: DType, a: Tenso
 }
 
 /** `x`'s layout as an operand of an op over `shape` (broadcast when its shape differs). */
-function operandAs(x: Tensor, shape: readonly number[]): Strided {
+function operandAs(x: Tensor, shape: readonly number[]): Operand {
   return x.shape === shape || shapesEqual(x.shape, shape) ? x._strided() : broadcastTo(x, shape)._strided();
 }
 

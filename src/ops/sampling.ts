@@ -36,7 +36,7 @@ export function rand(...args: SizeArgs<RandomOptions>): Tensor {
   const [shape, opts] = sizeAndOptions(args, "rand", RANDOM_KEYS);
   const dtype = floatDType(opts.dtype, "rand");
   const t = K.empty(shape, dtype, true, "rand");
-  generatorOption(opts.generator, "rand").fillUniform(t._storage.data as Float32Array, dtype);
+  generatorOption(opts.generator, "rand").fillUniform(K.storageValues(t) as Float32Array, dtype);
   return finish(t, opts);
 }
 
@@ -53,7 +53,7 @@ export function randn(...args: SizeArgs<RandomOptions>): Tensor {
   const [shape, opts] = sizeAndOptions(args, "randn", RANDOM_KEYS);
   const dtype = floatDType(opts.dtype, "randn");
   const t = K.empty(shape, dtype, true, "randn");
-  generatorOption(opts.generator, "randn").fillNormal(t._storage.data as Float32Array, dtype);
+  generatorOption(opts.generator, "randn").fillNormal(K.storageValues(t) as Float32Array, dtype);
   return finish(t, opts);
 }
 
@@ -107,7 +107,7 @@ export function randint(...args: (number | readonly number[] | RandomOptions)[])
   const shape = checkSizes(size, "randint");
   const t = K.empty(shape, dtype, true, "randint");
   const gen = generatorOption(opts.generator, "randint");
-  const data = t._storage.data;
+  const data = K.storageValues(t);
   for (let i = 0; i < data.length; i++) data[i] = gen.randomInt(low, high);
   return finish(t, opts);
 }
@@ -128,7 +128,7 @@ export function randperm(n: number, options?: RandomOptions): Tensor {
   const dtype = o.dtype ?? "int64";
   refuseBool(dtype, "randperm", "randperm");
   const t = K.empty([count], dtype, true, "randperm");
-  const r = t._storage.data;
+  const r = K.storageValues(t);
   for (let i = 0; i < count; i++) r[i] = i;
   const gen = generatorOption(o.generator, "randperm");
   for (let i = 0; i < count - 1; i++) {

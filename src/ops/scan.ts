@@ -49,7 +49,7 @@ function cumprodBackward(g: Tensor, x: Tensor, y: Tensor, dim: number): Tensor {
   if (x.ndim === 0 || x.numel() <= 1 || n === 1) return g;
   if (!x.eq(0).any().item()) return g.mul(y).flip([dim]).cumsum(dim).flip([dim]).div(x);
   const positions = K.full([n], 0, "int64");
-  for (let i = 0; i < n; i++) positions._storage.data[i] = i;
+  for (let i = 0; i < n; i++) K.storageValues(positions)[i] = i;
   const pos = positions.reshape(x.shape.map((_, d) => (d === dim ? n : 1)));
   const parts: Tensor[] = [];
   for (let i = 0; i < n; i++) {

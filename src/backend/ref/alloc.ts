@@ -10,6 +10,8 @@
  */
 
 import type { DType, TypedArray } from "../../core/dtype.js";
+import { recycle, takeRecycled, takeUninitialized } from "../../core/recycle.js";
+import type { Buffer } from "../types.js";
 
 /** Buffers of at most this many bytes come from a slab. */
 const SMALL = 1024;
@@ -30,8 +32,26 @@ function carve(bytes: number): [ArrayBuffer, number] {
   return [slab, at];
 }
 
+/**
+ * A buffer for `length` elements of `dtype`: one the backward engine gave
+ * back, else (`zeroed` false, large) one not zero-filled, else a fresh one.
+ */
+export function alloc(dtype: DType, length: number, zeroed = true): TypedArray {
+  return takeRecycled(dtype, length, zeroed) ?? (zeroed ? null : takeUninitialized(dtype, length)) ?? fresh(dtype, length);
+}
+
+/** The reference backend keeps a typed array as it is, wherever it came from. */
+export function adopt(data: TypedArray): TypedArray {
+  return data;
+}
+
+/** Gives a buffer nothing uses any more to the pool of buffers for reuse. */
+export function free(data: Buffer): void {
+  if (ArrayBuffer.isView(data)) recycle(data);
+}
+
 /** A zero-filled buffer for `length` elements of `dtype`. */
-export function alloc(dtype: DType, length: number): TypedArray {
+function fresh(dtype: DType, length: number): TypedArray {
   switch (dtype) {
     case "float32": {
       if (length * 4 > SMALL) return new Float32Array(length);

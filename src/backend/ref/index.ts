@@ -4,7 +4,7 @@
  */
 
 import type { Backend } from "../types.js";
-import { alloc } from "./alloc.js";
+import { adopt, alloc, free } from "./alloc.js";
 import { gather, indexAdd, indexSelect, putAdd, scatter, take } from "./indexing.js";
 import { matmul } from "./matmul.js";
 import { binary, copy, fill, unary, where } from "./pointwise.js";
@@ -13,6 +13,8 @@ import { argReduce, reduce, scan } from "./reduce.js";
 export const refBackend: Backend = {
   name: "js",
   alloc,
+  adopt,
+  free,
   copy,
   fill,
   unary,

@@ -123,7 +123,7 @@ function reduce(op: ReduceOp, x: Strided, dims: readonly number[], out: Strided)
   refBackend.reduce(op, x, dims, out);
 }
 
-type Method = Exclude<keyof Backend, "name" | "alloc" | "scratch">;
+type Method = Exclude<keyof Backend, "name" | "alloc" | "adopt" | "free" | "scratch">;
 
 /** The argument each method writes (every method must be listed: an unlisted writer would leave a stale mirror). */
 const WRITES: Readonly<Record<Method, number>> = {

@@ -16,7 +16,7 @@ import { kb } from "./common.js";
 /** PyTorch's CPU bernoulli_(q): element i is 1 when the i-th double-precision uniform of the generator is < q. */
 function bernoulliMask(shape: readonly number[], q: number, dtype: Tensor["dtype"]): Tensor {
   const t = K.empty(shape, dtype);
-  const data = t._storage.data;
+  const data = K.storageValues(t);
   for (let i = 0; i < data.length; i++) data[i] = defaultGenerator.uniform53() < q ? 1 : 0;
   return t;
 }

@@ -92,7 +92,7 @@ function embeddingAttrs(w: Tensor, rows: number[], idxShape: readonly number[], 
       gather[i * D + j] = r * D + j;
       scatter[i * D + j] = r === paddingIdx ? -1 : r * D + j;
     }
-    if (scale !== null) scale._storage.data[i] = 1 / (counts.get(r) as number);
+    if (scale !== null) K.storageValues(scale)[i] = 1 / (counts.get(r) as number);
   });
   return { gather, scatter, weightShape: w.shape, outShape: [...idxShape, D], scale };
 }

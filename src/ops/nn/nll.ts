@@ -57,7 +57,7 @@ function picks(x: Tensor, target: Tensor, weight: Tensor | undefined, ignoreInde
     const n = Math.floor(k / S);
     flat[k] = (n * C + cls) * S + (k % S);
     const wc = w === undefined ? 1 : (w[cls] as number);
-    coef._storage.data[k] = -wc;
+    K.storageValues(coef)[k] = -wc;
     total += wc;
   }
   return { flat, coef, total };

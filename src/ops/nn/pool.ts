@@ -109,7 +109,7 @@ const maxPoolOp: Op<WindowPlan> = defineOp<WindowPlan>({
     const { H, W } = plan.planes;
     // PyTorch's indices are offsets within each H x W plane.
     const indices = K.empty(plan.outShape, "int64");
-    const data = indices._storage.data;
+    const data = K.storageValues(indices);
     for (let i = 0; i < flat.length; i++) data[i] = (flat[i] as number) % (H * W);
     return [K.take(x as Tensor, flat, plan.outShape), indices];
   },
@@ -153,7 +153,7 @@ interface AvgPlan extends WindowPlan {
 
 function divisorTensor(plan: AvgPlan, dtype: Tensor["dtype"]): Tensor {
   const t = K.empty([plan.divisor.length], dtype);
-  t._storage.data.set(plan.divisor);
+  K.storageValues(t).set(plan.divisor);
   return t;
 }
 
