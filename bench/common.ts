@@ -12,11 +12,11 @@
 
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import type { Tensor } from "kindling";
 import * as torch from "kindling";
+
+export { isMain, median } from "./util.js";
 
 // ----- the generator ---------------------------------------------------------
 
@@ -134,14 +134,6 @@ export function sum64(t: Tensor): number {
 /** Milliseconds from an arbitrary origin (performance.now). */
 export const now = (): number => performance.now();
 
-/** The median (mean of the middle two for an even count), as common.py's median. */
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  if (n === 0) return Number.NaN;
-  return n % 2 === 1 ? (s[(n - 1) >> 1] as number) : 0.5 * ((s[n / 2 - 1] as number) + (s[n / 2] as number));
-}
-
 // ----- arguments -------------------------------------------------------------
 
 /** `--name value` from `argv`, or `undefined`. */
@@ -215,10 +207,4 @@ export function record(result: WorkloadResult): Record<string, unknown> {
 /** Prints ONE JSON line for a result, with the same keys as the peer scripts. */
 export function emit(result: WorkloadResult): void {
   console.log(JSON.stringify(record(result)));
-}
-
-/** Whether the module at `moduleUrl` is the program being run (not imported). */
-export function isMain(moduleUrl: string): boolean {
-  const script = process.argv[1];
-  return script !== undefined && resolve(script) === fileURLToPath(moduleUrl);
 }

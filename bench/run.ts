@@ -15,6 +15,10 @@
  *   --peers-dir DIR      where the peer scripts are (default: env KINDLING_PEERS_DIR, else
  *                        ../shared/bench from the project root); tfjs is loaded from env
  *                        PEERS_NODE_DIR (default /tmp/peers/node), as the peer scripts do
+ *   --node PATH          run Kindling's workloads under this Node binary (default: the runner's own).
+ *                        Given several times, each Node gets its own column (K-node20, K-node24, ...)
+ *                        and its own ratios to the peers, from the same run. The peers' scripts keep
+ *                        the runner's Node.
  *   --NAME VALUE         any other option goes to every workload process, peers included
  *                        (their names match: --iters, --steps, --rounds, --sizes, --n, --runs)
  *
@@ -31,9 +35,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { median } from "./common.js";
-
-type Json = Record<string, unknown>;
+import { type Column, checksumReport, fmt, formatTable, type Json, num, tableRows } from "./table.js";
+import { isMain } from "./util.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WORKLOADS = ["w1", "w2", "w3", "w4", "w5", "w6"];
@@ -41,17 +44,19 @@ const PYTHON = "/usr/bin/python3"; // Debian's python, which has python3-torch (
 const TIME = "/usr/bin/time";
 const BLAS_OMP = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
 
-interface Options {
+export interface Options {
   workloads: string[];
   repeat: number;
   json: string | undefined;
   peers: boolean;
   peersDir: string;
+  /** The Node binaries to run Kindling's workloads under (empty: the runner's own). */
+  nodes: string[];
   forward: string[];
 }
 
-function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { workloads: [], repeat: 1, json: undefined, peers: false, peersDir: "", forward: [] };
+export function parseOptions(argv: readonly string[]): Options {
+  const o: Options = { workloads: [], repeat: 1, json: undefined, peers: false, peersDir: "", nodes: [], forward: [] };
   let peersDir = process.env["KINDLING_PEERS_DIR"] ?? resolve(ROOT, "../shared/bench");
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -65,6 +70,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (a === "--repeat") o.repeat = Math.max(1, Number.parseInt(next(), 10) || 1);
     else if (a === "--json") o.json = resolve(next());
     else if (a === "--peers-dir") peersDir = resolve(next());
+    else if (a === "--node") o.nodes.push(next());
     else if (a.startsWith("--")) o.forward.push(a, next());
     else throw new Error(`unknown workload or option '${a}' (workloads: ${WORKLOADS.join(" ")})`);
   }
@@ -75,30 +81,60 @@ function parseOptions(argv: readonly string[]): Options {
 
 // ----- the libraries to run ----------------------------------------------------
 
-interface Config {
-  /** Column name: kindling, torch-t1, tfjs-cpu, tfjs-wasm. */
-  name: string;
+export interface Config extends Column {
   command(workload: string): { cmd: string; args: string[]; env: NodeJS.ProcessEnv; cwd: string };
   /** Whether the process reports its own peak_rss_mb. */
   selfRss: boolean;
+  /** What runs it, for the title: e.g. "Node v24.1.0 (/path/to/node)". */
+  runtime?: string;
+}
+
+/** The version a Node binary reports (`node --version`); an Error naming `--node` when it does not run. */
+function nodeVersion(path: string): string {
+  const r = spawnSync(path, ["--version"], { encoding: "utf8" });
+  const v = r.status === 0 ? r.stdout.trim() : "";
+  if (!/^v\d+\.\d+\.\d+/.test(v)) {
+    const why = r.error?.message ?? (r.stderr.trim() || `exit status ${r.status}`);
+    throw new Error(`--node ${path}: this is not a Node binary that runs here (${why})`);
+  }
+  return v;
 }
 
 /**
- * Kindling's workloads import "kindling" as a user's program does: the built
- * package (dist/, compiled by tsc), through bench/tsconfig.json, which drops
- * the project's path mapping to src/ (tsx's on-the-fly transform of src/ adds
- * a name-keeping call to every closure it creates).
+ * The column names of Kindling under several Node versions: K-node<major>, the full version
+ * where two majors agree, and a counter where two versions agree.
  */
-const kindling: Config = {
-  name: "kindling",
-  selfRss: true,
-  command: (w) => ({
-    cmd: process.execPath,
-    args: ["--import", "tsx", join(ROOT, "bench", `${w}.ts`)],
-    env: { TSX_TSCONFIG_PATH: join(ROOT, "bench", "tsconfig.json") },
-    cwd: ROOT,
-  }),
-};
+function kindlingNames(versions: readonly string[]): string[] {
+  const major = (v: string) => v.slice(1).split(".")[0] as string;
+  const names = versions.map((v) => `K-node${versions.filter((u) => major(u) === major(v)).length > 1 ? v.slice(1) : major(v)}`);
+  return names.map((n, i) =>
+    names.indexOf(n) === i && names.lastIndexOf(n) === i ? n : `${n}#${names.slice(0, i + 1).filter((m) => m === n).length}`,
+  );
+}
+
+/**
+ * Kindling's workloads, one configuration per Node binary (the runner's own when `nodes` is empty).
+ * They import "kindling" as a user's program does: the built package (dist/, compiled by tsc),
+ * through bench/tsconfig.json, which drops the project's path mapping to src/ (tsx's on-the-fly
+ * transform of src/ adds a name-keeping call to every closure it creates).
+ */
+export function kindlingConfigs(nodes: readonly string[]): Config[] {
+  const paths = nodes.length === 0 ? [process.execPath] : nodes;
+  const versions = paths.map((p) => (p === process.execPath ? process.version : nodeVersion(p)));
+  const names = paths.length === 1 ? ["kindling"] : kindlingNames(versions);
+  return paths.map((path, i) => ({
+    name: names[i] as string,
+    kindling: true,
+    selfRss: true,
+    runtime: `Node ${versions[i]} (${path})`,
+    command: (w) => ({
+      cmd: path,
+      args: ["--import", "tsx", join(ROOT, "bench", `${w}.ts`)],
+      env: { TSX_TSCONFIG_PATH: join(ROOT, "bench", "tsconfig.json") },
+      cwd: ROOT,
+    }),
+  }));
+}
 
 /** The newest modification time of the files under `dir`. */
 function newestMtime(dir: string): number {
@@ -141,6 +177,7 @@ function torchConfig(dir: string, notes: string[]): Config | null {
   else notes.push("torch-t1: this CPU has no AVX-512, so OPENBLAS_CORETYPE=SkylakeX (run_all.sh) is not set; OpenBLAS chose its kernels");
   return {
     name: "torch-t1",
+    kindling: false,
     selfRss: false,
     command: (w) => ({ cmd: PYTHON, args: [`${w}_torch.py`, "--threads", "1"], env, cwd: dir }),
   };
@@ -157,7 +194,9 @@ function tfjsConfig(dir: string, backend: "cpu" | "wasm", notes: string[]): Conf
   }
   return {
     name: `tfjs-${backend}`,
+    kindling: false,
     selfRss: false,
+    runtime: `Node ${process.version} (${process.execPath})`,
     command: (w) => ({ cmd: process.execPath, args: [`${w}_tfjs.mjs`, "--backend", backend], env: { PEERS_NODE_DIR: nodeDir }, cwd: dir }),
   };
 }
@@ -243,6 +282,7 @@ async function runOne(config: Config, workload: string, forward: string[]): Prom
     return { workload, config: config.name, status: "failed", exit: r.status, stderr_tail: tail };
   }
   d["config"] = config.name;
+  if (config.kindling) d["node_path"] = cmd;
   if (config.selfRss) d["peak_rss_source"] = "process.resourceUsage().maxRSS";
   else if (r.peakKb !== undefined) {
     d["peak_rss_mb"] = r.peakKb / 1024;
@@ -252,192 +292,79 @@ async function runOne(config: Config, workload: string, forward: string[]): Prom
   return d;
 }
 
-// ----- the table ---------------------------------------------------------------
-
-interface Figure {
-  label: string;
-  /** Which direction is better for this figure ("" when neither: accuracy). */
-  better: "lower" | "higher" | "";
-  value(d: Json): number | undefined;
-}
-
-const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-const key =
-  (k: string, scale = 1) =>
-  (d: Json): number | undefined => {
-    const v = num(d[k]);
-    return v === undefined ? undefined : v * scale;
-  };
-
-function w4Sizes(records: Json[]): string[] {
-  const sizes = new Set<string>();
-  for (const d of records) for (const n of Object.keys((d["sizes"] as Json | undefined) ?? {})) sizes.add(n);
-  return [...sizes].sort((a, b) => Number(a) - Number(b));
-}
-
-function figures(workload: string, records: Json[]): Figure[] {
-  const W = workload.toUpperCase();
-  const counted = (k: string): number | undefined => records.map((d) => num(d[k])).find((v) => v !== undefined);
-  const list: Figure[] = [];
-  if (workload === "w1") list.push({ label: `W1 ms/iter (${counted("iters") ?? "?"} iters)`, better: "lower", value: key("ms_per_iter") });
-  if (workload === "w2") {
-    list.push({ label: `W2 total ms (${counted("iters") ?? "?"} steps)`, better: "lower", value: key("total_s", 1e3) });
-    list.push({ label: "W2 accuracy", better: "", value: key("accuracy") });
-  }
-  if (workload === "w3") {
-    for (const k of ["fwd", "bwd", "total"]) list.push({ label: `W3 ${k} us/op`, better: "lower", value: key(`${k}_us_per_op`) });
-  }
-  if (workload === "w4") {
-    for (const n of w4Sizes(records)) {
-      list.push({
-        label: `W4 GFLOP/s n=${n}`,
-        better: "higher",
-        value: (d) => num(((d["sizes"] as Json | undefined)?.[n] as Json | undefined)?.["gflops"]),
-      });
-    }
-  }
-  if (workload === "w5") list.push({ label: "W5 median ms", better: "lower", value: key("median_ms") });
-  if (workload === "w6") list.push({ label: `W6 ms/step (${counted("steps") ?? "?"} steps)`, better: "lower", value: key("ms_per_step") });
-  list.push({ label: `${W} peak RSS MB`, better: "lower", value: key("peak_rss_mb") });
-  return list;
-}
-
-/** summarize.py's number format: about three significant digits. */
-function fmt(x: number | undefined): string {
-  if (x === undefined) return "-";
-  const a = Math.abs(x);
-  if (a >= 100) return x.toFixed(0);
-  if (a >= 10) return x.toFixed(1);
-  if (a >= 1) return x.toFixed(2);
-  return x.toPrecision(3);
-}
-
-function cell(records: Json[], fig: Figure): { text: string; value: number | undefined } {
-  if (records.length === 0) return { text: "n/a", value: undefined };
-  const values = records.map((d) => fig.value(d)).filter((v): v is number => v !== undefined);
-  if (values.length === 0) return { text: records.some((d) => d["status"] === "failed") ? "failed" : "-", value: undefined };
-  const m = median(values);
-  return { text: fmt(m), value: m };
-}
-
-function tableRows(results: Map<string, Json[]>, workloads: string[], configs: Config[]): string[][] {
-  const peers = configs.slice(1);
-  const head = ["figure", "better", "kindling"];
-  for (const p of peers) head.push(p.name, `K/${p.name}`);
-  const rows = [head];
-  for (const w of workloads) {
-    const all = configs.flatMap((c) => results.get(`${w}/${c.name}`) ?? []);
-    for (const fig of figures(w, all)) {
-      const k = cell(results.get(`${w}/kindling`) ?? [], fig);
-      const row = [fig.label, fig.better, k.text];
-      for (const p of peers) {
-        const c = cell(results.get(`${w}/${p.name}`) ?? [], fig);
-        const ratio = k.value !== undefined && c.value !== undefined && c.value !== 0 && fig.better !== "" ? k.value / c.value : undefined;
-        row.push(c.text, ratio === undefined ? "" : `${fmt(ratio)}x`);
-      }
-      rows.push(row);
-    }
-  }
-  return rows;
-}
-
-function printTable(rows: string[][]): void {
-  const widths = (rows[0] ?? []).map((_, j) => Math.max(...rows.map((r) => (r[j] ?? "").length)));
-  const line = (r: string[]): string => r.map((s, j) => (j === 0 ? s.padEnd(widths[j] ?? 0) : s.padStart(widths[j] ?? 0))).join("  ");
-  const [head, ...body] = rows;
-  if (head === undefined) return;
-  console.log(line(head));
-  console.log(widths.map((n) => "-".repeat(n)).join("  "));
-  for (const r of body) console.log(line(r));
-}
-
-// ----- checksums against PyTorch -------------------------------------------------
-
-/** The numeric checksum leaves of a record: checksum.* (arrays flattened) and W4's sizes[n].checksum. */
-function checksums(d: Json): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [k, v] of Object.entries((d["checksum"] as Json | undefined) ?? {})) {
-    const values: unknown[] = Array.isArray(v) ? v : [v];
-    values.forEach((x, i) => {
-      const n = num(x);
-      if (n !== undefined) out.set(Array.isArray(v) ? `${k}[${i}]` : k, n);
-    });
-  }
-  for (const [n, s] of Object.entries((d["sizes"] as Json | undefined) ?? {})) {
-    const v = num((s as Json)["checksum"]);
-    if (v !== undefined) out.set(`sum(C) n=${n}`, v);
-  }
-  return out;
-}
-
-/** The checksum of `d` farthest from `ref`'s, as a relative difference. */
-function worstDifference(d: Json, ref: Json): string {
-  const mine = checksums(d);
-  let worst = { name: "", rel: 0 };
-  for (const [name, want] of checksums(ref)) {
-    const v = mine.get(name);
-    const rel = v === undefined ? Number.POSITIVE_INFINITY : Math.abs(v - want) / Math.max(Math.abs(want), 1e-30);
-    if (rel >= worst.rel) worst = { name, rel };
-  }
-  return `${worst.rel.toExponential(1)} (${worst.name})`;
-}
-
-/** Per workload: each library's largest relative checksum difference from PyTorch's (the peers' show the float32 noise). */
-function checksumReport(results: Map<string, Json[]>, workloads: string[], configs: Config[]): string[] {
-  const lines: string[] = [];
-  const ok = (w: string, c: string): Json | undefined => (results.get(`${w}/${c}`) ?? []).find((d) => d["status"] !== "failed");
-  for (const w of workloads) {
-    const ref = ok(w, "torch-t1");
-    if (ref === undefined) continue;
-    const parts: string[] = [];
-    for (const c of configs) {
-      const d = c.name === "torch-t1" ? undefined : ok(w, c.name);
-      if (d !== undefined) parts.push(`${c.name} ${worstDifference(d, ref)}`);
-    }
-    lines.push(`  ${w}: ${parts.join(", ")}`);
-  }
-  return lines;
-}
-
 // ----- main ----------------------------------------------------------------------
 
-async function main(): Promise<void> {
-  const o = parseOptions(process.argv.slice(2));
-  if (!isBuilt()) {
-    process.stderr.write("bench: dist/ is missing or older than src/; run `npm run build` first (`npm run bench` does)\n");
-    process.exitCode = 1;
-    return;
-  }
-  const notes: string[] = [];
-  const configs = [kindling, ...(o.peers ? peerConfigs(o.peersDir, notes) : [])];
+/** Runs every workload under every configuration, `repeat` processes each; records by `workload/config`. */
+export async function runAll(
+  o: Options,
+  configs: readonly Config[],
+  log = (_: string) => {},
+): Promise<{ results: Map<string, Json[]>; lines: Json[] }> {
   const results = new Map<string, Json[]>();
   const lines: Json[] = [];
-  const started = new Date();
   for (const w of o.workloads) {
     // repeats interleave the libraries, so a slow spell of a shared machine hits them alike
     for (let r = 1; r <= o.repeat; r++) {
       for (const c of configs) {
-        process.stderr.write(`${w} ${c.name} run ${r}/${o.repeat} ... `);
+        log(`${w} ${c.name} run ${r}/${o.repeat} ... `);
         const d = await runOne(c, w, o.forward);
-        process.stderr.write(d["status"] === "failed" ? `FAILED: ${String(d["stderr_tail"])}\n` : `${fmt(num(d["wall_s"]))} s\n`);
+        log(d["status"] === "failed" ? `FAILED: ${String(d["stderr_tail"])}\n` : `${fmt(num(d["wall_s"]))} s\n`);
         lines.push(d);
         results.set(`${w}/${c.name}`, [...(results.get(`${w}/${c.name}`) ?? []), d]);
       }
     }
   }
-  if (o.json !== undefined) writeFileSync(o.json, `${lines.map((d) => JSON.stringify(d)).join("\n")}\n`);
-  const cpu = cpus()[0]?.model ?? "unknown CPU";
-  console.log(`\nKindling benchmarks, ${started.toISOString()}, ${cpu} (${cpus().length} cores), Node ${process.version}`);
-  console.log(`medians of ${o.repeat} process(es) per figure. K/peer = Kindling's figure / the peer's: where lower is better`);
-  console.log("(ms, us, MB) above 1x means Kindling is slower or larger; where higher is better (GFLOP/s) below 1x means slower.\n");
-  printTable(tableRows(results, o.workloads, configs));
-  const report = o.peers ? checksumReport(results, o.workloads, configs) : [];
-  if (report.length > 0)
-    console.log(`\nchecksums: largest relative difference from torch-t1's (same inputs; float32 rounding only):\n${report.join("\n")}`);
-  if (notes.length > 0) console.log(`\nnotes:\n${notes.map((n) => `  ${n}`).join("\n")}`);
-  if (o.json !== undefined) console.log(`\nJSON lines written to ${o.json}`);
-  // a failing peer is reported in its cells; only a failing Kindling run fails the command
-  if (lines.some((d) => d["status"] === "failed" && d["config"] === "kindling")) process.exitCode = 1;
+  return { results, lines };
 }
 
-await main();
+/** The printed report: what ran where, the table, the checksums against PyTorch and the notes. */
+export function report(
+  o: Options,
+  configs: readonly Config[],
+  results: Map<string, Json[]>,
+  notes: readonly string[],
+  started: Date,
+): string[] {
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  const out = [`Kindling benchmarks, ${started.toISOString()}, ${cpu} (${cpus().length} cores)`];
+  for (const c of configs) if (c.runtime !== undefined) out.push(`  ${c.name}: ${c.runtime}`);
+  const ks = configs.filter((c) => c.kindling).length;
+  const k = ks === 1 ? "K/peer = Kindling's figure / the peer's" : "K-nodeN/peer = Kindling's figure under that Node / the peer's";
+  out.push(`medians of ${o.repeat} process(es) per figure. ${k}: where lower is better`);
+  out.push("(ms, us, MB) above 1x means Kindling is slower or larger; where higher is better (GFLOP/s) below 1x means slower.", "");
+  out.push(...formatTable(tableRows(results, o.workloads, configs)));
+  const sums = o.peers ? checksumReport(results, o.workloads, configs) : [];
+  if (sums.length > 0)
+    out.push("", "checksums: largest relative difference from torch-t1's (same inputs; float32 rounding only):", ...sums);
+  if (notes.length > 0) out.push("", "notes:", ...notes.map((n) => `  ${n}`));
+  return out;
+}
+
+async function main(): Promise<void> {
+  let o: Options;
+  let configs: Config[];
+  const notes: string[] = [];
+  try {
+    o = parseOptions(process.argv.slice(2));
+    configs = [...kindlingConfigs(o.nodes), ...(o.peers ? peerConfigs(o.peersDir, notes) : [])];
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  if (!isBuilt()) {
+    process.stderr.write("bench: dist/ is missing or older than src/; run `npm run build` first (`npm run bench` does)\n");
+    process.exitCode = 1;
+    return;
+  }
+  const started = new Date();
+  const { results, lines } = await runAll(o, configs, (s) => process.stderr.write(s));
+  if (o.json !== undefined) writeFileSync(o.json, `${lines.map((d) => JSON.stringify(d)).join("\n")}\n`);
+  console.log(`\n${report(o, configs, results, notes, started).join("\n")}`);
+  if (o.json !== undefined) console.log(`\nJSON lines written to ${o.json}`);
+  // a failing peer is reported in its cells; only a failing Kindling run fails the command
+  const kindling = new Set(configs.filter((c) => c.kindling).map((c) => c.name));
+  if (lines.some((d) => d["status"] === "failed" && kindling.has(String(d["config"])))) process.exitCode = 1;
+}
+
+if (isMain(import.meta.url)) await main();

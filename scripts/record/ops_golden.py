@@ -153,7 +153,7 @@ def make_args(op, sample_args, inputs, steps, env, diff):
 def record(op, i, sample):
     inputs, steps, env, diff = {}, [], {}, []
     jargs, targs = make_args(op, sample["args"], inputs, steps, env, diff)
-    inplace = op == ".__setitem__" or (op.startswith(".") and op.endswith("_") and not op.endswith("__"))
+    inplace = op == ".__setitem__" or (op.endswith("_") and not op.endswith("__"))
     if inplace and isinstance(jargs[0], dict) and "ref" in jargs[0]:
         # An in-place op works on a non-leaf copy of its first input, so the
         # gradient flows back through the rebased history to the leaf.

@@ -1,6 +1,7 @@
 /**
- * What the autograd layer needs from the op table. autograd/ does not import
- * ops/ (ops are built on autograd); ops/autograd.ts provides these once at load.
+ * What the engine needs from the op table. The engine does not import ops/
+ * (ops are built on it); autograd/api.ts, the user-facing functions built on
+ * both, provides these once at load.
  */
 
 import type { DType } from "../core/dtype.js";

@@ -9,13 +9,11 @@
 import { checkSizes } from "../core/args.js";
 import { legacyTypeName } from "../core/dtype.js";
 import { ArgumentError, ShapeError } from "../core/errors.js";
-import { formatShape, inferShape, normalizeDim, numel, viewStrides } from "../core/shape.js";
+import { formatShape, inferShape, normalizeDim, numel, type Shape, viewStrides } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
 import * as K from "./kernels.js";
 import { expectTensor } from "./scalars.js";
-
-type Shape = readonly number[];
 
 /** Accepts `view(2, 3)` and `view([2, 3])`. */
 export function shapeArg(args: readonly (number | Shape)[], op: string, arg = "size"): number[] {

@@ -7,13 +7,11 @@
 
 import { expectInt } from "../core/args.js";
 import { ArgumentError, DTypeError, IndexError, ShapeError } from "../core/errors.js";
-import { formatShape, normalizeDim } from "../core/shape.js";
+import { formatShape, normalizeDim, type Shape } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
 import * as K from "./kernels.js";
 import { expectTensor } from "./scalars.js";
-
-type Shape = readonly number[];
 
 interface SelectAttrs {
   dim: number;

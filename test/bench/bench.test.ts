@@ -1,11 +1,17 @@
 /**
  * The benchmark workloads (bench/) at tiny sizes: each runs and its checksums
  * agree with PyTorch's, recorded by scripts/record/bench_checksums.py at the
- * same sizes. Nothing here is timed or judged by speed.
+ * same sizes; and the runner's options (bench/run.ts), on stand-in Node
+ * binaries. Nothing here is timed or judged by speed.
  */
 
-import { describe, expect, it } from "vitest";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { logregData, mlpParams, randint, randn, record, uniform, uniformPm1, type WorkloadResult } from "../../bench/common.js";
+import { kindlingConfigs, parseOptions, report, runAll } from "../../bench/run.js";
+import { type Json, tableRows } from "../../bench/table.js";
 import { w1 } from "../../bench/w1.js";
 import { w2 } from "../../bench/w2.js";
 import { w3 } from "../../bench/w3.js";
@@ -131,5 +137,80 @@ describe("bench workloads at tiny sizes match PyTorch's checksums", () => {
     const r = w6({ steps: opt("w6", "steps") });
     expectChecksums(r, "w6", 1e-5);
     expectKeys(r, ["steps", "total_s", "ms_per_step", "checksum"]);
+  });
+});
+
+// ----- the runner ------------------------------------------------------------------
+
+const scratch = mkdtempSync(join(tmpdir(), "kindling-bench-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/**
+ * A stand-in Node binary: answers `--version` with `version`, and otherwise prints the JSON line of a
+ * W3 run whose fwd_us_per_op is `fwd`, with the arguments it was given (so nothing real is timed).
+ */
+function fakeNode(name: string, version: string, fwd: number): string {
+  const path = join(scratch, name);
+  const line = `{"workload":"w3","node":"${version}","fwd_us_per_op":${fwd},"bwd_us_per_op":1,"total_us_per_op":3,"peak_rss_mb":50,"argv":"%s"}`;
+  writeFileSync(path, `#!/bin/sh\nif [ "$1" = "--version" ]; then echo ${version}; exit 0; fi\nprintf '${line}\\n' "$*"\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+describe("bench/run.ts --node", () => {
+  it("is read as a list, apart from the options given to the workloads", () => {
+    const o = parseOptions(["--node", "/a/node", "w3", "--steps", "2", "--node", "/b/node", "--repeat", "2"]);
+    expect(o.nodes).toEqual(["/a/node", "/b/node"]);
+    expect(o.workloads).toEqual(["w3"]);
+    expect(o.forward).toEqual(["--steps", "2"]);
+    expect(o.repeat).toBe(2);
+    expect(parseOptions(["w1"]).nodes).toEqual([]);
+    expect(() => parseOptions(["--node"])).toThrow("--node needs a value");
+  });
+
+  it("without it, Kindling runs on the runner's own Node, in one column named kindling", () => {
+    const [k, ...more] = kindlingConfigs([]);
+    expect(more).toEqual([]);
+    expect(k?.name).toBe("kindling");
+    expect(k?.command("w1").cmd).toBe(process.execPath);
+    expect(k?.runtime).toBe(`Node ${process.version} (${process.execPath})`);
+  });
+
+  it("runs Kindling's workloads under each Node given, one column each, with its ratios to each peer", async () => {
+    const a = fakeNode("node-a", "v98.0.1", 4);
+    const b = fakeNode("node-b", "v99.2.0", 2);
+    const o = parseOptions(["--node", a, "--node", b, "w3", "--steps", "2", "--repeat", "2"]);
+    const configs = kindlingConfigs(o.nodes);
+    expect(configs.map((c) => c.name)).toEqual(["K-node98", "K-node99"]);
+    const { results, lines } = await runAll(o, configs);
+    // repeats interleave the configurations; each process ran bench/w3.ts under its own binary
+    expect(lines.map((d) => [d["config"], d["node"], d["node_path"]])).toEqual([
+      ["K-node98", "v98.0.1", a],
+      ["K-node99", "v99.2.0", b],
+      ["K-node98", "v98.0.1", a],
+      ["K-node99", "v99.2.0", b],
+    ]);
+    expect(String(lines[0]?.["argv"])).toMatch(/^--import tsx \S+\/bench\/w3\.ts --steps 2$/);
+
+    results.set("w3/torch-t1", [{ workload: "w3", fwd_us_per_op: 8, bwd_us_per_op: 2, total_us_per_op: 3, peak_rss_mb: 100 } as Json]);
+    const rows = tableRows(results, o.workloads, [...configs, { name: "torch-t1", kindling: false }]);
+    expect(rows[0]).toEqual(["figure", "better", "K-node98", "K-node99", "torch-t1", "K-node98/torch-t1", "K-node99/torch-t1"]);
+    expect(rows[1]).toEqual(["W3 fwd us/op", "lower", "4.00", "2.00", "8.00", "0.500x", "0.250x"]);
+    expect(rows.at(-1)).toEqual(["W3 peak RSS MB", "lower", "50.0", "50.0", "100", "0.500x", "0.500x"]);
+
+    const text = report(o, configs, results, [], new Date(0));
+    expect(text).toContain(`  K-node98: Node v98.0.1 (${a})`);
+    expect(text).toContain(`  K-node99: Node v99.2.0 (${b})`);
+  });
+
+  it("names the columns by full version when two Node binaries share a major version", () => {
+    const a = fakeNode("node-c", "v24.1.0", 1);
+    const b = fakeNode("node-d", "v24.21.0", 1);
+    expect(kindlingConfigs([a, b, a]).map((c) => c.name)).toEqual(["K-node24.1.0#1", "K-node24.21.0", "K-node24.1.0#2"]);
+  });
+
+  it("refuses a path that is not a Node binary", () => {
+    const missing = join(scratch, "no-such-node");
+    expect(() => kindlingConfigs([missing])).toThrow(`--node ${missing}: this is not a Node binary that runs here`);
   });
 });

@@ -222,14 +222,14 @@ class HalveLR extends S.LRScheduler {
  * options follow a variable number of arguments are listed under their names.
  */
 const SWEEP: Record<string, () => unknown> = {
-  // Tensor methods (methods.ts): each delegates to the function that reads the options.
-  "methods.ts:backward": () => grad()[1].backward(null, o()),
+  // Tensor methods (methods.ts, generated, and methods_custom.ts): each delegates to the function that reads the options.
+  "methods_custom.ts:backward": () => grad()[1].backward(null, o()),
   "methods.ts:add": () => x().add(1, o()),
   "methods.ts:sub": () => x().sub(1, o()),
   "methods.ts:rsub": () => x().rsub(1, o()),
   "methods.ts:div": () => x().div(2, o()),
-  "methods.ts:add_": () => x().add_(1, o()),
-  "methods.ts:sub_": () => x().sub_(1, o()),
+  "methods_custom.ts:add_": () => x().add_(1, o()),
+  "methods_custom.ts:sub_": () => x().sub_(1, o()),
   "methods.ts:softmax": () => x().softmax(0, o()),
   "methods.ts:logSoftmax": () => x().logSoftmax(0, o()),
   "methods.ts:sum": () => x().sum(0, o()),
@@ -311,22 +311,23 @@ const SWEEP: Record<string, () => unknown> = {
   "ops/sampling.ts:randperm": () => torch.randperm(3, o()),
   "ops/sampling.ts:randLike": () => torch.randLike(x().float(), o()),
   "ops/sampling.ts:randnLike": () => torch.randnLike(x().float(), o()),
-  "ops/convert.ts:uniform_": () => torch.uniform_(torch.empty(2), 0, 1, o()),
-  "ops/convert.ts:normal_": () => torch.normal_(torch.empty(2), 0, 1, o()),
+  // uniform_ and normal_ are methods only (as in PyTorch): reached through the method
+  "ops/convert.ts:uniform_": () => torch.empty(2).uniform_(0, 1, o()),
+  "ops/convert.ts:normal_": () => torch.empty(2).normal_(0, 1, o()),
   "ops/index_ops.ts:indexAdd": () => torch.indexAdd(x(), 0, idx(), y(), o()),
   "ops/index_ops.ts:indexAdd_": () => x().indexAdd_(0, idx(), y(), o()),
   "ops/gather_scatter.ts:put": () => torch.put(x(), idx(), torch.ones(2), o()),
   "ops/gather_scatter.ts:put_": () => x().put_(idx(), torch.ones(2), o()),
   "ops/indexing.ts:indexPut_": () => torch.indexPut_(x(), [0], 1, o()),
   "ops/linalg.ts:addmm": () => torch.addmm(torch.zeros(2), torch.eye(2), torch.eye(2), o()),
-  "ops/autograd.ts:backward": () => torch.autograd.backward([grad()[1]], null, o()),
-  "ops/autograd.ts:tensorBackward": () => grad()[1].backward(undefined, o()),
-  "ops/autograd.ts:grad": () => {
+  "autograd/api.ts:backward": () => torch.autograd.backward([grad()[1]], null, o()),
+  "autograd/api.ts:tensorBackward": () => grad()[1].backward(undefined, o()),
+  "autograd/api.ts:grad": () => {
     const [t, s] = grad();
     return torch.autograd.grad([s], [t], o());
   },
-  "ops/gradcheck.ts:gradcheck": () => torch.autograd.gradcheck((t) => t.sin(), [grad()[0]], o()),
-  "ops/gradcheck.ts:gradgradcheck": () => torch.autograd.gradgradcheck((t) => t.sin(), [grad()[0]], null, o()),
+  "autograd/gradcheck.ts:gradcheck": () => torch.autograd.gradcheck((t) => t.sin(), [grad()[0]], o()),
+  "autograd/gradcheck.ts:gradgradcheck": () => torch.autograd.gradgradcheck((t) => t.sin(), [grad()[0]], null, o()),
   "print.ts:setPrintoptions": () => torch.setPrintoptions(o()),
   "serialization/index.ts:saveBytes": () => torch.saveBytes({ w: torch.ones(1) }, o()),
   "node/index.ts:save": () => save({ w: torch.ones(1) }, join(tmpdir(), "kindling-options-sweep.safetensors"), o()),

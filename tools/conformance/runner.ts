@@ -26,7 +26,7 @@ export function makeTensor(t: TensorJson): Tensor {
     .requiresGrad_(t.requires_grad === true);
 }
 
-type Env = Map<string, unknown>;
+export type Env = Map<string, unknown>;
 
 function resolve(arg: Arg, env: Env): Value {
   if (Array.isArray(arg)) return arg.map((a) => resolve(a, env));
@@ -43,7 +43,8 @@ function resolve(arg: Arg, env: Env): Value {
   return arg as Value;
 }
 
-function runStep(step: Step, env: Env): void {
+/** Runs one step of a case, reading its arguments from `env` and writing its outputs there. */
+export function runStep(step: Step, env: Env): void {
   const args = step.args.map((a) => resolve(a, env));
   const kwargs: Record<string, Value> = {};
   for (const [k, v] of Object.entries(step.kwargs ?? {})) kwargs[k] = resolve(v, env);

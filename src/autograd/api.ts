@@ -1,21 +1,23 @@
 /**
- * The user-facing autograd functions (PyTorch's torch.autograd): backward,
- * grad, gradcheck and gradgradcheck, built on the engine.
+ * The user-facing autograd functions (PyTorch's torch.autograd): backward
+ * and grad, built on the engine (gradcheck.ts has the gradient checks). They
+ * also use the op table, unlike the engine, and hand it the ops it needs
+ * (bridge.ts).
  */
 
-import { provideEngineOps } from "../autograd/bridge.js";
-import { expectGradTensor, tensorList } from "../autograd/check.js";
-import { runBackward } from "../autograd/engine.js";
-import { noGrad } from "../autograd/grad_mode.js";
 import { ArgumentError, AutogradError, ShapeError } from "../core/errors.js";
 import { type OptionKeys, readOptions } from "../core/options.js";
 import { formatSize, shapesEqual } from "../core/shape.js";
+import { add, arithInplace } from "../ops/arith.js";
+import { recordedCopy, to } from "../ops/convert.js";
+import { refreshView } from "../ops/inplace.js";
+import * as K from "../ops/kernels.js";
+import { sumTo } from "../ops/movement.js";
 import type { Tensor } from "../tensor.js";
-import { add, arithInplace } from "./arith.js";
-import { recordedCopy, to } from "./convert.js";
-import { refreshView } from "./inplace.js";
-import * as K from "./kernels.js";
-import { sumTo } from "./movement.js";
+import { provideEngineOps } from "./bridge.js";
+import { expectGradTensor, tensorList } from "./check.js";
+import { runBackward } from "./engine.js";
+import { noGrad } from "./grad_mode.js";
 
 provideEngineOps({
   add,
