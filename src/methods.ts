@@ -7,6 +7,7 @@
  * one such call are written by hand in src/methods_custom.ts.
  */
 
+import type { DeviceName } from "./core/device.js";
 import type { DType } from "./core/dtype.js";
 import type { Shape } from "./core/shape.js";
 import { CustomMethods } from "./methods_custom.js";
@@ -1423,13 +1424,15 @@ class TensorMethods {
 
   // ----- ops/convert.ts -----
   /**
-   * The tensor converted to `dtype` (the tensor itself when it already has
-   * it). Floats truncate toward zero into integer dtypes; an element the
-   * integer dtype cannot hold (NaN, ±Infinity, out of range) raises instead
-   * of wrapping.
+   * The tensor converted to a dtype, a device, a device and a dtype, or
+   * another tensor's dtype and device (PyTorch's `x.to(...)` forms); the
+   * tensor itself when nothing changes. Floats truncate toward zero into
+   * integer dtypes; an element the integer dtype cannot hold (NaN,
+   * ±Infinity, out of range) raises instead of wrapping. The only device is
+   * `"cpu"` for now.
    */
-  to(this: Tensor, dtype: DType): Tensor {
-    return convert.to(this, dtype);
+  to(this: Tensor, target: DType | DeviceName | Tensor, dtype?: DType): Tensor {
+    return convert.to(this, target, dtype);
   }
   /**
    * Fills the tensor with zeros in place (PyTorch's `zero_`), e.g. to reset a gradient.

@@ -54,6 +54,20 @@ export class CustomMethods {
     return where(condition, this, other);
   }
 
+  /**
+   * This tensor on the CPU: itself, as Kindling's tensors live there
+   * (PyTorch's `x.cpu()`).
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 2]);
+   * console.log(x.cpu() === x, x.device); // true cpu
+   * ```
+   */
+  cpu(this: Tensor): Tensor {
+    return to(this, "cpu");
+  }
+
   // ----- dtype casts: `to` with a fixed dtype -----
   /** Converts to float32 (`x.to("float32")`). */
   float(this: Tensor): Tensor {

@@ -9,15 +9,17 @@
  */
 
 import { describeValue } from "./describe.js";
+import { parseDevice } from "./device.js";
 import { isDType } from "./dtype.js";
 import { ArgumentError, DTypeError } from "./errors.js";
 
 /**
  * What an option holds, checked when it is given (null and undefined always
  * pass: they mean "the default"): `true` for anything the function checks
- * itself, a JavaScript kind, or "dtype" (one of Kindling's dtype names).
+ * itself, a JavaScript kind, "dtype" (one of Kindling's dtype names) or
+ * "device" (a device Kindling has, core/device.ts).
  */
-export type OptionKind = true | "boolean" | "number" | "string" | "function" | "dtype";
+export type OptionKind = true | "boolean" | "number" | "string" | "function" | "dtype" | "device";
 
 /**
  * Every key of an options type with what it holds, in PyTorch's positional
@@ -118,7 +120,8 @@ export function readOptions<T extends object>(value: T | null | undefined, op: s
     }
     const v = (value as Record<string, unknown>)[key];
     if (kind === true || v === undefined || v === null) continue;
-    if (kind === "dtype" ? !isDType(v) : typeof v !== kind) throw wrongKind(key, kind as Exclude<OptionKind, true>, v, op);
+    if (kind === "device") parseDevice(v, op);
+    else if (kind === "dtype" ? !isDType(v) : typeof v !== kind) throw wrongKind(key, kind as Exclude<OptionKind, true>, v, op);
   }
   return value;
 }

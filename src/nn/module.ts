@@ -5,6 +5,8 @@
  * follow the order the model was written in.
  */
 
+import { type DeviceName, isDeviceName, parseDevice } from "../core/device.js";
+import { ArgumentError } from "../core/errors.js";
 import { type OptionKeys, readOptions } from "../core/options.js";
 import type { DType } from "../index.js";
 import * as torch from "../index.js";
@@ -317,13 +319,20 @@ export class Module {
     }
   }
 
-  // ----- dtype --------------------------------------------------------------------------
+  // ----- dtype and device ----------------------------------------------------------------
 
-  /** Converts the floating parameters and buffers to `dtype`, in place (the same Parameter objects). */
-  to(dtype: DType): this {
+  /**
+   * Moves the module to a device and/or converts its floating parameters and
+   * buffers to a dtype, in place (the same Parameter objects): PyTorch's
+   * `module.to(device)`, `to(dtype)`, `to(device, dtype)`, `to(tensor)`.
+   * The only device is "cpu" for now.
+   */
+  to(target: DType | DeviceName | Tensor, dtype?: DType): this {
+    const want = moduleDType(target, dtype);
+    if (want === null) return this;
     for (const t of [...this.parameters(), ...this.buffers()]) {
       if (t.dtype !== "float32" && t.dtype !== "float64") continue;
-      const converted = torch.noGrad(() => t.to(dtype));
+      const converted = torch.noGrad(() => t.to(want));
       t._setData(converted);
       if (t.grad !== null) t.grad = null;
     }
@@ -413,4 +422,14 @@ function indent(s: string, spaces: number): string {
   if (lines.length === 1) return s;
   const [first, ...rest] = lines;
   return [first, ...rest.map((l) => " ".repeat(spaces) + l)].join("\n");
+}
+
+/** The dtype `module.to(target, dtype)` asks for (null: none, only a device), after checking the device. */
+function moduleDType(target: DType | DeviceName | Tensor, dtype: DType | undefined): DType | null {
+  const asked: DType | null = target instanceof torch.Tensor ? target.dtype : isDeviceName(target) ? (dtype ?? null) : (target as DType);
+  if (isDeviceName(target)) parseDevice(target, "Module.to");
+  if (asked !== null && asked !== "float32" && asked !== "float64") {
+    throw new ArgumentError(`Module.to(): nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=${asked}`);
+  }
+  return asked;
 }

@@ -1,11 +1,12 @@
 /** dtype conversion and the basic in-place writes (zero_, fill_, copy_). */
 
-import { pythonTypeName } from "../core/describe.js";
+import { describeValue, pythonTypeName } from "../core/describe.js";
+import { type DeviceName, isDeviceName, parseDevice } from "../core/device.js";
 import { convertValue, type DType, fitsInteger, isDType, isFloating } from "../core/dtype.js";
 import { ArgumentError, DTypeError } from "../core/errors.js";
 import { readOptions } from "../core/options.js";
 import { GENERATOR_KEYS, type Generator, type GeneratorOptions, generatorOption } from "../random.js";
-import type { Tensor } from "../tensor.js";
+import { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
 import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
@@ -54,20 +55,45 @@ export function checkCast(x: Tensor, dtype: DType, op: string): void {
 }
 
 /**
- * The tensor converted to `dtype` (the tensor itself when it already has
- * it). Floats truncate toward zero into integer dtypes; an element the
- * integer dtype cannot hold (NaN, ±Infinity, out of range) raises instead
- * of wrapping.
+ * The tensor converted to a dtype, a device, a device and a dtype, or
+ * another tensor's dtype and device (PyTorch's `x.to(...)` forms); the
+ * tensor itself when nothing changes. Floats truncate toward zero into
+ * integer dtypes; an element the integer dtype cannot hold (NaN,
+ * ±Infinity, out of range) raises instead of wrapping. The only device is
+ * `"cpu"` for now.
  *
  * @example
  * ```ts
  * console.log(torch.tensor([1.7, -1.7]).to("int64")); // tensor([ 1, -1])
+ * console.log(torch.tensor([1, 2]).to("cpu", "float64")); // tensor([1., 2.], dtype=torch.float64)
  * ```
  */
-export function to(input: Tensor, dtype: DType): Tensor {
+export function to(input: Tensor, target: DType | DeviceName | Tensor, dtype?: DType): Tensor {
   const x = expectTensor(input, "to", "input");
-  if (!isDType(dtype)) throw new DTypeError(`to(): unknown dtype '${String(dtype)}'`);
-  if (x.dtype === dtype) return x;
+  const want = targetDType(x, target, dtype);
+  if (x.dtype === want) return x;
+  return cast(x, want);
+}
+
+/** The dtype `to(target, dtype)` asks for: a dtype, a device and an optional dtype, or another tensor's (PyTorch's overloads). */
+function targetDType(x: Tensor, target: DType | DeviceName | Tensor, dtype: DType | undefined): DType {
+  if (target instanceof Tensor) return target.dtype;
+  if (isDType(target)) {
+    if (dtype !== undefined) throw new ArgumentError(`to(): a dtype was given twice (${target} and ${String(dtype)})`);
+    return target;
+  }
+  if (isDeviceName(target)) {
+    parseDevice(target, "to");
+    if (dtype !== undefined && !isDType(dtype)) throw new DTypeError(`to(): unknown dtype '${String(dtype)}'`);
+    return dtype ?? x.dtype;
+  }
+  throw new DTypeError(
+    `to(): expected a dtype (float32, float64, int32, int64 or bool), a device ("cpu") or a tensor, got ${typeof target === "string" ? `'${target}'` : describeValue(target)}`,
+  );
+}
+
+/** `x` cast to `dtype` (checked: an element the dtype cannot hold raises). */
+function cast(x: Tensor, dtype: DType): Tensor {
   checkCast(x, dtype, "to");
   return toCopyOp([x], { dtype });
 }

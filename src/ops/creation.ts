@@ -2,6 +2,7 @@
 
 import { expectInt } from "../core/args.js";
 import { pythonTypeName } from "../core/describe.js";
+import type { DeviceName } from "../core/device.js";
 import { castScalar, convertValue, type DType, fitsInteger, type TypedArray, typedArrayFor } from "../core/dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../core/errors.js";
 import { markExternal } from "../core/mirrors.js";
@@ -17,11 +18,13 @@ import { DTYPE_KEYS, type DTypeOptions, endsWithOptions, finish, refuseBool, typ
 export interface CreationOptions {
   /** Element type (default float32 for numbers, bool for booleans). */
   dtype?: DType;
+  /** The device the tensor lives on: "cpu" (Kindling's only device for now). */
+  device?: DeviceName;
   /** Whether the new leaf requires grad (floating dtypes only). */
   requiresGrad?: boolean;
 }
 
-const CREATION_KEYS: OptionKeys<CreationOptions> = { dtype: "dtype", requiresGrad: "boolean" };
+const CREATION_KEYS: OptionKeys<CreationOptions> = { dtype: "dtype", device: "device", requiresGrad: "boolean" };
 
 /** Nested arrays of numbers or booleans, as `tensor()` takes. */
 export type TensorData = number | boolean | bigint | readonly TensorData[] | ArrayLike<number> | BigInt64Array;

@@ -15,7 +15,7 @@ export interface RandomOptions extends CreationOptions {
   generator?: Generator | null;
 }
 
-const RANDOM_KEYS: OptionKeys<RandomOptions> = { dtype: "dtype", requiresGrad: "boolean", generator: true };
+const RANDOM_KEYS: OptionKeys<RandomOptions> = { dtype: "dtype", device: "device", requiresGrad: "boolean", generator: true };
 
 function floatDType(dtype: DType | null | undefined, op: string): DType {
   const d = dtype ?? "float32";

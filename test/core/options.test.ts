@@ -81,7 +81,7 @@ describe("a PyTorch-style positional value where the options object goes", () =>
     expect(thrown(() => x().sum(0, bad(x()))).message).toBe("sum(): expected an options object { keepdim, dtype }, got a Tensor");
     expect(thrown(() => x().sum(0, bad([true]))).message).toBe("sum(): expected an options object { keepdim, dtype }, got an array");
     expect(thrown(() => torch.rand(2, bad(new torch.Generator(1)))).message).toBe(
-      "rand(): expected an options object { dtype, requiresGrad, generator }, got a Generator",
+      "rand(): expected an options object { dtype, device, requiresGrad, generator }, got a Generator",
     );
   });
 });
@@ -97,7 +97,7 @@ describe("a misspelt key", () => {
     [
       "requires_grad",
       () => torch.ones(2, bad({ requires_grad: true })),
-      "ones() got an unexpected keyword argument 'requires_grad' (did you mean 'requiresGrad'?); ones takes { dtype, requiresGrad }",
+      "ones() got an unexpected keyword argument 'requires_grad' (did you mean 'requiresGrad'?); ones takes { dtype, device, requiresGrad }",
     ],
     [
       "reductio",
