@@ -48,7 +48,7 @@ const ARRAY_OF: Readonly<Record<DType, abstract new (...args: never[]) => unknow
 export function view(m: string, name: string, s: Operand): void {
   const { shape, strides, offset } = s;
   // A host buffer is checked through its view (its memory, as a typed array of the dtype).
-  const data = ArrayBuffer.isView(s.data) ? s.data : s.data.view();
+  const data = readBuffer(s.data);
   if (!isDType(s.dtype) || !(data instanceof ARRAY_OF[s.dtype])) {
     throw internalError(m, `${name} has dtype ${String(s.dtype)} but its data is a ${data?.constructor?.name ?? typeof data}`);
   }

@@ -40,3 +40,8 @@ export function pythonTypeName(v: unknown): string {
   const name = (v as object).constructor?.name;
   return typeof name === "string" && name !== "" && name !== "Object" ? name : "dict";
 }
+
+/** A Python (snake_case) name as Kindling spells it: `requires_grad` -> `requiresGrad`, `log_softmax` -> `logSoftmax`. */
+export function camelCase(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}

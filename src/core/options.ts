@@ -8,7 +8,7 @@
  * through `readOptions`, which rejects each and says what to write.
  */
 
-import { describeValue } from "./describe.js";
+import { camelCase, describeValue } from "./describe.js";
 import { parseDevice } from "./device.js";
 import { isDType } from "./dtype.js";
 import { ArgumentError, DTypeError } from "./errors.js";
@@ -35,11 +35,6 @@ function literal(v: unknown): string {
   return typeof v === "string" ? JSON.stringify(v) : String(v);
 }
 
-/** A key as Kindling spells it: `requires_grad` -> `requiresGrad`. */
-function camel(key: string): string {
-  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
 /** Levenshtein distance between two short strings (one row of the table at a time). */
 function editDistance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -60,7 +55,7 @@ function editDistance(a: string, b: string): number {
  * of 4 or more letters, the nearest one at most 2 edits away (`reductio`).
  */
 function closest(key: string, allowed: readonly string[]): string | undefined {
-  const k = camel(key).toLowerCase();
+  const k = camelCase(key).toLowerCase();
   const same = allowed.find((a) => a.toLowerCase() === k);
   if (same !== undefined || k.length < 4) return same;
   let best: string | undefined;

@@ -1,6 +1,6 @@
 /** Shapes, strides, dimension wrapping and broadcasting. */
 
-import { describeValue } from "./describe.js";
+import { camelCase, describeValue } from "./describe.js";
 import { ArgumentError, IndexError, ShapeError } from "./errors.js";
 
 export type Shape = readonly number[];
@@ -51,7 +51,7 @@ const DIM_SECOND = new Set(
 
 /** How to pass the dim of `options` (an options object given in its place) to `op` positionally. */
 function dimHint(op: string, options: object): string {
-  const name = op.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const name = camelCase(op);
   const given = Object.hasOwn(options, "dim") ? JSON.stringify((options as { dim: unknown }).dim) : "dim";
   if (!DIM_SECOND.has(name)) {
     return `pass ${given === "dim" ? "dims" : `dim (${given})`} positionally, not in an options object`;

@@ -174,6 +174,18 @@ function fillValue(x: Tensor, value: unknown, op: string): number | Tensor {
   return value.to(x.dtype);
 }
 
+/** masked_fill's operands: a bool mask that broadcasts to the input's shape, and the fill value (a number or a 0-d tensor). */
+function maskedFillArgs(input: Tensor, mask: Tensor, value: number | boolean | Tensor, op: string): [Tensor, Tensor, number | Tensor] {
+  const x = expectTensor(input, op, "input");
+  const m = expectTensor(mask, op, "mask");
+  if (m.dtype !== "bool") throw new DTypeError(`masked_fill_ only supports boolean masks, but got mask with dtype ${m.dtype}`);
+  const shape = broadcastShapes([x.shape, m.shape], op);
+  if (shape.length !== x.ndim || shape.some((s, i) => s !== x.shape[i])) {
+    throw new ShapeError(`${op}: mask of shape ${formatShape(m.shape)} does not broadcast to the input's shape ${formatShape(x.shape)}`);
+  }
+  return [x, m, fillValue(x, value, op)];
+}
+
 /**
  * `input` with the elements where `mask` is true replaced by `value` (a
  * number or a 0-d tensor, which then receives gradient).
@@ -185,16 +197,7 @@ function fillValue(x: Tensor, value: unknown, op: string): number | Tensor {
  * ```
  */
 export function maskedFill(input: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
-  const x = expectTensor(input, "masked_fill", "input");
-  const m = expectTensor(mask, "masked_fill", "mask");
-  if (m.dtype !== "bool") throw new DTypeError(`masked_fill_ only supports boolean masks, but got mask with dtype ${m.dtype}`);
-  const shape = broadcastShapes([x.shape, m.shape], "masked_fill");
-  if (shape.length !== x.ndim || shape.some((s, i) => s !== x.shape[i])) {
-    throw new ShapeError(
-      `masked_fill: mask of shape ${formatShape(m.shape)} does not broadcast to the input's shape ${formatShape(x.shape)}`,
-    );
-  }
-  const v = fillValue(x, value, "masked_fill");
+  const [x, m, v] = maskedFillArgs(input, mask, value, "masked_fill");
   if (typeof v === "number") return maskedFillOp([x, m], { value: v, dtype: x.dtype });
   return maskedFillTensorOp([x, m, v], { dtype: x.dtype });
 }
@@ -210,16 +213,7 @@ export function maskedFill(input: Tensor, mask: Tensor, value: number | boolean 
  * ```
  */
 export function maskedFill_(input: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
-  const x = expectTensor(input, "masked_fill_", "input");
-  const m = expectTensor(mask, "masked_fill_", "mask");
-  if (m.dtype !== "bool") throw new DTypeError(`masked_fill_ only supports boolean masks, but got mask with dtype ${m.dtype}`);
-  const shape = broadcastShapes([x.shape, m.shape], "masked_fill_");
-  if (shape.length !== x.ndim || shape.some((s, i) => s !== x.shape[i])) {
-    throw new ShapeError(
-      `masked_fill_: mask of shape ${formatShape(m.shape)} does not broadcast to the input's shape ${formatShape(x.shape)}`,
-    );
-  }
-  const v = fillValue(x, value, "masked_fill_");
+  const [x, m, v] = maskedFillArgs(input, mask, value, "masked_fill_");
   if (typeof v === "number") return applyInplace(maskedFillOp.def, [x, m], { value: v, dtype: x.dtype });
   return applyInplace(maskedFillTensorOp.def, [x, m, v], { dtype: x.dtype });
 }

@@ -3,6 +3,7 @@
  * formatting in messages, key case conversion for state dicts, argument checks.
  */
 
+import { camelCase } from "../core/describe.js";
 import * as torch from "../index.js";
 import { getOwn, typeName } from "../nn/checks.js";
 import { Optimizer } from "./optimizer.js";
@@ -45,9 +46,7 @@ export function toSnake(key: string): string {
 }
 
 /** `weight_decay` → `weightDecay`, `T_max` → `TMax`. */
-export function toCamel(key: string): string {
-  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
+export const toCamel = camelCase;
 
 /**
  * A hyperparameter check: the option's key, PyTorch's word for it in
