@@ -124,6 +124,17 @@ export function gradOf(t: Tensor): Tensor {
   return g;
 }
 
+/**
+ * Runs one training step: inside `torch.scope` when the runner asked for the scoped variant
+ * (`npm run bench -- --scope` sets KINDLING_BENCH_SCOPE=1 in a second process per Node), else as is.
+ * The returned value (the loss) is kept.
+ */
+export function step<T>(f: () => T): T {
+  return SCOPED ? torch.scope(f) : f();
+}
+
+const SCOPED = process.env["KINDLING_BENCH_SCOPE"] === "1";
+
 /** Sum of all elements, accumulated in float64 (as `float(t.double().sum())`). */
 export function sum64(t: Tensor): number {
   return t.double().sum().item();

@@ -19,6 +19,8 @@
  *                        Given several times, each Node gets its own column (K-node20, K-node24, ...)
  *                        and its own ratios to the peers, from the same run. The peers' scripts keep
  *                        the runner's Node.
+ *   --scope              also run each of Kindling's configurations with every training step inside
+ *                        torch.scope (W1, W2, W5, W6), as a second column (K-node20+scope, ...)
  *   --NAME VALUE         any other option goes to every workload process, peers included
  *                        (their names match: --iters, --steps, --rounds, --sizes, --n, --runs)
  *
@@ -52,11 +54,13 @@ export interface Options {
   peersDir: string;
   /** The Node binaries to run Kindling's workloads under (empty: the runner's own). */
   nodes: string[];
+  /** Also run Kindling's workloads with their steps inside torch.scope. */
+  scope: boolean;
   forward: string[];
 }
 
 export function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { workloads: [], repeat: 1, json: undefined, peers: false, peersDir: "", nodes: [], forward: [] };
+  const o: Options = { workloads: [], repeat: 1, json: undefined, peers: false, peersDir: "", nodes: [], scope: false, forward: [] };
   let peersDir = process.env["KINDLING_PEERS_DIR"] ?? resolve(ROOT, "../shared/bench");
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -67,6 +71,7 @@ export function parseOptions(argv: readonly string[]): Options {
     };
     if (WORKLOADS.includes(a)) o.workloads.push(a);
     else if (a === "--peers") o.peers = true;
+    else if (a === "--scope") o.scope = true;
     else if (a === "--repeat") o.repeat = Math.max(1, Number.parseInt(next(), 10) || 1);
     else if (a === "--json") o.json = resolve(next());
     else if (a === "--peers-dir") peersDir = resolve(next());
@@ -118,22 +123,23 @@ function kindlingNames(versions: readonly string[]): string[] {
  * through bench/tsconfig.json, which drops the project's path mapping to src/ (tsx's on-the-fly
  * transform of src/ adds a name-keeping call to every closure it creates).
  */
-export function kindlingConfigs(nodes: readonly string[]): Config[] {
+export function kindlingConfigs(nodes: readonly string[], scoped = false): Config[] {
   const paths = nodes.length === 0 ? [process.execPath] : nodes;
   const versions = paths.map((p) => (p === process.execPath ? process.version : nodeVersion(p)));
   const names = paths.length === 1 ? ["kindling"] : kindlingNames(versions);
-  return paths.map((path, i) => ({
-    name: names[i] as string,
+  const config = (path: string, i: number, scope: boolean): Config => ({
+    name: `${names[i] as string}${scope ? "+scope" : ""}`,
     kindling: true,
     selfRss: true,
-    runtime: `Node ${versions[i]} (${path})`,
+    runtime: `Node ${versions[i]} (${path})${scope ? ", steps inside torch.scope" : ""}`,
     command: (w) => ({
       cmd: path,
       args: ["--import", "tsx", join(ROOT, "bench", `${w}.ts`)],
-      env: { TSX_TSCONFIG_PATH: join(ROOT, "bench", "tsconfig.json") },
+      env: { TSX_TSCONFIG_PATH: join(ROOT, "bench", "tsconfig.json"), ...(scope ? { KINDLING_BENCH_SCOPE: "1" } : {}) },
       cwd: ROOT,
     }),
-  }));
+  });
+  return paths.flatMap((path, i) => (scoped ? [config(path, i, false), config(path, i, true)] : [config(path, i, false)]));
 }
 
 /** The newest modification time of the files under `dir`. */
@@ -346,7 +352,7 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   try {
     o = parseOptions(process.argv.slice(2));
-    configs = [...kindlingConfigs(o.nodes), ...(o.peers ? peerConfigs(o.peersDir, notes) : [])];
+    configs = [...kindlingConfigs(o.nodes, o.scope), ...(o.peers ? peerConfigs(o.peersDir, notes) : [])];
   } catch (e) {
     process.stderr.write(`bench: ${(e as Error).message}\n`);
     process.exitCode = 1;

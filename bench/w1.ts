@@ -12,7 +12,7 @@
 
 import type { Tensor } from "kindling";
 import * as torch from "kindling";
-import { emit, f32, gradOf, intArg, isMain, now, randn, sum64, type WorkloadResult } from "./common.js";
+import { emit, f32, gradOf, intArg, isMain, now, randn, step, sum64, type WorkloadResult } from "./common.js";
 
 export interface W1Options {
   iters: number;
@@ -30,7 +30,7 @@ export function w1({ iters }: W1Options = { iters: 500 }): WorkloadResult {
   const w1 = f32(randn(D_IN * H, 3), [D_IN, H]).requiresGrad_(true);
   const w2 = f32(randn(H * D_OUT, 4), [H, D_OUT]).requiresGrad_(true);
 
-  const step = (): Tensor => {
+  const iteration = (): Tensor => {
     const yPred = x.mm(w1).clamp({ min: 0 }).mm(w2);
     const loss = yPred.sub(y).pow(2).sum();
     loss.backward();
@@ -43,11 +43,11 @@ export function w1({ iters }: W1Options = { iters: 500 }): WorkloadResult {
     return loss;
   };
 
-  const first = step().item(); // warm-up iteration 1 (the loss before any update)
-  for (let i = 0; i < 4; i++) step();
+  const first = step(iteration).item(); // warm-up iteration 1 (the loss before any update)
+  for (let i = 0; i < 4; i++) step(iteration);
   const t0 = now();
-  let loss = step();
-  for (let i = 1; i < iters; i++) loss = step();
+  let loss = step(iteration);
+  for (let i = 1; i < iters; i++) loss = step(iteration);
   const final = loss.item();
   const t = (now() - t0) / 1e3;
   return {

@@ -12,7 +12,7 @@
 
 import type { Tensor } from "kindling";
 import * as torch from "kindling";
-import { emit, f32, gradOf, intArg, isMain, logregData, now, type WorkloadResult } from "./common.js";
+import { emit, f32, gradOf, intArg, isMain, logregData, now, step, type WorkloadResult } from "./common.js";
 
 export interface W2Options {
   iters: number;
@@ -30,18 +30,21 @@ export function w2({ iters }: W2Options = { iters: 1000 }): WorkloadResult {
     const b = torch.zeros(1, { requiresGrad: true });
     let loss = torch.tensor(Number.NaN);
     for (let i = 0; i < n; i++) {
-      const p = torch.sigmoid(x.matmul(w).add(b));
-      loss = y
-        .mul(torch.log(p))
-        .add(torch.rsub(y, 1).mul(torch.log(torch.rsub(p, 1))))
-        .mean()
-        .neg();
-      loss.backward();
-      torch.noGrad(() => {
-        w.sub_(gradOf(w).mul(LR));
-        b.sub_(gradOf(b).mul(LR));
-        gradOf(w).zero_();
-        gradOf(b).zero_();
+      loss = step(() => {
+        const p = torch.sigmoid(x.matmul(w).add(b));
+        const l = y
+          .mul(torch.log(p))
+          .add(torch.rsub(y, 1).mul(torch.log(torch.rsub(p, 1))))
+          .mean()
+          .neg();
+        l.backward();
+        torch.noGrad(() => {
+          w.sub_(gradOf(w).mul(LR));
+          b.sub_(gradOf(b).mul(LR));
+          gradOf(w).zero_();
+          gradOf(b).zero_();
+        });
+        return l;
       });
     }
     return { w, b, loss };

@@ -9,7 +9,7 @@
  * Usage: npx tsx bench/w5.ts [--n 1000000] [--runs 20]
  */
 
-import { emit, f32, gradOf, intArg, isMain, median, now, sum64, uniformPm1, type WorkloadResult } from "./common.js";
+import { emit, f32, gradOf, intArg, isMain, median, now, step, sum64, uniformPm1, type WorkloadResult } from "./common.js";
 
 export interface W5Options {
   n: number;
@@ -18,12 +18,13 @@ export interface W5Options {
 
 export function w5({ n, runs }: W5Options = { n: 1_000_000, runs: 20 }): WorkloadResult {
   const x = f32(uniformPm1(n, 51), [n]).requiresGrad_(true);
-  const run = (): [number, number] => {
-    x.grad = null;
-    const loss = x.sin().mul(x.exp()).add(x.mul(x)).sum();
-    loss.backward();
-    return [loss.item(), sum64(gradOf(x))];
-  };
+  const run = (): [number, number] =>
+    step(() => {
+      x.grad = null;
+      const loss = x.sin().mul(x.exp()).add(x.mul(x)).sum();
+      loss.backward();
+      return [loss.item(), sum64(gradOf(x))];
+    });
 
   for (let i = 0; i < 3; i++) run();
   const ts: number[] = [];

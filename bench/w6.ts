@@ -13,7 +13,7 @@
 
 import type { Tensor } from "kindling";
 import * as torch from "kindling";
-import { emit, f32, gradOf, i64, intArg, isMain, mlpParams, now, randint, randn, sum64, type WorkloadResult } from "./common.js";
+import { emit, f32, gradOf, i64, intArg, isMain, mlpParams, now, randint, randn, step, sum64, type WorkloadResult } from "./common.js";
 
 export interface W6Options {
   steps: number;
@@ -40,13 +40,16 @@ function forward(x: Tensor, params: Tensor[]): Tensor {
 function train(x: Tensor, labels: Tensor, params: Tensor[], steps: number): Tensor {
   let loss = torch.tensor(Number.NaN);
   for (let s = 0; s < steps; s++) {
-    loss = torch.F.crossEntropy(forward(x, params), labels);
-    loss.backward();
-    torch.noGrad(() => {
-      for (const p of params) {
-        p.sub_(gradOf(p).mul(LR));
-        p.grad = null;
-      }
+    loss = step(() => {
+      const l = torch.F.crossEntropy(forward(x, params), labels);
+      l.backward();
+      torch.noGrad(() => {
+        for (const p of params) {
+          p.sub_(gradOf(p).mul(LR));
+          p.grad = null;
+        }
+      });
+      return l;
     });
   }
   return loss;

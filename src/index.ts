@@ -21,6 +21,7 @@ export type { BackwardOptions, GradOptions } from "./autograd/api.js";
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd/grad_mode.js";
 export type { GradcheckOptions } from "./autograd/gradcheck.js";
 export { AccumulateGrad, type Hook, Node, type NodeHook, type NodePreHook } from "./autograd/node.js";
+export { keep, scope } from "./autograd/scope.js";
 export { getBackend, setBackend } from "./backend/index.js";
 export { getNumThreads, setNumThreads } from "./backend/wasm/pool.js";
 export type { DType, TypedArray } from "./core/dtype.js";
@@ -29,6 +30,7 @@ export {
   ArgumentError,
   AutogradError,
   DTypeError,
+  FreedTensorError,
   GradcheckError,
   IndexError,
   KindlingError,

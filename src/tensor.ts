@@ -5,7 +5,9 @@
 
 import { engineOps } from "./autograd/bridge.js";
 import { type AccumulateGrad, type Edge, gradAccumulator, type Hook, type Node, type TensorMeta } from "./autograd/node.js";
+import { keepReached } from "./autograd/scope.js";
 import { backend, readBuffer } from "./backend/index.js";
+import { FREED, freedError, noteAlias, release } from "./backend/lifetime.js";
 import type { Buffer, Operand } from "./backend/types.js";
 import { describeValue, pythonTypeName } from "./core/describe.js";
 import { type DType, isFloating, type TypedArray, typedArrayFor } from "./core/dtype.js";
@@ -90,6 +92,7 @@ export class Tensor {
 
   /** @internal replaces this tensor's data with `src`'s (PyTorch's `t.data = src`): same object, new storage, shape and dtype. */
   _setData(src: Tensor): void {
+    keepReached(src);
     this._storage = src._storage;
     this.shape = src.shape;
     this._strides = src._strides;
@@ -100,7 +103,9 @@ export class Tensor {
 
   /** @internal the layout and buffer as a backend sees them. */
   _strided(): Operand {
-    return { data: this._storage.data, dtype: this.dtype, shape: this.shape, strides: this._strides, offset: this._offset };
+    const data = this._storage.data;
+    if (data === FREED) freedError();
+    return { data, dtype: this.dtype, shape: this.shape, strides: this._strides, offset: this._offset };
   }
 
   // ----- shape and layout --------------------------------------------------
@@ -194,6 +199,7 @@ export class Tensor {
    * ```
    */
   get data(): Tensor {
+    noteAlias(this._storage.data);
     return new Tensor(new Storage(this._storage.data), this.shape, this._strides, this._offset, this.dtype);
   }
 
@@ -205,6 +211,36 @@ export class Tensor {
       throw new DTypeError(`data: data set to a tensor that requires gradients must be floating point or complex dtype (got ${src.dtype})`);
     }
     this._setData(src);
+  }
+
+  /**
+   * Frees this tensor's memory now, instead of when the garbage collector
+   * finds it unreachable (never required: see `torch.scope`). Afterwards
+   * the tensor, and every view of it, raises an error when used. Disposing
+   * a view frees nothing (its base owns the memory) but makes the view
+   * unusable. Disposing twice does nothing. `using t = ...` disposes at
+   * the end of the block.
+   *
+   * @example
+   * ```ts
+   * const t = torch.ones(1000);
+   * t.dispose();
+   * console.log(t.isDisposed); // true
+   * ```
+   */
+  dispose(): void {
+    if (this._base === null) release(this._storage);
+    else if (this._storage.data !== FREED) this._storage = new Storage(FREED);
+  }
+
+  /** `using t = ...` (explicit resource management) disposes `t` at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** Whether `dispose()` (or the end of a `torch.scope`) freed this tensor's memory. */
+  get isDisposed(): boolean {
+    return this._storage.data === FREED;
   }
 
   /**
@@ -255,6 +291,8 @@ export class Tensor {
 
   /** PyTorch's printed form, e.g. `tensor([1., 2.], requires_grad=True)`. */
   toString(): string {
+    // A freed tensor prints what it was, not its (gone) values.
+    if (this._storage.data === FREED) return `tensor(<freed>, size=(${this.shape.join(", ")}), dtype=torch.${this.dtype})`;
     return formatTensor(this);
   }
 
@@ -346,6 +384,7 @@ export class Tensor {
       }
     }
     this._grad = value;
+    if (value !== null) keepReached(value);
   }
 
   /** Whether `retainGrad()` was called on this non-leaf. */

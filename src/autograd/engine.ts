@@ -16,6 +16,7 @@ import { isGradEnabled, setGradEnabled } from "./grad_mode.js";
 import { nodeHookResult, retain, runTensorHooks } from "./hooks.js";
 import { AccumulateGrad, type Edge, gradientEdge, Node, type RunSlot } from "./node.js";
 import { Ownership, plainContiguous } from "./ownership.js";
+import { keepReached } from "./scope.js";
 
 /** The virtual node whose edges point at the roots of a backward pass. */
 class GraphRoot extends Node {
@@ -274,10 +275,12 @@ function accumulateLeaf(variable: Tensor, g: Tensor, createGraph: boolean, owned
   if (old === null) {
     // First gradient: a copy the leaf owns (or g itself when nothing else holds it); under createGraph a recorded copy (grad_fn CopyBackwards).
     variable._grad = createGraph ? o.recordedCopy(g) : owned ? g : o.detachedCopy(g);
+    keepReached(variable._grad);
   } else if (!createGraph) {
     o.addInplace(old, g);
   } else {
     variable._grad = o.add(old, g);
+    keepReached(variable._grad);
   }
 }
 

@@ -12,11 +12,13 @@ import { formatShape, shapesEqual } from "../core/shape.js";
 import { Tensor } from "../tensor.js";
 import { engineOps } from "./bridge.js";
 import { AccumulateGrad, type Node } from "./node.js";
+import { keepReached } from "./scope.js";
 
 /** Stores the gradient of a non-leaf whose grad is retained (out of place, as PyTorch). */
 export function retain(t: Tensor, g: Tensor): void {
   const o = engineOps();
   t._grad = t._grad === null ? o.detachedCopy(g) : o.add(t._grad, g);
+  keepReached(t._grad);
 }
 
 function hookName(hook: { name: string }): string {

@@ -23,7 +23,7 @@
  * back, so scratch memory never outlives a pass.
  */
 
-import { freeBuffer } from "../backend/index.js";
+import { release } from "../backend/lifetime.js";
 import { type BufferOwner, isScratch, observeAllocations, toHeap } from "../core/recycle.js";
 import type { Storage, Tensor } from "../tensor.js";
 
@@ -86,7 +86,7 @@ export class Ownership {
     for (const s of this.scratch) {
       if (s._owner !== this) continue;
       s._owner = null;
-      freeBuffer(s.data);
+      release(s);
     }
     this.scratch = [];
     this.candidates = [];
@@ -100,7 +100,7 @@ export class Ownership {
     for (const s of c) {
       if (s._owner !== this || s._refs !== 0) continue;
       s._owner = null;
-      freeBuffer(s.data);
+      release(s);
     }
   }
 }

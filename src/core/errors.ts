@@ -47,3 +47,8 @@ export class GradcheckError extends AutogradError {
 export class OutOfMemoryError extends KindlingError {
   override name = "OutOfMemoryError";
 }
+
+/** A tensor used after torch.scope or dispose() freed its memory (no PyTorch counterpart: PyTorch frees by reference counting). */
+export class FreedTensorError extends KindlingError {
+  override name = "FreedTensorError";
+}

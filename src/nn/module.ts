@@ -174,6 +174,8 @@ export class Module {
       );
     }
     this._buffers.set(name, tensor);
+    // A module's state outlives any torch.scope it was made or changed in.
+    if (tensor !== null) torch.keep(tensor);
     if (persistent === false) this._nonPersistent.add(name);
     else this._nonPersistent.delete(name);
     defineAccessor(this, name);

@@ -86,6 +86,8 @@ export function routeAssignment(m: Module, name: string, value: unknown): boolea
   if (kind === "parameter") m._parameters.set(name, value as Parameter | null);
   else if (kind === "module") m._modules.set(name, value as Module | null);
   else m._buffers.set(name, value as torch.Tensor | null);
+  // A module's state outlives any torch.scope it was made or changed in (a Parameter keeps itself).
+  if (kind === "buffer" && value !== null) torch.keep(value as torch.Tensor);
   defineAccessor(m, name);
   return true;
 }

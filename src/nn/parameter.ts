@@ -2,6 +2,7 @@
 
 // Parameter extends the class at module evaluation time, before the package
 // entry (which re-exports nn) has finished evaluating: import it from its module.
+import { keep } from "../autograd/scope.js";
 import { Tensor } from "../tensor.js";
 
 /**
@@ -19,6 +20,8 @@ export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
     super(data._storage, data.shape, data._strides, data._offset, data.dtype);
     this.requiresGrad = requiresGrad;
+    // A parameter outlives any torch.scope it is made in.
+    keep(this);
   }
 
   /** PyTorch's printed form: `Parameter containing:` then the tensor. */

@@ -1,5 +1,6 @@
 /** Tensor creation: from data, filled, ranges, identity (random tensors: sampling.ts). */
 
+import { noteMade } from "../backend/lifetime.js";
 import { expectInt } from "../core/args.js";
 import { pythonTypeName } from "../core/describe.js";
 import type { DeviceName } from "../core/device.js";
@@ -154,6 +155,7 @@ export function tensor(data: TensorData | Tensor, options?: CreationOptions): Te
     checkData(values, [values.length], dtype);
     const out = typedArrayFor(dtype, values.length);
     const t = Tensor._fromData(out, [values.length], dtype);
+    noteMade(t._storage);
     if (dtype === typed && (dtype === "float32" || dtype === "float64" || dtype === "int32") && out.constructor === values.constructor) {
       out.set(values as unknown as ArrayLike<number>);
     } else {
@@ -171,6 +173,7 @@ export function tensor(data: TensorData | Tensor, options?: CreationOptions): Te
   checkData(values, shape, dtype);
   const out = typedArrayFor(dtype, values.length);
   const t = Tensor._fromData(out, shape, dtype);
+  noteMade(t._storage);
   K.copyInto(t, Tensor._fromData(Float64Array.from(values), shape, "float64"));
   return finish(t, o);
 }

@@ -5,6 +5,7 @@
  */
 
 import { backend, readBuffer } from "../backend/index.js";
+import { noteMade } from "../backend/lifetime.js";
 import type { ArgReduceOp, BinaryOp, Buffer, Operand, ReduceOp, ScanOp, UnaryOp } from "../backend/types.js";
 import { convertValue, type DType, type TypedArray, typedArrayFor } from "../core/dtype.js";
 import { OutOfMemoryError, ShapeError } from "../core/errors.js";
@@ -23,6 +24,7 @@ export function empty(shape: readonly number[], dtype: DType, zeroed = true, op?
   const scratch = isTracking() && b.scratch !== undefined ? b.scratch.alloc(dtype, n, zeroed) : null;
   const t = Tensor._fromData(scratch ?? allocate(dtype, shape, n, zeroed, op), shape, dtype);
   noteAllocation(t._storage);
+  noteMade(t._storage);
   return t;
 }
 
@@ -30,6 +32,7 @@ export function empty(shape: readonly number[], dtype: DType, zeroed = true, op?
 export function fromArray(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
   const t = Tensor._fromData(backend().adopt(data, dtype, true), shape, dtype);
   noteAllocation(t._storage);
+  noteMade(t._storage);
   return t;
 }
 

@@ -141,7 +141,13 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
     torch.noGrad(() => {
       for (const group of this.paramGroups) this.updateGroup(group);
     });
+    this.keepState();
     return loss;
+  }
+
+  /** Optimizer state outlives any torch.scope it was made in. */
+  private keepState(): void {
+    for (const s of this.state.values()) for (const v of Object.values(s)) if (v instanceof torch.Tensor) torch.keep(v);
   }
 
   /**
@@ -310,6 +316,7 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
     }
     this.paramGroups = saved.map((sg, i) => this.unpackGroup(sg, (groups[i] as ParamGroup<H>).params));
     this.state = state;
+    this.keepState();
     this.afterLoad();
   }
 
