@@ -1,6 +1,5 @@
 /** Tensor creation: from data, filled, ranges, identity (random tensors: sampling.ts). */
 
-import { noteMade } from "../backend/lifetime.js";
 import { expectInt } from "../core/args.js";
 import { pythonTypeName } from "../core/describe.js";
 import type { DeviceName } from "../core/device.js";
@@ -153,14 +152,13 @@ export function tensor(data: TensorData | Tensor, options?: CreationOptions): Te
     const values = data as unknown as ArrayLike<number> & { length: number };
     const dtype = o.dtype ?? typed;
     checkData(values, [values.length], dtype);
-    const out = typedArrayFor(dtype, values.length);
-    const t = Tensor._fromData(out, [values.length], dtype);
-    noteMade(t._storage);
-    if (dtype === typed && (dtype === "float32" || dtype === "float64" || dtype === "int32") && out.constructor === values.constructor) {
+    if (dtype === typed && (dtype === "float32" || dtype === "float64" || dtype === "int32")) {
+      const out = typedArrayFor(dtype, values.length);
       out.set(values as unknown as ArrayLike<number>);
-    } else {
-      K.copyInto(t, Tensor._fromData(Float64Array.from(values), [values.length], "float64"));
+      return finish(K.fromArray(out, [values.length], dtype), o);
     }
+    const t = K.empty([values.length], dtype, false, "tensor");
+    K.copyInto(t, Tensor._fromData(Float64Array.from(values), [values.length], "float64"));
     return finish(t, o);
   }
   const { shape, values, kind, inexact } = flatten(data);
@@ -171,9 +169,7 @@ export function tensor(data: TensorData | Tensor, options?: CreationOptions): Te
     );
   }
   checkData(values, shape, dtype);
-  const out = typedArrayFor(dtype, values.length);
-  const t = Tensor._fromData(out, shape, dtype);
-  noteMade(t._storage);
+  const t = K.empty(shape, dtype, false, "tensor");
   K.copyInto(t, Tensor._fromData(Float64Array.from(values), shape, "float64"));
   return finish(t, o);
 }
