@@ -15,7 +15,17 @@ export default defineConfig({
       {
         // Everything, on the default backend (WebAssembly where available).
         resolve: { alias },
-        test: { name: "default", include: ["test/**/*.test.ts"], setupFiles: ["test/setup/recycle.ts"], testTimeout: 120_000 },
+        test: {
+          name: "default",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/package/**"],
+          setupFiles: ["test/setup/recycle.ts"],
+          testTimeout: 120_000,
+        },
+      },
+      {
+        // Kindling installed as other projects install it: npm pack of a fresh clone, git-URL installs.
+        test: { name: "package", include: ["test/package/*.test.ts"], testTimeout: 600_000, hookTimeout: 600_000 },
       },
       {
         // The conformance corpora and the engine again on the pure-TypeScript backend.

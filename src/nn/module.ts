@@ -100,9 +100,12 @@ export class Module {
     throw new torch.KindlingError(`Module [${this._name()}] is missing the required "forward" function`);
   }
 
-  /** Runs the forward pre-hooks, `forward` and the forward hooks (PyTorch's `module(...)`). */
-  call(...args: unknown[]): ReturnType<this["forward"]> {
-    let input = args;
+  /**
+   * Runs the forward pre-hooks, `forward` and the forward hooks (PyTorch's
+   * `module(...)`). Typed from `forward`: its arguments and its result.
+   */
+  call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> {
+    let input: unknown[] = args;
     for (const hook of this._forwardPreHooks.values()) {
       const r = hook(this, input);
       if (r !== undefined && r !== null) input = r as unknown[];

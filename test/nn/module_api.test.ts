@@ -154,3 +154,15 @@ describe("state dicts", () => {
     ]);
   });
 });
+
+describe("Module.call", () => {
+  it("is typed from forward: its arguments and its result", () => {
+    const lin = new torch.nn.Linear(2, 3);
+    const y: Tensor = lin.call(torch.ones(1, 2));
+    expect(y.shape).toEqual([1, 3]);
+    // @ts-expect-error a Linear's forward takes a Tensor
+    expect(() => lin.call("abc")).toThrow(torch.KindlingError);
+    // @ts-expect-error and one argument
+    expect(() => lin.call()).toThrow(torch.KindlingError);
+  });
+});
