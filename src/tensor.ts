@@ -15,6 +15,17 @@ import { ArgumentError, AutogradError, DTypeError, IndexError, ShapeError } from
 import { contiguousStrides, formatShape, normalizeDim, numel, shapesEqual } from "./core/shape.js";
 import { formatTensor } from "./print.js";
 
+declare global {
+  interface SymbolConstructor {
+    /**
+     * Explicit resource management's `Symbol.dispose` (what `using` calls), declared as
+     * TypeScript's lib "esnext.disposable" and @types/node do, so that Kindling's types
+     * compile in projects whose lib lacks it.
+     */
+    readonly dispose: unique symbol;
+  }
+}
+
 /** A buffer shared by a tensor and its views, with the version counter in-place ops bump. */
 export class Storage {
   version = 0;
