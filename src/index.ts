@@ -14,6 +14,7 @@
 // and the op table's helpers are not exported (test/docs/public_api.test.ts).
 
 import "./methods.js";
+import "./devtools.js";
 import { backward, grad } from "./autograd/api.js";
 import { gradcheck, gradgradcheck } from "./autograd/gradcheck.js";
 
@@ -23,7 +24,7 @@ export type { GradcheckOptions } from "./autograd/gradcheck.js";
 export { AccumulateGrad, type Hook, Node, type NodeHook, type NodePreHook } from "./autograd/node.js";
 export { keep, scope } from "./autograd/scope.js";
 export { getBackend, setBackend } from "./backend/index.js";
-export { getNumThreads, setNumThreads } from "./backend/wasm/pool.js";
+export { getNumThreads, ready, setNumThreads } from "./backend/wasm/pool.js";
 export type { DType, TypedArray } from "./core/dtype.js";
 export { canCast, promoteTypes } from "./core/dtype.js";
 export {

@@ -307,6 +307,11 @@ export class Tensor {
     return formatTensor(this);
   }
 
+  /** `Object.prototype.toString.call(t)` is "[object Tensor]". */
+  get [Symbol.toStringTag](): string {
+    return "Tensor";
+  }
+
   /** @internal Node's console.log uses this. */
   [inspectSymbol](): string {
     return this.toString();

@@ -6,15 +6,12 @@
  * (docs/errors.md), or, where PyTorch accepts the input, give its result.
  */
 
-import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { Corpus } from "../../tools/conformance/format.js";
 import { runCase } from "../../tools/conformance/runner.js";
-import { readJson } from "../helpers/fixtures.js";
+import { jsonNames, readJson } from "../helpers/fixtures.js";
 
-const families = readdirSync(new URL("../fixtures/errors/", import.meta.url))
-  .filter((f) => f.endsWith(".json"))
-  .map((f) => f.replace(/\.json$/, ""));
+const families = jsonNames("fixtures/errors");
 
 describe.each(families)("bad input: %s", (family) => {
   const corpus = readJson<Corpus>(`fixtures/errors/${family}.json`);

@@ -16,7 +16,6 @@
  * replay it.
  */
 
-import { readdirSync } from "node:fs";
 import fc from "fast-check";
 import type { DType, Tensor } from "kindling";
 import * as torch from "kindling";
@@ -26,14 +25,14 @@ import { _debugBounds, _setDebugBounds } from "../../src/backend/index.js";
 import { type Arg, type Case, type Corpus, decodeValue, type Step, type TensorJson } from "../../tools/conformance/format.js";
 import { callOp, type Value } from "../../tools/conformance/ops.js";
 import { makeTensor } from "../../tools/conformance/runner.js";
-import { readJson } from "../helpers/fixtures.js";
+import { jsonNames, readJson } from "../helpers/fixtures.js";
 
 const SEED = Number(process.env.KINDLING_FUZZ_SEED ?? 20_251_111);
 const RUNS = Number(process.env.KINDLING_FUZZ_RUNS ?? 300);
 const PATH = process.env.KINDLING_FUZZ_PATH;
 const REPORT = process.env.KINDLING_FUZZ_REPORT === "1";
 
-const families = readdirSync(new URL("../fixtures/golden/", import.meta.url)).map((f) => f.replace(/\.json$/, ""));
+const families = jsonNames("fixtures/golden");
 const cases = families.flatMap((f) => readJson<Corpus>(`fixtures/golden/${f}.json`).cases);
 const opOf = (c: Case): string => c.tags?.find((t) => t.startsWith("op:"))?.slice(3) ?? (c.steps[0] as Step).op;
 const byOp = new Map<string, Case[]>();

@@ -10,12 +10,11 @@
  * LeakyReluBackward0).
  */
 
-import { readdirSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type OpDef, opTable } from "../../src/ops/define.js";
 import type { Corpus } from "../../tools/conformance/format.js";
 import { type Env, makeTensor, runStep } from "../../tools/conformance/runner.js";
-import { readJson } from "../helpers/fixtures.js";
+import { jsonNames, readJson } from "../helpers/fixtures.js";
 
 /**
  * Table entries no golden case can reach, each with the reason. An entry
@@ -40,7 +39,7 @@ const EXEMPT: Record<string, string> = {
 /** An entry's name: PyTorch's op name, with its node name where that is fixed (`leaky_relu (LeakyReluBackward1)`). */
 const entryName = (def: OpDef<unknown>): string => (typeof def.gradFn === "string" ? `${def.name} (${def.gradFn})` : def.name);
 
-const families = readdirSync(new URL("../fixtures/golden/", import.meta.url)).map((f) => f.replace(/\.json$/, ""));
+const families = jsonNames("fixtures/golden");
 const cases = families.flatMap((f) => readJson<Corpus>(`fixtures/golden/${f}.json`).cases);
 
 /** The names of the table entries the golden cases apply. */

@@ -5,15 +5,14 @@
  * in float64 on the same inputs.
  */
 
-import { readdirSync } from "node:fs";
 import * as torch from "kindling";
 import { describe, expect, it } from "vitest";
 import type { Case, Corpus } from "../../tools/conformance/format.js";
 import { runCase } from "../../tools/conformance/runner.js";
-import { readJson } from "../helpers/fixtures.js";
+import { jsonNames, readJson } from "../helpers/fixtures.js";
 import { sampleFunction } from "../helpers/samples.js";
 
-const families = readdirSync(new URL("../fixtures/golden/", import.meta.url)).map((f) => f.replace(/\.json$/, ""));
+const families = jsonNames("fixtures/golden");
 const golden = { cases: families.flatMap((f) => readJson<Corpus>(`fixtures/golden/${f}.json`).cases) };
 
 describe("ops against PyTorch (values, first and second derivatives)", () => {

@@ -154,9 +154,53 @@ function canBlock(): boolean {
   return blockingProbe;
 }
 
-/** Threads kernels may use, the calling one included (defaults to the hardware's). */
+/**
+ * Threads kernels use, the calling one included: what `setNumThreads` asked
+ * for (default: the hardware's), or 1 where no kernel thread can run (no
+ * shared WebAssembly memory, a thread that may not block such as a browser
+ * page's main thread, no workers) or the pool failed to start.
+ */
 export function getNumThreads(): number {
+  const wanted = requestedThreads ?? hardwareThreads();
+  return wanted > 1 && (poolFailed || !poolPossible()) ? 1 : wanted;
+}
+
+/** Threads kernels may use as asked for (or the hardware's), whether or not a pool can run here. */
+function wantedThreads(): number {
   return requestedThreads ?? hardwareThreads();
+}
+
+let possible: boolean | undefined;
+
+/** Whether kernel threads can run here: shared memory, a calling thread that may block, and workers. */
+function poolPossible(): boolean {
+  possible ??= checkPoolPossible();
+  return possible;
+}
+
+function checkPoolPossible(): boolean {
+  const rt = wasmRuntime();
+  if (rt === null || !rt.shared || !canBlock()) return false;
+  const proc = nodeProcess();
+  if (proc !== undefined) return proc.getBuiltinModule?.("node:worker_threads") !== undefined;
+  const g = globalThis as unknown as BrowserGlobals;
+  return g.crossOriginIsolated === true && g.Worker !== undefined && g.Blob !== undefined && g.URL.createObjectURL !== undefined;
+}
+
+/**
+ * Resolves once the kernel threads have started (at once where none run),
+ * with the number of threads kernels use: the awaitable form of a pool that
+ * boots in the background, for a browser worker that may not block while
+ * waiting.
+ */
+export async function ready(timeoutMs = 10_000): Promise<number> {
+  const end = performance.now() + timeoutMs;
+  let n = readyWorkers();
+  while (pool !== null && n < pool.slots.length && performance.now() < end) {
+    await new Promise((r) => setTimeout(r, 5));
+    n = readyWorkers();
+  }
+  return 1 + n;
 }
 
 /** Sets how many threads kernels may use, the calling one included (like torch.set_num_threads); 1 disables the pool. */
@@ -167,7 +211,7 @@ export function setNumThreads(n: number): void {
 }
 
 function startPool(): Pool | null {
-  const workersWanted = getNumThreads() - 1;
+  const workersWanted = wantedThreads() - 1;
   const rt = wasmRuntime();
   if (workersWanted < 1 || rt === null || !rt.shared || !canBlock()) return null;
   const control = new SharedArrayBuffer(SLOT * workersWanted);
@@ -271,6 +315,7 @@ export function shutdownPool(): void {
   if (pool !== null) for (const w of pool.workers) w.terminate();
   pool = null;
   poolFailed = false;
+  possible = undefined;
 }
 
 /**

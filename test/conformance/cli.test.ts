@@ -1,27 +1,10 @@
-/**
- * The conformance corpora recorded from PyTorch (copies of
- * ../shared/conformance kept in this folder), replayed through the public
- * API, and the runner's command-line contract.
- */
+/** The conformance runner's command-line contract (`npm run conformance`). */
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Corpus } from "../../tools/conformance/format.js";
-import { runCase } from "../../tools/conformance/runner.js";
-import { readJson } from "../helpers/fixtures.js";
-
-const CORPORA = ["seeds.json", "seed_two_layer_net.json", "ops.json", "programs.json"];
-
-describe.each(CORPORA)("corpus %s", (file) => {
-  const corpus = readJson<Corpus>(`conformance/${file}`);
-  it.each(corpus.cases.map((c) => [c.id, c] as const))("%s", (_, c) => {
-    const r = runCase(c);
-    expect(r.reason).toBeUndefined();
-  });
-});
 
 describe("npm run conformance", () => {
   const root = new URL("../../", import.meta.url).pathname;
