@@ -112,6 +112,24 @@ describe("the packed package", () => {
     expect(run(process.execPath, ["out/main.js"], dir).trim().split("\n")).toEqual(["1", TRAINED]);
   });
 
+  it("in a CommonJS TypeScript project (module nodenext) compiles and runs, or fails to compile, never at run time", () => {
+    const tsconfig = {
+      compilerOptions: { module: "nodenext", moduleResolution: "nodenext", target: "es2022", strict: true, outDir: "out" },
+      include: ["main.ts"],
+    };
+    const main = `import * as torch from "kindling";\n${STEP("torch")}`;
+    const dir = project("ts-cjs-app", { type: "commonjs" }, { "main.ts": main, "tsconfig.json": JSON.stringify(tsconfig) });
+    npm(["install", tarball], dir);
+    let compiled = true;
+    try {
+      run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "."], dir);
+    } catch (e) {
+      compiled = false;
+      expect(String(e)).toMatch(/error TS\d+/);
+    }
+    if (compiled) expect(run(process.execPath, ["out/main.js"], dir).trim()).toBe(TRAINED);
+  });
+
   it("installs from a git URL: npm runs prepare (approved as the README says), which builds dist/", () => {
     const dir = project(
       "git-app",
