@@ -5,9 +5,16 @@
 
 export { elu, gelu, leakyRelu, leakyRelu_, logSoftmax, logsigmoid, silu, softmax, softplus } from "./ops/activation.js";
 export { linear } from "./ops/linalg.js";
+export type { Reduction, ReductionOptions } from "./ops/nn/common.js";
 export { type ConvOptions, conv1d, conv2d } from "./ops/nn/conv.js";
+export type { DropoutOptions } from "./ops/nn/dropout.js";
+export type { EmbeddingOptions } from "./ops/nn/embedding.js";
+export type { BCEOptions, BCEWithLogitsOptions, SmoothL1Options } from "./ops/nn/loss.js";
 export { binaryCrossEntropy, binaryCrossEntropyWithLogits, l1Loss, mseLoss, smoothL1Loss } from "./ops/nn/loss.js";
+export type { CrossEntropyOptions, NllOptions } from "./ops/nn/nll.js";
 export { crossEntropy, nllLoss } from "./ops/nn/nll.js";
+export type { BatchNormOptions } from "./ops/nn/norm.js";
 export { batchNorm, dropout, embedding, layerNorm } from "./ops/nn/norm.js";
+export type { AvgPool2dOptions, MaxPool2dOptions, Size2 } from "./ops/nn/pool.js";
 export { adaptiveAvgPool2d, avgPool2d, maxPool2d } from "./ops/nn/pool.js";
 export { relu, relu_, sigmoid, tanh } from "./ops/pointwise.js";

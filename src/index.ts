@@ -15,16 +15,16 @@
 
 import "./methods.js";
 import "./devtools.js";
-import { backward, grad } from "./autograd/api.js";
-import { gradcheck, gradgradcheck } from "./autograd/gradcheck.js";
 
-export type { BackwardOptions, GradOptions } from "./autograd/api.js";
+export type { BackwardOptions, GradOptions, Grads } from "./autograd/api.js";
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd/grad_mode.js";
-export type { GradcheckOptions } from "./autograd/gradcheck.js";
-export { AccumulateGrad, type Hook, Node, type NodeHook, type NodePreHook } from "./autograd/node.js";
+export type { GradcheckFunction, GradcheckOptions } from "./autograd/gradcheck.js";
+export * as autograd from "./autograd/namespace.js";
+export { AccumulateGrad, type Edge, type Hook, Node, type NodeHook, type NodePreHook } from "./autograd/node.js";
 export { keep, scope } from "./autograd/scope.js";
 export { getBackend, setBackend } from "./backend/index.js";
 export { getNumThreads, ready, setNumThreads } from "./backend/wasm/pool.js";
+export type { Device, DeviceName } from "./core/device.js";
 export type { DType, TypedArray } from "./core/dtype.js";
 export { canCast, promoteTypes } from "./core/dtype.js";
 export {
@@ -38,9 +38,12 @@ export {
   OutOfMemoryError,
   ShapeError,
 } from "./core/errors.js";
+export type { Shape } from "./core/shape.js";
 export * as F from "./functional.js";
 export * as nn from "./nn/index.js";
+export type { GeluOptions, InplaceOptions, SoftplusOptions } from "./ops/activation.js";
 export { logSoftmax, softmax } from "./ops/activation.js";
+export type { AlphaOptions, DivOptions } from "./ops/arith.js";
 export { add, div, mul, pow, rsub, square, sub } from "./ops/arith.js";
 export { cat, chunk, flip, split, stack, tril, triu, unbind } from "./ops/combine.js";
 export { eq, ge, gt, le, logicalAnd, logicalOr, logicalXor, lt, maximum, minimum, ne } from "./ops/compare.js";
@@ -65,34 +68,48 @@ export {
 export { floorDivide, fmod, remainder } from "./ops/division.js";
 export { einsum } from "./ops/einsum.js";
 export { amax, amin, argmax, argmin, max, min } from "./ops/extrema.js";
+export type { AccumulateOptions } from "./ops/gather_scatter.js";
 export { gather, maskedScatter, put, scatter, scatterAdd, take } from "./ops/gather_scatter.js";
 export { indexAdd, indexCopy, indexFill, indexSelect } from "./ops/index_ops.js";
 export { type IndexItem, indexPut_, Slice } from "./ops/indexing.js";
+export type { AddmmOptions } from "./ops/linalg.js";
 export { addmm, bmm, dot, matmul, mm, mv, outer } from "./ops/linalg.js";
 export { clone, flatten, permute, reshape, squeeze, t, transpose, unsqueeze } from "./ops/movement.js";
 export {
   abs,
   abs_,
-  acos,
-  acos_,
-  asin,
-  asin_,
-  atan,
-  atan_,
-  ceil,
-  ceil_,
   cos,
   cos_,
-  cosh,
-  cosh_,
-  erf,
-  erf_,
-  erfc,
-  erfc_,
   exp,
   exp_,
   expm1,
   expm1_,
+  log,
+  log_,
+  log1p,
+  log1p_,
+  log2,
+  log2_,
+  neg,
+  neg_,
+  relu,
+  relu_,
+  rsqrt,
+  rsqrt_,
+  sigmoid,
+  sigmoid_,
+  sin,
+  sin_,
+  sqrt,
+  sqrt_,
+  tanh,
+  tanh_,
+} from "./ops/pointwise.js";
+export type { Dims, ReduceOptions, SumOptions } from "./ops/reduce.js";
+export { all, any, mean, prod, sum } from "./ops/reduce.js";
+export {
+  ceil,
+  ceil_,
   floor,
   floor_,
   frac,
@@ -100,67 +117,68 @@ export {
   isfinite,
   isinf,
   isnan,
-  log,
-  log_,
-  log1p,
-  log1p_,
-  log2,
-  log2_,
   logicalNot,
-  neg,
-  neg_,
-  reciprocal,
-  reciprocal_,
-  relu,
-  relu_,
   round,
   round_,
-  rsqrt,
-  rsqrt_,
   sgn,
-  sigmoid,
-  sigmoid_,
   sign,
-  sin,
-  sin_,
-  sinh,
-  sinh_,
-  sqrt,
-  sqrt_,
-  tan,
-  tan_,
-  tanh,
-  tanh_,
   trunc,
   trunc_,
-} from "./ops/pointwise.js";
-export type { Dims, ReduceOptions } from "./ops/reduce.js";
-export { all, any, mean, prod, sum } from "./ops/reduce.js";
+} from "./ops/rounding.js";
 export { type RandomOptions, rand, randint, randLike, randn, randnLike, randperm } from "./ops/sampling.js";
 export type { TensorLike } from "./ops/scalars.js";
 export { cumprod, cumsum } from "./ops/scan.js";
+export type { DTypeOptions, SizeArgs } from "./ops/sizes.js";
 export { diagonal, narrow, select, trace } from "./ops/slicing.js";
+export type { VarOptions } from "./ops/statistics.js";
 export { logsumexp, norm, std, var_ as var } from "./ops/statistics.js";
+export {
+  acos,
+  acos_,
+  asin,
+  asin_,
+  atan,
+  atan_,
+  cosh,
+  cosh_,
+  erf,
+  erf_,
+  erfc,
+  erfc_,
+  reciprocal,
+  reciprocal_,
+  sinh,
+  sinh_,
+  tan,
+  tan_,
+} from "./ops/transcendental.js";
+export type { ClampOptions } from "./ops/where.js";
 export { clamp, clamp_, maskedFill, where } from "./ops/where.js";
 export * as optim from "./optim/index.js";
-export { type PrintOptions, setPrintoptions } from "./print.js";
+export { type PrintOptions, type PrintOptionsInput, setPrintoptions } from "./print.js";
+export type { GeneratorOptions } from "./random.js";
 export { Generator, initialSeed, manualSeed } from "./random.js";
 export * as serialization from "./serialization/index.js";
 export { loadBytes, saveBytes } from "./serialization/index.js";
 export { type NestedArray, type RemovableHandle, Tensor } from "./tensor.js";
 
-/** dtype names, as `torch.float32` etc. */
+/** The float32 dtype (`torch.float32`; Kindling's default floating dtype). */
 export const float32 = "float32";
+/** The float32 dtype, by PyTorch's other name (`torch.float`). */
 export const float = "float32";
+/** The float64 dtype (`torch.float64`). */
 export const float64 = "float64";
+/** The float64 dtype, by PyTorch's other name (`torch.double`). */
 export const double = "float64";
+/** The int32 dtype (`torch.int32`). */
 export const int32 = "int32";
+/** The int32 dtype, by PyTorch's other name (`torch.int`). */
 export const int = "int32";
+/** The int64 dtype (`torch.int64`; exact up to 2^53 in Kindling). */
 export const int64 = "int64";
+/** The int64 dtype, by PyTorch's other name (`torch.long`). */
 export const long = "int64";
+/** The bool dtype (`torch.bool`). */
 export const bool = "bool";
 
 export * as utils from "./utils.js";
-
-/** PyTorch's `torch.autograd`: backward passes, gradients and gradient checks. */
-export const autograd = { backward, grad, gradcheck, gradgradcheck } as const;

@@ -29,12 +29,14 @@ import * as movement from "./ops/movement.js";
 import * as pointwise from "./ops/pointwise.js";
 import type { Dims, ReduceOptions, SumOptions } from "./ops/reduce.js";
 import * as reduce from "./ops/reduce.js";
+import * as rounding from "./ops/rounding.js";
 import type { TensorLike } from "./ops/scalars.js";
 import * as scan from "./ops/scan.js";
 import type { DTypeOptions } from "./ops/sizes.js";
 import * as slicing from "./ops/slicing.js";
 import type { VarOptions } from "./ops/statistics.js";
 import * as statistics from "./ops/statistics.js";
+import * as transcendental from "./ops/transcendental.js";
 import type { ClampOptions } from "./ops/where.js";
 import * as where from "./ops/where.js";
 import type { GeneratorOptions } from "./random.js";
@@ -46,6 +48,13 @@ class TensorMethods {
    * input + alpha * other, broadcasting.
    *
    * `x.add(...)` is `torch.add(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const a = torch.tensor([1, 2]);
+   * console.log(torch.add(a, 1)); // tensor([2., 3.])
+   * console.log(torch.add(a, torch.tensor([10, 20]), { alpha: 2 })); // tensor([21., 42.])
+   * ```
    */
   add(this: Tensor, other: TensorLike, options?: AlphaOptions): Tensor {
     return arith.add(this, other, options);
@@ -54,6 +63,11 @@ class TensorMethods {
    * input - alpha * other, broadcasting.
    *
    * `x.sub(...)` is `torch.sub(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.sub(torch.tensor([5, 7]), 2)); // tensor([3., 5.])
+   * ```
    */
   sub(this: Tensor, other: TensorLike, options?: AlphaOptions): Tensor {
     return arith.sub(this, other, options);
@@ -62,6 +76,11 @@ class TensorMethods {
    * other - alpha * input (Python's `other - input` for a scalar `other`).
    *
    * `x.rsub(...)` is `torch.rsub(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.rsub(torch.tensor([1, 2]), 10)); // tensor([9., 8.])
+   * ```
    */
   rsub(this: Tensor, other: TensorLike, options?: AlphaOptions): Tensor {
     return arith.rsub(this, other, options);
@@ -70,6 +89,11 @@ class TensorMethods {
    * Elementwise product, broadcasting.
    *
    * `x.mul(...)` is `torch.mul(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.mul(torch.tensor([1, 2]), torch.tensor([3, 4]))); // tensor([3., 8.])
+   * ```
    */
   mul(this: Tensor, other: TensorLike): Tensor {
     return arith.mul(this, other);
@@ -79,6 +103,12 @@ class TensorMethods {
    * "trunc" or "floor" rounds the quotient.
    *
    * `x.div(...)` is `torch.div(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.div(torch.tensor([1, 3]), 2)); // tensor([0.5000, 1.5000])
+   * console.log(torch.div(torch.tensor([-7, 7]), 2, { roundingMode: "floor" })); // tensor([-4.,  3.])
+   * ```
    */
   div(this: Tensor, other: TensorLike, options?: DivOptions): Tensor {
     return arith.div(this, other, options);
@@ -87,12 +117,25 @@ class TensorMethods {
    * input ** exponent elementwise; either side may be a number.
    *
    * `x.pow(...)` is `torch.pow(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.pow(torch.tensor([1, 2, 3]), 2)); // tensor([1., 4., 9.])
+   * console.log(torch.pow(2, torch.tensor([0, 1, 2]))); // tensor([1., 2., 4.])
+   * ```
    */
   pow(this: Tensor, exponent: TensorLike): Tensor {
     return arith.pow(this, exponent);
   }
   /**
    * In place: `input` raised to `exponent` (a number or a tensor broadcasting to input's shape).
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 2, 3]);
+   * x.pow_(2);
+   * console.log(x); // tensor([1., 4., 9.])
+   * ```
    */
   pow_(this: Tensor, exponent: TensorLike): Tensor {
     return arith.pow_(this, exponent);
@@ -101,6 +144,11 @@ class TensorMethods {
    * x * x elementwise (PyTorch computes it as pow(x, 2)).
    *
    * `x.square()` is `torch.square(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.square(torch.tensor([-2, 3]))); // tensor([4., 9.])
+   * ```
    */
   square(this: Tensor): Tensor {
     return arith.square(this);
@@ -113,12 +161,25 @@ class TensorMethods {
    * ZeroDivisionError; floats give NaN. `input` may be a number.
    *
    * `x.remainder(...)` is `torch.remainder(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.remainder(torch.tensor([-3, -2, 2, 3]), 2)); // tensor([1., -0., 0., 1.])
+   * console.log(torch.remainder(torch.tensor([5, -5], { dtype: "int64" }), -3)); // tensor([-1, -2])
+   * ```
    */
   remainder(this: Tensor, other: TensorLike): Tensor {
     return division.remainder(this, other);
   }
   /**
    * In place: `input` becomes remainder(input, other) (its dtype is kept).
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([5, -5]);
+   * x.remainder_(3);
+   * console.log(x); // tensor([2., 1.])
+   * ```
    */
   remainder_(this: Tensor, other: TensorLike): Tensor {
     return division.remainder_(this, other);
@@ -129,12 +190,25 @@ class TensorMethods {
    * ZeroDivisionError; floats give NaN.
    *
    * `x.fmod(...)` is `torch.fmod(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.fmod(torch.tensor([-3, -2, 2, 3]), 2)); // tensor([-1., -0.,  0.,  1.])
+   * console.log(torch.fmod(torch.tensor([5, -5], { dtype: "int64" }), -3)); // tensor([ 2, -2])
+   * ```
    */
   fmod(this: Tensor, other: TensorLike): Tensor {
     return division.fmod(this, other);
   }
   /**
    * In place: `input` becomes fmod(input, other) (its dtype is kept).
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([5, -5]);
+   * x.fmod_(3);
+   * console.log(x); // tensor([ 2., -2.])
+   * ```
    */
   fmod_(this: Tensor, other: TensorLike): Tensor {
     return division.fmod_(this, other);
@@ -145,12 +219,25 @@ class TensorMethods {
    * raises ZeroDivisionError; floats give ±inf or NaN.
    *
    * `x.floorDivide(...)` is `torch.floorDivide(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.floorDivide(torch.tensor([7, -7], { dtype: "int64" }), 2)); // tensor([ 3, -4])
+   * console.log(torch.floorDivide(torch.tensor([1, -1]), 0)); // tensor([inf, -inf])
+   * ```
    */
   floorDivide(this: Tensor, other: TensorLike): Tensor {
     return division.floorDivide(this, other);
   }
   /**
    * In place: `input` becomes floorDivide(input, other) (its dtype is kept).
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([7, -7], { dtype: "int64" });
+   * x.floorDivide_(2);
+   * console.log(x); // tensor([ 3, -4])
+   * ```
    */
   floorDivide_(this: Tensor, other: TensorLike): Tensor {
     return division.floorDivide_(this, other);
@@ -161,6 +248,11 @@ class TensorMethods {
    * Elementwise `input == other`, as a bool tensor.
    *
    * `x.eq(...)` is `torch.eq(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.eq(torch.tensor([1, 2]), 2)); // tensor([False,  True])
+   * ```
    */
   eq(this: Tensor, other: TensorLike): Tensor {
     return compare.eq(this, other);
@@ -169,6 +261,11 @@ class TensorMethods {
    * Elementwise `input != other`, as a bool tensor.
    *
    * `x.ne(...)` is `torch.ne(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.ne(torch.tensor([1, 2]), 2)); // tensor([ True, False])
+   * ```
    */
   ne(this: Tensor, other: TensorLike): Tensor {
     return compare.ne(this, other);
@@ -177,6 +274,11 @@ class TensorMethods {
    * Elementwise `input < other`, as a bool tensor.
    *
    * `x.lt(...)` is `torch.lt(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.lt(torch.tensor([1, 2]), 2)); // tensor([ True, False])
+   * ```
    */
   lt(this: Tensor, other: TensorLike): Tensor {
     return compare.lt(this, other);
@@ -185,6 +287,11 @@ class TensorMethods {
    * Elementwise `input <= other`, as a bool tensor.
    *
    * `x.le(...)` is `torch.le(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.le(torch.tensor([1, 2, 3]), 2)); // tensor([ True,  True, False])
+   * ```
    */
   le(this: Tensor, other: TensorLike): Tensor {
     return compare.le(this, other);
@@ -193,6 +300,11 @@ class TensorMethods {
    * Elementwise `input > other`, as a bool tensor.
    *
    * `x.gt(...)` is `torch.gt(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.gt(torch.tensor([1, 2]), 1)); // tensor([False,  True])
+   * ```
    */
   gt(this: Tensor, other: TensorLike): Tensor {
     return compare.gt(this, other);
@@ -201,6 +313,11 @@ class TensorMethods {
    * Elementwise `input >= other`, as a bool tensor.
    *
    * `x.ge(...)` is `torch.ge(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.ge(torch.tensor([1, 2, 3]), 2)); // tensor([False,  True,  True])
+   * ```
    */
   ge(this: Tensor, other: TensorLike): Tensor {
     return compare.ge(this, other);
@@ -209,6 +326,13 @@ class TensorMethods {
    * Elementwise logical and of the truth values, as a bool tensor.
    *
    * `x.logicalAnd(...)` is `torch.logicalAnd(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const a = torch.tensor([true, true, false]);
+   * const b = torch.tensor([true, false, false]);
+   * console.log(torch.logicalAnd(a, b)); // tensor([ True, False, False])
+   * ```
    */
   logicalAnd(this: Tensor, other: TensorLike): Tensor {
     return compare.logicalAnd(this, other);
@@ -217,6 +341,13 @@ class TensorMethods {
    * Elementwise logical or of the truth values, as a bool tensor.
    *
    * `x.logicalOr(...)` is `torch.logicalOr(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const a = torch.tensor([true, true, false]);
+   * const b = torch.tensor([true, false, false]);
+   * console.log(torch.logicalOr(a, b)); // tensor([ True,  True, False])
+   * ```
    */
   logicalOr(this: Tensor, other: TensorLike): Tensor {
     return compare.logicalOr(this, other);
@@ -225,6 +356,13 @@ class TensorMethods {
    * Elementwise logical xor of the truth values, as a bool tensor.
    *
    * `x.logicalXor(...)` is `torch.logicalXor(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const a = torch.tensor([true, true, false]);
+   * const b = torch.tensor([true, false, false]);
+   * console.log(torch.logicalXor(a, b)); // tensor([False,  True, False])
+   * ```
    */
   logicalXor(this: Tensor, other: TensorLike): Tensor {
     return compare.logicalXor(this, other);
@@ -233,6 +371,11 @@ class TensorMethods {
    * Elementwise maximum of two tensors (NaN propagates).
    *
    * `x.maximum(...)` is `torch.maximum(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.maximum(torch.tensor([1, 5]), torch.tensor([3, 2]))); // tensor([3., 5.])
+   * ```
    */
   maximum(this: Tensor, other: Tensor): Tensor {
     return compare.maximum(this, other);
@@ -241,6 +384,11 @@ class TensorMethods {
    * Elementwise minimum of two tensors (NaN propagates).
    *
    * `x.minimum(...)` is `torch.minimum(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.minimum(torch.tensor([1, 5]), torch.tensor([3, 2]))); // tensor([1., 2.])
+   * ```
    */
   minimum(this: Tensor, other: Tensor): Tensor {
     return compare.minimum(this, other);
@@ -252,6 +400,13 @@ class TensorMethods {
    * The bounds go positionally, as in PyTorch, or in an options object.
    *
    * `x.clamp(...)` is `torch.clamp(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.clamp(torch.tensor([-2, 0.5, 3]), 0, 1)); // tensor([0.0000, 0.5000, 1.0000])
+   * console.log(torch.tensor([-2, 0.5, 3]).clamp({ min: 0 })); // tensor([0.0000, 0.5000, 3.0000])
+   * console.log(torch.tensor([-2, 0.5, 3]).clamp(null, 1)); // tensor([-2.0000,  0.5000,  1.0000])
+   * ```
    */
   clamp(this: Tensor, min?: number | null | ClampOptions, max?: number | null): Tensor {
     return where.clamp(this, min, max);
@@ -260,6 +415,13 @@ class TensorMethods {
    * In-place clamp (`x.clamp_(min, max)` or `x.clamp_({ min, max })`).
    *
    * `x.clamp_(...)` is `torch.clamp_(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([-2, 0.5, 3]);
+   * x.clamp_(0, 1);
+   * console.log(x); // tensor([0.0000, 0.5000, 1.0000])
+   * ```
    */
   clamp_(this: Tensor, min?: number | null | ClampOptions, max?: number | null): Tensor {
     return where.clamp_(this, min, max);
@@ -269,12 +431,25 @@ class TensorMethods {
    * number or a 0-d tensor, which then receives gradient).
    *
    * `x.maskedFill(...)` is `torch.maskedFill(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, -2, 3]);
+   * console.log(x.maskedFill(x.lt(0), 0)); // tensor([1., 0., 3.])
+   * ```
    */
   maskedFill(this: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
     return where.maskedFill(this, mask, value);
   }
   /**
    * In place: fills the elements of `input` where `mask` is true with `value`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 2, 3]);
+   * x.maskedFill_(torch.tensor([true, false, true]), 0);
+   * console.log(x); // tensor([0., 2., 0.])
+   * ```
    */
   maskedFill_(this: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
     return where.maskedFill_(this, mask, value);
@@ -285,6 +460,11 @@ class TensorMethods {
    * -x elementwise.
    *
    * `x.neg()` is `torch.neg(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.neg(torch.tensor([1, -2]))); // tensor([-1.,  2.])
+   * ```
    */
   neg(this: Tensor): Tensor {
     return pointwise.neg(this);
@@ -295,6 +475,11 @@ class TensorMethods {
    * -x elementwise.
    *
    * `x.neg_()` is `torch.neg_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.neg(torch.tensor([1, -2]))); // tensor([-1.,  2.])
+   * ```
    */
   neg_(this: Tensor): Tensor {
     return pointwise.neg_(this);
@@ -303,6 +488,11 @@ class TensorMethods {
    * e^x elementwise.
    *
    * `x.exp()` is `torch.exp(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.exp(torch.tensor([0, 1]))); // tensor([1.0000, 2.7183])
+   * ```
    */
   exp(this: Tensor): Tensor {
     return pointwise.exp(this);
@@ -313,6 +503,11 @@ class TensorMethods {
    * e^x elementwise.
    *
    * `x.exp_()` is `torch.exp_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.exp(torch.tensor([0, 1]))); // tensor([1.0000, 2.7183])
+   * ```
    */
   exp_(this: Tensor): Tensor {
     return pointwise.exp_(this);
@@ -321,6 +516,11 @@ class TensorMethods {
    * Natural logarithm elementwise.
    *
    * `x.log()` is `torch.log(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.log(torch.tensor([1, 100]))); // tensor([0.0000, 4.6052])
+   * ```
    */
   log(this: Tensor): Tensor {
     return pointwise.log(this);
@@ -331,6 +531,11 @@ class TensorMethods {
    * Natural logarithm elementwise.
    *
    * `x.log_()` is `torch.log_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.log(torch.tensor([1, 100]))); // tensor([0.0000, 4.6052])
+   * ```
    */
   log_(this: Tensor): Tensor {
     return pointwise.log_(this);
@@ -339,6 +544,11 @@ class TensorMethods {
    * Base-2 logarithm elementwise.
    *
    * `x.log2()` is `torch.log2(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.log2(torch.tensor([1, 2, 8]))); // tensor([0., 1., 3.])
+   * ```
    */
   log2(this: Tensor): Tensor {
     return pointwise.log2(this);
@@ -349,6 +559,11 @@ class TensorMethods {
    * Base-2 logarithm elementwise.
    *
    * `x.log2_()` is `torch.log2_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.log2(torch.tensor([1, 2, 8]))); // tensor([0., 1., 3.])
+   * ```
    */
   log2_(this: Tensor): Tensor {
     return pointwise.log2_(this);
@@ -357,6 +572,11 @@ class TensorMethods {
    * log(1 + x) elementwise, accurate for small x.
    *
    * `x.log1p()` is `torch.log1p(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.log1p(torch.tensor([0, 1]))); // tensor([0.0000, 0.6931])
+   * ```
    */
   log1p(this: Tensor): Tensor {
     return pointwise.log1p(this);
@@ -367,6 +587,11 @@ class TensorMethods {
    * log(1 + x) elementwise, accurate for small x.
    *
    * `x.log1p_()` is `torch.log1p_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.log1p(torch.tensor([0, 1]))); // tensor([0.0000, 0.6931])
+   * ```
    */
   log1p_(this: Tensor): Tensor {
     return pointwise.log1p_(this);
@@ -375,6 +600,11 @@ class TensorMethods {
    * e^x - 1 elementwise, accurate for small x.
    *
    * `x.expm1()` is `torch.expm1(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.expm1(torch.tensor([0, 1]))); // tensor([0.0000, 1.7183])
+   * ```
    */
   expm1(this: Tensor): Tensor {
     return pointwise.expm1(this);
@@ -385,6 +615,11 @@ class TensorMethods {
    * e^x - 1 elementwise, accurate for small x.
    *
    * `x.expm1_()` is `torch.expm1_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.expm1(torch.tensor([0, 1]))); // tensor([0.0000, 1.7183])
+   * ```
    */
   expm1_(this: Tensor): Tensor {
     return pointwise.expm1_(this);
@@ -393,6 +628,11 @@ class TensorMethods {
    * Square root elementwise.
    *
    * `x.sqrt()` is `torch.sqrt(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.sqrt(torch.tensor([4, 9]))); // tensor([2., 3.])
+   * ```
    */
   sqrt(this: Tensor): Tensor {
     return pointwise.sqrt(this);
@@ -403,6 +643,11 @@ class TensorMethods {
    * Square root elementwise.
    *
    * `x.sqrt_()` is `torch.sqrt_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.sqrt(torch.tensor([4, 9]))); // tensor([2., 3.])
+   * ```
    */
   sqrt_(this: Tensor): Tensor {
     return pointwise.sqrt_(this);
@@ -411,6 +656,11 @@ class TensorMethods {
    * 1 / sqrt(x) elementwise.
    *
    * `x.rsqrt()` is `torch.rsqrt(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.rsqrt(torch.tensor([4, 16]))); // tensor([0.5000, 0.2500])
+   * ```
    */
   rsqrt(this: Tensor): Tensor {
     return pointwise.rsqrt(this);
@@ -421,6 +671,11 @@ class TensorMethods {
    * 1 / sqrt(x) elementwise.
    *
    * `x.rsqrt_()` is `torch.rsqrt_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.rsqrt(torch.tensor([4, 16]))); // tensor([0.5000, 0.2500])
+   * ```
    */
   rsqrt_(this: Tensor): Tensor {
     return pointwise.rsqrt_(this);
@@ -429,6 +684,11 @@ class TensorMethods {
    * |x| elementwise; the gradient at 0 is 0 (sign(0) = 0).
    *
    * `x.abs()` is `torch.abs(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.abs(torch.tensor([-1.5, 2]))); // tensor([1.5000, 2.0000])
+   * ```
    */
   abs(this: Tensor): Tensor {
     return pointwise.abs(this);
@@ -439,6 +699,11 @@ class TensorMethods {
    * |x| elementwise; the gradient at 0 is 0 (sign(0) = 0).
    *
    * `x.abs_()` is `torch.abs_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.abs(torch.tensor([-1.5, 2]))); // tensor([1.5000, 2.0000])
+   * ```
    */
   abs_(this: Tensor): Tensor {
     return pointwise.abs_(this);
@@ -447,6 +712,11 @@ class TensorMethods {
    * Sine elementwise.
    *
    * `x.sin()` is `torch.sin(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.sin(torch.tensor([0, Math.PI / 2]))); // tensor([0., 1.])
+   * ```
    */
   sin(this: Tensor): Tensor {
     return pointwise.sin(this);
@@ -457,6 +727,11 @@ class TensorMethods {
    * Sine elementwise.
    *
    * `x.sin_()` is `torch.sin_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.sin(torch.tensor([0, Math.PI / 2]))); // tensor([0., 1.])
+   * ```
    */
   sin_(this: Tensor): Tensor {
     return pointwise.sin_(this);
@@ -465,6 +740,11 @@ class TensorMethods {
    * Cosine elementwise.
    *
    * `x.cos()` is `torch.cos(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.cos(torch.tensor([0]))); // tensor([1.])
+   * ```
    */
   cos(this: Tensor): Tensor {
     return pointwise.cos(this);
@@ -475,122 +755,24 @@ class TensorMethods {
    * Cosine elementwise.
    *
    * `x.cos_()` is `torch.cos_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.cos(torch.tensor([0]))); // tensor([1.])
+   * ```
    */
   cos_(this: Tensor): Tensor {
     return pointwise.cos_(this);
   }
   /**
-   * Tangent elementwise.
-   *
-   * `x.tan()` is `torch.tan(x)`.
-   */
-  tan(this: Tensor): Tensor {
-    return pointwise.tan(this);
-  }
-  /**
-   * In-place version of `x.tan()`.
-   *
-   * Tangent elementwise.
-   *
-   * `x.tan_()` is `torch.tan_(x)`.
-   */
-  tan_(this: Tensor): Tensor {
-    return pointwise.tan_(this);
-  }
-  /**
-   * Arcsine elementwise.
-   *
-   * `x.asin()` is `torch.asin(x)`.
-   */
-  asin(this: Tensor): Tensor {
-    return pointwise.asin(this);
-  }
-  /**
-   * In-place version of `x.asin()`.
-   *
-   * Arcsine elementwise.
-   *
-   * `x.asin_()` is `torch.asin_(x)`.
-   */
-  asin_(this: Tensor): Tensor {
-    return pointwise.asin_(this);
-  }
-  /**
-   * Arccosine elementwise.
-   *
-   * `x.acos()` is `torch.acos(x)`.
-   */
-  acos(this: Tensor): Tensor {
-    return pointwise.acos(this);
-  }
-  /**
-   * In-place version of `x.acos()`.
-   *
-   * Arccosine elementwise.
-   *
-   * `x.acos_()` is `torch.acos_(x)`.
-   */
-  acos_(this: Tensor): Tensor {
-    return pointwise.acos_(this);
-  }
-  /**
-   * Arctangent elementwise.
-   *
-   * `x.atan()` is `torch.atan(x)`.
-   */
-  atan(this: Tensor): Tensor {
-    return pointwise.atan(this);
-  }
-  /**
-   * In-place version of `x.atan()`.
-   *
-   * Arctangent elementwise.
-   *
-   * `x.atan_()` is `torch.atan_(x)`.
-   */
-  atan_(this: Tensor): Tensor {
-    return pointwise.atan_(this);
-  }
-  /**
-   * Hyperbolic sine elementwise.
-   *
-   * `x.sinh()` is `torch.sinh(x)`.
-   */
-  sinh(this: Tensor): Tensor {
-    return pointwise.sinh(this);
-  }
-  /**
-   * In-place version of `x.sinh()`.
-   *
-   * Hyperbolic sine elementwise.
-   *
-   * `x.sinh_()` is `torch.sinh_(x)`.
-   */
-  sinh_(this: Tensor): Tensor {
-    return pointwise.sinh_(this);
-  }
-  /**
-   * Hyperbolic cosine elementwise.
-   *
-   * `x.cosh()` is `torch.cosh(x)`.
-   */
-  cosh(this: Tensor): Tensor {
-    return pointwise.cosh(this);
-  }
-  /**
-   * In-place version of `x.cosh()`.
-   *
-   * Hyperbolic cosine elementwise.
-   *
-   * `x.cosh_()` is `torch.cosh_(x)`.
-   */
-  cosh_(this: Tensor): Tensor {
-    return pointwise.cosh_(this);
-  }
-  /**
    * Hyperbolic tangent elementwise.
    *
    * `x.tanh()` is `torch.tanh(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tanh(torch.tensor([0, 1]))); // tensor([0.0000, 0.7616])
+   * ```
    */
   tanh(this: Tensor): Tensor {
     return pointwise.tanh(this);
@@ -601,6 +783,11 @@ class TensorMethods {
    * Hyperbolic tangent elementwise.
    *
    * `x.tanh_()` is `torch.tanh_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tanh(torch.tensor([0, 1]))); // tensor([0.0000, 0.7616])
+   * ```
    */
   tanh_(this: Tensor): Tensor {
     return pointwise.tanh_(this);
@@ -609,6 +796,11 @@ class TensorMethods {
    * Logistic sigmoid 1 / (1 + e^-x) elementwise.
    *
    * `x.sigmoid()` is `torch.sigmoid(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.sigmoid(torch.tensor([0]))); // tensor([0.5000])
+   * ```
    */
   sigmoid(this: Tensor): Tensor {
     return pointwise.sigmoid(this);
@@ -619,6 +811,11 @@ class TensorMethods {
    * Logistic sigmoid 1 / (1 + e^-x) elementwise.
    *
    * `x.sigmoid_()` is `torch.sigmoid_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.sigmoid(torch.tensor([0]))); // tensor([0.5000])
+   * ```
    */
   sigmoid_(this: Tensor): Tensor {
     return pointwise.sigmoid_(this);
@@ -627,6 +824,11 @@ class TensorMethods {
    * max(x, 0) elementwise; the gradient at 0 is 0.
    *
    * `x.relu()` is `torch.relu(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.relu(torch.tensor([-1, 0, 2]))); // tensor([0., 0., 2.])
+   * ```
    */
   relu(this: Tensor): Tensor {
     return pointwise.relu(this);
@@ -637,17 +839,197 @@ class TensorMethods {
    * max(x, 0) elementwise; the gradient at 0 is 0.
    *
    * `x.relu_()` is `torch.relu_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.relu(torch.tensor([-1, 0, 2]))); // tensor([0., 0., 2.])
+   * ```
    */
   relu_(this: Tensor): Tensor {
     return pointwise.relu_(this);
+  }
+
+  // ----- ops/transcendental.ts -----
+  /**
+   * Tangent elementwise.
+   *
+   * `x.tan()` is `torch.tan(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tan(torch.tensor([0, 1]))); // tensor([0.0000, 1.5574])
+   * ```
+   */
+  tan(this: Tensor): Tensor {
+    return transcendental.tan(this);
+  }
+  /**
+   * In-place version of `x.tan()`.
+   *
+   * Tangent elementwise.
+   *
+   * `x.tan_()` is `torch.tan_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tan(torch.tensor([0, 1]))); // tensor([0.0000, 1.5574])
+   * ```
+   */
+  tan_(this: Tensor): Tensor {
+    return transcendental.tan_(this);
+  }
+  /**
+   * Arcsine elementwise.
+   *
+   * `x.asin()` is `torch.asin(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.asin(torch.tensor([0, 1]))); // tensor([0.0000, 1.5708])
+   * ```
+   */
+  asin(this: Tensor): Tensor {
+    return transcendental.asin(this);
+  }
+  /**
+   * In-place version of `x.asin()`.
+   *
+   * Arcsine elementwise.
+   *
+   * `x.asin_()` is `torch.asin_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.asin(torch.tensor([0, 1]))); // tensor([0.0000, 1.5708])
+   * ```
+   */
+  asin_(this: Tensor): Tensor {
+    return transcendental.asin_(this);
+  }
+  /**
+   * Arccosine elementwise.
+   *
+   * `x.acos()` is `torch.acos(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.acos(torch.tensor([1, 0]))); // tensor([0.0000, 1.5708])
+   * ```
+   */
+  acos(this: Tensor): Tensor {
+    return transcendental.acos(this);
+  }
+  /**
+   * In-place version of `x.acos()`.
+   *
+   * Arccosine elementwise.
+   *
+   * `x.acos_()` is `torch.acos_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.acos(torch.tensor([1, 0]))); // tensor([0.0000, 1.5708])
+   * ```
+   */
+  acos_(this: Tensor): Tensor {
+    return transcendental.acos_(this);
+  }
+  /**
+   * Arctangent elementwise.
+   *
+   * `x.atan()` is `torch.atan(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.atan(torch.tensor([0, 1]))); // tensor([0.0000, 0.7854])
+   * ```
+   */
+  atan(this: Tensor): Tensor {
+    return transcendental.atan(this);
+  }
+  /**
+   * In-place version of `x.atan()`.
+   *
+   * Arctangent elementwise.
+   *
+   * `x.atan_()` is `torch.atan_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.atan(torch.tensor([0, 1]))); // tensor([0.0000, 0.7854])
+   * ```
+   */
+  atan_(this: Tensor): Tensor {
+    return transcendental.atan_(this);
+  }
+  /**
+   * Hyperbolic sine elementwise.
+   *
+   * `x.sinh()` is `torch.sinh(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.sinh(torch.tensor([0, 1]))); // tensor([0.0000, 1.1752])
+   * ```
+   */
+  sinh(this: Tensor): Tensor {
+    return transcendental.sinh(this);
+  }
+  /**
+   * In-place version of `x.sinh()`.
+   *
+   * Hyperbolic sine elementwise.
+   *
+   * `x.sinh_()` is `torch.sinh_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.sinh(torch.tensor([0, 1]))); // tensor([0.0000, 1.1752])
+   * ```
+   */
+  sinh_(this: Tensor): Tensor {
+    return transcendental.sinh_(this);
+  }
+  /**
+   * Hyperbolic cosine elementwise.
+   *
+   * `x.cosh()` is `torch.cosh(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.cosh(torch.tensor([0, 1]))); // tensor([1.0000, 1.5431])
+   * ```
+   */
+  cosh(this: Tensor): Tensor {
+    return transcendental.cosh(this);
+  }
+  /**
+   * In-place version of `x.cosh()`.
+   *
+   * Hyperbolic cosine elementwise.
+   *
+   * `x.cosh_()` is `torch.cosh_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.cosh(torch.tensor([0, 1]))); // tensor([1.0000, 1.5431])
+   * ```
+   */
+  cosh_(this: Tensor): Tensor {
+    return transcendental.cosh_(this);
   }
   /**
    * 1 / x elementwise.
    *
    * `x.reciprocal()` is `torch.reciprocal(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.reciprocal(torch.tensor([2, 4]))); // tensor([0.5000, 0.2500])
+   * ```
    */
   reciprocal(this: Tensor): Tensor {
-    return pointwise.reciprocal(this);
+    return transcendental.reciprocal(this);
   }
   /**
    * In-place version of `x.reciprocal()`.
@@ -655,17 +1037,27 @@ class TensorMethods {
    * 1 / x elementwise.
    *
    * `x.reciprocal_()` is `torch.reciprocal_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.reciprocal(torch.tensor([2, 4]))); // tensor([0.5000, 0.2500])
+   * ```
    */
   reciprocal_(this: Tensor): Tensor {
-    return pointwise.reciprocal_(this);
+    return transcendental.reciprocal_(this);
   }
   /**
    * Error function elementwise.
    *
    * `x.erf()` is `torch.erf(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.erf(torch.tensor([0, 1]))); // tensor([0.0000, 0.8427])
+   * ```
    */
   erf(this: Tensor): Tensor {
-    return pointwise.erf(this);
+    return transcendental.erf(this);
   }
   /**
    * In-place version of `x.erf()`.
@@ -673,17 +1065,27 @@ class TensorMethods {
    * Error function elementwise.
    *
    * `x.erf_()` is `torch.erf_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.erf(torch.tensor([0, 1]))); // tensor([0.0000, 0.8427])
+   * ```
    */
   erf_(this: Tensor): Tensor {
-    return pointwise.erf_(this);
+    return transcendental.erf_(this);
   }
   /**
    * Complementary error function elementwise.
    *
    * `x.erfc()` is `torch.erfc(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.erfc(torch.tensor([0, 1]))); // tensor([1.0000, 0.1573])
+   * ```
    */
   erfc(this: Tensor): Tensor {
-    return pointwise.erfc(this);
+    return transcendental.erfc(this);
   }
   /**
    * In-place version of `x.erfc()`.
@@ -691,49 +1093,81 @@ class TensorMethods {
    * Complementary error function elementwise.
    *
    * `x.erfc_()` is `torch.erfc_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.erfc(torch.tensor([0, 1]))); // tensor([1.0000, 0.1573])
+   * ```
    */
   erfc_(this: Tensor): Tensor {
-    return pointwise.erfc_(this);
+    return transcendental.erfc_(this);
   }
+
+  // ----- ops/rounding.ts -----
   /**
    * Sign elementwise: -1, 0 or 1 (zero gradient).
    *
    * `x.sign()` is `torch.sign(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.sign(torch.tensor([-2, 0, 3]))); // tensor([-1.,  0.,  1.])
+   * ```
    */
   sign(this: Tensor): Tensor {
-    return pointwise.sign(this);
+    return rounding.sign(this);
   }
   /**
    * In-place version of `x.sign()`.
    *
    * Sign elementwise: -1, 0 or 1 (zero gradient).
+   *
+   * @example
+   * ```ts
+   * console.log(torch.sign(torch.tensor([-2, 0, 3]))); // tensor([-1.,  0.,  1.])
+   * ```
    */
   sign_(this: Tensor): Tensor {
-    return pointwise.sign_(this);
+    return rounding.sign_(this);
   }
   /**
    * Sign elementwise, PyTorch's complex-aware `sgn` (the same as sign for real tensors).
    *
    * `x.sgn()` is `torch.sgn(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.sgn(torch.tensor([-2, 0, 3]))); // tensor([-1.,  0.,  1.])
+   * ```
    */
   sgn(this: Tensor): Tensor {
-    return pointwise.sgn(this);
+    return rounding.sgn(this);
   }
   /**
    * In-place version of `x.sgn()`.
    *
    * Sign elementwise, PyTorch's complex-aware `sgn` (the same as sign for real tensors).
+   *
+   * @example
+   * ```ts
+   * console.log(torch.sgn(torch.tensor([-2, 0, 3]))); // tensor([-1.,  0.,  1.])
+   * ```
    */
   sgn_(this: Tensor): Tensor {
-    return pointwise.sgn_(this);
+    return rounding.sgn_(this);
   }
   /**
    * Rounds down elementwise (zero gradient).
    *
    * `x.floor()` is `torch.floor(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.floor(torch.tensor([-1.5, 1.5]))); // tensor([-2.,  1.])
+   * ```
    */
   floor(this: Tensor): Tensor {
-    return pointwise.floor(this);
+    return rounding.floor(this);
   }
   /**
    * In-place version of `x.floor()`.
@@ -741,17 +1175,27 @@ class TensorMethods {
    * Rounds down elementwise (zero gradient).
    *
    * `x.floor_()` is `torch.floor_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.floor(torch.tensor([-1.5, 1.5]))); // tensor([-2.,  1.])
+   * ```
    */
   floor_(this: Tensor): Tensor {
-    return pointwise.floor_(this);
+    return rounding.floor_(this);
   }
   /**
    * Rounds up elementwise (zero gradient).
    *
    * `x.ceil()` is `torch.ceil(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.ceil(torch.tensor([-1.5, 1.5]))); // tensor([-1.,  2.])
+   * ```
    */
   ceil(this: Tensor): Tensor {
-    return pointwise.ceil(this);
+    return rounding.ceil(this);
   }
   /**
    * In-place version of `x.ceil()`.
@@ -759,17 +1203,27 @@ class TensorMethods {
    * Rounds up elementwise (zero gradient).
    *
    * `x.ceil_()` is `torch.ceil_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.ceil(torch.tensor([-1.5, 1.5]))); // tensor([-1.,  2.])
+   * ```
    */
   ceil_(this: Tensor): Tensor {
-    return pointwise.ceil_(this);
+    return rounding.ceil_(this);
   }
   /**
    * Rounds half to even elementwise, as PyTorch (zero gradient).
    *
    * `x.round()` is `torch.round(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.round(torch.tensor([0.5, 1.5, 2.5]))); // tensor([0., 2., 2.])
+   * ```
    */
   round(this: Tensor): Tensor {
-    return pointwise.round(this);
+    return rounding.round(this);
   }
   /**
    * In-place version of `x.round()`.
@@ -777,17 +1231,27 @@ class TensorMethods {
    * Rounds half to even elementwise, as PyTorch (zero gradient).
    *
    * `x.round_()` is `torch.round_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.round(torch.tensor([0.5, 1.5, 2.5]))); // tensor([0., 2., 2.])
+   * ```
    */
   round_(this: Tensor): Tensor {
-    return pointwise.round_(this);
+    return rounding.round_(this);
   }
   /**
    * Rounds toward zero elementwise (zero gradient).
    *
    * `x.trunc()` is `torch.trunc(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.trunc(torch.tensor([-1.5, 1.5]))); // tensor([-1.,  1.])
+   * ```
    */
   trunc(this: Tensor): Tensor {
-    return pointwise.trunc(this);
+    return rounding.trunc(this);
   }
   /**
    * In-place version of `x.trunc()`.
@@ -795,17 +1259,27 @@ class TensorMethods {
    * Rounds toward zero elementwise (zero gradient).
    *
    * `x.trunc_()` is `torch.trunc_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.trunc(torch.tensor([-1.5, 1.5]))); // tensor([-1.,  1.])
+   * ```
    */
   trunc_(this: Tensor): Tensor {
-    return pointwise.trunc_(this);
+    return rounding.trunc_(this);
   }
   /**
    * x - trunc(x) elementwise.
    *
    * `x.frac()` is `torch.frac(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.frac(torch.tensor([-1.5, 2.25]))); // tensor([-0.5000,  0.2500])
+   * ```
    */
   frac(this: Tensor): Tensor {
-    return pointwise.frac(this);
+    return rounding.frac(this);
   }
   /**
    * In-place version of `x.frac()`.
@@ -813,41 +1287,66 @@ class TensorMethods {
    * x - trunc(x) elementwise.
    *
    * `x.frac_()` is `torch.frac_(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.frac(torch.tensor([-1.5, 2.25]))); // tensor([-0.5000,  0.2500])
+   * ```
    */
   frac_(this: Tensor): Tensor {
-    return pointwise.frac_(this);
+    return rounding.frac_(this);
   }
   /**
    * Elementwise logical not of the truth values.
    *
    * `x.logicalNot()` is `torch.logicalNot(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.logicalNot(torch.tensor([0, 1, 2]))); // tensor([ True, False, False])
+   * ```
    */
   logicalNot(this: Tensor): Tensor {
-    return pointwise.logicalNot(this);
+    return rounding.logicalNot(this);
   }
   /**
    * Which elements are NaN.
    *
    * `x.isnan()` is `torch.isnan(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.isnan(torch.tensor([1, NaN]))); // tensor([False,  True])
+   * ```
    */
   isnan(this: Tensor): Tensor {
-    return pointwise.isnan(this);
+    return rounding.isnan(this);
   }
   /**
    * Which elements are +/-infinity.
    *
    * `x.isinf()` is `torch.isinf(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.isinf(torch.tensor([1, Infinity, -Infinity]))); // tensor([False,  True,  True])
+   * ```
    */
   isinf(this: Tensor): Tensor {
-    return pointwise.isinf(this);
+    return rounding.isinf(this);
   }
   /**
    * Which elements are finite.
    *
    * `x.isfinite()` is `torch.isfinite(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.isfinite(torch.tensor([1, Infinity, NaN]))); // tensor([ True, False, False])
+   * ```
    */
   isfinite(this: Tensor): Tensor {
-    return pointwise.isfinite(this);
+    return rounding.isfinite(this);
   }
 
   // ----- ops/activation.ts -----
@@ -855,6 +1354,11 @@ class TensorMethods {
    * e^x / sum(e^x) along `dim` (computed stably).
    *
    * `x.softmax(...)` is `torch.softmax(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.softmax(torch.tensor([1, 2, 3]), -1)); // tensor([0.0900, 0.2447, 0.6652])
+   * ```
    */
   softmax(this: Tensor, dim: number, options?: DTypeOptions): Tensor {
     return activation.softmax(this, dim, options);
@@ -863,6 +1367,11 @@ class TensorMethods {
    * log(softmax(x)) along `dim`, computed as x - max - log(sum(e^(x - max))).
    *
    * `x.logSoftmax(...)` is `torch.logSoftmax(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.logSoftmax(torch.tensor([1, 2, 3]), 0)); // tensor([-2.4076, -1.4076, -0.4076])
+   * ```
    */
   logSoftmax(this: Tensor, dim: number, options?: DTypeOptions): Tensor {
     return activation.logSoftmax(this, dim, options);
@@ -874,6 +1383,13 @@ class TensorMethods {
    * Integer and bool tensors sum to int64.
    *
    * `x.sum(...)` is `torch.sum(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([[1, 2], [3, 4]]);
+   * console.log(torch.sum(x)); // tensor(10.)
+   * console.log(torch.sum(x, 1, { keepdim: true })); // tensor([[3.],\n        [7.]])
+   * ```
    */
   sum(this: Tensor, dim?: Dims, options?: SumOptions): Tensor {
     return reduce.sum(this, dim, options);
@@ -882,6 +1398,11 @@ class TensorMethods {
    * Mean of all elements, or over `dim`. Needs a floating tensor.
    *
    * `x.mean(...)` is `torch.mean(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.mean(torch.tensor([1, 2, 3, 4]))); // tensor(2.5000)
+   * ```
    */
   mean(this: Tensor, dim?: Dims, options?: SumOptions): Tensor {
     return reduce.mean(this, dim, options);
@@ -890,6 +1411,11 @@ class TensorMethods {
    * Product of all elements, or along `dim`. Integers and bools give int64.
    *
    * `x.prod(...)` is `torch.prod(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.prod(torch.tensor([[1, 2], [3, 4]]), 1)); // tensor([ 2., 12.])
+   * ```
    */
   prod(this: Tensor, dim?: number | null, options?: SumOptions): Tensor {
     return reduce.prod(this, dim, options);
@@ -898,6 +1424,11 @@ class TensorMethods {
    * Whether every element is true (non-zero), overall or along `dim`.
    *
    * `x.all(...)` is `torch.all(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.all(torch.tensor([1, 0, 2]))); // tensor(False)
+   * ```
    */
   all(this: Tensor, dim?: Dims, options?: ReduceOptions): Tensor {
     return reduce.all(this, dim, options);
@@ -906,6 +1437,11 @@ class TensorMethods {
    * Whether any element is true (non-zero), overall or along `dim`.
    *
    * `x.any(...)` is `torch.any(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.any(torch.tensor([0, 0, 2]))); // tensor(True)
+   * ```
    */
   any(this: Tensor, dim?: Dims, options?: ReduceOptions): Tensor {
     return reduce.any(this, dim, options);
@@ -917,6 +1453,12 @@ class TensorMethods {
    * norm; "fro" is p = 2; Infinity is the max |x|).
    *
    * `x.norm(...)` is `torch.norm(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.norm(torch.tensor([3, 4]))); // tensor(5.)
+   * console.log(torch.norm(torch.tensor([3, -4]), 1)); // tensor(7.)
+   * ```
    */
   norm(this: Tensor, p?: number | "fro" | null, dim?: Dims, options?: ReduceOptions): Tensor {
     return statistics.norm(this, p, dim, options);
@@ -926,6 +1468,12 @@ class TensorMethods {
    * `unbiased: false` (or by N - `correction`).
    *
    * `x.var(...)` is `torch.var(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.var(torch.tensor([1, 2, 3, 4]))); // tensor(1.6667)
+   * console.log(torch.var(torch.tensor([1, 2, 3, 4]), null, { unbiased: false })); // tensor(1.2500)
+   * ```
    */
   var(this: Tensor, dim?: Dims, options?: VarOptions): Tensor {
     return statistics.var_(this, dim, options);
@@ -934,6 +1482,11 @@ class TensorMethods {
    * Standard deviation over `dim` (all dims when omitted), as `var`.
    *
    * `x.std(...)` is `torch.std(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.std(torch.tensor([1, 2, 3, 4]))); // tensor(1.2910)
+   * ```
    */
   std(this: Tensor, dim?: Dims, options?: VarOptions): Tensor {
     return statistics.std(this, dim, options);
@@ -942,6 +1495,11 @@ class TensorMethods {
    * log(sum(exp(x))) over `dim`, computed stably.
    *
    * `x.logsumexp(...)` is `torch.logsumexp(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.logsumexp(torch.tensor([1, 2, 3]), 0)); // tensor(3.4076)
+   * ```
    */
   logsumexp(this: Tensor, dim: number | readonly number[], options?: ReduceOptions): Tensor {
     return statistics.logsumexp(this, dim, options);
@@ -952,6 +1510,11 @@ class TensorMethods {
    * Maximum over `dim` (all dims when omitted); ties share the gradient.
    *
    * `x.amax(...)` is `torch.amax(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.amax(torch.tensor([[1, 5], [7, 2]]), 0)); // tensor([7., 5.])
+   * ```
    */
   amax(this: Tensor, dim?: Dims, options?: ReduceOptions): Tensor {
     return extrema.amax(this, dim, options);
@@ -960,6 +1523,11 @@ class TensorMethods {
    * Minimum over `dim` (all dims when omitted); ties share the gradient.
    *
    * `x.amin(...)` is `torch.amin(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.amin(torch.tensor([[1, 5], [7, 2]]), 0)); // tensor([1., 2.])
+   * ```
    */
   amin(this: Tensor, dim?: Dims, options?: ReduceOptions): Tensor {
     return extrema.amin(this, dim, options);
@@ -969,6 +1537,14 @@ class TensorMethods {
    * (the first index among ties).
    *
    * `x.max(...)` is `torch.max(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([[1, 5], [7, 2]]);
+   * console.log(torch.max(x)); // tensor(7.)
+   * const [values, indices] = torch.max(x, 1);
+   * console.log(values, indices); // tensor([5., 7.]) tensor([1, 0])
+   * ```
    */
   max(this: Tensor): Tensor;
   /**
@@ -976,6 +1552,14 @@ class TensorMethods {
    * (the first index among ties).
    *
    * `x.max(...)` is `torch.max(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([[1, 5], [7, 2]]);
+   * console.log(torch.max(x)); // tensor(7.)
+   * const [values, indices] = torch.max(x, 1);
+   * console.log(values, indices); // tensor([5., 7.]) tensor([1, 0])
+   * ```
    */
   max(this: Tensor, dim: number, options?: ReduceOptions): [Tensor, Tensor];
   max(this: Tensor, dim?: number, options?: ReduceOptions): Tensor | [Tensor, Tensor] {
@@ -985,12 +1569,28 @@ class TensorMethods {
    * The smallest element; with `dim`, `[values, indices]` of the smallest along it.
    *
    * `x.min(...)` is `torch.min(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([[1, 5], [7, 2]]);
+   * console.log(torch.min(x)); // tensor(1.)
+   * const [values, indices] = torch.min(x, 1);
+   * console.log(values, indices); // tensor([1., 2.]) tensor([0, 1])
+   * ```
    */
   min(this: Tensor): Tensor;
   /**
    * The smallest element; with `dim`, `[values, indices]` of the smallest along it.
    *
    * `x.min(...)` is `torch.min(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([[1, 5], [7, 2]]);
+   * console.log(torch.min(x)); // tensor(1.)
+   * const [values, indices] = torch.min(x, 1);
+   * console.log(values, indices); // tensor([1., 2.]) tensor([0, 1])
+   * ```
    */
   min(this: Tensor, dim: number, options?: ReduceOptions): [Tensor, Tensor];
   min(this: Tensor, dim?: number, options?: ReduceOptions): Tensor | [Tensor, Tensor] {
@@ -1000,6 +1600,11 @@ class TensorMethods {
    * Index of the largest element (of the flattened tensor, or along `dim`); int64.
    *
    * `x.argmax(...)` is `torch.argmax(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.argmax(torch.tensor([[1, 5], [7, 2]]), 1)); // tensor([1, 0])
+   * ```
    */
   argmax(this: Tensor, dim?: number | null, options?: ReduceOptions): Tensor {
     return extrema.argmax(this, dim, options);
@@ -1008,6 +1613,11 @@ class TensorMethods {
    * Index of the smallest element (of the flattened tensor, or along `dim`); int64.
    *
    * `x.argmin(...)` is `torch.argmin(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.argmin(torch.tensor([[1, 5], [7, 2]]), 1)); // tensor([0, 1])
+   * ```
    */
   argmin(this: Tensor, dim?: number | null, options?: ReduceOptions): Tensor {
     return extrema.argmin(this, dim, options);
@@ -1018,6 +1628,11 @@ class TensorMethods {
    * Cumulative sum along `dim`.
    *
    * `x.cumsum(...)` is `torch.cumsum(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.cumsum(torch.tensor([1, 2, 3]), 0)); // tensor([1., 3., 6.])
+   * ```
    */
   cumsum(this: Tensor, dim: number, options?: DTypeOptions): Tensor {
     return scan.cumsum(this, dim, options);
@@ -1026,6 +1641,11 @@ class TensorMethods {
    * Cumulative product along `dim`.
    *
    * `x.cumprod(...)` is `torch.cumprod(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.cumprod(torch.tensor([1, 2, 3]), 0)); // tensor([1., 2., 6.])
+   * ```
    */
   cumprod(this: Tensor, dim: number, options?: DTypeOptions): Tensor {
     return scan.cumprod(this, dim, options);
@@ -1036,6 +1656,11 @@ class TensorMethods {
    * Inner product of two 1-d tensors of the same length.
    *
    * `x.dot(...)` is `torch.dot(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.dot(torch.tensor([1, 2]), torch.tensor([3, 4]))); // tensor(11.)
+   * ```
    */
   dot(this: Tensor, other: Tensor): Tensor {
     return linalg.dot(this, other);
@@ -1044,6 +1669,12 @@ class TensorMethods {
    * Matrix product of two 2-d tensors: [n, m] @ [m, p] -> [n, p].
    *
    * `x.mm(...)` is `torch.mm(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const a = torch.tensor([[1, 2], [3, 4]]);
+   * console.log(torch.mm(a, a)); // tensor([[ 7., 10.],\n        [15., 22.]])
+   * ```
    */
   mm(this: Tensor, mat2: Tensor): Tensor {
     return linalg.mm(this, mat2);
@@ -1052,6 +1683,11 @@ class TensorMethods {
    * Matrix-vector product: [n, m] @ [m] -> [n].
    *
    * `x.mv(...)` is `torch.mv(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.mv(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1]))); // tensor([3., 7.])
+   * ```
    */
   mv(this: Tensor, vec: Tensor): Tensor {
     return linalg.mv(this, vec);
@@ -1060,6 +1696,11 @@ class TensorMethods {
    * Batched matrix product: [b, n, m] @ [b, m, p] -> [b, n, p].
    *
    * `x.bmm(...)` is `torch.bmm(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.bmm(torch.ones(2, 1, 3), torch.ones(2, 3, 1)).shape); // [ 2, 1, 1 ]
+   * ```
    */
   bmm(this: Tensor, mat2: Tensor): Tensor {
     return linalg.bmm(this, mat2);
@@ -1069,6 +1710,13 @@ class TensorMethods {
    * batch dims (all but the last two) broadcast.
    *
    * `x.matmul(...)` is `torch.matmul(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const a = torch.ones(2, 3);
+   * console.log(torch.matmul(a, torch.ones(3)).shape); // [ 2 ]
+   * console.log(torch.matmul(torch.ones(5, 2, 3), torch.ones(3, 4)).shape); // [ 5, 2, 4 ]
+   * ```
    */
   matmul(this: Tensor, other: Tensor): Tensor {
     return linalg.matmul(this, other);
@@ -1077,6 +1725,11 @@ class TensorMethods {
    * Outer product of two vectors: [n] x [m] -> [n, m].
    *
    * `x.outer(...)` is `torch.outer(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.outer(torch.tensor([1, 2]), torch.tensor([3, 4]))); // tensor([[3., 4.],\n        [6., 8.]])
+   * ```
    */
   outer(this: Tensor, vec2: Tensor): Tensor {
     return linalg.outer(this, vec2);
@@ -1086,6 +1739,12 @@ class TensorMethods {
   /**
    * The same data with another shape (a view: no copy). One dim may be -1.
    * Throws when the memory layout cannot be viewed that way (use reshape).
+   *
+   * @example
+   * ```ts
+   * const x = torch.arange(6);
+   * console.log(x.view(2, 3)); // tensor([[0, 1, 2],\n        [3, 4, 5]])
+   * ```
    */
   view(this: Tensor, ...shape: (number | Shape)[]): Tensor {
     return movement.view(this, ...shape);
@@ -1094,6 +1753,11 @@ class TensorMethods {
    * The same data with another shape: a view when the layout allows, else a copy.
    *
    * `x.reshape(...)` is `torch.reshape(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.arange(4).reshape(2, -1)); // tensor([[0, 1],\n        [2, 3]])
+   * ```
    */
   reshape(this: Tensor, ...shape: (number | Shape)[]): Tensor {
     return movement.reshape(this, ...shape);
@@ -1102,6 +1766,11 @@ class TensorMethods {
    * Merges dims `startDim`..`endDim` into one.
    *
    * `x.flatten(...)` is `torch.flatten(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.zeros(2, 3, 4).flatten(1).shape); // [ 2, 12 ]
+   * ```
    */
   flatten(this: Tensor, startDim?: number, endDim?: number): Tensor {
     return movement.flatten(this, startDim, endDim);
@@ -1110,6 +1779,11 @@ class TensorMethods {
    * Transpose of a matrix (0-d and 1-d tensors are returned as they are).
    *
    * `x.t()` is `torch.t(x)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tensor([[1, 2], [3, 4]]).t()); // tensor([[1., 3.],\n        [2., 4.]])
+   * ```
    */
   t(this: Tensor): Tensor {
     return movement.t(this);
@@ -1118,6 +1792,11 @@ class TensorMethods {
    * Swaps dims `dim0` and `dim1` (a view).
    *
    * `x.transpose(...)` is `torch.transpose(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.zeros(2, 3).transpose(0, 1).shape); // [ 3, 2 ]
+   * ```
    */
   transpose(this: Tensor, dim0: number, dim1: number): Tensor {
     return movement.transpose(this, dim0, dim1);
@@ -1126,18 +1805,33 @@ class TensorMethods {
    * Reorders the dims (a view).
    *
    * `x.permute(...)` is `torch.permute(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.zeros(2, 3, 4).permute(2, 0, 1).shape); // [ 4, 2, 3 ]
+   * ```
    */
   permute(this: Tensor, ...dims: (number | Shape)[]): Tensor {
     return movement.permute(this, ...dims);
   }
   /**
    * Broadcasts size-1 dims to larger sizes without copying (-1 keeps a size).
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tensor([[1], [2]]).expand(2, 3)); // tensor([[1., 1., 1.],\n        [2., 2., 2.]])
+   * ```
    */
   expand(this: Tensor, ...sizes: (number | Shape)[]): Tensor {
     return movement.expand(this, ...sizes);
   }
   /**
    * Expands `input` to the shape of `other`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tensor([1, 2]).expandAs(torch.zeros(2, 2))); // tensor([[1., 2.],\n        [1., 2.]])
+   * ```
    */
   expandAs(this: Tensor, other: Tensor): Tensor {
     return movement.expandAs(this, other);
@@ -1146,6 +1840,11 @@ class TensorMethods {
    * Removes size-1 dims: all of them, or only `dim` (if it has size 1).
    *
    * `x.squeeze(...)` is `torch.squeeze(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.zeros(2, 1, 3).squeeze().shape); // [ 2, 3 ]
+   * ```
    */
   squeeze(this: Tensor, dim?: number): Tensor {
     return movement.squeeze(this, dim);
@@ -1154,12 +1853,23 @@ class TensorMethods {
    * Inserts a size-1 dim at `dim` (a view).
    *
    * `x.unsqueeze(...)` is `torch.unsqueeze(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.zeros(2, 3).unsqueeze(1).shape); // [ 2, 1, 3 ]
+   * ```
    */
   unsqueeze(this: Tensor, dim: number): Tensor {
     return movement.unsqueeze(this, dim);
   }
   /**
    * The tensor itself if its layout is row-major, else a contiguous copy.
+   *
+   * @example
+   * ```ts
+   * const x = torch.zeros(2, 3).t();
+   * console.log(x.isContiguous(), x.contiguous().isContiguous()); // false true
+   * ```
    */
   contiguous(this: Tensor): Tensor {
     return movement.contiguous(this);
@@ -1168,6 +1878,14 @@ class TensorMethods {
    * A copy with its own storage; gradients flow back to the original.
    *
    * `x.clone()` is `torch.clone(x)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 2]);
+   * const y = x.clone();
+   * y.add_(1);
+   * console.log(x); // tensor([1., 2.])
+   * ```
    */
   clone(this: Tensor): Tensor {
     return movement.clone(this);
@@ -1178,6 +1896,12 @@ class TensorMethods {
    * The slice at `index` along `dim`, which is removed (a view).
    *
    * `x.select(...)` is `torch.select(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([[1, 2], [3, 4]]);
+   * console.log(x.select(1, 0)); // tensor([1., 3.])
+   * ```
    */
   select(this: Tensor, dim: number, index: number): Tensor {
     return slicing.select(this, dim, index);
@@ -1186,6 +1910,11 @@ class TensorMethods {
    * Elements `start`, `start + step`, ... before `end` along `dim` (a view;
    * Python's `x[start:end:step]`). Bounds are clamped; negative ones count
    * from the end.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.arange(6).slice(0, 1, null, 2)); // tensor([1, 3, 5])
+   * ```
    */
   slice(this: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor {
     return slicing.slice(this, dim, start, end, step);
@@ -1194,6 +1923,11 @@ class TensorMethods {
    * `length` elements along `dim` from `start` (a view).
    *
    * `x.narrow(...)` is `torch.narrow(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.arange(5).narrow(0, 1, 3)); // tensor([1, 2, 3])
+   * ```
    */
   narrow(this: Tensor, dim: number, start: number, length: number): Tensor {
     return slicing.narrow(this, dim, start, length);
@@ -1203,6 +1937,11 @@ class TensorMethods {
    * appended as the last dim); `offset` > 0 is above the main diagonal.
    *
    * `x.diagonal(...)` is `torch.diagonal(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.diagonal(torch.tensor([[1, 2], [3, 4]]))); // tensor([1., 4.])
+   * ```
    */
   diagonal(this: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor {
     return slicing.diagonal(this, offset, dim1, dim2);
@@ -1213,12 +1952,22 @@ class TensorMethods {
    * Reverses the order of elements along `dims`.
    *
    * `x.flip(...)` is `torch.flip(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.flip(torch.tensor([[1, 2], [3, 4]]), [1])); // tensor([[2., 1.],\n        [4., 3.]])
+   * ```
    */
   flip(this: Tensor, dims: readonly number[]): Tensor {
     return combine.flip(this, dims);
   }
   /**
    * Tiles the tensor: `repeats[i]` copies along dim i (extra leading repeats add dims).
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tensor([1, 2]).repeat(2, 2)); // tensor([[1., 2., 1., 2.],\n        [1., 2., 1., 2.]])
+   * ```
    */
   repeat(this: Tensor, ...repeats: (number | readonly number[])[]): Tensor {
     return combine.repeat(this, ...repeats);
@@ -1227,6 +1976,11 @@ class TensorMethods {
    * The lower triangle of the last two dims (elements with j - i <= diagonal); the rest zero.
    *
    * `x.tril(...)` is `torch.tril(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tril(torch.ones(2, 2))); // tensor([[1., 0.],\n        [1., 1.]])
+   * ```
    */
   tril(this: Tensor, diagonal?: number): Tensor {
     return combine.tril(this, diagonal);
@@ -1235,6 +1989,11 @@ class TensorMethods {
    * The upper triangle of the last two dims (elements with j - i >= diagonal); the rest zero.
    *
    * `x.triu(...)` is `torch.triu(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.triu(torch.ones(2, 2))); // tensor([[1., 1.],\n        [0., 1.]])
+   * ```
    */
   triu(this: Tensor, diagonal?: number): Tensor {
     return combine.triu(this, diagonal);
@@ -1244,6 +2003,12 @@ class TensorMethods {
    * into pieces of the given sizes. The pieces are views.
    *
    * `x.split(...)` is `torch.split(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const parts = torch.split(torch.arange(5), 2);
+   * console.log(parts.map((p) => p.tolist())); // [ [ 0, 1 ], [ 2, 3 ], [ 4 ] ]
+   * ```
    */
   split(this: Tensor, splitSize: number | readonly number[], dim?: number): Tensor[] {
     return combine.split(this, splitSize, dim);
@@ -1252,6 +2017,11 @@ class TensorMethods {
    * Splits into `chunks` pieces of equal size along `dim` (the last may be smaller).
    *
    * `x.chunk(...)` is `torch.chunk(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.chunk(torch.arange(6), 3).map((p) => p.tolist())); // [ [ 0, 1 ], [ 2, 3 ], [ 4, 5 ] ]
+   * ```
    */
   chunk(this: Tensor, chunks: number, dim?: number): Tensor[] {
     return combine.chunk(this, chunks, dim);
@@ -1260,6 +2030,12 @@ class TensorMethods {
    * The slices along `dim`, as a list of views.
    *
    * `x.unbind(...)` is `torch.unbind(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const [a, b] = torch.unbind(torch.tensor([[1, 2], [3, 4]]));
+   * console.log(a, b); // tensor([1., 2.]) tensor([3., 4.])
+   * ```
    */
   unbind(this: Tensor, dim?: number): Tensor[] {
     return combine.unbind(this, dim);
@@ -1269,6 +2045,14 @@ class TensorMethods {
   /**
    * Python's `x[...]`: integers select, slices narrow (both views), `null`
    * adds a dim, `"..."` skips dims, int64 or bool tensors gather (a copy).
+   *
+   * @example
+   * ```ts
+   * const x = torch.arange(12).view(3, 4);
+   * console.log(x.index(1)); // tensor([4, 5, 6, 7])
+   * console.log(x.index(":", "1::2")); // tensor([[ 1,  3],\n        [ 5,  7],\n        [ 9, 11]])
+   * console.log(x.index(torch.tensor([2, 0], { dtype: "int64" }), 0)); // tensor([8, 0])
+   * ```
    */
   index(this: Tensor, ...items: IndexItem[]): Tensor {
     return indexing.index(this, ...items);
@@ -1279,6 +2063,13 @@ class TensorMethods {
    * to `value` and to the elements of `x` that were kept.
    *
    * `x.indexPut_(...)` is `torch.indexPut_(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.zeros(2, 3);
+   * x.indexPut_([0, "1:"], 5);
+   * console.log(x); // tensor([[0., 5., 5.],\n        [0., 0., 0.]])
+   * ```
    */
   indexPut_(this: Tensor, indices: readonly IndexItem[], value: TensorLike, options?: AccumulateOptions): Tensor {
     return indexing.indexPut_(this, indices, value, options);
@@ -1289,6 +2080,12 @@ class TensorMethods {
    * The entries at `index` (a 1-d int64 or int32 tensor) along `dim`.
    *
    * `x.indexSelect(...)` is `torch.indexSelect(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([[1, 2], [3, 4], [5, 6]]);
+   * console.log(torch.indexSelect(x, 0, torch.tensor([2, 0], { dtype: "int64" }))); // tensor([[5., 6.],\n        [1., 2.]])
+   * ```
    */
   indexSelect(this: Tensor, dim: number, index: Tensor): Tensor {
     return indexOps.indexSelect(this, dim, index);
@@ -1298,12 +2095,25 @@ class TensorMethods {
    * (each slice of source broadcasts to a slice of input).
    *
    * `x.indexAdd(...)` is `torch.indexAdd(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const i = torch.tensor([0, 0], { dtype: "int64" });
+   * console.log(torch.indexAdd(torch.zeros(2), 0, i, torch.tensor([1, 2]))); // tensor([3., 0.])
+   * ```
    */
   indexAdd(this: Tensor, dim: number, index: Tensor, source: Tensor, options?: AlphaOptions): Tensor {
     return indexOps.indexAdd(this, dim, index, source, options);
   }
   /**
    * In place: adds alpha * source[..., i, ...] into `input` at index[i] along `dim`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.zeros(3);
+   * x.indexAdd_(0, torch.tensor([2, 2], { dtype: "int64" }), torch.tensor([1, 2]), { alpha: 2 });
+   * console.log(x); // tensor([0., 0., 6.])
+   * ```
    */
   indexAdd_(this: Tensor, dim: number, index: Tensor, source: Tensor, options?: AlphaOptions): Tensor {
     return indexOps.indexAdd_(this, dim, index, source, options);
@@ -1313,12 +2123,25 @@ class TensorMethods {
    * repeat of an index wins).
    *
    * `x.indexCopy(...)` is `torch.indexCopy(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const i = torch.tensor([2, 0], { dtype: "int64" });
+   * console.log(torch.indexCopy(torch.zeros(3, 2), 0, i, torch.tensor([[1, 2], [3, 4]]))); // tensor([[3., 4.],\n        [0., 0.],\n        [1., 2.]])
+   * ```
    */
   indexCopy(this: Tensor, dim: number, index: Tensor, source: Tensor): Tensor {
     return indexOps.indexCopy(this, dim, index, source);
   }
   /**
    * In place: copies source[..., i, ...] into `input` at index[i] along `dim`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.zeros(2, 3);
+   * x.indexCopy_(1, torch.tensor([1], { dtype: "int64" }), torch.tensor([[5], [6]]));
+   * console.log(x); // tensor([[0., 5., 0.],\n        [0., 6., 0.]])
+   * ```
    */
   indexCopy_(this: Tensor, dim: number, index: Tensor, source: Tensor): Tensor {
     return indexOps.indexCopy_(this, dim, index, source);
@@ -1329,12 +2152,25 @@ class TensorMethods {
    * the end.
    *
    * `x.indexFill(...)` is `torch.indexFill(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.ones(2, 3);
+   * console.log(torch.indexFill(x, 1, torch.tensor([0, -1], { dtype: "int64" }), 0)); // tensor([[0., 1., 0.],\n        [0., 1., 0.]])
+   * ```
    */
   indexFill(this: Tensor, dim: number, index: Tensor, value: number | boolean | Tensor): Tensor {
     return indexOps.indexFill(this, dim, index, value);
   }
   /**
    * In place: sets the slices of `input` at `index` along `dim` to `value`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.zeros(3);
+   * x.indexFill_(0, torch.tensor([1], { dtype: "int64" }), 7);
+   * console.log(x); // tensor([0., 7., 0.])
+   * ```
    */
   indexFill_(this: Tensor, dim: number, index: Tensor, value: number | boolean | Tensor): Tensor {
     return indexOps.indexFill_(this, dim, index, value);
@@ -1347,6 +2183,12 @@ class TensorMethods {
    * outside `dim`.
    *
    * `x.gather(...)` is `torch.gather(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([[1, 2], [3, 4]]);
+   * console.log(torch.gather(x, 1, torch.tensor([[1], [0]], { dtype: "int64" }))); // tensor([[2.],\n        [3.]])
+   * ```
    */
   gather(this: Tensor, dim: number, index: Tensor): Tensor {
     return gatherScatter.gather(this, dim, index);
@@ -1357,12 +2199,25 @@ class TensorMethods {
    * rank, no larger than input outside `dim` and no larger than src.
    *
    * `x.scatter(...)` is `torch.scatter(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const i = torch.tensor([[1], [0]], { dtype: "int64" });
+   * console.log(torch.scatter(torch.zeros(2, 2), 1, i, 7)); // tensor([[0., 7.],\n        [7., 0.]])
+   * ```
    */
   scatter(this: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
     return gatherScatter.scatter(this, dim, index, src);
   }
   /**
    * In place: writes src's values (or the number src) into `input` at index along `dim`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.zeros(3);
+   * x.scatter_(0, torch.tensor([2, 0], { dtype: "int64" }), torch.tensor([5, 6]));
+   * console.log(x); // tensor([6., 0., 5.])
+   * ```
    */
   scatter_(this: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
     return gatherScatter.scatter_(this, dim, index, src);
@@ -1371,12 +2226,25 @@ class TensorMethods {
    * `input` with src's values added at index along `dim`.
    *
    * `x.scatterAdd(...)` is `torch.scatterAdd(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const i = torch.tensor([0, 0, 1], { dtype: "int64" });
+   * console.log(torch.scatterAdd(torch.zeros(2), 0, i, torch.tensor([1, 2, 3]))); // tensor([3., 3.])
+   * ```
    */
   scatterAdd(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
     return gatherScatter.scatterAdd(this, dim, index, src);
   }
   /**
    * In place: adds src's values into `input` at index along `dim`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.zeros(2);
+   * x.scatterAdd_(0, torch.tensor([0, 0, 1], { dtype: "int64" }), torch.tensor([1, 2, 3]));
+   * console.log(x); // tensor([3., 3.])
+   * ```
    */
   scatterAdd_(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
     return gatherScatter.scatterAdd_(this, dim, index, src);
@@ -1386,6 +2254,12 @@ class TensorMethods {
    * shape; negative values count from the end).
    *
    * `x.take(...)` is `torch.take(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([[1, 2], [3, 4]]);
+   * console.log(torch.take(x, torch.tensor([0, -1], { dtype: "int64" }))); // tensor([1., 4.])
+   * ```
    */
   take(this: Tensor, index: Tensor): Tensor {
     return gatherScatter.take(this, index);
@@ -1396,12 +2270,26 @@ class TensorMethods {
    * the same number of elements.
    *
    * `x.put(...)` is `torch.put(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.zeros(2, 2);
+   * const i = torch.tensor([0, 3, 3], { dtype: "int64" });
+   * console.log(torch.put(x, i, torch.tensor([1, 2, 3]), { accumulate: true })); // tensor([[1., 0.],\n        [0., 5.]])
+   * ```
    */
   put(this: Tensor, index: Tensor, source: Tensor, options?: AccumulateOptions): Tensor {
     return gatherScatter.put(this, index, source, options);
   }
   /**
    * In place: sets (or with `accumulate` increases) `input`'s elements at `index` by source's.
+   *
+   * @example
+   * ```ts
+   * const x = torch.zeros(3);
+   * x.put_(torch.tensor([-1], { dtype: "int64" }), torch.tensor([9]));
+   * console.log(x); // tensor([0., 0., 9.])
+   * ```
    */
   put_(this: Tensor, index: Tensor, source: Tensor, options?: AccumulateOptions): Tensor {
     return gatherScatter.put_(this, index, source, options);
@@ -1411,12 +2299,26 @@ class TensorMethods {
    * order, by source's first elements (input and mask broadcast).
    *
    * `x.maskedScatter(...)` is `torch.maskedScatter(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.zeros(2, 2);
+   * const mask = torch.tensor([[true, false], [true, true]]);
+   * console.log(torch.maskedScatter(x, mask, torch.tensor([1, 2, 3, 4]))); // tensor([[1., 0.],\n        [2., 3.]])
+   * ```
    */
   maskedScatter(this: Tensor, mask: Tensor, source: Tensor): Tensor {
     return gatherScatter.maskedScatter(this, mask, source);
   }
   /**
    * In place: replaces `input`'s elements where `mask` (broadcast to input) is true by source's first elements.
+   *
+   * @example
+   * ```ts
+   * const x = torch.zeros(3);
+   * x.maskedScatter_(torch.tensor([false, true, true]), torch.tensor([5, 6]));
+   * console.log(x); // tensor([0., 5., 6.])
+   * ```
    */
   maskedScatter_(this: Tensor, mask: Tensor, source: Tensor): Tensor {
     return gatherScatter.maskedScatter_(this, mask, source);
@@ -1430,6 +2332,12 @@ class TensorMethods {
    * integer dtypes; an element the integer dtype cannot hold (NaN,
    * ±Infinity, out of range) raises instead of wrapping. The only device is
    * `"cpu"` for now.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tensor([1.7, -1.7]).to("int64")); // tensor([ 1, -1])
+   * console.log(torch.tensor([1, 2]).to("cpu", "float64")); // tensor([1., 2.], dtype=torch.float64)
+   * ```
    */
   to(this: Tensor, target: DType | DeviceName | Tensor, dtype?: DType): Tensor {
     return convert.to(this, target, dtype);
@@ -1438,6 +2346,13 @@ class TensorMethods {
    * Fills the tensor with zeros in place (PyTorch's `zero_`), e.g. to reset a gradient.
    *
    * `x.zero_()` is `torch.zero_(x)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.ones(2);
+   * x.zero_();
+   * console.log(x); // tensor([0., 0.])
+   * ```
    */
   zero_(this: Tensor): Tensor {
     return convert.zero_(this);
@@ -1447,12 +2362,26 @@ class TensorMethods {
    * raises PyTorch's overflow error.
    *
    * `x.fill_(...)` is `torch.fill_(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.zeros(2, { dtype: "int64" });
+   * x.fill_(7.9);
+   * console.log(x); // tensor([7, 7])
+   * ```
    */
   fill_(this: Tensor, value: number | boolean): Tensor {
     return convert.fill_(this, value);
   }
   /**
    * Copies `src` (broadcast, converted) into this tensor in place.
+   *
+   * @example
+   * ```ts
+   * const x = torch.zeros(2, 2);
+   * x.copy_(torch.tensor([1, 2]));
+   * console.log(x); // tensor([[1., 2.],\n        [1., 2.]])
+   * ```
    */
   copy_(this: Tensor, src: Tensor): Tensor {
     return convert.copy_(this, src);
@@ -1460,12 +2389,24 @@ class TensorMethods {
   /**
    * Fills the tensor in place with uniform samples from [from, to), drawing
    * from the generator as PyTorch's uniform_ does.
+   *
+   * @example
+   * ```ts
+   * torch.manualSeed(0);
+   * console.log(torch.empty(3).uniform_(-1, 1)); // tensor([-0.0075,  0.5364, -0.8230])
+   * ```
    */
   uniform_(this: Tensor, from?: number, to?: number, options?: GeneratorOptions): Tensor {
     return convert.uniform_(this, from, to, options);
   }
   /**
    * Fills the tensor in place with normal samples of the given mean and std.
+   *
+   * @example
+   * ```ts
+   * torch.manualSeed(0);
+   * console.log(torch.empty(2).normal_(0, 1)); // tensor([ 1.5410, -0.2934])
+   * ```
    */
   normal_(this: Tensor, mean?: number, std?: number, options?: GeneratorOptions): Tensor {
     return convert.normal_(this, mean, std, options);

@@ -29,19 +29,55 @@ export class CustomMethods {
   }
 
   // ----- in-place arithmetic (PyTorch has no torch.add_: methods only) -----
-  /** `this += alpha * other` in place; returns `this`. */
+  /**
+   * `this += alpha * other` in place; returns `this`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 2]);
+   * x.add_(torch.tensor([10, 20]), { alpha: 2 });
+   * console.log(x); // tensor([21., 42.])
+   * ```
+   */
   add_(this: Tensor, other: TensorLike, options?: AlphaOptions): Tensor {
     return arithInplace.add_(this, other, options);
   }
-  /** `this -= alpha * other` in place; returns `this`. */
+  /**
+   * `this -= alpha * other` in place; returns `this`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 2]);
+   * x.sub_(1);
+   * console.log(x); // tensor([0., 1.])
+   * ```
+   */
   sub_(this: Tensor, other: TensorLike, options?: AlphaOptions): Tensor {
     return arithInplace.sub_(this, other, options);
   }
-  /** `this *= other` in place; returns `this`. */
+  /**
+   * `this *= other` in place; returns `this`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 2]);
+   * x.mul_(3);
+   * console.log(x); // tensor([3., 6.])
+   * ```
+   */
   mul_(this: Tensor, other: TensorLike): Tensor {
     return arithInplace.mul_(this, other);
   }
-  /** `this /= other` in place (true division; integer tensors cannot hold the result); returns `this`. */
+  /**
+   * `this /= other` in place (true division; integer tensors cannot hold the result); returns `this`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 2]);
+   * x.div_(2);
+   * console.log(x); // tensor([0.5000, 1.0000])
+   * ```
+   */
   div_(this: Tensor, other: TensorLike): Tensor {
     return arithInplace.div_(this, other);
   }
@@ -49,6 +85,12 @@ export class CustomMethods {
   /**
    * `this` where `condition` holds, else `other` (PyTorch's Tensor.where:
    * `x.where(condition, other)` is `torch.where(condition, x, other)`).
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 2, 3]);
+   * console.log(x.where(torch.tensor([true, false, true]), torch.tensor([-1, -2, -3]))); // tensor([ 1., -2.,  3.])
+   * ```
    */
   where(this: Tensor, condition: Tensor, other: TensorLike): Tensor {
     return where(condition, this, other);
@@ -69,23 +111,58 @@ export class CustomMethods {
   }
 
   // ----- dtype casts: `to` with a fixed dtype -----
-  /** Converts to float32 (`x.to("float32")`). */
+  /**
+   * Converts to float32 (`x.to("float32")`).
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tensor([1.5, -2.7], { dtype: "float64" }).float()); // tensor([ 1.5000, -2.7000])
+   * ```
+   */
   float(this: Tensor): Tensor {
     return to(this, "float32");
   }
-  /** Converts to float64 (`x.to("float64")`). */
+  /**
+   * Converts to float64 (`x.to("float64")`).
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tensor([1.5]).double()); // tensor([1.5000], dtype=torch.float64)
+   * ```
+   */
   double(this: Tensor): Tensor {
     return to(this, "float64");
   }
-  /** Converts to int32 (`x.to("int32")`). */
+  /**
+   * Converts to int32 (`x.to("int32")`).
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tensor([1.7, -2.7]).int()); // tensor([ 1, -2], dtype=torch.int32)
+   * ```
+   */
   int(this: Tensor): Tensor {
     return to(this, "int32");
   }
-  /** Converts to int64 (`x.to("int64")`). */
+  /**
+   * Converts to int64 (`x.to("int64")`).
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tensor([1.7, -2.7]).long()); // tensor([ 1, -2])
+   * ```
+   */
   long(this: Tensor): Tensor {
     return to(this, "int64");
   }
-  /** Converts to bool (`x.to("bool")`). */
+  /**
+   * Converts to bool (`x.to("bool")`).
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tensor([0, 2]).bool()); // tensor([False,  True])
+   * ```
+   */
   bool(this: Tensor): Tensor {
     return to(this, "bool");
   }

@@ -29,7 +29,10 @@ const DEFAULTS: PrintOptions = { precision: 4, threshold: 1000, edgeitems: 3, li
 const opts: PrintOptions = { ...DEFAULTS };
 
 /** What `setPrintoptions` takes: any of the options, and a preset to start from. */
-export type PrintOptionsInput = Partial<PrintOptions> & { profile?: "default" | "short" | "full" };
+export type PrintOptionsInput = Partial<PrintOptions> & {
+  /** A preset the other options start from, as PyTorch's `profile` ("short": precision 2, "full": no summarising). */
+  profile?: "default" | "short" | "full";
+};
 
 // PyTorch's positional order: set_printoptions(precision, threshold, edgeitems, linewidth, profile, sci_mode).
 const PRINT_KEYS: OptionKeys<PrintOptionsInput> = {

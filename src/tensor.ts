@@ -42,6 +42,7 @@ export type NestedArray = number | NestedArray[];
 
 /** A removable hook registration. */
 export interface RemovableHandle {
+  /** Unregisters the hook (doing it twice does nothing). */
   remove(): void;
 }
 
@@ -214,6 +215,7 @@ export class Tensor {
     return new Tensor(new Storage(this._storage.data), this.shape, this._strides, this._offset, this.dtype);
   }
 
+  /** Makes this tensor use `src`'s storage, shape and dtype (PyTorch's `x.data = src`). */
   set data(src: Tensor) {
     if (!(src instanceof Tensor)) {
       throw new ArgumentError(`data: Variable data has to be a tensor, but got ${pythonTypeName(src)} (got ${describeValue(src)})`);
@@ -330,6 +332,7 @@ export class Tensor {
     return this._requiresGrad || this._gradFn !== null;
   }
 
+  /** Sets whether autograd records operations on this leaf (only leaves; non-leaves raise PyTorch's error). */
   set requiresGrad(value: boolean) {
     if (this.gradFn !== null) {
       if (value) return;
@@ -381,6 +384,7 @@ export class Tensor {
     return this._grad;
   }
 
+  /** Replaces the gradient (a tensor of this tensor's shape and dtype, or null), as `x.grad = g` in PyTorch. */
   set grad(value: Tensor | null) {
     if (value === undefined) value = null;
     if (value !== null) {

@@ -2,8 +2,9 @@
  * Generates src/methods.ts (`npm run gen:methods`): the Tensor methods that
  * are one call of an op function with the tensor as its first argument. Each
  * method gets the function's signature without that first parameter, and the
- * function's TSDoc without its `@example` (the doc tests run the function's;
- * a copy would run twice), plus a line naming the function it calls.
+ * function's TSDoc, with a line naming the function it calls before its
+ * `@example` (which the doc tests run where the function is written, not
+ * from this copy).
  *
  * Which functions become methods is the list METHODS below. Methods that are
  * not one such call (`backward`, the dtype casts, `where`'s argument order,
@@ -29,9 +30,26 @@ export const METHODS: Readonly<Record<string, readonly string[]>> = {
   "ops/where.ts": ["clamp", "clamp_", "maskedFill", "maskedFill_"],
   // each unary op and its in-place form, then the predicates
   "ops/pointwise.ts": [
-    ...["neg", "exp", "log", "log2", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sin", "cos", "tan", "asin", "acos", "atan"],
-    ...["sinh", "cosh", "tanh", "sigmoid", "relu", "reciprocal", "erf", "erfc", "sign", "sgn", "floor", "ceil", "round", "trunc", "frac"],
-  ]
+    "neg",
+    "exp",
+    "log",
+    "log2",
+    "log1p",
+    "expm1",
+    "sqrt",
+    "rsqrt",
+    "abs",
+    "sin",
+    "cos",
+    "tanh",
+    "sigmoid",
+    "relu",
+  ].flatMap((name) => [name, `${name}_`]),
+  "ops/transcendental.ts": ["tan", "asin", "acos", "atan", "sinh", "cosh", "reciprocal", "erf", "erfc"].flatMap((name) => [
+    name,
+    `${name}_`,
+  ]),
+  "ops/rounding.ts": ["sign", "sgn", "floor", "ceil", "round", "trunc", "frac"]
     .flatMap((name) => [name, `${name}_`])
     .concat(["logicalNot", "isnan", "isinf", "isfinite"]),
   "ops/activation.ts": ["softmax", "logSoftmax"],
@@ -216,17 +234,19 @@ function tsdoc(node: ts.Node): string[] {
   return lines;
 }
 
-/** The TSDoc lines without the `@example` section (up to the next tag). */
-function withoutExample(lines: readonly string[], at: string): string[] {
-  const out: string[] = [];
+/** The TSDoc lines split into the `@example` section (up to the next tag) and the rest. */
+function splitExample(lines: readonly string[], at: string): { doc: string[]; example: string[] } {
+  const doc: string[] = [];
+  const example: string[] = [];
   let inExample = false;
   for (const line of lines) {
     if (line.startsWith("@")) inExample = line.startsWith("@example");
     if (line.startsWith("@internal")) throw new Error(`gen:methods: ${at} is @internal; write its method by hand in src/${CUSTOM}`);
-    if (!inExample) out.push(line);
+    (inExample ? example : doc).push(line);
   }
-  while (out.at(-1) === "") out.pop();
-  return out;
+  while (doc.at(-1) === "") doc.pop();
+  while (example.at(-1) === "") example.pop();
+  return { doc, example };
 }
 
 // ----- methods -----------------------------------------------------------------
@@ -298,7 +318,7 @@ function methodText(e: Entry, symbol: ts.Symbol, ctx: Context): string[] {
   const at = `${e.module}:${e.fn}`;
   const s = sourceOf(ctx.checker, symbol, at);
   const ns = ctx.imports.namespace(e.module);
-  const doc = withoutExample(tsdoc(s.docNode), at);
+  const { doc, example } = splitExample(tsdoc(s.docNode), at);
   const base = e.method.replace(/_$/, "");
   if (s.sharedDoc && e.method.endsWith("_")) doc.unshift(`In-place version of \`x.${base}()\`.`, ...(doc.length > 0 ? [""] : []));
   const pub = ctx.publicNames.get(symbol);
@@ -307,6 +327,8 @@ function methodText(e: Entry, symbol: ts.Symbol, ctx: Context): string[] {
     const call = hasArgs ? [`x.${e.method}(...)`, `torch.${pub}(x, ...)`] : [`x.${e.method}()`, `torch.${pub}(x)`];
     doc.push(...(doc.length > 0 ? [""] : []), `\`${call[0]}\` is \`${call[1]}\`.`);
   }
+  // The function's example, for the method's hover docs (the doc tests run it where it is written).
+  if (example.length > 0) doc.push("", ...example);
   const out: string[] = [];
   for (const sig of s.signatures) {
     const ps = params(sig, ctx.types, ctx.checker);

@@ -29,6 +29,7 @@ provideEngineOps({
   refreshView,
 });
 
+/** The options of `tensor.backward` and `autograd.backward` (PyTorch's keyword arguments, camelCase). */
 export interface BackwardOptions {
   /** Keep the graph (saved tensors) for another backward pass (default: createGraph). */
   retainGraph?: boolean | null;
@@ -120,6 +121,7 @@ function run(outputs: Tensor[], grads: (Tensor | null)[], options: BackwardOptio
   });
 }
 
+/** The options of `autograd.grad` (PyTorch's `torch.autograd.grad` keyword arguments, camelCase). */
 export interface GradOptions {
   /** Weights for non-scalar outputs (PyTorch's grad_outputs). */
   gradOutputs?: Tensor | readonly (Tensor | null)[] | null;

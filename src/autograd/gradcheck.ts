@@ -15,6 +15,7 @@ import { Generator } from "../random.js";
 import { Tensor } from "../tensor.js";
 import { grad } from "./api.js";
 
+/** The options of `gradcheck` and `gradgradcheck`: the finite-difference step and the tolerances (PyTorch's keyword arguments). */
 export interface GradcheckOptions {
   /** Perturbation for finite differences (default 1e-6). */
   eps?: number;
@@ -28,10 +29,11 @@ export interface GradcheckOptions {
 
 const GRADCHECK_KEYS: OptionKeys<GradcheckOptions> = { eps: "number", atol: "number", rtol: "number", raiseException: "boolean" };
 
-type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
+/** A function `gradcheck` differentiates: tensors in, a tensor or several out. */
+export type GradcheckFunction = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
 
 /** Everything `fn` returns (PyTorch's func_out). */
-function allOutputs(fn: Fn, inputs: readonly Tensor[]): Tensor[] {
+function allOutputs(fn: GradcheckFunction, inputs: readonly Tensor[]): Tensor[] {
   const out = fn(...inputs);
   return Array.isArray(out) ? [...(out as Tensor[])] : [out as Tensor];
 }
@@ -65,7 +67,7 @@ function values(outputs: readonly Tensor[]): Float64Array[] {
 }
 
 /** d outputs / d x by central differences: [output][input element][output element]. */
-function numericalJacobian(fn: Fn, inputs: readonly Tensor[], x: Tensor, eps: number, nOut: number): Float64Array[][] {
+function numericalJacobian(fn: GradcheckFunction, inputs: readonly Tensor[], x: Tensor, eps: number, nOut: number): Float64Array[][] {
   // A storage's view is good until the next allocation: taken afresh for each write.
   const set = (o: number, v: number) => {
     K.storageValues(x)[o] = v;
@@ -146,7 +148,7 @@ function checkInputs(inputs: readonly Tensor[], op: string): void {
 }
 
 /** PyTorch's _slow_gradcheck: every Jacobian of a differentiable output against finite differences. */
-function compareJacobians(fn: Fn, inputs: readonly Tensor[], eps: number, atol: number, rtol: number): void {
+function compareJacobians(fn: GradcheckFunction, inputs: readonly Tensor[], eps: number, atol: number, rtol: number): void {
   const all = allOutputs(fn, inputs);
   const outputs = differentiable(all);
   const diff = inputs.filter((t) => t.requiresGrad);
@@ -190,7 +192,7 @@ function compareJacobians(fn: Fn, inputs: readonly Tensor[], eps: number, atol: 
  * console.log(torch.autograd.gradcheck((t) => t.sin().mul(t), [x])); // true
  * ```
  */
-export function gradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options?: GradcheckOptions): boolean {
+export function gradcheck(fn: GradcheckFunction, inputs: Tensor | readonly Tensor[], options?: GradcheckOptions): boolean {
   const { eps, atol, rtol, raiseException } = readOptions(options, "gradcheck", GRADCHECK_KEYS);
   const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
   checkInputs(ins, "gradcheck");
@@ -216,7 +218,7 @@ export function gradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options?: 
  * ```
  */
 export function gradgradcheck(
-  fn: Fn,
+  fn: GradcheckFunction,
   inputs: Tensor | readonly Tensor[],
   gradOutputs?: readonly Tensor[] | null,
   options?: GradcheckOptions,

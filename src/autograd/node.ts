@@ -25,7 +25,9 @@ export type NodePreHook = (gradOutputs: (Tensor | null)[]) => (Tensor | null)[] 
 
 /** Where a gradient goes: input `inputNr` of `node`. */
 export interface Edge {
+  /** The node the gradient flows into. */
   readonly node: Node;
+  /** Which of the node's incoming gradients it is: the index of the forward output it belongs to (PyTorch's `input_nr`). */
   readonly inputNr: number;
 }
 
@@ -154,6 +156,7 @@ export abstract class Node {
     return { remove: () => void map.delete(id) };
   }
 
+  /** The node's name in angle brackets (`<MulBackward0>`), as a tensor's printed `grad_fn=` shows it. */
   toString(): string {
     return `<${this.name}>`;
   }

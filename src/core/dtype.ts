@@ -8,8 +8,14 @@
 
 import { DTypeError } from "./errors.js";
 
+/** A tensor's data type: PyTorch's torch.float32, torch.float64, torch.int32, torch.int64 and torch.bool. */
 export type DType = "float32" | "float64" | "int32" | "int64" | "bool";
 
+/**
+ * The typed arrays holding tensor data: Float32Array (float32), Float64Array
+ * (float64, and int64 as exact integers up to 2^53), Int32Array (int32) and
+ * Uint8Array (bool, as 0/1).
+ */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /** The dtypes Kindling supports, in promotion order (bool < int32 < int64 < float32 < float64). */

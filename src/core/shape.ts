@@ -3,6 +3,7 @@
 import { camelCase, describeValue } from "./describe.js";
 import { ArgumentError, IndexError, ShapeError } from "./errors.js";
 
+/** A tensor's sizes, one per dimension (PyTorch's `torch.Size`). */
 export type Shape = readonly number[];
 
 export function numel(shape: Shape): number {

@@ -71,11 +71,17 @@ function random64(generator: torch.Generator | undefined): number {
  * ```
  */
 export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
+  /** The dataset the batches are drawn from (PyTorch's `dataset`). */
   readonly dataset: DatasetLike<T>;
+  /** Samples per batch (PyTorch's `batch_size`, default 1). */
   readonly batchSize: number;
+  /** Whether every epoch is reshuffled (PyTorch's `shuffle`, default false). */
   readonly shuffle: boolean;
+  /** Whether a last batch smaller than `batchSize` is dropped (PyTorch's `drop_last`, default false). */
   readonly dropLast: boolean;
+  /** The generator of the loader's random draws, or undefined: the global one, which seeds a fresh one to shuffle each epoch. */
   readonly generator: torch.Generator | undefined;
+  /** Merges a list of samples into a batch (PyTorch's `collate_fn`, default `defaultCollate`). */
   readonly collateFn: (batch: T[]) => B;
 
   constructor(dataset: DatasetLike<T>, options?: DataLoaderOptions<T, B>) {

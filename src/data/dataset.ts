@@ -85,6 +85,7 @@ function checkIndex(index: number, length: number, what: string): number {
  * ```
  */
 export class TensorDataset<Tensors extends Tensor[] = Tensor[]> extends Dataset<Tensors> {
+  /** The wrapped tensors, which share their first dimension (PyTorch's `tensors`). */
   readonly tensors: Readonly<Tensors>;
 
   constructor(...tensors: Tensors) {
@@ -126,7 +127,9 @@ export class TensorDataset<Tensors extends Tensor[] = Tensor[]> extends Dataset<
  */
 export class Subset<T> extends Dataset<T> {
   constructor(
+    /** The dataset the samples are taken from (PyTorch's `dataset`). */
     readonly dataset: DatasetLike<T>,
+    /** The indices into `dataset` of this subset's samples, in order (PyTorch's `indices`). */
     readonly indices: readonly number[],
   ) {
     super();
@@ -155,6 +158,7 @@ export class Subset<T> extends Dataset<T> {
  * ```
  */
 export class ConcatDataset<T> extends Dataset<T> {
+  /** The datasets, in order (PyTorch's `datasets`). */
   readonly datasets: readonly DatasetLike<T>[];
   /** Running totals of the datasets' lengths. */
   readonly cumulativeSizes: readonly number[];

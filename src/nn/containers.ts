@@ -85,6 +85,7 @@ abstract class ModuleSequence extends Module {
     return this;
   }
 
+  /** Iterates over the modules in order (PyTorch's `iter(seq)`). */
   [Symbol.iterator](): Iterator<Module> {
     return ([...this._modules.values()] as Module[])[Symbol.iterator]();
   }
@@ -252,14 +253,17 @@ export class ModuleDict extends Module {
     return this._modules.size;
   }
 
+  /** The keys, in insertion order (PyTorch's `keys()`). */
   keys(): string[] {
     return [...this._modules.keys()];
   }
 
+  /** The modules, in insertion order (PyTorch's `values()`). */
   values(): Module[] {
     return [...this._modules.values()] as Module[];
   }
 
+  /** The [key, module] pairs, in insertion order (PyTorch's `items()`). */
   entries(): [string, Module][] {
     return [...this._modules] as [string, Module][];
   }

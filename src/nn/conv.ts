@@ -7,7 +7,8 @@ import { typeName } from "./checks.js";
 import { pyBool, resetWeightAndBias } from "./layers.js";
 import { Module, Parameter } from "./module.js";
 
-type Size = number | readonly number[];
+/** A size per spatial dimension, or one number for all (PyTorch's `_size_2_t`). */
+export type Size = number | readonly number[];
 
 /** A size as PyTorch prints a tuple: (3, 3), or (3,) for one dim. */
 function tuple(v: readonly number[]): string {
@@ -34,6 +35,7 @@ function checkPaddingString(op: string, padding: string, stride: readonly number
   return padding;
 }
 
+/** The options of Conv1d and Conv2d (PyTorch's keyword arguments, camelCase). */
 export interface ConvModuleOptions {
   /** Step of the window per spatial dim (default 1). */
   stride?: Size;
@@ -61,16 +63,25 @@ const CONV_KEYS: OptionKeys<ConvModuleOptions> = {
 
 /** Shared by Conv1d and Conv2d: weight [out, in / groups, *kernel], PyTorch's default initialisation and printing. */
 abstract class ConvNd extends Module {
+  /** The learnable kernels, [outChannels, inChannels / groups, ...kernelSize] (PyTorch's `weight`). */
   weight: Parameter;
+  /** The learnable bias, [outChannels], or null when built with `bias: false` (PyTorch's `bias`). */
   declare bias: Parameter | null;
+  /** The size of the kernel, per spatial dimension (PyTorch's `kernel_size`). */
   readonly kernelSize: number[];
+  /** The stride of the convolution, per spatial dimension (PyTorch's `stride`). */
   readonly stride: number[];
+  /** The zero padding added to both sides, per spatial dimension, or "same" / "valid" (PyTorch's `padding`). */
   readonly padding: number[] | "same" | "valid";
+  /** The spacing between kernel elements, per spatial dimension (PyTorch's `dilation`). */
   readonly dilation: number[];
+  /** The number of blocked connections from input to output channels (PyTorch's `groups`). */
   readonly groups: number;
 
   constructor(
+    /** The number of channels of the input (PyTorch's `in_channels`). */
     readonly inChannels: number,
+    /** The number of channels the convolution produces (PyTorch's `out_channels`). */
     readonly outChannels: number,
     kernelSize: Size,
     n: number,
@@ -100,6 +111,7 @@ abstract class ConvNd extends Module {
     resetWeightAndBias(this.weight, this.bias);
   }
 
+  /** The options `F.conv1d` / `F.conv2d` take, from this module's stride, padding, dilation and groups. */
   protected convOptions(): torch.F.ConvOptions {
     return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
   }
@@ -163,10 +175,15 @@ function arg(v: Size | null | undefined): string {
 
 /** MaxPool2d's options. */
 export interface MaxPoolModuleOptions {
+  /** The step of the window, one number or one per dimension (default, or null: the kernel size). */
   stride?: Size | null;
+  /** Implicit negative-infinity padding added on both sides (default 0). */
   padding?: Size;
+  /** The spacing between the elements of a window (default 1). */
   dilation?: Size;
+  /** Compute the output size with ceil instead of floor (default false). */
   ceilMode?: boolean;
+  /** Also return the indices of the maxima, flat within each plane: `forward` returns [output, indices] (default false). */
   returnIndices?: boolean;
 }
 
@@ -190,10 +207,13 @@ const MAX_POOL_KEYS: OptionKeys<MaxPoolModuleOptions> = {
  * ```
  */
 export class MaxPool2d extends Module {
+  /** The step of the window: the `stride` option, or the kernel size when not given (PyTorch's `stride`). */
   readonly stride: Size;
+  /** The options as given (checked); `forward` reads padding, dilation, ceilMode and returnIndices from them. */
   readonly options: MaxPoolModuleOptions;
 
   constructor(
+    /** The size of the window, one number or [kH, kW] (PyTorch's `kernel_size`). */
     readonly kernelSize: Size,
     options?: MaxPoolModuleOptions,
   ) {
@@ -218,10 +238,15 @@ export class MaxPool2d extends Module {
 
 /** AvgPool2d's options. */
 export interface AvgPoolModuleOptions {
+  /** The step of the window, one number or one per dimension (default, or null: the kernel size). */
   stride?: Size | null;
+  /** Implicit zero padding added on both sides (default 0). */
   padding?: Size;
+  /** Compute the output size with ceil instead of floor (default false). */
   ceilMode?: boolean;
+  /** Count the zero padding in the divisor of each window (default true). */
   countIncludePad?: boolean;
+  /** When given, the divisor of every window, instead of its size (default null). */
   divisorOverride?: number | null;
 }
 
@@ -242,10 +267,13 @@ const AVG_POOL_KEYS: OptionKeys<AvgPoolModuleOptions> = {
  * ```
  */
 export class AvgPool2d extends Module {
+  /** The step of the window: the `stride` option, or the kernel size when not given (PyTorch's `stride`). */
   readonly stride: Size;
+  /** The options as given (checked), passed on to `F.avgPool2d`. */
   readonly options: AvgPoolModuleOptions;
 
   constructor(
+    /** The size of the window, one number or [kH, kW] (PyTorch's `kernel_size`). */
     readonly kernelSize: Size,
     options?: AvgPoolModuleOptions,
   ) {
@@ -272,7 +300,10 @@ export class AvgPool2d extends Module {
  * ```
  */
 export class AdaptiveAvgPool2d extends Module {
-  constructor(readonly outputSize: number | readonly (number | null)[]) {
+  constructor(
+    /** The output size: one number for both, or [H, W], where null keeps the input's size (PyTorch's `output_size`). */
+    readonly outputSize: number | readonly (number | null)[],
+  ) {
     super();
   }
 

@@ -11,6 +11,7 @@ export {
   type ConvModuleOptions,
   MaxPool2d,
   type MaxPoolModuleOptions,
+  type Size,
 } from "./conv.js";
 export * as init from "./init.js";
 export {
@@ -29,8 +30,27 @@ export {
   Softplus,
   Tanh,
 } from "./layers.js";
-export { BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, type Reduction, SmoothL1Loss } from "./loss.js";
-export { type IncompatibleKeys, Module, Parameter, type StateDict } from "./module.js";
+export {
+  BCELoss,
+  BCEWithLogitsLoss,
+  CrossEntropyLoss,
+  L1Loss,
+  MSELoss,
+  NLLLoss,
+  type NllLossOptions,
+  type Reduction,
+  type ReductionOptions,
+  SmoothL1Loss,
+} from "./loss.js";
+export {
+  type ForwardHook,
+  type ForwardPreHook,
+  type IncompatibleKeys,
+  Module,
+  Parameter,
+  type RecurseOptions,
+  type StateDict,
+} from "./module.js";
 export {
   BatchNorm1d,
   BatchNorm2d,
@@ -39,5 +59,6 @@ export {
   Embedding,
   type EmbeddingModuleOptions,
   LayerNorm,
+  type LayerNormOptions,
 } from "./normalization.js";
 export * as utils from "./utils.js";

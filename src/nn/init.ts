@@ -16,6 +16,7 @@ export interface InitOptions {
 
 const INIT_KEYS: OptionKeys<InitOptions> = { generator: true };
 
+/** The nonlinearities `calculateGain` knows (PyTorch's names, as its `nonlinearity` argument takes them). */
 export type Nonlinearity =
   | "linear"
   | "conv1d"
@@ -84,7 +85,8 @@ export function calculateFanInAndFanOut(tensor: Tensor): [number, number] {
   return [(tensor.shape[1] as number) * receptive, (tensor.shape[0] as number) * receptive];
 }
 
-type Mode = "fan_in" | "fan_out";
+/** Which fan the Kaiming initialisations preserve the variance of: the inputs' (forward pass) or the outputs' (backward). */
+export type Mode = "fan_in" | "fan_out";
 
 function fan(tensor: Tensor, mode: Mode): number {
   if (mode !== "fan_in" && mode !== "fan_out") {

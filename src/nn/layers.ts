@@ -30,6 +30,7 @@ export function resetWeightAndBias(weight: Tensor, bias: Tensor | null): void {
   }
 }
 
+/** The options of Linear (PyTorch's keyword arguments, camelCase). */
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;
@@ -52,11 +53,15 @@ const LINEAR_KEYS: OptionKeys<LinearOptions> = { bias: "boolean", dtype: "dtype"
  * ```
  */
 export class Linear extends Module {
+  /** The learnable weight W, [outFeatures, inFeatures] (PyTorch's `weight`). */
   weight: Parameter;
+  /** The learnable bias b, [outFeatures], or null when built with `bias: false` (PyTorch's `bias`). */
   declare bias: Parameter | null;
 
   constructor(
+    /** The size of each input sample (PyTorch's `in_features`). */
     readonly inFeatures: number,
+    /** The size of each output sample (PyTorch's `out_features`). */
     readonly outFeatures: number,
     options?: LinearOptions,
   ) {
@@ -107,7 +112,9 @@ export class Identity extends Module {
  */
 export class Flatten extends Module {
   constructor(
+    /** The first dim flattened (PyTorch's `start_dim`, default 1). */
     readonly startDim = 1,
+    /** The last dim flattened, inclusive (PyTorch's `end_dim`, default -1). */
     readonly endDim = -1,
   ) {
     super();
@@ -133,7 +140,10 @@ export class Flatten extends Module {
  * ```
  */
 export class ReLU extends Module {
-  constructor(readonly inplace = false) {
+  constructor(
+    /** Whether to modify the input itself, in place (PyTorch's `inplace`, default false). */
+    readonly inplace = false,
+  ) {
     super();
   }
   override forward(input: Tensor): Tensor {
@@ -156,7 +166,9 @@ export class ReLU extends Module {
  */
 export class LeakyReLU extends Module {
   constructor(
+    /** The slope of the negative part (PyTorch's `negative_slope`, default 0.01). */
     readonly negativeSlope = 0.01,
+    /** Whether to modify the input itself, in place (PyTorch's `inplace`, default false). */
     readonly inplace = false,
   ) {
     super();
@@ -179,7 +191,9 @@ export class LeakyReLU extends Module {
  */
 export class ELU extends Module {
   constructor(
+    /** The alpha of alpha (e^x - 1) for x <= 0 (PyTorch's `alpha`, default 1). */
     readonly alpha = 1,
+    /** Whether to modify the input itself, in place (PyTorch's `inplace`, default false). */
     readonly inplace = false,
   ) {
     super();
@@ -203,6 +217,7 @@ export class ELU extends Module {
  * ```
  */
 export class GELU extends Module {
+  /** "none": the exact x * Phi(x); "tanh": its tanh approximation (PyTorch's `approximate`, default "none"). */
   readonly approximate: "none" | "tanh";
   constructor(options?: { approximate?: "none" | "tanh" }) {
     super();
@@ -272,7 +287,9 @@ export class Tanh extends Module {
  * ```
  */
 export class Softplus extends Module {
+  /** The beta of log(1 + e^(beta x)) / beta (PyTorch's `beta`, default 1). */
   readonly beta: number;
+  /** Where beta x is above it, the output is x, for numerical stability (PyTorch's `threshold`, default 20). */
   readonly threshold: number;
   constructor(options?: { beta?: number; threshold?: number }) {
     super();
@@ -301,7 +318,10 @@ export class Softplus extends Module {
  * ```
  */
 export class Softmax extends Module {
-  constructor(readonly dim: number) {
+  constructor(
+    /** The dim along which the values sum to 1 (PyTorch's `dim`). */
+    readonly dim: number,
+  ) {
     super();
   }
   override forward(input: Tensor): Tensor {
@@ -323,7 +343,10 @@ export class Softmax extends Module {
  * ```
  */
 export class LogSoftmax extends Module {
-  constructor(readonly dim: number) {
+  constructor(
+    /** The dim along which the log-softmax is computed (PyTorch's `dim`). */
+    readonly dim: number,
+  ) {
     super();
   }
   override forward(input: Tensor): Tensor {

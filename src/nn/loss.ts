@@ -5,10 +5,12 @@ import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
 import { Module } from "./module.js";
 
+/** How a loss reduces its per-element values: their mean, their sum, or not at all (PyTorch's `reduction`). */
 export type Reduction = "mean" | "sum" | "none";
 
 /** The options of MSELoss and L1Loss. */
-interface ReductionOptions {
+export interface ReductionOptions {
+  /** How the per-element losses are reduced (default "mean"). */
   reduction?: Reduction;
 }
 
@@ -19,6 +21,7 @@ const REDUCTION_KEYS: OptionKeys<ReductionOptions> = { reduction: "string" };
 abstract class WeightedLoss extends Module {
   /** The class weights (or null): the buffer `weight`. */
   declare readonly weight: Tensor | null;
+  /** How the per-element losses are reduced (PyTorch's `reduction`, default "mean"). */
   readonly reduction: Reduction;
 
   constructor(weight: Tensor | null | undefined, reduction: Reduction) {
@@ -37,6 +40,7 @@ abstract class WeightedLoss extends Module {
  * ```
  */
 export class MSELoss extends Module {
+  /** The options as given (checked), passed on to `F.mseLoss`. */
   readonly options: ReductionOptions;
   constructor(options?: ReductionOptions) {
     super();
@@ -57,6 +61,7 @@ export class MSELoss extends Module {
  * ```
  */
 export class L1Loss extends Module {
+  /** The options as given (checked), passed on to `F.l1Loss`. */
   readonly options: ReductionOptions;
   constructor(options?: ReductionOptions) {
     super();
@@ -77,7 +82,11 @@ export class L1Loss extends Module {
  * ```
  */
 export class SmoothL1Loss extends Module {
-  readonly options: ReductionOptions & { beta?: number };
+  /** The options as given (checked), passed on to `F.smoothL1Loss`. */
+  readonly options: ReductionOptions & {
+    /** Where the loss turns from quadratic to linear (PyTorch's `beta`, default 1). */
+    beta?: number;
+  };
   constructor(options?: ReductionOptions & { beta?: number }) {
     super();
     this.options = readOptions(options, "SmoothL1Loss", { reduction: "string", beta: "number" });
@@ -121,6 +130,7 @@ export class BCEWithLogitsLoss extends WeightedLoss {
     this.registerBuffer("pos_weight", o.posWeight ?? null);
   }
 
+  /** The weight of positive examples, per class, or null (the buffer `pos_weight`). */
   get posWeight(): Tensor | null {
     return this._buffers.get("pos_weight") ?? null;
   }
@@ -135,9 +145,12 @@ export class BCEWithLogitsLoss extends WeightedLoss {
 }
 
 /** The options of NLLLoss (and, with labelSmoothing, CrossEntropyLoss). */
-interface NllLossOptions {
+export interface NllLossOptions {
+  /** A weight per class ([C]). */
   weight?: Tensor | null;
+  /** Targets equal to this contribute nothing (default -100). */
   ignoreIndex?: number;
+  /** How the per-sample losses are reduced (default "mean"). */
   reduction?: Reduction;
 }
 
@@ -154,7 +167,9 @@ const NLL_KEYS: OptionKeys<NllLossOptions> = { weight: true, ignoreIndex: "numbe
  * ```
  */
 export class CrossEntropyLoss extends WeightedLoss {
+  /** A target class index that is ignored: it adds nothing to the loss or the gradient (PyTorch's `ignore_index`, default -100). */
   readonly ignoreIndex: number;
+  /** The amount of smoothing in [0, 1]: the target is mixed with the uniform distribution (PyTorch's `label_smoothing`, default 0). */
   readonly labelSmoothing: number;
 
   constructor(options?: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction; labelSmoothing?: number }) {
@@ -185,6 +200,7 @@ export class CrossEntropyLoss extends WeightedLoss {
  * ```
  */
 export class NLLLoss extends WeightedLoss {
+  /** A target class index that is ignored: it adds nothing to the loss or the gradient (PyTorch's `ignore_index`, default -100). */
   readonly ignoreIndex: number;
 
   constructor(options?: NllLossOptions) {

@@ -18,6 +18,11 @@ import { loadStateDictInto, stateDictOf } from "./state_dict.js";
 
 export { Parameter } from "./parameter.js";
 
+/**
+ * A module's state: its parameters and persistent buffers by dotted name
+ * (`fc.weight`), as `stateDict()` returns and `loadStateDict` takes
+ * (PyTorch's state_dict, a plain object for its OrderedDict).
+ */
 export interface StateDict {
   [key: string]: Tensor;
 }
@@ -32,12 +37,16 @@ const RECURSE_KEYS: OptionKeys<RecurseOptions> = { recurse: "boolean" };
 
 /** What `loadStateDict` did not match when not strict. */
 export interface IncompatibleKeys {
+  /** The module's keys the state dict lacks (PyTorch's `missing_keys`). */
   missingKeys: string[];
+  /** The state dict's keys that name no parameter or persistent buffer of the module (PyTorch's `unexpected_keys`). */
   unexpectedKeys: string[];
 }
 
-type ForwardHook = (module: Module, input: unknown[], output: unknown) => unknown;
-type ForwardPreHook = (module: Module, input: unknown[]) => unknown[] | undefined | void;
+/** A hook run after `forward` with (module, input, output); a value it returns replaces the output. */
+export type ForwardHook = (module: Module, input: unknown[], output: unknown) => unknown;
+/** A hook run before `forward` with (module, input); an array it returns replaces the input. */
+export type ForwardPreHook = (module: Module, input: unknown[]) => unknown[] | undefined | void;
 
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
 
@@ -218,6 +227,7 @@ export class Module {
     return out;
   }
 
+  /** The direct submodules, each once (PyTorch's `children()`). */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
@@ -231,6 +241,7 @@ export class Module {
     return out;
   }
 
+  /** This module and every submodule, depth first, each once (PyTorch's `modules()`). */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -254,11 +265,13 @@ export class Module {
     return this._namedMembers((m) => m._parameters, recurse ?? true).map(([, p]) => p as Parameter);
   }
 
+  /** Buffers with dotted names, each once (shared buffers are listed under their first name); non-persistent ones included. */
   namedBuffers(options?: RecurseOptions): [string, Tensor][] {
     const { recurse } = readOptions(options, "namedBuffers", RECURSE_KEYS);
     return this._namedMembers((m) => m._buffers, recurse ?? true);
   }
 
+  /** The buffers (e.g. batch norm's running statistics), in registration order, each once; non-persistent ones included. */
   buffers(options?: RecurseOptions): Tensor[] {
     const { recurse } = readOptions(options, "buffers", RECURSE_KEYS);
     return this._namedMembers((m) => m._buffers, recurse ?? true).map(([, b]) => b);

@@ -7,6 +7,7 @@ import * as init from "./init.js";
 import { pyBool, pyFloat } from "./layers.js";
 import { Module, Parameter } from "./module.js";
 
+/** The options of BatchNorm1d and BatchNorm2d (PyTorch's keyword arguments, camelCase). */
 export interface BatchNormOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
@@ -30,14 +31,21 @@ const BATCH_NORM_KEYS: OptionKeys<BatchNormOptions> = {
 
 /** Batch normalisation over dim 1 (channels), with running statistics for evaluation. */
 abstract class BatchNorm extends Module {
+  /** The learnable scale per channel (gamma), [numFeatures], initialised to ones; null when `affine` is false. */
   declare weight: Parameter | null;
+  /** The learnable shift per channel (beta), [numFeatures], initialised to zeros; null when `affine` is false. */
   declare bias: Parameter | null;
+  /** The value added to the variance for numerical stability (PyTorch's `eps`, default 1e-5). */
   readonly eps: number;
+  /** The weight of each batch in the running averages (PyTorch's `momentum`, default 0.1); null: a cumulative average. */
   readonly momentum: number | null;
+  /** Whether the module has a learnable `weight` and `bias` (PyTorch's `affine`). */
   readonly affine: boolean;
+  /** Whether the module keeps running statistics, which evaluation mode uses (PyTorch's `track_running_stats`). */
   readonly trackRunningStats: boolean;
 
   constructor(
+    /** The number of channels C of the input (PyTorch's `num_features`). */
     readonly numFeatures: number,
     options: BatchNormOptions | undefined,
   ) {
@@ -87,6 +95,7 @@ abstract class BatchNorm extends Module {
     if (this.bias !== null) init.zeros_(this.bias);
   }
 
+  /** Throws a ShapeError unless the input has a rank this variant takes. */
   protected abstract checkInput(input: Tensor): void;
 
   override forward(input: Tensor): Tensor {
@@ -127,6 +136,7 @@ export class BatchNorm1d extends BatchNorm {
     super(numFeatures, options);
   }
 
+  /** Throws a ShapeError unless the input is 2-d or 3-d. */
   protected checkInput(input: Tensor): void {
     if (input.ndim !== 2 && input.ndim !== 3) throw new torch.ShapeError(`expected 2D or 3D input (got ${input.ndim}D input)`);
   }
@@ -147,6 +157,7 @@ export class BatchNorm2d extends BatchNorm {
     super(numFeatures, options);
   }
 
+  /** Throws a ShapeError unless the input is 4-d. */
   protected checkInput(input: Tensor): void {
     if (input.ndim !== 4) throw new torch.ShapeError(`expected 4D input (got ${input.ndim}D input)`);
   }
@@ -172,9 +183,13 @@ export interface LayerNormOptions {
  * ```
  */
 export class LayerNorm extends Module {
+  /** The learnable elementwise scale, of shape `normalizedShape`, initialised to ones; null without `elementwiseAffine`. */
   declare weight: Parameter | null;
+  /** The learnable elementwise shift, of shape `normalizedShape`, initialised to zeros; null without `elementwiseAffine`. */
   declare bias: Parameter | null;
+  /** The trailing dims normalised over, as an array (PyTorch's `normalized_shape`). */
   readonly normalizedShape: number[];
+  /** The options as given (checked); `forward` reads `eps` from them. */
   readonly options: LayerNormOptions;
 
   constructor(normalizedShape: number | readonly number[], options?: LayerNormOptions) {
@@ -203,6 +218,7 @@ export class LayerNorm extends Module {
   }
 }
 
+/** The options of Embedding (PyTorch's keyword arguments, camelCase). */
 export interface EmbeddingModuleOptions {
   /** This row is zero and gets no gradient (negative: counted from the end). */
   paddingIdx?: number | null;
@@ -235,12 +251,17 @@ const EMBEDDING_KEYS: OptionKeys<EmbeddingModuleOptions> = {
  * ```
  */
 export class Embedding extends Module {
+  /** The learnable table, [numEmbeddings, embeddingDim], drawn from N(0, 1) (PyTorch's `weight`). */
   weight: Parameter;
+  /** The padding row, made non-negative, or null (PyTorch's `padding_idx`). */
   readonly paddingIdx: number | null;
+  /** The options as given (checked); `forward` reads maxNorm, normType and scaleGradByFreq from them. */
   readonly options: EmbeddingModuleOptions;
 
   constructor(
+    /** The number of rows of the table (PyTorch's `num_embeddings`). */
     readonly numEmbeddings: number,
+    /** The size of each embedding vector (PyTorch's `embedding_dim`). */
     readonly embeddingDim: number,
     options?: EmbeddingModuleOptions,
   ) {
@@ -254,6 +275,7 @@ export class Embedding extends Module {
     this.resetParameters();
   }
 
+  /** Re-draws the weight from N(0, 1) and zeroes the padding row, as at construction. */
   resetParameters(): void {
     init.normal_(this.weight);
     const p = this.paddingIdx;
@@ -291,7 +313,9 @@ export class Embedding extends Module {
  */
 export class Dropout extends Module {
   constructor(
+    /** The probability that an element is zeroed (PyTorch's `p`, default 0.5). */
     readonly p = 0.5,
+    /** Whether to zero the input itself, in place (PyTorch's `inplace`, default false). */
     readonly inplace = false,
   ) {
     super();

@@ -32,7 +32,14 @@ function compareOp(name: string, kernel: BinaryOp) {
  * ```
  */
 export const eq = compareOp("eq", "eq");
-/** Elementwise `input != other`, as a bool tensor. */
+/**
+ * Elementwise `input != other`, as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.ne(torch.tensor([1, 2]), 2)); // tensor([ True, False])
+ * ```
+ */
 export const ne = compareOp("ne", "ne");
 /**
  * Elementwise `input < other`, as a bool tensor.
@@ -43,17 +50,65 @@ export const ne = compareOp("ne", "ne");
  * ```
  */
 export const lt = compareOp("lt", "lt");
-/** Elementwise `input <= other`, as a bool tensor. */
+/**
+ * Elementwise `input <= other`, as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.le(torch.tensor([1, 2, 3]), 2)); // tensor([ True,  True, False])
+ * ```
+ */
 export const le = compareOp("le", "le");
-/** Elementwise `input > other`, as a bool tensor. */
+/**
+ * Elementwise `input > other`, as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.gt(torch.tensor([1, 2]), 1)); // tensor([False,  True])
+ * ```
+ */
 export const gt = compareOp("gt", "gt");
-/** Elementwise `input >= other`, as a bool tensor. */
+/**
+ * Elementwise `input >= other`, as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.ge(torch.tensor([1, 2, 3]), 2)); // tensor([False,  True,  True])
+ * ```
+ */
 export const ge = compareOp("ge", "ge");
-/** Elementwise logical and of the truth values, as a bool tensor. */
+/**
+ * Elementwise logical and of the truth values, as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * const a = torch.tensor([true, true, false]);
+ * const b = torch.tensor([true, false, false]);
+ * console.log(torch.logicalAnd(a, b)); // tensor([ True, False, False])
+ * ```
+ */
 export const logicalAnd = compareOp("logical_and", "logicalAnd");
-/** Elementwise logical or of the truth values, as a bool tensor. */
+/**
+ * Elementwise logical or of the truth values, as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * const a = torch.tensor([true, true, false]);
+ * const b = torch.tensor([true, false, false]);
+ * console.log(torch.logicalOr(a, b)); // tensor([ True,  True, False])
+ * ```
+ */
 export const logicalOr = compareOp("logical_or", "logicalOr");
-/** Elementwise logical xor of the truth values, as a bool tensor. */
+/**
+ * Elementwise logical xor of the truth values, as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * const a = torch.tensor([true, true, false]);
+ * const b = torch.tensor([true, false, false]);
+ * console.log(torch.logicalXor(a, b)); // tensor([False,  True, False])
+ * ```
+ */
 export const logicalXor = compareOp("logical_xor", "logicalXor");
 
 // ----- maximum, minimum -----------------------------------------------------------

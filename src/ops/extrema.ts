@@ -57,7 +57,14 @@ export function amax(input: Tensor, dim?: Dims, options?: ReduceOptions): Tensor
   return amaxCall(amaxDef, "amax", input, dim, readOptions(options, "amax", REDUCE_KEYS).keepdim ?? false);
 }
 
-/** Minimum over `dim` (all dims when omitted); ties share the gradient. */
+/**
+ * Minimum over `dim` (all dims when omitted); ties share the gradient.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.amin(torch.tensor([[1, 5], [7, 2]]), 0)); // tensor([1., 2.])
+ * ```
+ */
 export function amin(input: Tensor, dim?: Dims, options?: ReduceOptions): Tensor {
   return amaxCall(aminDef, "amin", input, dim, readOptions(options, "amin", REDUCE_KEYS).keepdim ?? false);
 }
@@ -152,7 +159,17 @@ export function max(input: Tensor, dim?: number, options?: ReduceOptions): Tenso
   return maxCall("max", input, dim, options);
 }
 
-/** The smallest element; with `dim`, `[values, indices]` of the smallest along it. */
+/**
+ * The smallest element; with `dim`, `[values, indices]` of the smallest along it.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[1, 5], [7, 2]]);
+ * console.log(torch.min(x)); // tensor(1.)
+ * const [values, indices] = torch.min(x, 1);
+ * console.log(values, indices); // tensor([1., 2.]) tensor([0, 1])
+ * ```
+ */
 export function min(input: Tensor): Tensor;
 export function min(input: Tensor, dim: number, options?: ReduceOptions): [Tensor, Tensor];
 export function min(input: Tensor, dim?: number, options?: ReduceOptions): Tensor | [Tensor, Tensor] {
@@ -196,7 +213,14 @@ export function argmax(input: Tensor, dim?: number | null, options?: ReduceOptio
   return argCall("argmax", input, dim, readOptions(options, "argmax", REDUCE_KEYS).keepdim ?? false);
 }
 
-/** Index of the smallest element (of the flattened tensor, or along `dim`); int64. */
+/**
+ * Index of the smallest element (of the flattened tensor, or along `dim`); int64.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.argmin(torch.tensor([[1, 5], [7, 2]]), 1)); // tensor([0, 1])
+ * ```
+ */
 export function argmin(input: Tensor, dim?: number | null, options?: ReduceOptions): Tensor {
   return argCall("argmin", input, dim, readOptions(options, "argmin", REDUCE_KEYS).keepdim ?? false);
 }

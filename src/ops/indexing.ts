@@ -23,11 +23,15 @@ import { alias, select, slice } from "./slicing.js";
 /** A slice `start:stop:step` (PyTorch C++'s `Slice`); null parts take their defaults. */
 export class Slice {
   constructor(
+    /** The first index (negative counts from the end); null: from the start. */
     readonly start: number | null = null,
+    /** The index to stop before (negative counts from the end); null: to the end. */
     readonly stop: number | null = null,
+    /** The step (positive); null: 1. */
     readonly step: number | null = null,
   ) {}
 
+  /** Python's slice notation: `"1:5:2"`, `":"`. */
   toString(): string {
     return `${this.start ?? ""}:${this.stop ?? ""}${this.step === null ? "" : `:${this.step}`}`;
   }

@@ -247,7 +247,14 @@ export function expand(input: Tensor, ...sizes: (number | Shape)[]): Tensor {
   return expandOp([x], { shape });
 }
 
-/** Expands `input` to the shape of `other`. */
+/**
+ * Expands `input` to the shape of `other`.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.tensor([1, 2]).expandAs(torch.zeros(2, 2))); // tensor([[1., 2.],\n        [1., 2.]])
+ * ```
+ */
 export function expandAs(input: Tensor, other: Tensor): Tensor {
   return expand(input, other.shape);
 }

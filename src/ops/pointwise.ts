@@ -1,70 +1,18 @@
 /**
- * Unary pointwise ops. Each entry: PyTorch's name, the backend kernel, what
+ * Unary pointwise ops: negation, exponentials and logarithms, roots, abs,
+ * sin and cos, and the activations tanh, sigmoid and relu with their fused
+ * backward kernels. Each entry: PyTorch's name, the backend kernel, what
  * backward saves and the derivative, written with tensor ops as in PyTorch's
  * derivatives.yaml (so the nodes of a createGraph pass have PyTorch's names).
+ * More unary ops: transcendental.ts, rounding.ts.
  */
 
-import type { BackwardContext } from "../autograd/node.js";
-import type { UnaryOp } from "../backend/types.js";
-import { type DType, isFloating } from "../core/dtype.js";
-import { DTypeError } from "../core/errors.js";
 import type { Tensor } from "../tensor.js";
 import { addScalar, mulScalar } from "./arith.js";
 import { defineOp } from "./define.js";
-import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
-import { expectTensor } from "./scalars.js";
-
-interface Typed {
-  dtype: DType;
-}
-
-interface UnarySpec {
-  /** PyTorch's op name. */
-  name: string;
-  kernel: UnaryOp;
-  /** PyTorch's node name when it is not `<Name>Backward0`. */
-  gradFn?: string;
-  /** Integer and bool inputs give float32 (transcendental functions). */
-  float?: boolean;
-  /** Dtypes PyTorch refuses, with its message for them. */
-  rejects?: Partial<Record<DType, string>>;
-  save?: "inputs" | "result";
-  /** Derivative; omitted: the gradient is zero (step functions). */
-  backward?: (g: Tensor, c: BackwardContext<Typed>) => Tensor;
-}
-
-/** Zero gradient of piecewise-constant functions: a plain zeros tensor, outside the graph. */
-const zeroGrad = (g: Tensor) => K.full(g.shape, 0, g.dtype);
-
-function defineUnary(spec: UnarySpec) {
-  const op = defineOp<Typed>({
-    name: spec.name,
-    gradFn: spec.gradFn ?? `${spec.name.charAt(0).toUpperCase()}${spec.name.slice(1)}Backward0`,
-    save: spec.save,
-    forward: ([x], { dtype }, into) => K.unary(spec.kernel, x as Tensor, dtype, undefined, undefined, into),
-    backward: ([g], c) => [(spec.backward ?? zeroGrad)(g as Tensor, c)],
-  });
-  const dtypeOf = (x: Tensor): DType => (spec.float && !isFloating(x.dtype) ? "float32" : x.dtype);
-  const check = (input: Tensor, name: string): Tensor => {
-    const x = expectTensor(input, name, "input");
-    const refusal = spec.rejects?.[x.dtype];
-    if (refusal !== undefined) throw new DTypeError(`${spec.name}: ${refusal}`);
-    return x;
-  };
-  const fn = (input: Tensor): Tensor => {
-    const x = check(input, spec.name);
-    return op([x], { dtype: dtypeOf(x) });
-  };
-  const inplace = (input: Tensor): Tensor => {
-    const x = check(input, `${spec.name}_`);
-    if (dtypeOf(x) !== x.dtype) {
-      throw new DTypeError(`${spec.name}_: result type Float can't be cast to the desired output type ${x.dtype}`);
-    }
-    return applyInplace(op.def, [x], { dtype: x.dtype });
-  };
-  return [fn, inplace] as const;
-}
+import { sgn } from "./rounding.js";
+import { defineUnary, type Typed } from "./unary.js";
 
 /**
  * -x elementwise.
@@ -131,7 +79,14 @@ export const [log2, log2_] = defineUnary({
   backward: (g, c) => g.div(mulScalar(c.input(0), Math.LN2)),
 });
 
-/** log(1 + x) elementwise, accurate for small x. */
+/**
+ * log(1 + x) elementwise, accurate for small x.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.log1p(torch.tensor([0, 1]))); // tensor([0.0000, 0.6931])
+ * ```
+ */
 export const [log1p, log1p_] = defineUnary({
   name: "log1p",
   kernel: "log1p",
@@ -141,7 +96,14 @@ export const [log1p, log1p_] = defineUnary({
   backward: (g, c) => g.div(addScalar(c.input(0), 1)),
 });
 
-/** e^x - 1 elementwise, accurate for small x. */
+/**
+ * e^x - 1 elementwise, accurate for small x.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.expm1(torch.tensor([0, 1]))); // tensor([0.0000, 1.7183])
+ * ```
+ */
 export const [expm1, expm1_] = defineUnary({
   name: "expm1",
   kernel: "expm1",
@@ -166,7 +128,14 @@ export const [sqrt, sqrt_] = defineUnary({
   backward: (g, c) => g.div(mulScalar(c.result(), 2)),
 });
 
-/** 1 / sqrt(x) elementwise. */
+/**
+ * 1 / sqrt(x) elementwise.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.rsqrt(torch.tensor([4, 16]))); // tensor([0.5000, 0.2500])
+ * ```
+ */
 export const [rsqrt, rsqrt_] = defineUnary({
   name: "rsqrt",
   kernel: "rsqrt",
@@ -223,139 +192,6 @@ export const [cos, cos_] = defineUnary({
   save: "inputs",
   backward: (g, c) => g.mul(c.input(0).sin().neg()),
 });
-
-/** Tangent elementwise. */
-export const [tan, tan_] = defineUnary({
-  name: "tan",
-  kernel: "tan",
-  float: true,
-  save: "result",
-  // d tan(x)/dx = 1 + tan(x)^2.
-  backward: (g, c) => g.mul(addScalar(c.result().pow(2), 1)),
-});
-
-/** Arcsine elementwise. */
-export const [asin, asin_] = defineUnary({
-  name: "asin",
-  kernel: "asin",
-  float: true,
-  save: "inputs",
-  backward: (g, c) => g.mul(addScalar(c.input(0).mul(c.input(0)).neg(), 1).rsqrt()),
-});
-
-/** Arccosine elementwise. */
-export const [acos, acos_] = defineUnary({
-  name: "acos",
-  kernel: "acos",
-  float: true,
-  save: "inputs",
-  backward: (g, c) =>
-    g.mul(
-      addScalar(c.input(0).mul(c.input(0)).neg(), 1)
-        .rsqrt()
-        .neg(),
-    ),
-});
-
-/** Arctangent elementwise. */
-export const [atan, atan_] = defineUnary({
-  name: "atan",
-  kernel: "atan",
-  float: true,
-  save: "inputs",
-  backward: (g, c) => g.div(addScalar(c.input(0).mul(c.input(0)), 1)),
-});
-
-/** Hyperbolic sine elementwise. */
-export const [sinh, sinh_] = defineUnary({
-  name: "sinh",
-  kernel: "sinh",
-  float: true,
-  save: "inputs",
-  backward: (g, c) => g.mul(c.input(0).cosh()),
-});
-
-/** Hyperbolic cosine elementwise. */
-export const [cosh, cosh_] = defineUnary({
-  name: "cosh",
-  kernel: "cosh",
-  float: true,
-  save: "inputs",
-  backward: (g, c) => g.mul(c.input(0).sinh()),
-});
-
-/** 1 / x elementwise. */
-export const [reciprocal, reciprocal_] = defineUnary({
-  name: "reciprocal",
-  kernel: "reciprocal",
-  float: true,
-  save: "result",
-  // d(1/x)/dx = -1/x^2 = -(1/x)^2.
-  backward: (g, c) => g.neg().mul(c.result().mul(c.result())),
-});
-
-/** Error function elementwise. */
-export const [erf, erf_] = defineUnary({
-  name: "erf",
-  kernel: "erf",
-  float: true,
-  save: "inputs",
-  // d erf(x)/dx = 2/sqrt(pi) exp(-x^2).
-  backward: (g, c) => mulScalar(c.input(0).pow(2).neg().exp(), 2 / Math.sqrt(Math.PI)).mul(g),
-});
-
-/** Complementary error function elementwise. */
-export const [erfc, erfc_] = defineUnary({
-  name: "erfc",
-  kernel: "erfc",
-  float: true,
-  save: "inputs",
-  backward: (g, c) => mulScalar(c.input(0).pow(2).neg().exp(), -2 / Math.sqrt(Math.PI)).mul(g),
-});
-
-/** Sign elementwise: -1, 0 or 1 (zero gradient). */
-export const [sign, sign_] = defineUnary({ name: "sign", kernel: "sign" });
-/** Sign elementwise, PyTorch's complex-aware `sgn` (the same as sign for real tensors). */
-export const [sgn, sgn_] = defineUnary({ name: "sgn", kernel: "sign" });
-/** Rounds down elementwise (zero gradient). */
-export const [floor, floor_] = defineUnary({ name: "floor", rejects: { bool: `"floor" not implemented for 'Bool'` }, kernel: "floor" });
-/** Rounds up elementwise (zero gradient). */
-export const [ceil, ceil_] = defineUnary({ name: "ceil", rejects: { bool: `"ceil_vml_cpu" not implemented for 'Bool'` }, kernel: "ceil" });
-/** Rounds half to even elementwise, as PyTorch (zero gradient). */
-export const [round, round_] = defineUnary({
-  name: "round",
-  rejects: { bool: `"round_vml_cpu" not implemented for 'Bool'` },
-  kernel: "round",
-});
-/** Rounds toward zero elementwise (zero gradient). */
-export const [trunc, trunc_] = defineUnary({ name: "trunc", rejects: { bool: `"trunc" not implemented for 'Bool'` }, kernel: "trunc" });
-/** x - trunc(x) elementwise. */
-export const [frac, frac_] = defineUnary({
-  name: "frac",
-  rejects: {
-    bool: `"frac_cpu" not implemented for 'Bool'`,
-    int32: `"frac_cpu" not implemented for 'Int'`,
-    int64: `"frac_cpu" not implemented for 'Long'`,
-  },
-  kernel: "frac",
-  backward: (g) => g,
-});
-
-// ----- predicates (bool results, no gradient) ---------------------------------
-
-function predicate(name: string, kernel: UnaryOp) {
-  const op = defineOp<Record<string, never>>({ name, forward: ([x]) => K.unary(kernel, x as Tensor, "bool") });
-  return (input: Tensor): Tensor => op([expectTensor(input, name, "input")], {});
-}
-
-/** Which elements are NaN. */
-export const isnan = predicate("isnan", "isnan");
-/** Which elements are +/-infinity. */
-export const isinf = predicate("isinf", "isinf");
-/** Which elements are finite. */
-export const isfinite = predicate("isfinite", "isfinite");
-/** Elementwise logical not of the truth values. */
-export const logicalNot = predicate("logical_not", "logicalNot");
 
 // ----- activations and their backward ops -------------------------------------
 

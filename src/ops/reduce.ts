@@ -21,6 +21,7 @@ import { expectTensor } from "./scalars.js";
 /** Dims to reduce: one, several, or all (null / omitted). */
 export type Dims = number | readonly number[] | null | undefined;
 
+/** Options of the reductions over dims (sum, mean, prod, amax, ...): `keepdim` keeps each reduced dim with size 1. */
 export interface ReduceOptions {
   /** Keep the reduced dims, with size 1 (default false). */
   keepdim?: boolean;

@@ -74,7 +74,9 @@ const clampOp = defineOp<ClampAttrs>({
 
 /** clamp's bounds as options (`{ min, max }`). */
 export interface ClampOptions {
+  /** The lower bound (null or omitted: none). */
   min?: number | null;
+  /** The upper bound (null or omitted: none). */
   max?: number | null;
 }
 
@@ -128,7 +130,16 @@ export function clamp(input: Tensor, min?: number | null | ClampOptions, max?: n
   return clampOp([x], clampArgs(x, min, max, "clamp"));
 }
 
-/** In-place clamp (`x.clamp_(min, max)` or `x.clamp_({ min, max })`). */
+/**
+ * In-place clamp (`x.clamp_(min, max)` or `x.clamp_({ min, max })`).
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([-2, 0.5, 3]);
+ * x.clamp_(0, 1);
+ * console.log(x); // tensor([0.0000, 0.5000, 1.0000])
+ * ```
+ */
 export function clamp_(input: Tensor, min?: number | null | ClampOptions, max?: number | null): Tensor {
   const x = expectTensor(input, "clamp_", "input");
   return applyInplace(clampOp.def, [x], clampArgs(x, min, max, "clamp_"));

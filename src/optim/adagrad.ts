@@ -45,7 +45,9 @@ const ADAGRAD_KEYS: OptionKeys<AdagradOptions> = {
 
 /** Adagrad's per-parameter state: the step count (a float32 0-d tensor) and the sum of squared gradients. */
 export interface AdagradState {
+  /** The number of steps taken, a 0-d float32 tensor (PyTorch's `step`). */
   step: Tensor;
+  /** The running sum of squared gradients, starting at `initialAccumulatorValue` (PyTorch's `sum`). */
   sum: Tensor;
 }
 

@@ -28,8 +28,11 @@ export type AdamHyperparameters = Required<AdamOptions>;
 
 /** Adam's per-parameter state: the step count (a float32 0-d tensor, as PyTorch's) and the moment estimates. */
 export interface AdamState {
+  /** The number of steps taken, a 0-d float32 tensor (PyTorch's `step`). */
   step: Tensor;
+  /** The moving average of the gradient, m (PyTorch's `exp_avg`). */
   expAvg: Tensor;
+  /** The moving average of the squared gradient, v (PyTorch's `exp_avg_sq`). */
   expAvgSq: Tensor;
   /** With amsgrad: the running maximum of `expAvgSq`. */
   maxExpAvgSq?: Tensor;

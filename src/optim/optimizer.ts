@@ -29,20 +29,34 @@ export type HyperValue = number | boolean | string | null | readonly number[];
  * its parameters.
  */
 export interface OptimizerStateDict {
+  /** Each parameter's state, by the parameter's index, with snake_case keys (`exp_avg`, `step`, ...). */
   state: Record<number, Record<string, StateValue>>;
-  param_groups: ({ params: number[] } & Record<string, HyperValue>)[];
+  /** Each group's hyperparameters, with snake_case keys, and the indices of its parameters. */
+  param_groups: ({
+    /** The indices of the group's parameters, the keys of `state`. */
+    params: number[];
+  } & Record<string, HyperValue>)[];
 }
 
 /** The hyperparameters every optimizer has. */
 export interface BaseHyperparameters {
+  /** The learning rate (PyTorch's `lr`). */
   lr: number;
 }
 
 /** A parameter group: its parameters and its hyperparameters (`initialLr` is set by a scheduler). */
-export type ParamGroup<H> = H & { params: Tensor[]; initialLr?: number };
+export type ParamGroup<H> = H & {
+  /** The tensors the group optimizes. */
+  params: Tensor[];
+  /** The group's learning rate when a scheduler started (PyTorch's `initial_lr`); undefined without a scheduler. */
+  initialLr?: number;
+};
 
 /** A parameter group as given to a constructor or `addParamGroup`: hyperparameters not given take the defaults. */
-export type ParamGroupInput<H> = Partial<H> & { params: Tensor | Iterable<Tensor> };
+export type ParamGroupInput<H> = Partial<H> & {
+  /** The tensors to optimize: one tensor or an iterable of them. */
+  params: Tensor | Iterable<Tensor>;
+};
 
 /** What optimizers optimize: tensors, or parameter groups with their own hyperparameters. */
 export type Params<H> = Iterable<Tensor> | Iterable<ParamGroupInput<H>>;

@@ -76,16 +76,23 @@ const PLATEAU_KEYS: OptionKeys<ReduceLROnPlateauOptions> = {
 export class ReduceLROnPlateau {
   /** The optimizer whose learning rates this scheduler reduces. */
   readonly optimizer: SchedulableOptimizer;
+  /** The factor the learning rates are multiplied by at each reduction (PyTorch's `factor`). */
   factor: number;
   /** The lower bound of each group's learning rate. */
   minLrs: number[];
+  /** How many epochs without improvement are tolerated before a reduction (PyTorch's `patience`). */
   patience: number;
+  /** Whether each reduction prints a message (PyTorch's `verbose`). */
   verbose: boolean;
+  /** Epochs to wait after a reduction before counting bad epochs again (PyTorch's `cooldown`). */
   cooldown: number;
   /** Epochs of cooldown left. */
   cooldownCounter = 0;
+  /** "min": the metric should decrease; "max": it should increase (PyTorch's `mode`). */
   mode: "min" | "max";
+  /** The least change that counts as an improvement, relative or absolute per `thresholdMode` (PyTorch's `threshold`). */
   threshold: number;
+  /** "rel": an improvement is measured relative to the best value; "abs": in absolute terms (PyTorch's `threshold_mode`). */
   thresholdMode: "rel" | "abs";
   /** The best metric so far. */
   best: number;
@@ -93,6 +100,7 @@ export class ReduceLROnPlateau {
   numBadEpochs = 0;
   /** The worst value for the mode (Infinity for "min"). */
   modeWorse: number;
+  /** A reduction smaller than this is skipped (PyTorch's `eps`). */
   eps: number;
   /** The number of `step` calls so far. */
   lastEpoch = 0;

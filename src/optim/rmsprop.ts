@@ -48,7 +48,9 @@ const RMSPROP_KEYS: OptionKeys<RMSpropOptions> = {
 
 /** RMSprop's per-parameter state (`step` is a number, as in PyTorch 1.13). */
 export interface RMSpropState {
+  /** The number of steps taken, a plain number as in PyTorch 1.13 (PyTorch's `step`). */
   step: number;
+  /** The moving average of the squared gradient, weighted by `alpha` (PyTorch's `square_avg`). */
   squareAvg: Tensor;
   /** With momentum > 0. */
   momentumBuffer?: Tensor;

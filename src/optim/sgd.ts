@@ -50,6 +50,7 @@ export type SGDHyperparameters = Required<SGDOptions>;
 
 /** SGD's per-parameter state: the momentum buffer (null while momentum is 0, as in PyTorch). */
 export interface SGDState {
+  /** The momentum buffer b of the update, or null without momentum (PyTorch's `momentum_buffer`). */
   momentumBuffer: Tensor | null;
 }
 

@@ -29,12 +29,15 @@ import { byteLength, decode, dtypeRank, encode, type FileDType, isFileDType, loa
 
 /** A file that is not valid safetensors: truncated, a bad header, or offsets that do not tile the data. */
 export class SafetensorsError extends KindlingError {
+  /** The error's class name, as `e.name` reports it. */
   override name = "SafetensorsError";
 }
 
 /** What `deserialize` returns: the tensors in file order, and the `__metadata__` map (null when the file has none). */
 export interface Safetensors {
+  /** The tensors by name, in file order. */
   tensors: Record<string, Tensor>;
+  /** The header's `__metadata__` map of strings, or null when the file has none. */
   metadata: Record<string, string> | null;
 }
 

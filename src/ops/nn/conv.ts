@@ -253,6 +253,7 @@ const constantPadOp: Op<{ pad: number[] }> = defineOp<{ pad: number[] }>({
 
 // ----- argument checks and the public functions -----------------------------------
 
+/** `F.conv1d`/`F.conv2d`'s keyword arguments: stride, padding, dilation and groups, as PyTorch's. */
 export interface ConvOptions {
   /** Step of the window per spatial dim (default 1). */
   stride?: number | readonly number[];

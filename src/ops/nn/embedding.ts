@@ -47,11 +47,13 @@ const embeddingDenseBackwardOp: Op<EmbeddingAttrs> = defineOp<EmbeddingAttrs>({
   },
 });
 
+/** `F.embedding`'s keyword arguments, as PyTorch's. */
 export interface EmbeddingOptions {
   /** This row gets no gradient (negative: counted from the end). */
   paddingIdx?: number | null;
   /** Rows looked up whose `normType`-norm exceeds this are rescaled in place to norm maxNorm. */
   maxNorm?: number | null;
+  /** The p of the p-norm compared with `maxNorm` (default 2). */
   normType?: number;
   /** Scale each row's gradient by 1 / (its count in the batch). */
   scaleGradByFreq?: boolean;

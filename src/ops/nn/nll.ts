@@ -106,6 +106,7 @@ const nllBackwardOp: Op<NllAttrs> = defineOp<NllAttrs>({
   },
 });
 
+/** `F.nllLoss`'s keyword arguments, as PyTorch's. */
 export interface NllOptions {
   /** A weight per class ([C]). */
   weight?: Tensor | null;
@@ -191,6 +192,7 @@ export function nllLoss(input: Tensor, target: Tensor, options?: NllOptions): Te
   return attrs.reduction === "none" ? out.view([N, ...x.shape.slice(2)]) : out;
 }
 
+/** `F.crossEntropy`'s keyword arguments: `F.nllLoss`'s and label smoothing. */
 export interface CrossEntropyOptions extends NllOptions {
   /** Mix the targets with the uniform distribution: (1 - s) target + s / C. */
   labelSmoothing?: number;

@@ -301,6 +301,7 @@ export function layerNorm(
   return normOp([x, ...(w === null ? [] : [w]), ...(b === null ? [] : [b])], attrs);
 }
 
+/** `F.batchNorm`'s keyword arguments, as PyTorch's. */
 export interface BatchNormOptions {
   /** Use the batch statistics (and update the running ones) instead of the running statistics (default false). */
   training?: boolean;

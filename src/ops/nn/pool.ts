@@ -215,7 +215,8 @@ function avgDivisors(pl: Planes, pr: PoolParams, countIncludePad: boolean, overr
 
 // ----- argument checks ----------------------------------------------------------------
 
-type Size2 = number | readonly number[];
+/** A size per spatial dimension, or one number for both (PyTorch's `_size_2_t`). */
+export type Size2 = number | readonly number[];
 
 function poolParams(
   op: string,
@@ -268,6 +269,7 @@ function pooledSize(op: string, x: Tensor, pr: PoolParams): [number, number] {
 
 // ----- public functions -----------------------------------------------------------------
 
+/** `F.maxPool2d`'s keyword arguments, as PyTorch's. */
 export interface MaxPool2dOptions {
   /** Window step (default: the kernel size). */
   stride?: Size2 | null;
@@ -314,6 +316,7 @@ export function maxPool2d(input: Tensor, kernelSize: Size2, options?: MaxPool2dO
   return o.returnIndices ? [out, indices] : out;
 }
 
+/** `F.avgPool2d`'s keyword arguments, as PyTorch's. */
 export interface AvgPool2dOptions {
   /** Window step (default: the kernel size). */
   stride?: Size2 | null;
