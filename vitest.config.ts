@@ -56,10 +56,15 @@ export default defineConfig({
         test: {
           name: "default",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/package/**", "test/browser/**"],
+          exclude: ["test/package/**", "test/browser/**", "test/memory/**"],
           setupFiles: ["test/setup/recycle.ts"],
           testTimeout: 120_000,
         },
+      },
+      {
+        // Memory over long loops, with the library's own settings (no test-mode recycling or poisoning).
+        resolve: { alias },
+        test: { name: "memory", include: ["test/memory/*.test.ts"], testTimeout: 300_000 },
       },
       ...(HAS_CHROMIUM ? [browserProject] : []),
       {
