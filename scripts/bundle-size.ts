@@ -10,6 +10,7 @@
 
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { isMain } from "../bench/util.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -54,4 +55,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split("/").pop() as string)) await main();
+if (isMain(import.meta.url)) await main();

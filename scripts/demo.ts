@@ -16,6 +16,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { extname, join, normalize } from "node:path";
 import { build } from "esbuild";
+import { isMain } from "../bench/util.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 export const OUT = join(ROOT, "out", "demo");
@@ -90,4 +91,4 @@ async function main(): Promise<void> {
   console.log(`demo: http://127.0.0.1:${port}/  (Ctrl-C stops it)`);
 }
 
-if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split("/").pop() as string)) await main();
+if (isMain(import.meta.url)) await main();

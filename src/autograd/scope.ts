@@ -110,7 +110,7 @@ export function scope<T>(fn: () => T): T {
  */
 export function keep<T extends Tensor>(t: T): T {
   if (!(t instanceof Tensor)) throw new ArgumentError(`keep(): expected a Tensor, got ${pythonTypeName(t)}`);
-  if (inScope()) keepBuffers(reachedBuffers(t));
+  keepReached(t);
   return t;
 }
 

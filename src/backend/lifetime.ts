@@ -31,7 +31,7 @@ const FREED_MESSAGE =
 export const FREED: HostBuffer = {
   length: 0,
   view(): never {
-    throw new FreedTensorError(FREED_MESSAGE);
+    return freedError();
   },
 };
 
@@ -60,11 +60,6 @@ export function noteAlias(data: Buffer): void {
   if (data !== FREED) aliased.add(data);
 }
 
-/** Whether an owner's buffer was released. */
-export function isReleased(owner: BufferOwner): boolean {
-  return owner.data === FREED;
-}
-
 // ----- scopes --------------------------------------------------------------------
 
 /** The storages each open scope made, innermost last. */
@@ -81,11 +76,6 @@ export function noteMade(owner: BufferOwner): void {
 /** Whether a scope is open. */
 export function inScope(): boolean {
   return open.length !== 0;
-}
-
-/** Marks an owner's buffer as one no scope frees. */
-export function keepBuffer(owner: BufferOwner): void {
-  if (open.length !== 0 && owner.data !== FREED) kept.add(owner.data);
 }
 
 /** Marks buffers as ones no scope frees. */

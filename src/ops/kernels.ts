@@ -22,15 +22,16 @@ export function empty(shape: readonly number[], dtype: DType, zeroed = true, op?
   const b = backend();
   // The backward engine's own gradients may live in the backend's scratch memory.
   const scratch = isTracking() && b.scratch !== undefined ? b.scratch.alloc(dtype, n, zeroed) : null;
-  const t = Tensor._fromData(scratch ?? allocate(dtype, shape, n, zeroed, op), shape, dtype);
-  noteAllocation(t._storage);
-  noteMade(t._storage);
-  return t;
+  return noted(Tensor._fromData(scratch ?? allocate(dtype, shape, n, zeroed, op), shape, dtype));
 }
 
 /** A contiguous tensor of `shape` holding `data` (a typed array of `dtype`'s kind that nothing else keeps). */
 export function fromArray(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
-  const t = Tensor._fromData(backend().adopt(data, dtype, true), shape, dtype);
+  return noted(Tensor._fromData(backend().adopt(data, dtype, true), shape, dtype));
+}
+
+/** A tensor with a storage just allocated, made known to the backward engine and to the open scope. */
+function noted(t: Tensor): Tensor {
   noteAllocation(t._storage);
   noteMade(t._storage);
   return t;

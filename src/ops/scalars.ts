@@ -1,6 +1,6 @@
 /** Operands that may be tensors or JS numbers (PyTorch's wrapped scalars). */
 
-import { keepBuffer } from "../backend/lifetime.js";
+import { keepReached } from "../autograd/scope.js";
 import { pythonTypeName } from "../core/describe.js";
 import { type DType, type Operand, resultType } from "../core/dtype.js";
 import { ArgumentError } from "../core/errors.js";
@@ -42,7 +42,7 @@ export function wrap(v: TensorLike, dtype: DType, op = ""): Tensor {
     // Kept beyond the backward formula that may be making it: never the engine's to give back.
     t = untracked(() => (integral ? K.scalar(x, dtype, op) : K.full([], x, dtype)));
     // ...nor a scope's to free.
-    keepBuffer(t._storage);
+    keepReached(t);
     cache.set(x, t);
   }
   return t;

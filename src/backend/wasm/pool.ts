@@ -161,7 +161,7 @@ function canBlock(): boolean {
  * page's main thread, no workers) or the pool failed to start.
  */
 export function getNumThreads(): number {
-  const wanted = requestedThreads ?? hardwareThreads();
+  const wanted = wantedThreads();
   return wanted > 1 && (poolFailed || !poolPossible()) ? 1 : wanted;
 }
 
@@ -182,9 +182,21 @@ function checkPoolPossible(): boolean {
   const rt = wasmRuntime();
   if (rt === null || !rt.shared || !canBlock()) return false;
   const proc = nodeProcess();
-  if (proc !== undefined) return proc.getBuiltinModule?.("node:worker_threads") !== undefined;
+  return proc !== undefined ? nodeWorkers(proc) !== undefined : browserWorkers() !== null;
+}
+
+/** Node's worker_threads, where this Node reaches it synchronously from an ES module (20.16+). */
+function nodeWorkers(proc: NodeProcess): { Worker: NodeWorkerCtor } | undefined {
+  return proc.getBuiltinModule?.("node:worker_threads") as { Worker: NodeWorkerCtor } | undefined;
+}
+
+/** What a browser needs to start workers on shared memory (a cross-origin isolated context), or null. */
+function browserWorkers(): { Worker: NonNullable<BrowserGlobals["Worker"]>; sourceUrl(source: string): string } | null {
   const g = globalThis as unknown as BrowserGlobals;
-  return g.crossOriginIsolated === true && g.Worker !== undefined && g.Blob !== undefined && g.URL.createObjectURL !== undefined;
+  const { Worker, Blob, URL: urls } = g;
+  const create = urls.createObjectURL;
+  if (g.crossOriginIsolated !== true || Worker === undefined || Blob === undefined || create === undefined) return null;
+  return { Worker, sourceUrl: (source) => create.call(urls, new Blob([source], { type: "text/javascript" })) };
 }
 
 /**
@@ -213,7 +225,7 @@ export function setNumThreads(n: number): void {
 function startPool(): Pool | null {
   const workersWanted = wantedThreads() - 1;
   const rt = wasmRuntime();
-  if (workersWanted < 1 || rt === null || !rt.shared || !canBlock()) return null;
+  if (workersWanted < 1 || rt === null || !poolPossible()) return null;
   const control = new SharedArrayBuffer(SLOT * workersWanted);
   const slots: Slot[] = [];
   for (let i = 0; i < workersWanted; i++) {
@@ -231,8 +243,8 @@ function startPool(): Pool | null {
   const proc = nodeProcess();
   try {
     if (proc !== undefined) {
-      const wt = proc.getBuiltinModule?.("node:worker_threads") as { Worker: NodeWorkerCtor } | undefined;
-      if (wt === undefined) return null; // Node < 20.16: no synchronous way to reach worker_threads from ESM
+      const wt = nodeWorkers(proc);
+      if (wt === undefined) return null;
       // No inherited options: the parent's loaders (tsx) or --input-type would change how the source
       // is evaluated, and V8 flags (--experimental-wasm-*) are process-wide anyway.
       const execArgv: string[] = [];
@@ -244,11 +256,9 @@ function startPool(): Pool | null {
         workers.push(w);
       }
     } else {
-      const g = globalThis as unknown as BrowserGlobals;
-      if (g.crossOriginIsolated !== true || g.Worker === undefined || g.Blob === undefined || g.URL.createObjectURL === undefined) {
-        return null;
-      }
-      const url = g.URL.createObjectURL(new g.Blob([WORKER_SOURCE], { type: "text/javascript" }));
+      const g = browserWorkers();
+      if (g === null) return null;
+      const url = g.sourceUrl(WORKER_SOURCE);
       for (let i = 0; i < workersWanted; i++) {
         const w = new g.Worker(url);
         w.postMessage(data(i));
