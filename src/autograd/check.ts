@@ -8,8 +8,22 @@ import { describeValue, pythonTypeName } from "../core/describe.js";
 import { ArgumentError } from "../core/errors.js";
 import { Tensor } from "../tensor.js";
 
-/** Small numeric data that `torch.tensor` takes, written out as a hint; "" for anything else. */
+/** The autograd API's option names: an object of them in a tensor's place is options one argument too early. */
+const OPTION_NAMES = new Set(["retainGraph", "createGraph", "inputs", "allowUnused", "gradOutputs"]);
+
+/**
+ * What to write instead, for what JavaScript lets through: small numeric
+ * data (wrap it in `torch.tensor`), or an options object in a tensor's place
+ * (`x.backward({ createGraph: true })` for `x.backward(null, { ... })`); ""
+ * for anything else.
+ */
 function wrapHint(v: unknown): string {
+  if (typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype) {
+    const keys = Object.keys(v);
+    if (keys.length > 0 && keys.every((k) => OPTION_NAMES.has(k))) {
+      return ` — that looks like options ({ ${keys.join(", ")} }): they go in the argument after this one, with null here`;
+    }
+  }
   const flat = Array.isArray(v) ? v.flat(8) : [v];
   if (flat.length === 0 || flat.length > 8 || !flat.every((x) => typeof x === "number" || typeof x === "boolean")) return "";
   return ` — wrap it: torch.tensor(${JSON.stringify(v).replaceAll(",", ", ")})`;

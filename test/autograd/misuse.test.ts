@@ -63,6 +63,18 @@ describe("backward and autograd.grad given what is not a tensor", () => {
     );
   });
 
+  it("tensor.backward(options): options one argument too early, and where they go", () => {
+    const err = thrown(() =>
+      y()
+        .sum()
+        .backward({ createGraph: true } as unknown as Tensor),
+    );
+    expect(err).toBeInstanceOf(torch.ArgumentError);
+    expect(err.message).toBe(
+      "backward(): gradients can be either Tensors or None, but got dict (gradient must be a Tensor or null, got an object — that looks like options ({ createGraph }): they go in the argument after this one, with null here)",
+    );
+  });
+
   it("autograd.backward and autograd.grad name the argument and the position", () => {
     const t = y().sum();
     expect(thrown(() => torch.autograd.backward([t], [1 as unknown as Tensor])).message).toContain(
