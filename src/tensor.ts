@@ -4,7 +4,15 @@
  */
 
 import { engineOps } from "./autograd/bridge.js";
-import { type AccumulateGrad, type Edge, gradAccumulator, type Hook, type Node, type TensorMeta } from "./autograd/node.js";
+import {
+  type AccumulateGrad,
+  type CreationMeta,
+  type Edge,
+  gradAccumulator,
+  type Hook,
+  type Node,
+  type TensorMeta,
+} from "./autograd/node.js";
 import { keepReached } from "./autograd/scope.js";
 import { backend, readBuffer } from "./backend/index.js";
 import { FREED, freedError, noteAlias, release } from "./backend/lifetime.js";
@@ -76,11 +84,13 @@ export class Tensor {
   /** @internal whether this view was made while recording (its grad_fn follows its base's in-place changes). */
   _diffView = false;
   /**
-   * @internal whether this view is (a view of) one of several views an op
-   * returned (unbind, split; PyTorch's CreationMeta::MULTIPLE_OUTPUTS): it may
-   * not be modified in place, nor used in the graph after its base was.
+   * @internal how this view was made, when that forbids modifying it in place
+   * or using it in the graph after its base was (PyTorch's CreationMeta):
+   * "multipleOutputs" for (a view of) one of several views an op returned
+   * (unbind, split), "inCustomFunction" for a view a custom Function returned.
+   * Views made in no-grad mode are the ones with `_diffView` false.
    */
-  _multiView = false;
+  _creationMeta: CreationMeta = "default";
   /** @internal the storage version this view's grad_fn reflects. */
   _viewVersion = 0;
   /** @internal cached {shape, dtype} shared by the nodes that record this tensor (see tensorMeta). */
@@ -326,7 +336,7 @@ export class Tensor {
     const base = this._base;
     if (base !== null && this._diffView && this._viewVersion !== this._storage.version) {
       // Its grad_fn is regenerated from the base's history; one that may not be raises when read, not here.
-      if (this._multiView) return this._gradFn !== null || base.requiresGrad;
+      if (this._creationMeta !== "default") return this._gradFn !== null || base.requiresGrad;
       engineOps().refreshView(this);
     }
     return this._requiresGrad || this._gradFn !== null;

@@ -374,8 +374,8 @@ function execute(graphRoot: GraphRoot, state: PassState, options: RunOptions): (
         for (const t of inputs) {
           if (t === null || t === undefined) continue;
           own.drop(t);
-          // Hooks and retained gradients see the inputs: they may keep them.
-          if (n._hooks !== null) own.escape(t);
+          // Hooks, retained gradients and a custom Function's backward see the inputs: they may keep them.
+          if (n._hooks !== null || n._runsUserCode) own.escape(t);
         }
       }
       if (n !== graphRoot) runTensorHooks(n, inputs);
@@ -395,8 +395,8 @@ function execute(graphRoot: GraphRoot, state: PassState, options: RunOptions): (
       const execute =
         needed === null || n === graphRoot || needed.has(n) || (options.accumulate && n instanceof AccumulateGrad && caps !== undefined);
       if (execute) {
-        // What a built-in formula makes, and the sums, are the engine's own; a node's hooks may keep its outputs.
-        const track = own !== null && !(n instanceof AccumulateGrad) && n._hooks === null;
+        // What a built-in formula makes, and the sums, are the engine's own; a node's hooks, or the user's backward, may keep its outputs.
+        const track = own !== null && !(n instanceof AccumulateGrad) && n._hooks === null && !n._runsUserCode;
         if (track) own.startTracking();
         try {
           const outputs = n === graphRoot ? n._apply([], false) : runNode(n, inputs, options.createGraph, own);

@@ -1,4 +1,7 @@
-/** PyTorch's `torch.autograd`: backward passes, gradients and gradient checks (`torch.autograd.*`). */
+/** PyTorch's `torch.autograd`: backward passes, gradients, gradient checks, custom Functions and `functional` (`torch.autograd.*`). */
 
 export { backward, grad } from "./api.js";
+export { AutogradFunction as Function, type DropFirst, type FunctionClass, FunctionCtx } from "./function.js";
+export * as function from "./function_namespace.js";
+export * as functional from "./functional.js";
 export { gradcheck, gradgradcheck } from "./gradcheck.js";

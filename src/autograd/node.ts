@@ -31,6 +31,9 @@ export interface Edge {
   readonly inputNr: number;
 }
 
+/** How a view was made, where that limits what may be done to it (PyTorch's CreationMeta; see Tensor._creationMeta). */
+export type CreationMeta = "default" | "multipleOutputs" | "inCustomFunction";
+
 /** Shape and dtype of a tensor a node produced; gradients flowing back are checked against it. */
 export interface TensorMeta {
   readonly shape: readonly number[];
@@ -39,7 +42,8 @@ export interface TensorMeta {
 
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
 
-const BACKWARD_TWICE =
+/** @internal PyTorch's error for a saved tensor read after the graph was freed. */
+export const BACKWARD_TWICE =
   "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). " +
   "Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). " +
   "Specify retainGraph: true if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.";
@@ -99,6 +103,15 @@ export abstract class Node {
   constructor(next: (Edge | null)[], seq: number = sequenceCounter++) {
     this._next = next;
     this._seq = seq;
+  }
+
+  /**
+   * @internal whether `_apply` runs the user's code (a custom Function's
+   * backward), which may keep the gradients it gets or makes: the engine then
+   * never reuses their buffers.
+   */
+  get _runsUserCode(): boolean {
+    return false;
   }
 
   /** @internal computes the gradients of the inputs from the gradients of the outputs. */
@@ -214,7 +227,8 @@ export function tensorMeta(t: Tensor): TensorMeta {
   return meta;
 }
 
-function versionError(t: Tensor, now: number, expected: number, source: Node | null, sourceNr: number): AutogradError {
+/** @internal PyTorch's error for a saved tensor modified in place since it was saved (`source`: the node it is output `sourceNr` of). */
+export function versionError(t: Tensor, now: number, expected: number, source: Node | null, sourceNr: number): AutogradError {
   const named = source === null ? "" : `, which is output ${sourceNr} of ${source.name},`;
   return new AutogradError(
     `one of the variables needed for gradient computation has been modified by an inplace operation: ` +

@@ -127,11 +127,11 @@ OpNode.zeros = (meta: TensorMeta) => K.full(meta.shape, 0, meta.dtype);
 function markViews(input: Tensor, outputs: readonly Tensor[], multiple: boolean): void {
   const base = input._base ?? input;
   const recording = isGradEnabled();
-  const multi = recording && (multiple || input._multiView);
+  const creation = !recording ? "default" : multiple ? "multipleOutputs" : input._creationMeta;
   for (const o of outputs) {
     o._base = base;
     o._diffView = recording;
-    o._multiView = multi;
+    o._creationMeta = creation;
     o._viewVersion = o._storage.version;
   }
 }

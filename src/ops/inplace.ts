@@ -10,7 +10,7 @@
  */
 
 import { isGradEnabled } from "../autograd/grad_mode.js";
-import { type Edge, gradientEdge, Node, OpNode, type TensorMeta } from "../autograd/node.js";
+import { type CreationMeta, type Edge, gradientEdge, Node, OpNode, type TensorMeta } from "../autograd/node.js";
 import { canCast, scalarTypeName } from "../core/dtype.js";
 import { ArgumentError, AutogradError, DTypeError } from "../core/errors.js";
 import type { Tensor } from "../tensor.js";
@@ -88,7 +88,7 @@ export function refreshView(view: Tensor): void {
   const base = view._base;
   if (base === null || !view._diffView || view._viewVersion === view._storage.version) return;
   if (view._gradFn === null && !base.requiresGrad) return;
-  if (view._multiView) throw viewModifiedError(view, true);
+  if (view._creationMeta !== "default") throw viewModifiedError(view, true);
   view._viewVersion = view._storage.version;
   rebaseView(view, base);
 }
@@ -109,12 +109,18 @@ function viewModifiedError(view: Tensor, indirect: boolean): AutogradError {
   } else {
     msg = `Output ${view._outputNr} of ${fn.name} is a view and ${modified} modified inplace.`;
   }
-  return new AutogradError(
-    view._multiView
-      ? `${msg} This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.`
-      : `${msg} Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).`,
-  );
+  return new AutogradError(`${msg} ${VIEW_RULES[view._creationMeta]}`);
 }
+
+/** What PyTorch's handle_view_on_rebase says of each way a view can be made. */
+const VIEW_RULES: Readonly<Record<CreationMeta, string>> = {
+  multipleOutputs:
+    "This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.",
+  inCustomFunction:
+    "This view was created inside a custom Function (or because an input was returned as-is) and the autograd logic to handle view+inplace would override the custom backward associated with the custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix this by cloning the output of the custom Function.",
+  default:
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).",
+};
 
 /**
  * The node a base gets when one of its views is modified in place: the
@@ -124,15 +130,21 @@ function viewModifiedError(view: Tensor, indirect: boolean): AutogradError {
 class CopySlices extends Node {
   readonly name = "CopySlices";
 
+  /** `selfIndex`: which of fn's inputs is the view (the first for an op; any for a custom Function's dirty input). */
   constructor(
     baseEdge: Edge | null,
     baseMeta: TensorMeta,
     private readonly base: Geometry,
     private readonly view: Geometry,
     private readonly fn: Node,
+    private readonly selfIndex = 0,
   ) {
-    super([baseEdge, ...fn._next.slice(1)]);
+    super(fn._next.map((e, i) => (i === selfIndex ? baseEdge : e)));
     this._meta = baseMeta;
+  }
+
+  override get _runsUserCode(): boolean {
+    return this.fn._runsUserCode;
   }
 
   _apply(grads: (Tensor | null)[], createGraph: boolean): (Tensor | null)[] {
@@ -142,10 +154,10 @@ class CopySlices extends Node {
     result.copy_(g);
     const slice = asStridedOp([result], { view: this.view, base: this.base });
     const res = this.fn._apply([slice.clone()], createGraph);
-    const selfGrad = res[0];
+    const selfGrad = res[this.selfIndex];
     if (selfGrad !== null && selfGrad !== undefined) slice.copy_(selfGrad);
     else slice.zero_();
-    return [result, ...res.slice(1)];
+    return this._next.map((_, i) => (i === this.selfIndex ? result : (res[i] ?? null)));
   }
 
   override _release(): void {
@@ -220,7 +232,7 @@ function checkInplace(self: Tensor, inputs: readonly Tensor[]): void {
   const base = self._base;
   if (!inputs.some((t) => t.requiresGrad) && !(base?.requiresGrad ?? false)) return;
   if (base !== null) {
-    if (self._multiView || !self._diffView) throw viewModifiedError(self, false);
+    if (self._creationMeta !== "default" || !self._diffView) throw viewModifiedError(self, false);
     if (base.isLeaf && base.requiresGrad) {
       throw new AutogradError("a view of a leaf Variable that requires grad is being used in an in-place operation.");
     }
@@ -272,17 +284,27 @@ export function applyInplace<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs:
   if (saved !== null) node._saveInputs(saved);
   attachOutputs(node, [self]);
   if (def.save === "result" || def.save === "both") node._saveResults([self]);
-  if (onView) {
-    const copySlices = new CopySlices(
-      base.requiresGrad ? gradientEdge(base) : null,
-      { shape: base.shape, dtype: base.dtype },
-      baseGeometry(base),
-      geometry(self, base),
-      node,
-    );
-    base._gradFn = copySlices;
-    base._outputNr = 0;
-    rebaseView(self, base);
-  }
+  if (onView) rebaseViewHistory(self, node, 0);
   return self;
+}
+
+/**
+ * @internal PyTorch's rebase_history for a view `self` that `node` modified
+ * in place (`self` is the node's input `selfIndex`): the base's history goes
+ * through CopySlices of `node`, and the view's grad_fn becomes
+ * AsStridedBackward0 of the base.
+ */
+export function rebaseViewHistory(self: Tensor, node: Node, selfIndex: number): void {
+  const base = self._base as Tensor;
+  const copySlices = new CopySlices(
+    base.requiresGrad ? gradientEdge(base) : null,
+    { shape: base.shape, dtype: base.dtype },
+    baseGeometry(base),
+    geometry(self, base),
+    node,
+    selfIndex,
+  );
+  base._gradFn = copySlices;
+  base._outputNr = 0;
+  rebaseView(self, base);
 }

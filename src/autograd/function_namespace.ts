@@ -1,0 +1,3 @@
+/** PyTorch's `torch.autograd.function`: helpers for custom Functions. */
+
+export { FunctionCtx, onceDifferentiable } from "./function.js";
