@@ -16,6 +16,7 @@
 import "./methods.js";
 import "./devtools.js";
 
+export { isAnomalyCheckNanEnabled, isAnomalyEnabled } from "./autograd/anomaly.js";
 export type { BackwardOptions, GradOptions, Grads } from "./autograd/api.js";
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd/grad_mode.js";
 export type { GradcheckFunction, GradcheckOptions } from "./autograd/gradcheck.js";

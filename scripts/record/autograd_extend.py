@@ -597,6 +597,46 @@ def fn_hooks_and_retain_grad(rec):
     rec(x.grad, y.grad)
 
 
+# ---------------------------------------------------------------- anomaly mode
+
+
+@case
+def anomaly_modes(rec):
+    rec(torch.is_anomaly_enabled())
+    with torch.autograd.detect_anomaly():
+        rec(torch.is_anomaly_enabled(), torch.is_anomaly_check_nan_enabled())
+    rec(torch.is_anomaly_enabled())
+    torch.autograd.set_detect_anomaly(True, check_nan=False)
+    rec(torch.is_anomaly_enabled(), torch.is_anomaly_check_nan_enabled())
+    torch.autograd.set_detect_anomaly(False)
+    rec(torch.is_anomaly_enabled(), torch.is_anomaly_check_nan_enabled())
+
+
+@case
+def anomaly_errors(rec):
+    x = leaf([1.0, 0.0])
+    a = leaf([0.0, 1.0])
+    b = leaf([0.0, 2.0])
+    with torch.autograd.detect_anomaly():
+        rec.run(lambda: (torch.tensor([1.0, 0.0]) / x).sum().backward())
+        rec.run(lambda: (a / b).sum().backward())
+        rec.run(lambda: (x * 1).backward(torch.tensor([float("nan"), 1.0])))
+        c = x * 2
+        d = c.sin()
+        c.add_(1)
+        rec.run(lambda: d.sum().backward())
+        rec.run(lambda: x.sqrt().sum().backward())
+        rec(x.grad)
+    x.grad = None
+    with torch.autograd.detect_anomaly(check_nan=False):
+        (torch.tensor([1.0, 0.0]) / x).sum().backward()
+        rec(x.grad)
+    c = x * 2
+    d = c.sin()
+    c.add_(1)
+    rec.run(lambda: d.sum().backward())
+
+
 # ---------------------------------------------------------------- functional
 
 

@@ -5,6 +5,7 @@
  * (bridge.ts).
  */
 
+import { isFloating } from "../core/dtype.js";
 import { ArgumentError, AutogradError, ShapeError } from "../core/errors.js";
 import { type OptionKeys, readOptions } from "../core/options.js";
 import { formatSize, shapesEqual } from "../core/shape.js";
@@ -27,6 +28,7 @@ provideEngineOps({
   detachedCopy: (g) => K.copy(g),
   recordedCopy,
   refreshView,
+  hasNan: (g) => isFloating(g.dtype) && noGrad(() => Boolean(g.isnan().any().item())),
 });
 
 /** The options of `tensor.backward` and `autograd.backward` (PyTorch's keyword arguments, camelCase). */

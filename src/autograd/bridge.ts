@@ -19,6 +19,8 @@ export interface EngineOps {
   detachedCopy(g: Tensor): Tensor;
   /** A copy recorded in the graph (CopyBackwards), as PyTorch's first accumulation under createGraph. */
   recordedCopy(g: Tensor): Tensor;
+  /** Whether a floating tensor holds a NaN (anomaly mode's check). */
+  hasNan(g: Tensor): boolean;
   /** Regenerates the grad_fn of a view whose base was modified in place since (AsStridedBackward0). */
   refreshView(view: Tensor): void;
 }

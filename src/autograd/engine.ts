@@ -11,6 +11,7 @@ import { AutogradError, ShapeError } from "../core/errors.js";
 import { isScratch } from "../core/recycle.js";
 import { formatShape, isExpandableTo, shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
+import { isAnomalyCheckNanEnabled, isAnomalyEnabled, reportFailure } from "./anomaly.js";
 import { engineOps } from "./bridge.js";
 import { isGradEnabled, setGradEnabled } from "./grad_mode.js";
 import { nodeHookResult, retain, runTensorHooks } from "./hooks.js";
@@ -305,6 +306,26 @@ function runNode(n: Node, inputs: (Tensor | null)[], createGraph: boolean, own: 
   return outputs;
 }
 
+/**
+ * runNode in anomaly mode: a node whose backward fails has its forward stack
+ * printed first, and one that returns NaN raises (when the mode checks NaN).
+ */
+function runChecked(n: Node, inputs: (Tensor | null)[], createGraph: boolean, own: Ownership | null): (Tensor | null)[] {
+  try {
+    const outputs = runNode(n, inputs, createGraph, own);
+    if (isAnomalyCheckNanEnabled()) {
+      outputs.forEach((g, i) => {
+        if (g !== null && g !== undefined && engineOps().hasNan(g))
+          throw new AutogradError(`Function '${n.name}' returned nan values in its ${i}th output.`);
+      });
+    }
+    return outputs;
+  } catch (e) {
+    reportFailure(n);
+    throw e;
+  }
+}
+
 /** Hands a node's outputs to the buffers of the nodes its edges point at, and marks those that became ready. */
 function distribute(n: Node, outputs: (Tensor | null)[], state: PassState, ready: ReadyQueue, own: Ownership | null): void {
   // Outputs not handed on yet are references too: no gradient they share a storage with may be written in place meanwhile.
@@ -399,7 +420,12 @@ function execute(graphRoot: GraphRoot, state: PassState, options: RunOptions): (
         const track = own !== null && !(n instanceof AccumulateGrad) && n._hooks === null && !n._runsUserCode;
         if (track) own.startTracking();
         try {
-          const outputs = n === graphRoot ? n._apply([], false) : runNode(n, inputs, options.createGraph, own);
+          const outputs =
+            n === graphRoot
+              ? n._apply([], false)
+              : isAnomalyEnabled()
+                ? runChecked(n, inputs, options.createGraph, own)
+                : runNode(n, inputs, options.createGraph, own);
           if (!options.retainGraph) n._release();
           distribute(n, outputs, state, ready, own);
         } finally {

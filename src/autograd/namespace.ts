@@ -1,5 +1,6 @@
 /** PyTorch's `torch.autograd`: backward passes, gradients, gradient checks, custom Functions and `functional` (`torch.autograd.*`). */
 
+export { detectAnomaly, isAnomalyCheckNanEnabled, isAnomalyEnabled, setDetectAnomaly } from "./anomaly.js";
 export { backward, grad } from "./api.js";
 export { AutogradFunction as Function, type DropFirst, type FunctionClass, FunctionCtx } from "./function.js";
 export * as function from "./function_namespace.js";

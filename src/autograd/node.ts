@@ -9,6 +9,7 @@ import { legacyTypeName } from "../core/dtype.js";
 import { AutogradError } from "../core/errors.js";
 import { formatShape } from "../core/shape.js";
 import type { RemovableHandle, Tensor } from "../tensor.js";
+import { isAnomalyEnabled, recordTrace } from "./anomaly.js";
 
 /**
  * A tensor hook: gets the gradient, may return a replacement. (It gets null
@@ -103,6 +104,7 @@ export abstract class Node {
   constructor(next: (Edge | null)[], seq: number = sequenceCounter++) {
     this._next = next;
     this._seq = seq;
+    if (isAnomalyEnabled()) recordTrace(this);
   }
 
   /**
@@ -233,7 +235,9 @@ export function versionError(t: Tensor, now: number, expected: number, source: N
   return new AutogradError(
     `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
       `[${legacyTypeName(t.dtype)} ${formatShape(t.shape)}]${named} is at version ${now}; expected version ${expected} instead. ` +
-      "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).",
+      (isAnomalyEnabled()
+        ? "Hint: the backtrace further above shows the operation that failed to compute its gradient. The variable in question was changed in there or anywhere later. Good luck!"
+        : "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.setDetectAnomaly(true)."),
   );
 }
 

@@ -76,7 +76,7 @@ function translated(message: string): string {
       return `${name}: ${value.toLowerCase()}`;
     },
   );
-  return inJavaScriptTerms(options).replace("set_detect_anomaly(true)", "set_detect_anomaly(True)");
+  return inJavaScriptTerms(options).replace("torch.autograd.set_detect_anomaly(true)", "torch.autograd.setDetectAnomaly(true)");
 }
 
 function compare(ours: Event, theirs: Event, where: string): void {
