@@ -16,6 +16,14 @@ import type { OptionKeys } from "./core/options.js";
 const N = 624;
 const M = 397;
 
+/** @internal a generator's state, as Generator._state copies it. */
+export interface GeneratorState {
+  readonly mt: Uint32Array;
+  readonly index: number;
+  readonly seed: number;
+  readonly nextNormal: number | null;
+}
+
 /** A Mersenne Twister (MT19937) with PyTorch's seeding and sampling transforms. */
 export class Generator {
   private readonly mt = new Uint32Array(N);
@@ -46,6 +54,19 @@ export class Generator {
     this.index = N;
     this.nextNormal = null;
     return this;
+  }
+
+  /** @internal a copy of the generator's whole state (torch.utils.checkpoint restores it to replay random ops). */
+  _state(): GeneratorState {
+    return { mt: this.mt.slice(), index: this.index, seed: this.seedValue, nextNormal: this.nextNormal };
+  }
+
+  /** @internal puts back a state `_state` gave. */
+  _setState(s: GeneratorState): void {
+    this.mt.set(s.mt);
+    this.index = s.index;
+    this.seedValue = s.seed;
+    this.nextNormal = s.nextNormal;
   }
 
   /** The seed last set. */

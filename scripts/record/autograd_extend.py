@@ -637,6 +637,154 @@ def anomaly_errors(rec):
     rec.run(lambda: d.sum().backward())
 
 
+# ---------------------------------------------------------------- saved-tensor hooks
+
+
+def logging_hooks(log):
+    def pack(t):
+        log.append(["pack", t.tolist()])
+        return t.tolist()
+
+    def unpack(p):
+        log.append(["unpack", p])
+        return torch.tensor(p)
+
+    return pack, unpack
+
+
+@case
+def hooks_pack_unpack(rec):
+    x = leaf([1.0, 2.0])
+    log = []
+    with torch.autograd.graph.saved_tensors_hooks(*logging_hooks(log)):
+        y = x.sin() * x
+    rec(log)
+    log.clear()
+    y.sum().backward()
+    # The order formulas read their saved tensors in is the op's own: compare as a multiset.
+    rec(sorted(e[1] for e in log), x.grad)
+
+
+@case
+def hooks_nesting_and_functions(rec):
+    x = leaf([1.0, 2.0])
+    log = []
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: (log.append("outer"), t)[1], lambda t: t):
+        with torch.autograd.graph.saved_tensors_hooks(lambda t: (log.append("inner"), t)[1], lambda t: t):
+            x.sin()
+        x.cos()
+    rec(log)
+    log = []
+
+    class S(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * x
+
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: (log.append("p"), t)[1], lambda t: (log.append("u"), t)[1]):
+        y = S.apply(x)
+        z = x.exp()
+    y.sum().backward()
+    z.sum().backward(retain_graph=True)
+    z.sum().backward()
+    rec(log, x.grad)
+
+
+@case
+def hooks_semantics(rec):
+    x = leaf([1.0, 2.0])
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        c = x * 2
+        d = c.sin()
+    c.add_(1)
+    rec.run(lambda: d.sum().backward())
+    x.grad = None
+
+    def bad_pack(t):
+        t.add_(1)
+        return t
+
+    # (x * 2 is made outside the hooks: which inputs mul saves differs, see NOTES.md.)
+    x2 = x * 2
+    with torch.autograd.graph.saved_tensors_hooks(bad_pack, lambda t: t):
+        rec.run(lambda: x2.sin())
+    x2 = x * 2
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: 3, lambda p: p):
+        y = x2.sin()
+    rec.run(lambda: y.sum().backward())
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t * 2, lambda t: t / 2):
+        y = x.exp()
+    y.sum().backward()
+    rec(x.grad)
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t.detach().clone(), lambda t: t):
+        y = x.pow(3)
+    (g,) = torch.autograd.grad(y.sum(), x, create_graph=True)
+    rec(g, torch.autograd.grad(g.sum(), x))
+
+
+# ---------------------------------------------------------------- checkpointing
+
+
+def dropout_block(w):
+    return lambda x: torch.nn.functional.dropout(x.matmul(w).tanh(), 0.5, training=True).sum(1)
+
+
+@case
+def checkpoint_reentrant(rec):
+    from torch.utils.checkpoint import checkpoint
+
+    torch.manual_seed(0)
+    x = torch.randn(4, 3, requires_grad=True)
+    w = torch.randn(3, 3, requires_grad=True)
+    f = dropout_block(w)
+    torch.manual_seed(1)
+    y = checkpoint(f, x)
+    rec(y, torch.rand(2))
+    y.sum().backward()
+    rec(x.grad, w.grad)
+    rec.run(lambda: torch.autograd.grad(checkpoint(f, x).sum(), x))
+    a = leaf([1.0, 2.0])
+    b = leaf([3.0, 4.0])
+    p, q = checkpoint(lambda a, b: (a * b, (a + b).sum()), a, b)
+    rec(p, q)
+    (p.sum() + q).backward()
+    rec(a.grad, b.grad)
+    rec(checkpoint(lambda t, k: t * k, a, 3.0))
+    with warnings.catch_warnings(record=True) as ws:
+        warnings.simplefilter("always")
+        z = checkpoint(lambda t: t * 2, torch.ones(2))
+    rec([str(v.message) for v in ws], z.requires_grad)
+
+
+@case
+def checkpoint_non_reentrant(rec):
+    from torch.utils.checkpoint import checkpoint
+
+    torch.manual_seed(0)
+    x = torch.randn(4, 3, requires_grad=True)
+    w = torch.randn(3, 3, requires_grad=True)
+    f = dropout_block(w)
+    torch.manual_seed(1)
+    y = checkpoint(f, x, use_reentrant=False)
+    rec(y, torch.rand(2))
+    rec(torch.autograd.grad(y.sum(), [x, w], retain_graph=True))
+    y.sum().backward()
+    rec(x.grad, w.grad)
+    a = leaf([1.0, 2.0])
+    y = checkpoint(lambda t: t.pow(3), a, use_reentrant=False)
+    (g,) = torch.autograd.grad(y.sum(), a, create_graph=True)
+    rec(g, torch.autograd.grad(g.sum(), a))
+    torch.manual_seed(2)
+    y = checkpoint(f, x, use_reentrant=False, preserve_rng_state=False)
+    rec(y)
+
+
 # ---------------------------------------------------------------- functional
 
 

@@ -113,6 +113,13 @@ interface PassState {
 
 let passCounter = 0;
 let activePasses = 0;
+/** For each pass running (innermost last): whether it captures the gradients of given inputs (autograd.grad, backward's `inputs`). */
+const capturing: boolean[] = [];
+
+/** @internal whether the innermost backward pass running returns or keeps only given inputs' gradients (PyTorch's checkpoint validity test). */
+export function currentPassCapturesInputs(): boolean {
+  return capturing[capturing.length - 1] ?? false;
+}
 
 class SlotState implements PassState {
   private readonly pass = ++passCounter;
@@ -354,11 +361,13 @@ export function runBackward(roots: readonly Tensor[], grads: readonly (Tensor | 
   const graphRoot = new GraphRoot(rootEdges, [...grads]);
   const state: PassState = activePasses === 0 ? new SlotState() : new MapState();
   activePasses++;
+  capturing.push(options.inputs !== undefined);
   try {
     countDependencies(graphRoot, state);
     return execute(graphRoot, state, options);
   } finally {
     activePasses--;
+    capturing.pop();
     state.finish();
   }
 }

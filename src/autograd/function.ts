@@ -21,17 +21,14 @@ import * as K from "../ops/kernels.js";
 import { Tensor } from "../tensor.js";
 import { isGradEnabled, noGrad } from "./grad_mode.js";
 import { BACKWARD_TWICE, type Edge, gradientEdge, Node, type TensorMeta, tensorMeta, versionError } from "./node.js";
+import { PackedSaved, packSaved, savedHooksActive } from "./saved_hooks.js";
 
 const LEGACY =
   "Legacy autograd function with non-static forward method is deprecated. Please use new-style autograd function with static forward method. " +
   "(Example: https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)";
 
-/** A saved tensor: the tensor, its version when saved, and which output of the node it is (-1: not an output). */
-interface Saved {
-  readonly tensor: Tensor;
-  readonly version: number;
-  readonly outputNr: number;
-}
+/** A saved tensor: the tensor, its version when saved, and which output of the node it is (-1: not an output); or its packed form under saved-tensor hooks. */
+type Saved = { readonly tensor: Tensor; readonly version: number; readonly outputNr: number } | PackedSaved;
 
 /** What a Function class offers `apply` (its static side). */
 export interface FunctionClass {
@@ -108,6 +105,11 @@ export class FunctionCtx extends Node {
     if (saved === null) return [];
     return saved.map((s) => {
       if (s === null) return null;
+      // Each read unpacks again (PyTorch's saved_tensors does).
+      if (s instanceof PackedSaved) {
+        s.forget();
+        return s.get();
+      }
       const now = s.tensor._storage.version;
       if (now !== s.version) {
         const t = s.tensor;
@@ -349,8 +351,10 @@ function aliasOf(t: Tensor): Tensor {
 
 /** Records what forward saved, with versions, once the outputs are wrapped (so a saved output is known as one). */
 function saveTensors(ctx: FunctionCtx, outputs: readonly unknown[]): void {
+  const hooked = savedHooksActive();
   ctx._saved = ctx._toSave.map((t) => {
     if (t === null) return null;
+    if (hooked) return packSaved(t);
     return { tensor: t, version: t._storage.version, outputNr: outputs.lastIndexOf(t) };
   });
 }

@@ -96,11 +96,12 @@ export function runTensorHooks(n: Node, inputs: (Tensor | null)[]): void {
     }
   }
   if (h.pre !== null) {
-    // One entry per output, null where none arrived (PyTorch passes None).
-    const all = Array.from({ length: n._outputCount() }, (_, i) => inputs[i] ?? null);
+    // One entry per output, null where none arrived (PyTorch passes None). A replacement is a new
+    // array: a hook that kept the one it was given does not see it change.
+    let all = Array.from({ length: n._outputCount() }, (_, i) => inputs[i] ?? null);
     for (const hook of h.pre.values()) {
       const r = nodeHookResult(hook, n, all, hook(all));
-      if (r !== null) for (const [i, g] of r.entries()) all[i] = g;
+      if (r !== null) all = r;
     }
     for (const [i, g] of all.entries()) inputs[i] = g;
   }

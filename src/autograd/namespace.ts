@@ -6,3 +6,4 @@ export { AutogradFunction as Function, type DropFirst, type FunctionClass, Funct
 export * as function from "./function_namespace.js";
 export * as functional from "./functional.js";
 export { gradcheck, gradgradcheck } from "./gradcheck.js";
+export * as graph from "./graph_namespace.js";

@@ -10,6 +10,7 @@ import { AutogradError } from "../core/errors.js";
 import { formatShape } from "../core/shape.js";
 import type { RemovableHandle, Tensor } from "../tensor.js";
 import { isAnomalyEnabled, recordTrace } from "./anomaly.js";
+import { PackedSaved, packSaved, savedHooksActive } from "./saved_hooks.js";
 
 /**
  * A tensor hook: gets the gradient, may return a replacement. (It gets null
@@ -241,11 +242,15 @@ export function versionError(t: Tensor, now: number, expected: number, source: N
   );
 }
 
-function saveAll(tensors: readonly (Tensor | null)[]): (Tensor | number | null)[] {
-  const out = new Array<Tensor | number | null>(2 * tensors.length);
+/** What a node keeps of a saved tensor: the tensor, or its packed form under saved-tensor hooks. */
+type SavedEntry = Tensor | PackedSaved | number | null;
+
+function saveAll(tensors: readonly (Tensor | null)[]): SavedEntry[] {
+  const out = new Array<SavedEntry>(2 * tensors.length);
+  const hooked = savedHooksActive();
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i] as Tensor | null;
-    out[2 * i] = t;
+    out[2 * i] = t === null || !hooked ? t : packSaved(t);
     out[2 * i + 1] = t === null ? 0 : t._storage.version;
   }
   return out;
@@ -282,7 +287,13 @@ export interface NodeDef<A> {
   readonly saveAttrs?: boolean;
 }
 
-const RELEASED: (Tensor | number | null)[] = [];
+const RELEASED: SavedEntry[] = [];
+
+/** Drops what packed entries unpacked for one run of a formula (each backward unpacks again, as in PyTorch). */
+function forgetUnpacked(entries: SavedEntry[] | null): void {
+  if (entries === null) return;
+  for (const e of entries) if (e instanceof PackedSaved) e.forget();
+}
 /** What released attributes are replaced with. */
 const RELEASED_ATTRS = Object.freeze({ released: true });
 
@@ -297,8 +308,8 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   // Saved tensors with the version each had when saved, interleaved: [t0, v0, t1, v1, ...]
   // (one array per node rather than an object per saved tensor: a graph holds thousands).
   // RELEASED once the graph is freed.
-  private savedInputs: (Tensor | number | null)[] | null = null;
-  private savedResults: (Tensor | number | null)[] | null = null;
+  private savedInputs: SavedEntry[] | null = null;
+  private savedResults: SavedEntry[] | null = null;
 
   constructor(def: NodeDef<A>, attrs: A, next: (Edge | null)[], needs: readonly boolean[], inputMeta: readonly TensorMeta[]) {
     super(next);
@@ -338,8 +349,9 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
 
   input(i: number): Tensor {
     if (this.savedInputs === RELEASED) throw new AutogradError(BACKWARD_TWICE);
-    const t = this.savedInputs?.[2 * i] as Tensor | null | undefined;
+    const t = this.savedInputs?.[2 * i] as Tensor | PackedSaved | null | undefined;
     if (t === undefined || t === null) throw new AutogradError(`${this.name}: input ${i} was not saved for backward`);
+    if (t instanceof PackedSaved) return t.get();
     const saved = this.savedInputs?.[2 * i + 1] as number;
     const now = t._storage.version;
     // PyTorch names the saved input's current history in the message.
@@ -349,8 +361,9 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
 
   result(i = 0): Tensor {
     if (this.savedInputs === RELEASED) throw new AutogradError(BACKWARD_TWICE);
-    const t = this.savedResults?.[2 * i] as Tensor | undefined;
+    const t = this.savedResults?.[2 * i] as Tensor | PackedSaved | undefined;
     if (t === undefined) throw new AutogradError(`${this.name}: output ${i} was not saved for backward`);
+    if (t instanceof PackedSaved) return t.get();
     const saved = this.savedResults?.[2 * i + 1] as number;
     const now = t._storage.version;
     // A saved output is named as the output of this node.
@@ -378,6 +391,8 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
       return this._next.map((_, i) => (this.needs[i] ? (out[i] ?? null) : null));
     } finally {
       runningCreateGraph = prev;
+      forgetUnpacked(this.savedInputs);
+      forgetUnpacked(this.savedResults);
     }
   }
 

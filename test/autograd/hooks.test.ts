@@ -79,6 +79,39 @@ describe("a hook on one output of a multi-output node", () => {
     b.sum().backward();
     expect(seen).toEqual([[null, [1, 1, 1]]]);
   });
+
+  it("node pre-hooks run in registration order after the tensor hooks, each seeing the previous one's replacement in a new array", () => {
+    const x = torch.tensor([1, 2], { requiresGrad: true });
+    const y = x.mul(3);
+    const order: string[] = [];
+    const given: (Tensor | null)[][] = [];
+    y.gradFn?.registerPrehook((gs) => {
+      order.push("pre1");
+      given.push(gs);
+      return [(gs[0] as Tensor).mul(10)];
+    });
+    y.gradFn?.registerPrehook((gs) => {
+      order.push("pre2");
+      given.push(gs);
+      return [(gs[0] as Tensor).add(1)];
+    });
+    y.registerHook((g) => {
+      order.push("tensor");
+      return g.mul(2);
+    });
+    y.gradFn?.registerHook((gradInputs, gradOutputs) => {
+      order.push("post");
+      expect(values(gradOutputs[0] as Tensor)).toEqual([21, 21]);
+      return [(gradInputs[0] as Tensor).neg(), null];
+    });
+    y.sum().backward();
+    expect(order).toEqual(["tensor", "pre1", "pre2", "post"]);
+    // The array pre1 got still holds what it was given.
+    expect(values(given[0]?.[0] as Tensor)).toEqual([2, 2]);
+    expect(values(given[1]?.[0] as Tensor)).toEqual([20, 20]);
+    expect(given[0]).not.toBe(given[1]);
+    expect(values(x.grad)).toEqual([-63, -63]);
+  });
 });
 
 describe("what a hook returns is checked", () => {
