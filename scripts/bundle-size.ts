@@ -40,6 +40,8 @@ export async function bundle(program: string): Promise<string> {
     platform: "browser",
     write: false,
     logLevel: "silent",
+    // The Graphviz renderer toSvg loads on demand (2 MB of WebAssembly): a bundler puts it in a chunk of its own.
+    external: ["@hpcc-js/wasm-graphviz"],
     // Resolve "kindling" as an installed package does (the built dist/, its package.json's
     // sideEffects), not through the project's path mapping to src/.
     tsconfig: `${ROOT}bench/tsconfig.json`,

@@ -8,6 +8,8 @@
  * costs a stack capture per op.
  */
 
+import { readOptions } from "../core/options.js";
+
 /** Whether anomaly mode is on, and whether it checks backward results for NaN. */
 const state = { enabled: false, checkNan: true };
 
@@ -63,10 +65,11 @@ export function setDetectAnomaly(mode: boolean, checkNan = true): void {
  * });
  * ```
  */
-export function detectAnomaly<T>(fn: () => T, options: { checkNan?: boolean } = {}): T {
+export function detectAnomaly<T>(fn: () => T, options?: { checkNan?: boolean }): T {
+  const o = readOptions(options, "detectAnomaly", { checkNan: "boolean" });
   const prev = { ...state };
   console.warn("Anomaly Detection has been enabled. This mode will increase the runtime and should only be enabled for debugging.");
-  setDetectAnomaly(true, options.checkNan ?? true);
+  setDetectAnomaly(true, o.checkNan ?? true);
   try {
     return fn();
   } finally {

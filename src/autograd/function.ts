@@ -175,6 +175,13 @@ export class FunctionCtx extends Node {
     return out;
   }
 
+  /** @internal the saved tensors (packed ones left out), unnamed as torchviz draws a custom Function's. */
+  override _savedForDrawing(): [string, Tensor][] {
+    const saved = this._saved;
+    if (saved === null || saved === RELEASED) return [];
+    return saved.flatMap((s): [string, Tensor][] => (s === null || s instanceof PackedSaved ? [] : [["", s.tensor]]));
+  }
+
   /** @internal */
   override _release(): void {
     this._saved = RELEASED;

@@ -123,6 +123,11 @@ export abstract class Node {
   /** @internal frees saved tensors (after a backward pass without retainGraph). */
   _release(): void {}
 
+  /** @internal the tensors the node keeps for backward, named as a drawing of the graph labels them (none once released). */
+  _savedForDrawing(): [string, Tensor][] {
+    return [];
+  }
+
   /** The nodes this one sends gradients to, with the input number at each: `[node, inputNr]` (`[null, 0]` for inputs without grad). */
   get nextFunctions(): [Node | null, number][] {
     return this._next.map((e) => (e === null ? [null, 0] : [e.node, e.inputNr]));
@@ -394,6 +399,21 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
       forgetUnpacked(this.savedInputs);
       forgetUnpacked(this.savedResults);
     }
+  }
+
+  /** @internal saved inputs as self, other, input2, ...; saved outputs as result, result1, ... (packed ones are left out). */
+  override _savedForDrawing(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const add = (entries: SavedEntry[] | null, name: (i: number) => string) => {
+      if (entries === null || entries === RELEASED) return;
+      for (let i = 0; 2 * i < entries.length; i++) {
+        const t = entries[2 * i] as Tensor | PackedSaved | null;
+        if (t !== null && !(t instanceof PackedSaved)) out.push([name(i), t]);
+      }
+    };
+    add(this.savedInputs, (i) => (i === 0 ? "self" : i === 1 ? "other" : `input${i}`));
+    add(this.savedResults, (i) => (i === 0 ? "result" : `result${i}`));
+    return out;
   }
 
   /** @internal */

@@ -161,3 +161,74 @@ describe("saved-tensor hooks: PyTorch's recorded scenarios", () => {
     ).toThrow("pack and unpack must be functions");
   });
 });
+
+describe("drawing the graph (toDot, toSvg)", () => {
+  const { toDot, toSvg } = torch.autograd.graph;
+  /** The node lines of a DOT text: label → fill colour (or "" for backward nodes). */
+  const nodes = (dot: string) =>
+    dot
+      .split("\n")
+      .map((l) => /^\t(n\d+) \[label="(.*?)"(?: fillcolor=(\w+))?\]$/.exec(l))
+      .filter((m) => m !== null)
+      .map((m) => [m[2], m[3] ?? ""]);
+  const edges = (dot: string) => dot.split("\n").filter((l) => / -> /.test(l)).length;
+
+  it("draws torchviz's picture of (x + w) * (w + 1): the output, backward nodes, named leaves", () => {
+    const w = leaf([1]);
+    const x = leaf([2]);
+    const y = x.add(w).mul(w.add(1));
+    const dot = toDot(y, { params: { w, x } });
+    expect(dot.startsWith('digraph {\n\tgraph [size="12,12"]\n\tnode [align=left fontname=monospace fontsize=10')).toBe(true);
+    expect(nodes(dot).sort()).toEqual(
+      [
+        ["\\n (1)", "darkolivegreen1"],
+        ["MulBackward0", ""],
+        ["AddBackward0", ""],
+        ["AddBackward0", ""],
+        ["AccumulateGrad", ""],
+        ["AccumulateGrad", ""],
+        ["w\\n (1)", "lightblue"],
+        ["x\\n (1)", "lightblue"],
+      ].sort(),
+    );
+    // leaf -> AccumulateGrad (2), AccumulateGrad -> Add (3), Add -> Mul (2), Mul -> output (1)
+    expect(edges(dot)).toBe(8);
+  });
+
+  it("shows saved tensors in orange with showSaved, names from a module's parameters, and views' bases dotted", () => {
+    torch.manualSeed(0);
+    const lin = new torch.nn.Linear(3, 2);
+    const out = lin.call(torch.ones(4, 3)).tanh();
+    const dot = toDot(out, { params: lin.namedParameters(), showSaved: true });
+    const labels = nodes(dot);
+    expect(labels).toContainEqual(["weight\\n (2, 3)", "lightblue"]);
+    // The bias is saved by addmm (drawn orange first) and is a leaf: its last declaration is blue.
+    expect(labels.filter(([l]) => l === "bias\\n (2)").at(-1)).toEqual(["bias\\n (2)", "lightblue"]);
+    expect(labels).toContainEqual(["other\\n (4, 3)", "orange"]);
+    // tanh's saved result is the output itself: one green node, with an undirected edge to TanhBackward0.
+    expect(labels.filter(([, c]) => c === "darkolivegreen1")).toEqual([["\\n (4, 2)", "darkolivegreen1"]]);
+    expect(dot.match(/\[dir=none\]/g)?.length).toBe(4);
+    const base = leaf([1, 2, 3]).mul(2);
+    const view = base.narrow(0, 1, 2);
+    const vdot = toDot(view);
+    expect(nodes(vdot)).toContainEqual(["\\n (3)", "darkolivegreen3"]);
+    expect(vdot).toContain("[style=dotted]");
+  });
+
+  it("draws several outputs, a 100,000-op chain, and refuses what is not a tensor", () => {
+    const x = leaf([1, 2]);
+    const dot = toDot([x.sin(), x.cos()], { params: { x } });
+    expect(nodes(dot).filter(([, c]) => c === "darkolivegreen1").length).toBe(2);
+    let y = x;
+    for (let i = 0; i < 100_000; i++) y = y.mul(1);
+    expect(nodes(toDot(y)).length).toBe(100_003);
+    expect(() => toDot(3 as never)).toThrow("toDot(): output 0 must be a Tensor");
+    expect(() => toDot(x, { params: { x: 3 as never } })).toThrow("params['x'] must be a Tensor");
+  });
+
+  it("renders SVG with Graphviz", async () => {
+    const w = leaf([1]);
+    const svg = await toSvg(w.mul(2).sum(), { params: { w } });
+    expect(svg).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*>SumBackward0<[\s\S]*>MulBackward0<[\s\S]*<\/svg>\s*$/);
+  });
+});

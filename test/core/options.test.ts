@@ -326,6 +326,14 @@ const SWEEP: Record<string, () => unknown> = {
     const [t, s] = grad();
     return torch.autograd.grad([s], [t], o());
   },
+  "autograd/draw.ts:toDot": () => torch.autograd.graph.toDot(grad()[1], o()),
+  "autograd/anomaly.ts:detectAnomaly": () => torch.autograd.detectAnomaly(() => 0, o()),
+  "autograd/functional.ts:vjp": () => torch.autograd.functional.vjp((t) => t.sum(), grad()[0], null, o()),
+  "autograd/functional.ts:jvp": () => torch.autograd.functional.jvp((t) => t.sum(), grad()[0], null, o()),
+  "autograd/functional.ts:vhp": () => torch.autograd.functional.vhp((t) => t.sum(), grad()[0], null, o()),
+  "autograd/functional.ts:hvp": () => torch.autograd.functional.hvp((t) => t.sum(), grad()[0], null, o()),
+  "autograd/functional.ts:jacobian": () => torch.autograd.functional.jacobian((t) => t.sum(), grad()[0], o()),
+  "autograd/functional.ts:hessian": () => torch.autograd.functional.hessian((t) => t.sum(), grad()[0], o()),
   "autograd/gradcheck.ts:gradcheck": () => torch.autograd.gradcheck((t) => t.sin(), [grad()[0]], o()),
   "autograd/gradcheck.ts:gradgradcheck": () => torch.autograd.gradgradcheck((t) => t.sin(), [grad()[0]], null, o()),
   "print.ts:setPrintoptions": () => torch.setPrintoptions(o()),

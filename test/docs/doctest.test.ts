@@ -90,13 +90,16 @@ function instrument(code: string): string {
   return out.join("\n");
 }
 
+/** The constructor of async functions (an example may `await`). */
+const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<void>;
+
 /** Runs an example with `console.log(...) // expected` lines turned into checks of what they print. */
-function runExample(code: string): void {
-  const js = transformSync(instrument(code), { loader: "ts", format: "cjs" }).code;
+async function runExample(code: string): Promise<void> {
+  const js = transformSync(instrument(code), { loader: "ts", format: "esm" }).code;
   const checks: [string, string][] = [];
   const check = (expected: string, ...args: unknown[]) => checks.push([format(...args), expected]);
   const quiet = { log: () => undefined };
-  new Function("torch", "__check", "console", js)(torch, check, quiet);
+  await new AsyncFunction("torch", "__check", "console", js)(torch, check, quiet);
   for (const [actual, expected] of checks) expect(actual).toBe(expected);
 }
 
@@ -108,8 +111,8 @@ describe("TSDoc examples run and print what they say", () => {
     expect(all.length).toBeGreaterThan(50);
   });
 
-  it.each(all.map((e) => [e.where, e] as const))("%s", (_, e) => {
-    runExample(e.code);
+  it.each(all.map((e) => [e.where, e] as const))("%s", async (_, e) => {
+    await runExample(e.code);
   });
 });
 
@@ -118,7 +121,7 @@ describe("README and docs code blocks run and print what they say", () => {
     expect(markdown.filter((e) => e.where.startsWith("README")).length).toBeGreaterThan(1);
   });
 
-  it.each(markdown.map((e) => [e.where, e] as const))("%s", (_, e) => {
-    runExample(e.code);
+  it.each(markdown.map((e) => [e.where, e] as const))("%s", async (_, e) => {
+    await runExample(e.code);
   });
 });
