@@ -1958,7 +1958,7 @@ class TensorMethods {
    * console.log(torch.flip(torch.tensor([[1, 2], [3, 4]]), [1])); // tensor([[2., 1.],\n        [4., 3.]])
    * ```
    */
-  flip(this: Tensor, dims: readonly number[]): Tensor {
+  flip(this: Tensor, dims: number | readonly number[]): Tensor {
     return combine.flip(this, dims);
   }
   /**

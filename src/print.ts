@@ -5,6 +5,7 @@
  * wrapping at 80 characters and `...` summaries above 1000 elements.
  */
 
+import { tangentOf } from "./autograd/forward_ad.js";
 import type { DType } from "./core/dtype.js";
 import { isFloating, torchName } from "./core/dtype.js";
 import { ArgumentError } from "./core/errors.js";
@@ -295,5 +296,18 @@ export function formatTensor(t: Tensor, prefix = "tensor("): string {
   const fn = t.gradFn;
   if (fn !== null) suffixes.push(`grad_fn=<${fn.name}>`);
   else if (t.requiresGrad) suffixes.push("requires_grad=True");
+  const tangent = tangentOf(t);
+  if (tangent !== null) suffixes.push(`tangent=${tangent.ndim === 0 ? pythonFloat(tangent.item()) : formatTensor(tangent)}`);
   return addSuffixes(prefix + body, suffixes, indent);
+}
+
+/** A number as Python's repr of a float writes it (`3.0`, `1e-07`): how PyTorch prints a 0-d tangent. */
+function pythonFloat(v: number): string {
+  if (Number.isNaN(v)) return "nan";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.0`;
+  // Python pads the exponent to two digits and drops JS's "+".
+  return String(v)
+    .replace(/e([+-])(\d)$/, "e$10$2")
+    .replace("e+", "e+");
 }

@@ -97,6 +97,10 @@ export class Tensor {
   _metaCache: TensorMeta | null = null;
   /** @internal cached gradient edge (see gradientEdge). */
   _edgeCache: Edge | null = null;
+  /** @internal the forward-mode tangent (autograd/forward_ad.ts), valid at level `_tangentLevel` only. */
+  _tangent: Tensor | null = null;
+  /** @internal the dual level `_tangent` belongs to (-1: none). */
+  _tangentLevel = -1;
 
   /** @internal */
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {

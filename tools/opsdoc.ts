@@ -118,15 +118,19 @@ export function opsDoc(): string {
     "- **d1 / d2**: first and second derivatives (written with differentiable tensor ops, so",
     "  `createGraph` gives higher orders too). A dash: the op is not differentiable (integer or",
     "  bool results, or piecewise-constant functions whose gradient is zero).",
+    "- **fwd**: forward-mode AD (`torch.autograd.forwardAd`), checked on every sample against",
+    "  PyTorch's tangents, finite differences and reverse mode (`test/ops/forward_ad.test.ts`). Pointwise, linear and",
+    "  matrix-product ops have rules of their own; the others use their backward formula",
+    "  transposed (exact, slower). See docs/autograd.md.",
     "- **node**: the `gradFn` name recorded, PyTorch's.",
     "",
-    "| PyTorch | Kindling | dtypes | d1 | d2 | node |",
-    "| --- | --- | --- | --- | --- | --- |",
+    "| PyTorch | Kindling | dtypes | d1 | d2 | fwd | node |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const r of opsDocRows()) {
     const yes = (b: boolean) => (b ? "yes" : "-");
     lines.push(
-      `| \`${r.op}\` | \`${r.kindling}\` | ${r.dtypes.join(", ")} | ${yes(r.first)} | ${yes(r.second)} | ${r.nodes.join(", ") || "-"} |`,
+      `| \`${r.op}\` | \`${r.kindling}\` | ${r.dtypes.join(", ")} | ${yes(r.first)} | ${yes(r.second)} | ${yes(r.first)} | ${r.nodes.join(", ") || "-"} |`,
     );
   }
   return `${lines.join("\n")}\n`;

@@ -785,6 +785,175 @@ def checkpoint_non_reentrant(rec):
     rec(y)
 
 
+# ---------------------------------------------------------------- forward-mode AD
+
+
+@case
+def fwad_api(rec):
+    import torch.autograd.forward_ad as fwAD
+
+    p = torch.tensor([1.0, 2.0])
+    t = torch.tensor([3.0, 4.0])
+    rec.run(lambda: fwAD.make_dual(p, t))
+    with fwAD.dual_level() as level:
+        rec(level)
+        d = fwAD.make_dual(p, t)
+        rec(str(d), d._base is p, d is p)
+        rec.run(lambda: fwAD.make_dual(p, torch.ones(3)))
+        rec.run(lambda: fwAD.make_dual(torch.tensor([1, 2]), torch.tensor([1.0, 2.0])))
+        rec.run(lambda: fwAD.enter_dual_level())
+        y = d.sin() * 2
+        u = fwAD.unpack_dual(y)
+        rec(str(y), u.primal, u.tangent, u.primal._base is y)
+        rec(fwAD.unpack_dual(p).tangent)
+        with torch.no_grad():
+            z = d.exp()
+        rec(str(z), fwAD.unpack_dual(d.detach()).tangent)
+        rec(str(d[0]), str(d.sum()), str(d * 3))
+    rec(str(d), str(y), fwAD.unpack_dual(d).tangent)
+
+
+@case
+def fwad_inplace_and_views(rec):
+    import torch.autograd.forward_ad as fwAD
+
+    with fwAD.dual_level():
+        d = fwAD.make_dual(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 4.0, 5.0]))
+        e = d.clone()
+        e.mul_(2)
+        rec(fwAD.unpack_dual(e).tangent)
+        q = torch.zeros(3)
+        q.add_(d)
+        rec(fwAD.unpack_dual(q).tangent)
+        b = d.clone()
+        v = b[1:]
+        v.mul_(d[1:])
+        rec(fwAD.unpack_dual(b).tangent, fwAD.unpack_dual(v).tangent)
+        w = d.clone()
+        w[0] = 7.0
+        rec(fwAD.unpack_dual(w).tangent)
+        r = d.view(3, 1).expand(3, 2).t()
+        rec(fwAD.unpack_dual(r).tangent)
+
+
+@case
+def fwad_with_reverse(rec):
+    import torch.autograd.forward_ad as fwAD
+
+    x = leaf([1.0, 2.0])
+    tt = leaf([3.0, 4.0])
+    with fwAD.dual_level():
+        dx = fwAD.make_dual(x, torch.tensor([3.0, 4.0]))
+        y = dx.exp() * dx
+        t = fwAD.unpack_dual(y).tangent
+        rec(y, t)
+        rec(torch.autograd.grad(t.sum(), x))
+        d2 = fwAD.make_dual(torch.tensor([1.0, 2.0]), tt)
+        z = (d2 * d2.sin()).sum()
+        zt = fwAD.unpack_dual(z).tangent
+        rec(zt, torch.autograd.grad(zt, tt))
+
+
+@case
+def fwad_custom_function(rec):
+    import torch.autograd.forward_ad as fwAD
+
+    class NoJvp(Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            return x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2, None
+
+    class WithJvp(Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            ctx.k = k
+            ctx.save_for_forward(x)
+            return x * k, x.exp()
+
+        @staticmethod
+        def backward(ctx, g, h):
+            return g * ctx.k, None
+
+        @staticmethod
+        def jvp(ctx, tx, tk):
+            (x,) = ctx.saved_tensors
+            rec(tx, tk, x)
+            return tx * ctx.k, tx * x.exp()
+
+    with fwAD.dual_level():
+        d = fwAD.make_dual(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0]))
+        rec.run(lambda: NoJvp.apply(d, 2.0))
+        a, b = WithJvp.apply(d, 2.0)
+        rec(str(a), str(b))
+        rec(str(NoJvp.apply(torch.tensor([1.0]), 2.0)))
+
+
+FWAD_OPS = {
+    "exp": lambda x: x.exp(),
+    "log": lambda x: x.log(),
+    "sqrt": lambda x: x.sqrt(),
+    "tanh": lambda x: x.tanh(),
+    "sigmoid": lambda x: x.sigmoid(),
+    "relu": lambda x: x.relu(),
+    "abs": lambda x: x.abs(),
+    "pow": lambda x: x.pow(3),
+    "pow_tensor": lambda x: x.pow(x),
+    "mul": lambda x: x * x.cos(),
+    "div": lambda x: x / (x + 2),
+    "sub": lambda x: 1 - x,
+    "clamp": lambda x: x.clamp(0.7, 1.6),
+    "where": lambda x: torch.where(x > 1, x * 2, x.exp()),
+    "maximum": lambda x: torch.maximum(x, x.flip(0)),
+    "sum_dim": lambda x: x.reshape(2, 2).sum(1),
+    "mean": lambda x: x.mean(),
+    "prod": lambda x: x.prod(),
+    "amax": lambda x: x.amax(),
+    "max_dim": lambda x: x.reshape(2, 2).max(1)[0],
+    "var": lambda x: x.var(),
+    "std": lambda x: x.std(),
+    "norm": lambda x: x.norm(),
+    "logsumexp": lambda x: x.logsumexp(0),
+    "softmax": lambda x: x.softmax(0),
+    "log_softmax": lambda x: x.log_softmax(0),
+    "cumsum": lambda x: x.cumsum(0),
+    "cumprod": lambda x: x.cumprod(0),
+    "matmul": lambda x: x.reshape(2, 2) @ x.reshape(2, 2),
+    "mv": lambda x: x.reshape(2, 2).mv(x[:2]),
+    "dot": lambda x: x.dot(x.flip(0)),
+    "cat": lambda x: torch.cat([x, x * 2]),
+    "stack": lambda x: torch.stack([x, x.exp()]),
+    "index": lambda x: x[torch.tensor([3, 0, 3])],
+    "gather": lambda x: x.reshape(2, 2).gather(1, torch.tensor([[1], [0]])),
+    "masked_fill": lambda x: x.masked_fill(x > 1.2, 0.0),
+    "gelu": lambda x: torch.nn.functional.gelu(x),
+    "silu": lambda x: torch.nn.functional.silu(x),
+    "softplus": lambda x: torch.nn.functional.softplus(x),
+    "leaky_relu": lambda x: torch.nn.functional.leaky_relu(x - 1, 0.1),
+    "mse_loss": lambda x: torch.nn.functional.mse_loss(x, torch.ones(4, dtype=torch.float64)),
+    "cross_entropy": lambda x: torch.nn.functional.cross_entropy(x.reshape(2, 2), torch.tensor([1, 0])),
+    "linear": lambda x: torch.nn.functional.linear(x.reshape(2, 2), x.reshape(2, 2).t(), x[:2]),
+    "conv1d": lambda x: torch.nn.functional.conv1d(x.reshape(1, 1, 4), x[:2].reshape(1, 1, 2)),
+    "avg_pool": lambda x: torch.nn.functional.avg_pool2d(x.reshape(1, 1, 2, 2), 2),
+    "max_pool": lambda x: torch.nn.functional.max_pool2d(x.reshape(1, 1, 2, 2), 2),
+    "layer_norm": lambda x: torch.nn.functional.layer_norm(x, (4,)),
+}
+
+
+@case
+def fwad_ops(rec):
+    import torch.autograd.forward_ad as fwAD
+
+    for name, f in FWAD_OPS.items():
+        with fwAD.dual_level():
+            d = fwAD.make_dual(torch.tensor([0.5, 1.5, 1.0, 2.0], dtype=torch.float64), torch.tensor([1.0, -2.0, 0.5, 3.0], dtype=torch.float64))
+            out = f(d)
+            rec([name, fwAD.unpack_dual(out).tangent])
+
+
 # ---------------------------------------------------------------- functional
 
 

@@ -19,6 +19,7 @@ import { ArgumentError, AutogradError } from "../core/errors.js";
 import { rebaseViewHistory } from "../ops/inplace.js";
 import * as K from "../ops/kernels.js";
 import { Tensor } from "../tensor.js";
+import { dualLevelActive, setTangent, tangentOf, withoutDualLevel } from "./forward_ad.js";
 import { isGradEnabled, noGrad } from "./grad_mode.js";
 import { BACKWARD_TWICE, type Edge, gradientEdge, Node, type TensorMeta, tensorMeta, versionError } from "./node.js";
 import { PackedSaved, packSaved, savedHooksActive } from "./saved_hooks.js";
@@ -65,6 +66,10 @@ export class FunctionCtx extends Node {
   _dirty: Set<Tensor> | null = null;
   /** @internal outputs forward marked as not differentiable. */
   _nonDifferentiable: Set<Tensor> | null = null;
+  /** @internal what forward saved for jvp. */
+  _forwardSaved: (Tensor | null)[] = [];
+  /** @internal whether the Function's jvp is running (savedTensors then reads _forwardSaved). */
+  _inJvp = false;
   /** @internal whether gradients of outputs that got none are zeros (true) or null. */
   _materializeGrads = true;
   /** @internal the shape and dtype of each tensor output (undefined at non-tensor outputs). */
@@ -99,6 +104,7 @@ export class FunctionCtx extends Node {
    * backward pass freed the graph raises PyTorch's backward-twice error.
    */
   get savedTensors(): (Tensor | null)[] {
+    if (this._inJvp) return [...this._forwardSaved];
     const saved = this._saved;
     if (saved === RELEASED) throw new AutogradError(BACKWARD_TWICE);
     // Inside forward nothing is saved yet (PyTorch gives an empty tuple).
@@ -116,6 +122,14 @@ export class FunctionCtx extends Node {
         throw s.outputNr >= 0 ? versionError(t, now, s.version, this, s.outputNr) : versionError(t, now, s.version, t._gradFn, t._outputNr);
       }
       return s.tensor;
+    });
+  }
+
+  /** Saves tensors for `jvp` (forward-mode AD), which reads them back from `savedTensors`. */
+  saveForForward(...tensors: (Tensor | null | undefined)[]): void {
+    this._forwardSaved = tensors.map((t, i) => {
+      if (t === null || t === undefined) return null;
+      return expectTensor(t, "save_for_forward", i);
     });
   }
 
@@ -247,6 +261,16 @@ export class AutogradFunction {
     );
   }
 
+  /**
+   * Forward-mode AD: the tangents of the outputs (one, or an array with one
+   * per output) from those of the `forward` arguments (null where none).
+   * `ctx.savedTensors` reads what `forward` saved with `ctx.saveForForward`.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: tangents in, one per forward output out
+  static jvp(_ctx: FunctionCtx, ..._tangents: any[]): any {
+    throw new AutogradError("You must implement the jvp function for custom autograd.Function to use it with forward mode AD.");
+  }
+
   /** Runs the Function on `args` (what its `forward` takes after `ctx`) and records it in the graph. */
   static apply<F extends FunctionClass>(this: F, ...args: DropFirst<Parameters<F["forward"]>>): ReturnType<F["forward"]> {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass apply was called on (the user's Function)
@@ -259,9 +283,32 @@ export class AutogradFunction {
       args,
       tensors.map((t) => (executable && t.requiresGrad ? gradientEdge(t) : null)),
     );
-    const raw: unknown = noGrad(() => cls.forward(ctx, ...(args as unknown[])));
-    return wrapOutputs(ctx, raw, tensors, executable) as ReturnType<F["forward"]>;
+    const tangents = dualLevelActive() ? (args as unknown[]).map((a) => (a instanceof Tensor ? tangentOf(a) : null)) : null;
+    // Forward AD: the Function's jvp gives the outputs' tangents, not the ops its forward runs.
+    const raw: unknown = noGrad(() => withoutDualLevel(() => cls.forward(ctx, ...(args as unknown[]))));
+    const out = wrapOutputs(ctx, raw, tensors, executable);
+    if (tangents?.some((t) => t !== null)) applyJvp(cls, ctx, tangents as (Tensor | null)[], out);
+    return out as ReturnType<F["forward"]>;
   }
+}
+
+/** Gives the Function's tensor outputs the tangents its jvp returns. */
+function applyJvp(cls: FunctionClass, ctx: FunctionCtx, tangents: (Tensor | null)[], out: unknown): void {
+  ctx._inJvp = true;
+  let returned: unknown;
+  try {
+    // Its ops compute tangents' values, and see the saved tensors as primals: no level while it runs.
+    const jvp = (cls as FunctionClass & { jvp: (ctx: FunctionCtx, ...t: (Tensor | null)[]) => unknown }).jvp;
+    returned = noGrad(() => withoutDualLevel(() => jvp.call(cls, ctx, ...tangents)));
+  } finally {
+    ctx._inJvp = false;
+  }
+  const outputs = (Array.isArray(out) ? out : [out]) as unknown[];
+  const given = (Array.isArray(returned) ? returned : [returned]) as unknown[];
+  outputs.forEach((o, i) => {
+    const t = given[i];
+    if (o instanceof Tensor && t instanceof Tensor && isFloating(o.dtype)) setTangent(o, t);
+  });
 }
 
 /** PyTorch's _wrap_outputs: gives forward's outputs their place in the graph (see the file comment). */
@@ -319,6 +366,12 @@ function wrapOutput(
   }
   if (isDirty) {
     if (t.isLeaf && t.requiresGrad) throw new AutogradError("a leaf Variable that requires grad has been used in an in-place operation.");
+    if (!isInput && !warnedDirty.has(ctx._fn)) {
+      warnedDirty.add(ctx._fn);
+      console.warn(
+        "Only input Tensors should be given to ctx.mark_dirty(). If a Tensor is not an input, there is no need to pass it to mark_dirty().",
+      );
+    }
     if (t._base === null) {
       t._gradFn = ctx;
       t._outputNr = outputNr;
@@ -347,6 +400,9 @@ function wrapOutput(
   }
   return out;
 }
+
+/** Functions already warned about marking a non-input dirty (once each, as Python's warnings show it once). */
+const warnedDirty = new WeakSet<object>();
 
 /** A view of `t` covering all of it (PyTorch's view_as(self) made with grad mode off). */
 function aliasOf(t: Tensor): Tensor {

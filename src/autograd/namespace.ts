@@ -2,6 +2,7 @@
 
 export { detectAnomaly, isAnomalyCheckNanEnabled, isAnomalyEnabled, setDetectAnomaly } from "./anomaly.js";
 export { backward, grad } from "./api.js";
+export * as forwardAd from "./forward_ad_namespace.js";
 export { AutogradFunction as Function, type DropFirst, type FunctionClass, FunctionCtx } from "./function.js";
 export * as function from "./function_namespace.js";
 export * as functional from "./functional.js";

@@ -87,9 +87,11 @@ export function normalizeDim(dim: number, ndim: number, op = "dim"): number {
 }
 
 /** Normalised, sorted, duplicate-free dims. */
-export function normalizeDims(dims: readonly number[], ndim: number, op = "dim"): number[] {
-  if (!Array.isArray(dims)) throw badDim(dims, op, "dim must be an integer or an array of integers");
-  const out = dims.map((d) => normalizeDim(d, ndim, op));
+export function normalizeDims(dims: number | readonly number[], ndim: number, op = "dim"): number[] {
+  // One integer is a list of one dim (PyTorch's IntArrayRef takes an int).
+  const list = typeof dims === "number" && Number.isInteger(dims) ? [dims] : dims;
+  if (!Array.isArray(list)) throw badDim(dims, op, "dim must be an integer or an array of integers");
+  const out = list.map((d) => normalizeDim(d, ndim, op));
   // dims lists are short: pairwise checks (the first repeat in the given order, as PyTorch) and an insertion sort.
   for (let i = 1; i < out.length; i++) {
     for (let j = 0; j < i; j++) {

@@ -84,6 +84,7 @@ function activation(spec: {
     name: `${spec.name}_backward`,
     gradFn: spec.backwardGradFn,
     save: "inputs",
+    jvp: "elementwise",
     forward: ([g, x], p) => K.binary(spec.backwardKernel, g as Tensor, x as Tensor, p.dtype, p.p0, spec.name, p.p1),
     backward: ([gg], c) => [
       c.needs[0] ? backwardOp([gg, c.input(1)], c.attrs) : null,
@@ -94,6 +95,7 @@ function activation(spec: {
     name: spec.name,
     gradFn: spec.gradFn,
     save: "inputs",
+    jvp: "elementwise",
     forward: ([x], p) => K.unary(spec.kernel, x as Tensor, p.dtype, p.p0, p.p1),
     backward: ([g], c) => [backwardOp([g, c.input(0)], c.attrs)],
   });
@@ -105,6 +107,7 @@ function activation(spec: {
           name: spec.name,
           gradFn: inplace.gradFn,
           save: "result",
+          jvp: "elementwise",
           forward: op.def.forward,
           backward: ([g], c) => {
             inplace.check(c.attrs);
@@ -318,6 +321,7 @@ export function silu(input: Tensor, options?: InplaceOptions): Tensor {
 // silu's derivative is composite in PyTorch 1.13: grad * s * (1 + x (1 - s)), s = sigmoid(x).
 const siluOp = defineOp<{ dtype: DType }>({
   name: "silu",
+  jvp: "elementwise",
   gradFn: "SiluBackward0",
   save: "inputs",
   forward: ([x], { dtype }) => K.unary("silu", x as Tensor, dtype),

@@ -35,6 +35,7 @@ function checkSub(op: string, dtype: DType, alpha: number): void {
 
 const addOp = defineOp<Alpha>({
   name: "add",
+  jvp: "linear",
   gradFn: "AddBackward0",
   forward: ([a, b], { alpha, dtype }, into) => K.binary("add", a as Tensor, b as Tensor, dtype, alpha, "add", 0, into),
   backward: ([g], { attrs }) => [g, attrs.alpha === 1 ? g : mulScalar(g, attrs.alpha)],
@@ -42,6 +43,7 @@ const addOp = defineOp<Alpha>({
 
 const subOp = defineOp<Alpha>({
   name: "sub",
+  jvp: "linear",
   gradFn: "SubBackward0",
   forward: ([a, b], { alpha, dtype }, into) => K.binary("sub", a as Tensor, b as Tensor, dtype, alpha, "sub", 0, into),
   backward: ([g], { attrs }) => [g, attrs.alpha === 1 ? g.neg() : mulScalar(g.neg(), attrs.alpha)],
@@ -50,6 +52,7 @@ const subOp = defineOp<Alpha>({
 // rsub(self, other, alpha) = other - alpha * self.
 const rsubOp = defineOp<Alpha>({
   name: "rsub",
+  jvp: "linear",
   gradFn: "RsubBackward1",
   forward: ([a, b], { alpha, dtype }) => K.binary("sub", b as Tensor, a as Tensor, dtype, alpha, "rsub"),
   backward: ([g], { attrs }) => [attrs.alpha === 1 ? g.neg() : mulScalar(g.neg(), attrs.alpha), g],
@@ -57,6 +60,7 @@ const rsubOp = defineOp<Alpha>({
 
 const mulOp = defineOp<Typed>({
   name: "mul",
+  jvp: "elementwise",
   gradFn: "MulBackward0",
   save: "inputs",
   forward: ([a, b], { dtype }, into) => K.binary("mul", a as Tensor, b as Tensor, dtype, 1, "mul", 0, into),
@@ -65,6 +69,7 @@ const mulOp = defineOp<Typed>({
 
 const divOp = defineOp<Typed>({
   name: "div",
+  jvp: "elementwise",
   gradFn: "DivBackward0",
   save: "inputs",
   forward: ([a, b], { dtype }, into) => K.binary("div", a as Tensor, b as Tensor, dtype, 1, "div", 0, into),
@@ -81,6 +86,7 @@ const divOp = defineOp<Typed>({
  */
 const roundedDivOp = defineOp<Typed & { mode: "trunc" | "floor" }>({
   name: "div",
+  jvp: "elementwise",
   gradFn: "DivBackward2",
   forward: ([a, b], { dtype, mode }) => {
     checkDivision("div", mode === "floor" ? "div_floor_cpu" : "div_trunc_cpu", dtype, a as Tensor, b as Tensor);
@@ -204,6 +210,7 @@ export const arithInplace = {
 
 const mulScalarOp = defineOp<Typed & { s: number }>({
   name: "mul",
+  jvp: "elementwise",
   gradFn: "MulBackward1",
   forward: ([a], { s, dtype }) => K.binary("mul", a as Tensor, K.scalar(s, dtype), dtype),
   // PyTorch differentiates mul.Scalar with the scalar wrapped as a tensor: MulBackward0.
@@ -212,6 +219,7 @@ const mulScalarOp = defineOp<Typed & { s: number }>({
 
 const divScalarOp = defineOp<Typed & { s: number }>({
   name: "div",
+  jvp: "elementwise",
   gradFn: "DivBackward1",
   forward: ([a], { s, dtype }) => K.binary("div", a as Tensor, K.scalar(s, dtype), dtype),
   backward: ([g], c) => [g.div(c.attrs.s)],
@@ -219,6 +227,7 @@ const divScalarOp = defineOp<Typed & { s: number }>({
 
 const addScalarOp = defineOp<Typed & { s: number }>({
   name: "add",
+  jvp: "linear",
   gradFn: "AddBackward1",
   forward: ([a], { s, dtype }) => K.binary("add", a as Tensor, K.scalar(s, dtype), dtype),
   backward: ([g]) => [g],
@@ -241,6 +250,7 @@ export function subScalar(t: Tensor, s: number): Tensor {
 
 const subScalarOp = defineOp<Typed & { s: number }>({
   name: "sub",
+  jvp: "linear",
   gradFn: "SubBackward1",
   forward: ([a], { s, dtype }) => K.binary("sub", a as Tensor, K.scalar(s, dtype), dtype),
   backward: ([g]) => [g],
@@ -255,6 +265,7 @@ export function addScalar(t: Tensor, s: number): Tensor {
 
 const powScalarOp = defineOp<Typed & { exponent: number }>({
   name: "pow",
+  jvp: "elementwise",
   gradFn: "PowBackward0",
   save: "inputs",
   forward: ([x], { exponent, dtype }) => K.unary("powScalar", x as Tensor, dtype, exponent),
@@ -268,6 +279,7 @@ const powScalarOp = defineOp<Typed & { exponent: number }>({
 
 const powTensorOp = defineOp<Typed>({
   name: "pow",
+  jvp: "elementwise",
   gradFn: "PowBackward1",
   save: "both",
   forward: ([x, e], { dtype }) => K.binary("pow", x as Tensor, e as Tensor, dtype, 1, "pow"),
@@ -285,6 +297,7 @@ const powTensorOp = defineOp<Typed>({
 
 const rpowOp = defineOp<Typed & { base: number }>({
   name: "pow",
+  jvp: "elementwise",
   gradFn: "PowBackward2",
   save: "both",
   forward: ([e], { base, dtype }) => K.unary("rpowScalar", e as Tensor, dtype, base),

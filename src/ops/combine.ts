@@ -35,6 +35,7 @@ function catForward(xs: readonly Tensor[], dim: number): Tensor {
 
 const catOp = defineOp<{ dim: number }>({
   name: "cat",
+  jvp: "linear",
   gradFn: "CatBackward0",
   forward: (xs, { dim }) => catForward(xs, dim),
   // Each input gets its slice of the gradient (empty 1-d inputs get an empty one).
@@ -110,6 +111,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 // stack is cat of the tensors unsqueezed at `dim`; its gradient is the slices of the output's.
 const stackOp = defineOp<{ dim: number }>({
   name: "stack",
+  jvp: "linear",
   gradFn: "StackBackward0",
   forward: (xs, { dim }) =>
     catForward(
@@ -121,6 +123,7 @@ const stackOp = defineOp<{ dim: number }>({
 
 const unbindOp = defineOp<{ dim: number; n: number }>({
   name: "unbind",
+  jvp: "linear",
   gradFn: "UnbindBackward0",
   // Several views: none may be modified in place while recording (PyTorch).
   view: "multiple",
@@ -147,6 +150,7 @@ export function unbind(input: Tensor, dim = 0): Tensor[] {
 
 const splitOp = defineOp<{ dim: number; sizes: number[]; withSizes: boolean }>({
   name: "split",
+  jvp: "linear",
   gradFn: (a) => (a.withSizes ? "SplitWithSizesBackward0" : "SplitBackward0"),
   // Several views: none may be modified in place while recording (PyTorch).
   view: "multiple",
@@ -221,6 +225,7 @@ export function chunk(input: Tensor, chunks: number, dim = 0): Tensor[] {
 
 const repeatOp = defineOp<{ repeats: number[] }>({
   name: "repeat",
+  jvp: "linear",
   gradFn: "RepeatBackward0",
   forward: ([x], { repeats }) => {
     const t = x as Tensor;
@@ -280,6 +285,7 @@ export function repeat(input: Tensor, ...repeats: (number | readonly number[])[]
 
 const flipOp = defineOp<{ dims: number[] }>({
   name: "flip",
+  jvp: "linear",
   gradFn: "FlipBackward0",
   forward: ([x], { dims }) => {
     const t = x as Tensor;
@@ -303,7 +309,7 @@ const flipOp = defineOp<{ dims: number[] }>({
  * console.log(torch.flip(torch.tensor([[1, 2], [3, 4]]), [1])); // tensor([[2., 1.],\n        [4., 3.]])
  * ```
  */
-export function flip(input: Tensor, dims: readonly number[]): Tensor {
+export function flip(input: Tensor, dims: number | readonly number[]): Tensor {
   const x = expectTensor(input, "flip", "input");
   return flipOp([x], { dims: normalizeDims(dims, x.ndim, "flip") });
 }

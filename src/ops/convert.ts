@@ -14,6 +14,7 @@ import { expectTensor } from "./scalars.js";
 
 const toCopyOp = defineOp<{ dtype: DType }>({
   name: "_to_copy",
+  jvp: "linear",
   gradFn: "ToCopyBackward0",
   forward: ([x], { dtype }) => K.copy(x as Tensor, dtype),
   backward: ([g], c) => [g.to((c.inputMeta[0] as { dtype: DType }).dtype)],
@@ -100,6 +101,7 @@ function cast(x: Tensor, dtype: DType): Tensor {
 
 const recordedCopyOp = defineOp<Record<string, never>>({
   name: "copy",
+  jvp: "linear",
   gradFn: "CopyBackwards",
   forward: ([x]) => K.copy(x as Tensor),
   backward: ([g]) => [g],
@@ -163,6 +165,7 @@ export function fill_(input: Tensor, value: number | boolean): Tensor {
 
 const copyOp = defineOp<Record<string, never>>({
   name: "copy",
+  jvp: "linear",
   gradFn: "CopyBackwards",
   forward: ([self, src]) => {
     const out = K.empty((self as Tensor).shape, (self as Tensor).dtype);

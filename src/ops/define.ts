@@ -7,11 +7,13 @@
  * node and its edges.
  */
 
+import { dualLevelActive } from "../autograd/forward_ad.js";
 import { isGradEnabled, setGradEnabled } from "../autograd/grad_mode.js";
 import { type Edge, type Formula, gradientEdge, OpNode, type TensorMeta, tensorMeta } from "../autograd/node.js";
 import { isFloating } from "../core/dtype.js";
 import { OutOfMemoryError } from "../core/errors.js";
 import type { Tensor } from "../tensor.js";
+import { type Jvp, propagateTangents } from "./jvp.js";
 import * as K from "./kernels.js";
 
 export interface OpDef<A> {
@@ -50,6 +52,8 @@ export interface OpDef<A> {
   readonly forward: (inputs: readonly Tensor[], attrs: A, into?: Tensor) => Tensor | Tensor[];
   /** Gradients of the inputs from the gradients of the outputs; absent for non-differentiable ops. */
   readonly backward?: Formula<A>;
+  /** How forward-mode AD gives the outputs their tangents (ops/jvp.ts); absent: the backward formula, transposed. */
+  readonly jvp?: Jvp<A>;
 }
 
 /** A defined op: its table entry plus the function that applies it. */
@@ -165,7 +169,14 @@ export function applyOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): 
   const needs = inputsNeedingGrad(def, inputs);
   const outputs = runForward(def, inputs, attrs);
   if (def.view) markViews(inputs[0] as Tensor, outputs, def.view === "multiple");
-  if (needs === null) return outputs;
+  if (needs !== null) record(def, inputs, attrs, needs, outputs);
+  // After recording: a jvp rule reading the outputs sees their grad_fn (forward-over-reverse).
+  if (dualLevelActive()) propagateTangents(def, inputs, attrs, outputs);
+  return outputs;
+}
+
+/** Builds the node of an op that records, and makes `outputs` its outputs. */
+function record<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A, needs: readonly boolean[], outputs: Tensor[]): void {
   const node = makeNode(
     def,
     inputs,
@@ -176,5 +187,4 @@ export function applyOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A): 
   if (def.save === "inputs" || def.save === "both") node._saveInputs(inputs);
   attachOutputs(node, outputs);
   if (def.save === "result" || def.save === "both") node._saveResults(outputs);
-  return outputs;
 }

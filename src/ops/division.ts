@@ -63,6 +63,7 @@ function notImplemented(op: string): Formula<DivisionAttrs> {
 // remainder(a, b) = a - b * floor(a / b): d/da = 1, d/db = -floor(a / b).
 const remainderOp = defineOp<DivisionAttrs>({
   name: "remainder",
+  jvp: "elementwise",
   gradFn: (a) => (a.scalar ? "RemainderBackward0" : "RemainderBackward1"),
   save: "inputs",
   forward: divisionForward("remainder", "remainder_cpu", "remainder"),
@@ -72,6 +73,7 @@ const remainderOp = defineOp<DivisionAttrs>({
 // PyTorch's remainder(Scalar, Tensor) has no derivative.
 const reverseRemainderOp = defineOp<DivisionAttrs>({
   name: "remainder",
+  jvp: "elementwise",
   gradFn: "NotImplemented",
   forward: divisionForward("remainder", "remainder_cpu", "remainder"),
   backward: notImplemented("remainder"),
@@ -80,6 +82,7 @@ const reverseRemainderOp = defineOp<DivisionAttrs>({
 // fmod(a, b) = a - b * trunc(a / b): d/da = 1, d/db = -trunc(a / b).
 const fmodOp = defineOp<DivisionAttrs>({
   name: "fmod",
+  jvp: "elementwise",
   gradFn: (a) => (a.scalar ? "FmodBackward0" : "FmodBackward1"),
   save: "inputs",
   forward: divisionForward("fmod", "fmod_cpu", "fmod"),

@@ -29,6 +29,7 @@ import { expectTensor } from "./scalars.js";
 
 const gatherOp = defineOp<{ dim: number }>({
   name: "gather",
+  jvp: "linear",
   gradFn: "GatherBackward0",
   save: "inputs",
   forward: ([x, index], { dim }) => {
@@ -100,6 +101,7 @@ interface ScatterAttrs {
 
 const scatterOp: Op<ScatterAttrs> = defineOp<ScatterAttrs>({
   name: "scatter",
+  jvp: "linear",
   gradFn: (a) => (a.add ? "ScatterAddBackward0" : "ScatterBackward0"),
   save: "inputs",
   forward: ([x, index, src], { dim, add }) => scatterInto(x as Tensor, dim, index as Tensor, src as Tensor, add ? "add" : "assign"),
@@ -114,6 +116,7 @@ const scatterOp: Op<ScatterAttrs> = defineOp<ScatterAttrs>({
 
 const scatterValueOp: Op<{ dim: number; value: number }> = defineOp<{ dim: number; value: number }>({
   name: "scatter",
+  jvp: "elementwise",
   gradFn: "ScatterBackward1",
   save: "inputs",
   forward: ([x, index], { dim, value }) => {
@@ -216,6 +219,7 @@ export function putFlat(x: Tensor, flat: Int32Array, values: Tensor, accumulate:
 
 const takeOp = defineOp({
   name: "take",
+  jvp: "linear",
   gradFn: "TakeBackward0",
   save: "inputs",
   forward: ([x, index]) => K.take(x as Tensor, Int32Array.from((index as Tensor).toTypedArray()), (index as Tensor).shape),
@@ -244,6 +248,7 @@ export function take(input: Tensor, index: Tensor): Tensor {
 
 const putOp = defineOp<{ accumulate: boolean }>({
   name: "put",
+  jvp: "linear",
   gradFn: "PutBackward0",
   save: "inputs",
   forward: ([x, index, src], { accumulate }) =>
@@ -318,6 +323,7 @@ function maskOffsets(mask: Tensor, shape: readonly number[]): number[] {
 
 const maskedScatterOp = defineOp<{ shape: readonly number[] }>({
   name: "masked_scatter",
+  jvp: "linear",
   gradFn: "MaskedScatterBackward0",
   save: "inputs",
   // The k-th true element of the (broadcast) mask takes source's k-th element.

@@ -51,6 +51,7 @@ function selectedGrad(g: Tensor, dim: number, index: Tensor, shape: readonly num
 
 const indexSelectOp = defineOp<{ dim: number }>({
   name: "index_select",
+  jvp: "linear",
   gradFn: "IndexSelectBackward0",
   save: "inputs",
   forward: ([x, index], { dim }) => {
@@ -101,6 +102,7 @@ interface IndexAddAttrs {
 
 const indexAddOp: Op<IndexAddAttrs> = defineOp<IndexAddAttrs>({
   name: "index_add",
+  jvp: "linear",
   gradFn: "IndexAddBackward0",
   save: "inputs",
   forward: ([x, index, src], { dim, alpha }) => {
@@ -185,6 +187,7 @@ export function indexAdd_(input: Tensor, dim: number, index: Tensor, source: Ten
 
 const indexCopyOp = defineOp<{ dim: number }>({
   name: "index_copy",
+  jvp: "linear",
   gradFn: "IndexCopyBackward0",
   save: "inputs",
   forward: ([x, index, src], { dim }) => {
@@ -260,6 +263,7 @@ function fillSlices(x: Tensor, index: Tensor, dim: number, value: Tensor): Tenso
 
 const indexFillOp = defineOp<{ dim: number; value: number }>({
   name: "index_fill",
+  jvp: "elementwise",
   gradFn: "IndexFillBackward0",
   save: "inputs",
   forward: ([x, index], { dim, value }) => fillSlices(x as Tensor, index as Tensor, dim, K.scalar(value, (x as Tensor).dtype)),
@@ -269,6 +273,7 @@ const indexFillOp = defineOp<{ dim: number; value: number }>({
 // With a 0-d tensor as the value, the value gets the gradient summed over the filled slices (each once).
 const indexFillTensorOp = defineOp<{ dim: number }>({
   name: "index_fill",
+  jvp: "linear",
   gradFn: "IndexFillBackward1",
   save: "inputs",
   forward: ([x, index, value], { dim }) => fillSlices(x as Tensor, index as Tensor, dim, value as Tensor),

@@ -265,6 +265,7 @@ function scatterFlat(x: Tensor, g: Tensor, plan: TakePlan, accumulate: boolean):
 
 const takeOp: Op<TakePlan> = defineOp<TakePlan>({
   name: "index",
+  jvp: "linear",
   gradFn: "IndexBackward0",
   // The plan holds the indices, which PyTorch saves.
   saveAttrs: true,
@@ -294,6 +295,7 @@ function putBackward([g]: [Tensor, ...Tensor[]], c: BackwardContext<PutAttrs>): 
 
 const indexPutDef = defineOp<PutAttrs>({
   name: "index_put",
+  jvp: "linear",
   gradFn: "IndexPutBackward0",
   saveAttrs: true,
   forward: putForward,
@@ -302,6 +304,7 @@ const indexPutDef = defineOp<PutAttrs>({
 
 const indexPutImplDef = defineOp<PutAttrs>({
   name: "_index_put_impl_",
+  jvp: "linear",
   gradFn: "IndexPutImplBackward0",
   saveAttrs: true,
   forward: putForward,

@@ -9,12 +9,14 @@
  * base; other views of the base regenerate theirs the same way when read.
  */
 
+import { dualLevelActive, tangentOf } from "../autograd/forward_ad.js";
 import { isGradEnabled } from "../autograd/grad_mode.js";
 import { type CreationMeta, type Edge, gradientEdge, Node, OpNode, type TensorMeta } from "../autograd/node.js";
 import { canCast, scalarTypeName } from "../core/dtype.js";
 import { ArgumentError, AutogradError, DTypeError } from "../core/errors.js";
 import type { Tensor } from "../tensor.js";
 import { attachOutputs, defineOp, inputsNeedingGrad, makeNode, type Op, type OpDef, runForward } from "./define.js";
+import { propagateInplaceTangent } from "./jvp.js";
 import * as K from "./kernels.js";
 
 /** Where a view sits in its base's storage, relative to the base's first element. */
@@ -265,6 +267,8 @@ export function applyInplace<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs:
   // A formula reading the inputs needs self as it was before the write.
   const savesInputs = def.save === "inputs" || def.save === "both";
   const saved = needs !== null && savesInputs ? [snapshot(self), ...inputs.slice(1)] : null;
+  // Forward AD reads self as it was too (its tangent is computed after the write).
+  const before = dualLevelActive() && inputs.some((t) => tangentOf(t) !== null) ? (saved?.[0] ?? K.copy(self)) : null;
   const result = runForward(def, inputs, attrs, self)[0] as Tensor;
   // The kernel wrote into self when it could; otherwise copy the result in.
   if (result !== self) {
@@ -276,7 +280,14 @@ export function applyInplace<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs:
     K.copyInto(self, result, op);
   }
   self._storage.version++;
-  if (needs === null) return self;
+  if (needs !== null) recordInplace(def, inputs, attrs, needs, saved);
+  if (before !== null) propagateInplaceTangent(def, before, inputs, attrs);
+  return self;
+}
+
+/** Rebases self's history onto the in-place op's node (through CopySlices for a view). */
+function recordInplace<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A, needs: readonly boolean[], saved: Tensor[] | null): void {
+  const self = inputs[0] as Tensor;
   const others = inputs.map((t, i) => (i > 0 && needs[i] ? gradientEdge(t) : null));
   const base = self._base;
   const onView = base !== null && self._diffView;
@@ -285,7 +296,6 @@ export function applyInplace<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs:
   attachOutputs(node, [self]);
   if (def.save === "result" || def.save === "both") node._saveResults([self]);
   if (onView) rebaseViewHistory(self, node, 0);
-  return self;
 }
 
 /**

@@ -30,6 +30,7 @@ function need(op: string, t: Tensor, ndim: number, arg: string): void {
 
 const dotOp = defineOp<Record<string, never>>({
   name: "dot",
+  jvp: "multilinear",
   gradFn: "DotBackward0",
   save: "inputs",
   forward: ([a, b]) => K.matmul((a as Tensor).unsqueeze(0), (b as Tensor).unsqueeze(1), (a as Tensor).dtype).reshape([]),
@@ -61,6 +62,7 @@ export function dot(input: Tensor, other: Tensor): Tensor {
 
 const mmOp = defineOp<Record<string, never>>({
   name: "mm",
+  jvp: "multilinear",
   gradFn: "MmBackward0",
   save: "inputs",
   forward: ([a, b]) => K.matmul(a as Tensor, b as Tensor, (a as Tensor).dtype),
@@ -90,6 +92,7 @@ export function mm(input: Tensor, mat2: Tensor): Tensor {
 
 const mvOp = defineOp<Record<string, never>>({
   name: "mv",
+  jvp: "multilinear",
   gradFn: "MvBackward0",
   save: "inputs",
   forward: ([a, v]) => K.matmul(a as Tensor, (v as Tensor).unsqueeze(1), (a as Tensor).dtype).squeeze(1),
@@ -118,6 +121,7 @@ export function mv(input: Tensor, vec: Tensor): Tensor {
 
 const bmmOp = defineOp<Record<string, never>>({
   name: "bmm",
+  jvp: "multilinear",
   gradFn: "BmmBackward0",
   save: "inputs",
   forward: ([a, b]) => K.matmul(a as Tensor, b as Tensor, (a as Tensor).dtype),

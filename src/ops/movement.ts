@@ -42,6 +42,7 @@ const reshapeBack = ([g]: [Tensor, ...Tensor[]], c: { inputMeta: readonly { shap
 
 const viewOp = defineOp<{ shape: number[] }>({
   name: "view",
+  jvp: "linear",
   gradFn: "ViewBackward0",
   view: true,
   forward: ([x], { shape }) => viewOf(x as Tensor, shape, "view"),
@@ -50,6 +51,7 @@ const viewOp = defineOp<{ shape: number[] }>({
 
 const reshapeAliasOp = defineOp<{ shape: number[] }>({
   name: "_reshape_alias",
+  jvp: "linear",
   gradFn: "ReshapeAliasBackward0",
   view: true,
   forward: ([x], { shape }) => viewOf(x as Tensor, shape, "reshape"),
@@ -63,6 +65,7 @@ export function unsafeView(x: Tensor, shape: readonly number[]): Tensor {
 
 const unsafeViewOp = defineOp<{ shape: number[] }>({
   name: "_unsafe_view",
+  jvp: "linear",
   gradFn: "UnsafeViewBackward0",
   forward: ([x], { shape }) => viewOf(x as Tensor, shape, "reshape"),
   backward: reshapeBack,
@@ -121,6 +124,7 @@ export function flatten(input: Tensor, startDim = 0, endDim = -1): Tensor {
 
 const transposeOp = defineOp<{ d0: number; d1: number; t: boolean }>({
   name: "transpose",
+  jvp: "linear",
   gradFn: (a) => (a.t ? "TBackward0" : "TransposeBackward0"),
   view: true,
   forward: ([x], { d0, d1 }) => {
@@ -164,6 +168,7 @@ export function t(input: Tensor): Tensor {
 
 const permuteOp = defineOp<{ dims: number[] }>({
   name: "permute",
+  jvp: "linear",
   gradFn: "PermuteBackward0",
   view: true,
   forward: ([x], { dims }) => {
@@ -208,6 +213,7 @@ export function permute(input: Tensor, ...dims: (number | Shape)[]): Tensor {
 
 const expandOp = defineOp<{ shape: number[] }>({
   name: "expand",
+  jvp: "linear",
   gradFn: "ExpandBackward0",
   view: true,
   forward: ([x], { shape }) => K.broadcastTo(x as Tensor, shape),
@@ -277,6 +283,7 @@ export function sumTo(grad: Tensor, shape: Shape): Tensor {
 // `inplace`: PyTorch names the node of squeeze_ SqueezeBackward2/3 (matmul of 1-d @ 2-d uses it).
 const squeezeOp = defineOp<{ dim: number | null; inplace?: boolean }>({
   name: "squeeze",
+  jvp: "linear",
   gradFn: (a) => `SqueezeBackward${(a.dim === null ? 0 : 1) + (a.inplace ? 2 : 0)}`,
   view: true,
   forward: ([x], { dim }) => {
@@ -323,6 +330,7 @@ export function squeezeFresh(x: Tensor, dim: number): Tensor {
 
 const unsqueezeOp = defineOp<{ dim: number }>({
   name: "unsqueeze",
+  jvp: "linear",
   gradFn: "UnsqueezeBackward0",
   view: true,
   forward: ([x], { dim }) => {
@@ -354,6 +362,7 @@ export function unsqueeze(input: Tensor, dim: number): Tensor {
 
 const cloneOp = defineOp<Record<string, never>>({
   name: "clone",
+  jvp: "linear",
   gradFn: "CloneBackward0",
   forward: ([x]) => K.copy(x as Tensor),
   backward: ([g]) => [g],

@@ -199,6 +199,7 @@ export const [cos, cos_] = defineUnary({
 // createGraph pass shows PyTorch's TanhBackwardBackward0 node.
 const tanhBackwardOp = defineOp<Typed>({
   name: "tanh_backward",
+  jvp: "elementwise",
   gradFn: "TanhBackwardBackward0",
   save: "inputs",
   forward: ([g, y], { dtype }) => K.binary("tanhBackward", g as Tensor, y as Tensor, dtype),
@@ -215,6 +216,7 @@ export function tanhBackward(grad: Tensor, y: Tensor): Tensor {
 
 const sigmoidBackwardOp = defineOp<Typed>({
   name: "sigmoid_backward",
+  jvp: "elementwise",
   gradFn: "SigmoidBackwardBackward0",
   save: "inputs",
   forward: ([g, y], { dtype }) => K.binary("sigmoidBackward", g as Tensor, y as Tensor, dtype),
@@ -231,6 +233,7 @@ export function sigmoidBackward(grad: Tensor, y: Tensor): Tensor {
 
 const thresholdBackwardOp = defineOp<Typed & { threshold: number }>({
   name: "threshold_backward",
+  jvp: "elementwise",
   gradFn: "ThresholdBackwardBackward0",
   save: "inputs",
   forward: ([g, x], { dtype, threshold }) => K.binary("thresholdBackward", g as Tensor, x as Tensor, dtype, threshold),

@@ -69,6 +69,7 @@ export function restoreDims(t: Tensor, dims: readonly number[], keepdim: boolean
 
 const sumOp = defineOp<ReduceAttrs>({
   name: "sum",
+  jvp: "linear",
   gradFn: (a) => (a.all && !a.keepdim ? "SumBackward0" : "SumBackward1"),
   forward: ([x], a) => K.reduce("sum", x as Tensor, a.dims, a.keepdim, a.dtype),
   backward: ([g], c) => {
@@ -97,6 +98,7 @@ export function sum(input: Tensor, dim?: Dims, options?: SumOptions): Tensor {
 
 const meanOp = defineOp<ReduceAttrs>({
   name: "mean",
+  jvp: "linear",
   gradFn: (a) => (a.all && !a.keepdim ? "MeanBackward0" : "MeanBackward1"),
   forward: ([x], a) => {
     const s = K.reduce("sum", x as Tensor, a.dims, a.keepdim, a.dtype);

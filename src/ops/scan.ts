@@ -21,6 +21,7 @@ interface ScanAttrs {
 
 const cumsumOp = defineOp<ScanAttrs>({
   name: "cumsum",
+  jvp: "linear",
   gradFn: "CumsumBackward0",
   forward: ([x], a) => K.scan("cumsum", x as Tensor, a.dim, a.dtype),
   // The gradient of x_i collects every later output: a reversed cumulative sum.

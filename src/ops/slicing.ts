@@ -20,6 +20,7 @@ interface SelectAttrs {
 
 const selectOp = defineOp<SelectAttrs>({
   name: "select",
+  jvp: "linear",
   gradFn: "SelectBackward0",
   view: true,
   forward: ([x], { dim, index }) => {
@@ -38,6 +39,7 @@ const selectOp = defineOp<SelectAttrs>({
 // second derivatives show SelectBackwardBackward0.
 const selectBackwardOp = defineOp<SelectAttrs & { shape: Shape }>({
   name: "select_backward",
+  jvp: "linear",
   gradFn: "SelectBackwardBackward0",
   forward: ([g], { shape, dim, index }) => {
     const out = K.full(shape, 0, (g as Tensor).dtype);
@@ -81,6 +83,7 @@ interface SliceAttrs {
 
 const sliceOp = defineOp<SliceAttrs>({
   name: "slice",
+  jvp: "linear",
   gradFn: "SliceBackward0",
   view: true,
   forward: ([x], { dim, start, end, step }) => {
@@ -96,6 +99,7 @@ const sliceOp = defineOp<SliceAttrs>({
 
 const sliceBackwardOp = defineOp<SliceAttrs & { shape: Shape }>({
   name: "slice_backward",
+  jvp: "linear",
   gradFn: "SliceBackwardBackward0",
   forward: ([g], { shape, ...a }) => {
     const out = K.full(shape, 0, (g as Tensor).dtype);
@@ -161,6 +165,7 @@ export function narrow(input: Tensor, dim: number, start: number, length: number
 
 const aliasOp = defineOp<Record<string, never>>({
   name: "alias",
+  jvp: "linear",
   gradFn: "AliasBackward0",
   view: true,
   forward: ([x]) => K.asStrided(x as Tensor, (x as Tensor).shape, (x as Tensor)._strides),
@@ -182,6 +187,7 @@ interface DiagonalAttrs {
 
 const diagonalOp = defineOp<DiagonalAttrs>({
   name: "diagonal",
+  jvp: "linear",
   gradFn: "DiagonalBackward0",
   view: true,
   // A view: the two dims are replaced by one last dim stepping along both at once.
@@ -199,6 +205,7 @@ const diagonalOp = defineOp<DiagonalAttrs>({
 
 const diagonalBackwardOp = defineOp<DiagonalAttrs & { shape: Shape }>({
   name: "diagonal_backward",
+  jvp: "linear",
   gradFn: "DiagonalBackwardBackward0",
   forward: ([g], { shape, ...a }) => {
     const out = K.full(shape, 0, (g as Tensor).dtype);
@@ -243,6 +250,7 @@ export function trace(input: Tensor): Tensor {
 
 const traceOp = defineOp<Record<string, never>>({
   name: "trace",
+  jvp: "linear",
   gradFn: "TraceBackward0",
   forward: ([x]) => K.reduce("sum", diagonalOp([x as Tensor], { offset: 0, dim1: 0, dim2: 1 }), [0], false),
   // The gradient fills the diagonal: every (n + 1)-th element of the flattened matrix, then viewed back.

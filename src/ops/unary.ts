@@ -42,6 +42,7 @@ export function defineUnary(spec: UnarySpec) {
     name: spec.name,
     gradFn: spec.gradFn ?? `${spec.name.charAt(0).toUpperCase()}${spec.name.slice(1)}Backward0`,
     save: spec.save,
+    jvp: "elementwise",
     forward: ([x], { dtype }, into) => K.unary(spec.kernel, x as Tensor, dtype, undefined, undefined, into),
     backward: ([g], c) => [(spec.backward ?? zeroGrad)(g as Tensor, c)],
   });

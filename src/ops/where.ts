@@ -18,6 +18,7 @@ import { expectTensor, expectTensorLike, promote, type TensorLike, wrap } from "
 
 const whereOp = defineOp<Typed>({
   name: "where",
+  jvp: "elementwise",
   gradFn: "WhereBackward0",
   save: "inputs",
   forward: ([cond, a, b], { dtype }) => K.where(cond as Tensor, a as Tensor, b as Tensor, dtype),
@@ -57,6 +58,7 @@ interface ClampAttrs extends Typed {
 
 const clampOp = defineOp<ClampAttrs>({
   name: "clamp",
+  jvp: "elementwise",
   gradFn: "ClampBackward1",
   save: "inputs",
   forward: ([x], { min, max, dtype }) =>
@@ -147,6 +149,7 @@ export function clamp_(input: Tensor, min?: number | null | ClampOptions, max?: 
 
 const maskedFillOp = defineOp<Typed & { value: number }>({
   name: "masked_fill",
+  jvp: "elementwise",
   gradFn: "MaskedFillBackward0",
   save: "inputs",
   forward: ([x, mask], { value, dtype }) => K.where(mask as Tensor, K.scalar(value, dtype), x as Tensor, dtype),
@@ -156,6 +159,7 @@ const maskedFillOp = defineOp<Typed & { value: number }>({
 // With a 0-d tensor as the value, the value gets the sum of the gradient at the filled places.
 const maskedFillTensorOp = defineOp<Typed>({
   name: "masked_fill",
+  jvp: "linear",
   gradFn: "MaskedFillBackward1",
   save: "inputs",
   forward: ([x, mask, value], { dtype }) => K.where(mask as Tensor, value as Tensor, x as Tensor, dtype),

@@ -66,6 +66,13 @@ describe("an options object where dim is positional", () => {
     expect(thrown(() => x.softmax(Number.NaN))).toBeInstanceOf(torch.ArgumentError);
   });
 
+  it("takes one integer where a list of dims goes, as PyTorch's IntArrayRef does (x.flip(0))", () => {
+    const v = torch.tensor([1, 2, 3]);
+    expect(Array.from(v.flip(0).toTypedArray())).toEqual([3, 2, 1]);
+    expect(Array.from(x.flip(-1).toTypedArray())).toEqual(Array.from(x.flip([1]).toTypedArray()));
+    expect(thrown(() => v.flip(0.5)).message).toBe("flip(): dim must be an integer or an array of integers; got a number (0.5)");
+  });
+
   it("keeps PyTorch's IndexError for integer dims out of range, also for size() and stride()", () => {
     const e = thrown(() => x.size(5));
     expect(e).toBeInstanceOf(torch.IndexError);

@@ -326,6 +326,19 @@ const SWEEP: Record<string, () => unknown> = {
     const [t, s] = grad();
     return torch.autograd.grad([s], [t], o());
   },
+  "autograd/forward_ad.ts:makeDual": () =>
+    torch.autograd.forwardAd.dualLevel(() => torch.autograd.forwardAd.makeDual(torch.ones(1), torch.ones(1), o())),
+  "autograd/forward_ad.ts:unpackDual": () =>
+    torch.autograd.forwardAd.dualLevel(() => torch.autograd.forwardAd.unpackDual(torch.ones(1), o())),
+  "autograd/forward_ad.ts:exitDualLevel": () => {
+    torch.autograd.forwardAd.enterDualLevel();
+    try {
+      return torch.autograd.forwardAd.exitDualLevel(o());
+    } finally {
+      // The unknown key was refused before the level was left.
+      torch.autograd.forwardAd.exitDualLevel();
+    }
+  },
   "autograd/draw.ts:toDot": () => torch.autograd.graph.toDot(grad()[1], o()),
   "autograd/anomaly.ts:detectAnomaly": () => torch.autograd.detectAnomaly(() => 0, o()),
   "autograd/functional.ts:vjp": () => torch.autograd.functional.vjp((t) => t.sum(), grad()[0], null, o()),

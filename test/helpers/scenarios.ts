@@ -65,6 +65,7 @@ const CLASSES: Record<string, (new (...args: never[]) => Error)[]> = {
   RuntimeError: [torch.AutogradError, torch.ShapeError, torch.ArgumentError],
   NotImplementedError: [torch.AutogradError],
   TypeError: [torch.ArgumentError],
+  ValueError: [torch.ArgumentError, torch.DTypeError, torch.ShapeError],
 };
 
 /** PyTorch's message in Kindling's words (keyword arguments become options). */

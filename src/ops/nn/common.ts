@@ -116,6 +116,7 @@ export interface FlatAttrs {
 
 const takeFlatOp: Op<FlatAttrs> = defineOp<FlatAttrs>({
   name: "take_flat",
+  jvp: "linear",
   gradFn: (a) => a.names[0],
   forward: ([x], a) => K.take(x as Tensor, a.index, a.outShape),
   backward: ([g], c) => [putFlatOp([g], c.attrs)],
@@ -123,6 +124,7 @@ const takeFlatOp: Op<FlatAttrs> = defineOp<FlatAttrs>({
 
 const putFlatOp: Op<FlatAttrs> = defineOp<FlatAttrs>({
   name: "put_flat",
+  jvp: "linear",
   gradFn: (a) => a.names[1],
   forward: ([g], a) => K.putAdd(a.inShape, a.index, g as Tensor),
   backward: ([gg], c) => [takeFlatOp([gg], c.attrs)],

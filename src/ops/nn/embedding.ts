@@ -29,6 +29,7 @@ interface EmbeddingAttrs {
 
 const embeddingOp: Op<EmbeddingAttrs> = defineOp<EmbeddingAttrs>({
   name: "embedding",
+  jvp: "linear",
   gradFn: "EmbeddingBackward0",
   forward: ([w], a) => K.take(w as Tensor, a.gather, a.outShape),
   backward: ([g], c) => [embeddingDenseBackwardOp([g], c.attrs)],
@@ -38,6 +39,7 @@ const embeddingOp: Op<EmbeddingAttrs> = defineOp<EmbeddingAttrs>({
 // Linear in grad; its derivative gathers the same rows (padding excluded, scaled alike).
 const embeddingDenseBackwardOp: Op<EmbeddingAttrs> = defineOp<EmbeddingAttrs>({
   name: "embedding_dense_backward",
+  jvp: "linear",
   gradFn: "EmbeddingDenseBackwardBackward0",
   forward: ([g], a) => K.putAdd(a.weightShape, a.scatter, a.scale === null ? (g as Tensor) : kb("mul", g as Tensor, a.scale)),
   backward: ([gg], c) => {

@@ -72,6 +72,14 @@ const mseOp: Op<LossAttrs> = defineOp<LossAttrs>({
   name: "mse_loss",
   gradFn: "MseLossBackward0",
   save: "inputs",
+  // PyTorch's mse_loss_jvp: the reduction of 2 (x - t)(dx - dt).
+  jvp: ([tx, tt], c) => {
+    const [x, t] = c.inputs as [Tensor, Tensor];
+    const d = tx === null || tx === undefined ? (tt as Tensor).neg() : tt === null || tt === undefined ? tx : tx.sub(tt);
+    const terms = x.sub(t).mul(d).mul(2);
+    const r = c.attrs.reduction;
+    return [r === "mean" ? terms.mean() : r === "sum" ? terms.sum() : terms];
+  },
   forward: ([x, t], a) => {
     const d = kb("sub", x as Tensor, t as Tensor);
     return reduceKernel(kb("mul", d, d), a.reduction);

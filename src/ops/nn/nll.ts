@@ -67,6 +67,13 @@ const nllOp: Op<NllAttrs> = defineOp<NllAttrs>({
   name: "nll_loss_forward",
   gradFn: (a) => (a.twoD ? "NllLoss2DBackward0" : "NllLossBackward0"),
   save: "both",
+  // Linear in the input (PyTorch's rule: nll_loss of the input's tangent, with the weights as they are).
+  jvp: ([tx, , tw], c) => {
+    if (tw !== null && tw !== undefined) return c.viaBackward();
+    const [x, target, weight] = c.inputs as [Tensor, Tensor, Tensor | undefined];
+    const t = tx ?? K.full(x.shape, 0, x.dtype);
+    return [nllOp.many(weight === undefined ? [t, target] : [t, target, weight], c.attrs)[0] as Tensor, null];
+  },
   forward: ([x, target, weight], a) => {
     const p = picks(x as Tensor, target as Tensor, weight, a.ignoreIndex);
     const losses = kb("mul", K.take(x as Tensor, p.flat, (target as Tensor).shape), p.coef);

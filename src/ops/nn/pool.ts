@@ -169,6 +169,7 @@ function averageForward(x: Tensor, plan: AvgPlan): Tensor {
 
 const avgPoolOp: Op<AvgPlan> = defineOp<AvgPlan>({
   name: "avg_pool2d",
+  jvp: "linear",
   gradFn: (a) => a.names[0],
   save: "inputs",
   forward: ([x], plan) => averageForward(x as Tensor, plan),
@@ -179,6 +180,7 @@ const avgPoolOp: Op<AvgPlan> = defineOp<AvgPlan>({
 // It is linear in grad (its derivative is avg_pool2d again) and constant in self.
 const avgPoolBackwardOp: Op<AvgPlan> = defineOp<AvgPlan>({
   name: "avg_pool2d_backward",
+  jvp: "linear",
   gradFn: (a) => a.names[1],
   forward: ([g, x], plan) => {
     const { P, OH, OW } = plan.planes;
