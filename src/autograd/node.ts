@@ -315,6 +315,8 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   // RELEASED once the graph is freed.
   private savedInputs: SavedEntry[] | null = null;
   private savedResults: SavedEntry[] | null = null;
+  /** Whether saved-tensor hooks packed any of them (their unpacked tensors are dropped after each run). */
+  private packed = false;
 
   constructor(def: NodeDef<A>, attrs: A, next: (Edge | null)[], needs: readonly boolean[], inputMeta: readonly TensorMeta[]) {
     super(next);
@@ -345,11 +347,13 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   /** @internal */
   _saveInputs(inputs: readonly (Tensor | null)[]): void {
     this.savedInputs = saveAll(inputs);
+    this.packed ||= savedHooksActive();
   }
 
   /** @internal */
   _saveResults(outputs: readonly Tensor[]): void {
     this.savedResults = saveAll(outputs);
+    this.packed ||= savedHooksActive();
   }
 
   input(i: number): Tensor {
@@ -396,8 +400,10 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
       return this._next.map((_, i) => (this.needs[i] ? (out[i] ?? null) : null));
     } finally {
       runningCreateGraph = prev;
-      forgetUnpacked(this.savedInputs);
-      forgetUnpacked(this.savedResults);
+      if (this.packed) {
+        forgetUnpacked(this.savedInputs);
+        forgetUnpacked(this.savedResults);
+      }
     }
   }
 
