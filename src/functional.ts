@@ -17,4 +17,11 @@ export type { BatchNormOptions } from "./ops/nn/norm.js";
 export { batchNorm, dropout, embedding, layerNorm } from "./ops/nn/norm.js";
 export type { AvgPool2dOptions, MaxPool2dOptions, Size2 } from "./ops/nn/pool.js";
 export { adaptiveAvgPool2d, avgPool2d, maxPool2d } from "./ops/nn/pool.js";
+export {
+  type CosineSimilarityOptions,
+  cosineSimilarity,
+  type NormalizeOptions,
+  normalize,
+  oneHot,
+} from "./ops/nn/similarity.js";
 export { relu, relu_, sigmoid, tanh } from "./ops/pointwise.js";

@@ -46,8 +46,24 @@ export type { GeluOptions, InplaceOptions, SoftplusOptions } from "./ops/activat
 export { logSoftmax, softmax } from "./ops/activation.js";
 export type { AlphaOptions, DivOptions } from "./ops/arith.js";
 export { add, div, mul, pow, rsub, square, sub } from "./ops/arith.js";
-export { cat, chunk, flip, split, stack, tril, triu, unbind } from "./ops/combine.js";
-export { eq, ge, gt, le, logicalAnd, logicalOr, logicalXor, lt, maximum, minimum, ne } from "./ops/compare.js";
+export { cat, chunk, concat, concatenate, flip, split, stack, tril, triu, unbind } from "./ops/combine.js";
+export {
+  allclose,
+  type CloseOptions,
+  eq,
+  equal,
+  ge,
+  gt,
+  isclose,
+  le,
+  logicalAnd,
+  logicalOr,
+  logicalXor,
+  lt,
+  maximum,
+  minimum,
+  ne,
+} from "./ops/compare.js";
 export { fill_, zero_ } from "./ops/convert.js";
 export {
   arange,
@@ -73,6 +89,7 @@ export type { AccumulateOptions } from "./ops/gather_scatter.js";
 export { gather, maskedScatter, put, scatter, scatterAdd, take } from "./ops/gather_scatter.js";
 export { indexAdd, indexCopy, indexFill, indexSelect } from "./ops/index_ops.js";
 export { type IndexItem, indexPut_, Slice } from "./ops/indexing.js";
+export { type MeshgridOptions, meshgrid, moveaxis, movedim, unflatten } from "./ops/layout.js";
 export type { AddmmOptions } from "./ops/linalg.js";
 export { addmm, bmm, dot, matmul, mm, mv, outer } from "./ops/linalg.js";
 export { clone, flatten, permute, reshape, squeeze, t, transpose, unsqueeze } from "./ops/movement.js";
@@ -107,7 +124,7 @@ export {
   tanh_,
 } from "./ops/pointwise.js";
 export type { Dims, ReduceOptions, SumOptions } from "./ops/reduce.js";
-export { all, any, mean, prod, sum } from "./ops/reduce.js";
+export { all, any, countNonzero, mean, prod, sum } from "./ops/reduce.js";
 export {
   ceil,
   ceil_,

@@ -15,6 +15,7 @@ import * as activation from "./ops/activation.js";
 import type { AlphaOptions, DivOptions } from "./ops/arith.js";
 import * as arith from "./ops/arith.js";
 import * as combine from "./ops/combine.js";
+import type { CloseOptions } from "./ops/compare.js";
 import * as compare from "./ops/compare.js";
 import * as convert from "./ops/convert.js";
 import * as division from "./ops/division.js";
@@ -24,6 +25,7 @@ import * as gatherScatter from "./ops/gather_scatter.js";
 import * as indexOps from "./ops/index_ops.js";
 import type { IndexItem } from "./ops/indexing.js";
 import * as indexing from "./ops/indexing.js";
+import * as layout from "./ops/layout.js";
 import * as linalg from "./ops/linalg.js";
 import * as movement from "./ops/movement.js";
 import * as pointwise from "./ops/pointwise.js";
@@ -392,6 +394,47 @@ class TensorMethods {
    */
   minimum(this: Tensor, other: Tensor): Tensor {
     return compare.minimum(this, other);
+  }
+  /**
+   * Elementwise `|input - other| <= atol + rtol * |other|` (equal infinities
+   * too), as a bool tensor (PyTorch's `isclose`).
+   *
+   * `x.isclose(...)` is `torch.isclose(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.isclose(torch.tensor([1, 2]), torch.tensor([1.000001, 2.1]))); // tensor([ True, False])
+   * ```
+   */
+  isclose(this: Tensor, other: Tensor, options?: CloseOptions): Tensor {
+    return compare.isclose(this, other, options);
+  }
+  /**
+   * Whether every element of `input` is close to `other`'s (`isclose(...)`
+   * everywhere; PyTorch's `allclose`).
+   *
+   * `x.allclose(...)` is `torch.allclose(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.allclose(torch.tensor([1, 2]), torch.tensor([1.000001, 2]))); // true
+   * ```
+   */
+  allclose(this: Tensor, other: Tensor, options?: CloseOptions): boolean {
+    return compare.allclose(this, other, options);
+  }
+  /**
+   * Whether `input` and `other` have the same size and elements (PyTorch's `equal`).
+   *
+   * `x.equal(...)` is `torch.equal(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.equal(torch.tensor([1, 2]), torch.tensor([1, 2])), torch.equal(torch.tensor([1]), torch.tensor([1, 1]))); // true false
+   * ```
+   */
+  equal(this: Tensor, other: Tensor): boolean {
+    return compare.equal(this, other);
   }
 
   // ----- ops/where.ts -----
@@ -1446,6 +1489,20 @@ class TensorMethods {
   any(this: Tensor, dim?: Dims, options?: ReduceOptions): Tensor {
     return reduce.any(this, dim, options);
   }
+  /**
+   * The number of non-zero elements over `dim` (all dims when omitted), as
+   * int64 (PyTorch's `count_nonzero`).
+   *
+   * `x.countNonzero(...)` is `torch.countNonzero(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.countNonzero(torch.tensor([[0, 1], [2, 0]]), 0)); // tensor([1, 1])
+   * ```
+   */
+  countNonzero(this: Tensor, dim?: Dims): Tensor {
+    return reduce.countNonzero(this, dim);
+  }
 
   // ----- ops/statistics.ts -----
   /**
@@ -1889,6 +1946,49 @@ class TensorMethods {
    */
   clone(this: Tensor): Tensor {
     return movement.clone(this);
+  }
+
+  // ----- ops/layout.ts -----
+  /**
+   * Moves the dims `source` to the positions `destination`, the others keeping
+   * their order (PyTorch's `movedim`; a permute).
+   *
+   * `x.movedim(...)` is `torch.movedim(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.movedim(torch.zeros(2, 3, 4), 0, -1).shape); // [ 3, 4, 2 ]
+   * ```
+   */
+  movedim(this: Tensor, source: number | readonly number[], destination: number | readonly number[]): Tensor {
+    return layout.movedim(this, source, destination);
+  }
+  /**
+   * `movedim` under NumPy's name.
+   *
+   * `x.moveaxis(...)` is `torch.moveaxis(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.moveaxis(torch.zeros(2, 3, 4), [0, 1], [1, 2]).shape); // [ 4, 2, 3 ]
+   * ```
+   */
+  moveaxis(this: Tensor, source: number | readonly number[], destination: number | readonly number[]): Tensor {
+    return layout.moveaxis(this, source, destination);
+  }
+  /**
+   * Splits dim `dim` into `sizes` (one of them may be -1), a view
+   * (PyTorch's `unflatten`).
+   *
+   * `x.unflatten(...)` is `torch.unflatten(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.unflatten(torch.zeros(2, 6), 1, [2, 3]).shape); // [ 2, 2, 3 ]
+   * ```
+   */
+  unflatten(this: Tensor, dim: number, sizes: readonly number[]): Tensor {
+    return layout.unflatten(this, dim, sizes);
   }
 
   // ----- ops/slicing.ts -----

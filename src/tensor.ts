@@ -141,6 +141,51 @@ export class Tensor {
     return this.shape.length;
   }
 
+  /**
+   * The dims reversed (PyTorch's `x.T`; for 2-d tensors the transpose, which
+   * is the use PyTorch keeps: prefer `x.mT` for batches of matrices).
+   *
+   * @example
+   * ```ts
+   * console.log(torch.tensor([[1, 2, 3]]).T.shape); // [ 3, 1 ]
+   * ```
+   */
+  get T(): Tensor {
+    return this.permute(this.shape.map((_, d) => this.shape.length - 1 - d));
+  }
+
+  /**
+   * The last two dims swapped: a batch of matrices transposed (PyTorch's `x.mT`).
+   *
+   * @example
+   * ```ts
+   * console.log(torch.zeros(5, 2, 3).mT.shape); // [ 5, 3, 2 ]
+   * ```
+   */
+  get mT(): Tensor {
+    return this._matrixTranspose("mT");
+  }
+
+  /**
+   * The conjugate transpose of a batch of matrices (PyTorch's `x.mH`); for
+   * real tensors, `x.mT`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.zeros(2, 3).mH.shape); // [ 3, 2 ]
+   * ```
+   */
+  get mH(): Tensor {
+    return this._matrixTranspose("mH");
+  }
+
+  /** @internal the last two dims swapped (`mT`, and `mH` for real tensors). */
+  _matrixTranspose(name: string): Tensor {
+    if (this.ndim < 2)
+      throw new IndexError(`tensor.${name} is only supported on matrices or batches of matrices. Got ${this.ndim}-D tensor.`);
+    return this.transpose(-2, -1);
+  }
+
   /** Number of dimensions (PyTorch's `dim()`). */
   dim(): number {
     return this.shape.length;

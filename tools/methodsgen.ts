@@ -26,7 +26,22 @@ const src = join(root, "src");
 export const METHODS: Readonly<Record<string, readonly string[]>> = {
   "ops/arith.ts": ["add", "sub", "rsub", "mul", "div", "pow", "pow_", "square"],
   "ops/division.ts": ["remainder", "remainder_", "fmod", "fmod_", "floorDivide", "floorDivide_"],
-  "ops/compare.ts": ["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor", "maximum", "minimum"],
+  "ops/compare.ts": [
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "logicalAnd",
+    "logicalOr",
+    "logicalXor",
+    "maximum",
+    "minimum",
+    "isclose",
+    "allclose",
+    "equal",
+  ],
   "ops/where.ts": ["clamp", "clamp_", "maskedFill", "maskedFill_"],
   // each unary op and its in-place form, then the predicates
   "ops/pointwise.ts": [
@@ -53,7 +68,7 @@ export const METHODS: Readonly<Record<string, readonly string[]>> = {
     .flatMap((name) => [name, `${name}_`])
     .concat(["logicalNot", "isnan", "isinf", "isfinite"]),
   "ops/activation.ts": ["softmax", "logSoftmax"],
-  "ops/reduce.ts": ["sum", "mean", "prod", "all", "any"],
+  "ops/reduce.ts": ["sum", "mean", "prod", "all", "any", "countNonzero"],
   "ops/statistics.ts": ["norm", "var=var_", "std", "logsumexp"],
   "ops/extrema.ts": ["amax", "amin", "max", "min", "argmax", "argmin"],
   "ops/scan.ts": ["cumsum", "cumprod"],
@@ -72,6 +87,7 @@ export const METHODS: Readonly<Record<string, readonly string[]>> = {
     "contiguous",
     "clone",
   ],
+  "ops/layout.ts": ["movedim", "moveaxis", "unflatten"],
   "ops/slicing.ts": ["select", "slice", "narrow", "diagonal"],
   "ops/combine.ts": ["flip", "repeat", "tril", "triu", "split", "chunk", "unbind"],
   "ops/indexing.ts": ["index", "indexPut_"],

@@ -84,6 +84,30 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return catOp(inputs, { dim: d });
 }
 
+/**
+ * `cat` under NumPy's name (PyTorch's `concat`).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.concat([torch.tensor([1]), torch.tensor([2])])); // tensor([1., 2.])
+ * ```
+ */
+export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
+  return cat(tensors, dim);
+}
+
+/**
+ * `cat` under NumPy's other name (PyTorch's `concatenate`).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.concatenate([torch.tensor([[1]]), torch.tensor([[2]])], 1)); // tensor([[1., 2.]])
+ * ```
+ */
+export function concatenate(tensors: readonly Tensor[], dim = 0): Tensor {
+  return cat(tensors, dim);
+}
+
 // ----- stack, unbind --------------------------------------------------------------
 
 /**

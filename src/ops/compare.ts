@@ -1,10 +1,14 @@
 /**
- * Comparisons and logical ops (bool results, no gradient) and the
- * elementwise maximum and minimum. Operands broadcast; dtypes promote as
+ * Comparisons and logical ops (bool results, no gradient), closeness tests
+ * (isclose, allclose, equal) and the elementwise maximum and minimum. Operands broadcast; dtypes promote as
  * in PyTorch.
  */
 
+import { noGrad } from "../autograd/grad_mode.js";
 import type { BinaryOp } from "../backend/types.js";
+import { isFloating, scalarTypeName } from "../core/dtype.js";
+import { ArgumentError, DTypeError } from "../core/errors.js";
+import { readOptions } from "../core/options.js";
 import type { Tensor } from "../tensor.js";
 import { divScalar } from "./arith.js";
 import { binaryCall, type Typed } from "./binary.js";
@@ -155,4 +159,80 @@ export function maximum(input: Tensor, other: Tensor): Tensor {
  */
 export function minimum(input: Tensor, other: Tensor): Tensor {
   return binaryCall(minimumOp, "minimum", input, expectTensor(other, "minimum", "other"), {});
+}
+
+// ----- closeness (no gradient) ------------------------------------------------------
+
+/** Options of `isclose` and `allclose` (PyTorch's keyword arguments). */
+export interface CloseOptions {
+  /** Relative tolerance (default 1e-5). */
+  rtol?: number;
+  /** Absolute tolerance (default 1e-8). */
+  atol?: number;
+  /** Whether NaN equals NaN (default false). */
+  equalNan?: boolean;
+}
+
+const CLOSE_KEYS = { rtol: "number", atol: "number", equalNan: "boolean" } as const;
+
+/**
+ * Elementwise `|input - other| <= atol + rtol * |other|` (equal infinities
+ * too), as a bool tensor (PyTorch's `isclose`).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.isclose(torch.tensor([1, 2]), torch.tensor([1.000001, 2.1]))); // tensor([ True, False])
+ * ```
+ */
+export function isclose(input: Tensor, other: Tensor, options?: CloseOptions): Tensor {
+  const o = readOptions(options, "isclose", CLOSE_KEYS);
+  const a = expectTensor(input, "isclose", "input");
+  const b = expectTensor(other, "isclose", "other");
+  if (a.dtype !== b.dtype) {
+    throw new DTypeError(
+      `isclose(): ${scalarTypeName(a.dtype)} did not match ${scalarTypeName(b.dtype)} (input and other must have the same dtype)`,
+    );
+  }
+  const rtol = o.rtol ?? 1e-5;
+  const atol = o.atol ?? 1e-8;
+  if (rtol < 0) throw new ArgumentError(`isclose(): rtol must be greater than or equal to zero, but got ${rtol}`);
+  if (atol < 0) throw new ArgumentError(`isclose(): atol must be greater than or equal to zero, but got ${atol}`);
+  return noGrad(() => {
+    let close = a.eq(b);
+    if (a.dtype !== "bool") {
+      const x = isFloating(a.dtype) ? a : a.double();
+      const y = isFloating(b.dtype) ? b : b.double();
+      close = close.logicalOr(x.sub(y).abs().le(y.abs().mul(rtol).add(atol)));
+    }
+    if (o.equalNan === true) close = close.logicalOr(a.isnan().logicalAnd(b.isnan()));
+    return close;
+  });
+}
+
+/**
+ * Whether every element of `input` is close to `other`'s (`isclose(...)`
+ * everywhere; PyTorch's `allclose`).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.allclose(torch.tensor([1, 2]), torch.tensor([1.000001, 2]))); // true
+ * ```
+ */
+export function allclose(input: Tensor, other: Tensor, options?: CloseOptions): boolean {
+  return Boolean(isclose(input, other, options).all().item());
+}
+
+/**
+ * Whether `input` and `other` have the same size and elements (PyTorch's `equal`).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.equal(torch.tensor([1, 2]), torch.tensor([1, 2])), torch.equal(torch.tensor([1]), torch.tensor([1, 1]))); // true false
+ * ```
+ */
+export function equal(input: Tensor, other: Tensor): boolean {
+  const a = expectTensor(input, "equal", "input");
+  const b = expectTensor(other, "equal", "other");
+  if (a.shape.length !== b.shape.length || a.shape.some((s, d) => s !== b.shape[d])) return false;
+  return noGrad(() => Boolean(a.eq(b).all().item()));
 }

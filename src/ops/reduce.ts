@@ -232,3 +232,17 @@ export function any(input: Tensor, dim?: Dims, options?: ReduceOptions): Tensor 
   const x = expectTensor(input, "any", "input");
   return anyDef([x], reduceAttrs(x, dim, o.keepdim ?? false, "bool", "any"));
 }
+
+/**
+ * The number of non-zero elements over `dim` (all dims when omitted), as
+ * int64 (PyTorch's `count_nonzero`).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.countNonzero(torch.tensor([[0, 1], [2, 0]]), 0)); // tensor([1, 1])
+ * ```
+ */
+export function countNonzero(input: Tensor, dim?: Dims): Tensor {
+  const x = expectTensor(input, "count_nonzero", "input");
+  return sum(x.ne(0), dim ?? undefined, { dtype: "int64" });
+}

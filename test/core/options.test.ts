@@ -339,6 +339,13 @@ const SWEEP: Record<string, () => unknown> = {
       torch.autograd.forwardAd.exitDualLevel();
     }
   },
+  "methods.ts:isclose": () => x().isclose(x(), o()),
+  "methods.ts:allclose": () => x().allclose(x(), o()),
+  "ops/compare.ts:isclose": () => torch.isclose(x(), x(), o()),
+  "ops/compare.ts:allclose": () => torch.allclose(x(), x(), o()),
+  "ops/layout.ts:meshgrid": () => torch.meshgrid([x()], o()),
+  "ops/nn/similarity.ts:cosineSimilarity": () => torch.F.cosineSimilarity(x(), x(), o()),
+  "ops/nn/similarity.ts:normalize": () => torch.F.normalize(x(), o()),
   "autograd/draw.ts:toDot": () => torch.autograd.graph.toDot(grad()[1], o()),
   "autograd/anomaly.ts:detectAnomaly": () => torch.autograd.detectAnomaly(() => 0, o()),
   "autograd/functional.ts:vjp": () => torch.autograd.functional.vjp((t) => t.sum(), grad()[0], null, o()),

@@ -256,6 +256,25 @@ export const OPS: Record<string, Entry> = {
   chunk: sig(["input", "chunks", "dim=0"], (a) => torch.chunk(a.tensor("input"), a.num("chunks"), a.num("dim"))),
   unbind: sig(["input", "dim=0"], (a) => torch.unbind(a.tensor("input"), a.num("dim"))),
   flip: sig(["input", "dims"], (a) => torch.flip(a.tensor("input"), a.ints("dims"))),
+  concat: sig(["tensors", "dim=0"], (a) => torch.concat(a.tensors("tensors"), a.num("dim"))),
+  concatenate: sig(["tensors", "dim=0"], (a) => torch.concatenate(a.tensors("tensors"), a.num("dim"))),
+  movedim: sig(["input", "source", "destination"], (a) => torch.movedim(a.tensor("input"), a.ints("source"), a.ints("destination"))),
+  moveaxis: sig(["input", "source", "destination"], (a) => torch.moveaxis(a.tensor("input"), a.ints("source"), a.ints("destination"))),
+  unflatten: sig(["input", "dim", "sizes"], (a) => torch.unflatten(a.tensor("input"), a.num("dim"), a.ints("sizes"))),
+  meshgrid: sig(["tensors", "indexing=null"], (a) =>
+    torch.meshgrid(a.tensors("tensors"), { indexing: (a.str("indexing") ?? "ij") as "ij" | "xy" }),
+  ),
+  isclose: sig(["input", "other", "rtol=1e-05", "atol=1e-08", "equal_nan=false"], (a) =>
+    torch.isclose(a.tensor("input"), a.tensor("other"), { rtol: a.num("rtol"), atol: a.num("atol"), equalNan: a.bool("equal_nan") }),
+  ),
+  count_nonzero: sig(["input", "dim=null"], (a) => torch.countNonzero(a.tensor("input"), a.dims("dim"))),
+  "F.normalize": sig(["input", "p=2.0", "dim=1", "eps=1e-12"], (a) =>
+    torch.F.normalize(a.tensor("input"), { p: a.num("p"), dim: a.num("dim"), eps: a.num("eps") }),
+  ),
+  "F.cosine_similarity": sig(["x1", "x2", "dim=1", "eps=1e-08"], (a) =>
+    torch.F.cosineSimilarity(a.tensor("x1"), a.tensor("x2"), { dim: a.num("dim"), eps: a.num("eps") }),
+  ),
+  "F.one_hot": sig(["tensor", "num_classes=-1"], (a) => torch.F.oneHot(a.tensor("tensor"), a.num("num_classes"))),
   tril: sig(["input", "diagonal=0"], (a) => torch.tril(a.tensor("input"), a.num("diagonal"))),
   triu: sig(["input", "diagonal=0"], (a) => torch.triu(a.tensor("input"), a.num("diagonal"))),
   index_select: sig(["input", "dim", "index"], (a) => torch.indexSelect(a.tensor("input"), a.num("dim"), a.tensor("index"))),
