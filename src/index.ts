@@ -123,8 +123,9 @@ export {
   tanh,
   tanh_,
 } from "./ops/pointwise.js";
+export { diag, roll, rot90 } from "./ops/rearrange.js";
 export type { Dims, ReduceOptions, SumOptions } from "./ops/reduce.js";
-export { all, any, countNonzero, mean, prod, sum } from "./ops/reduce.js";
+export { all, any, countNonzero, mean, nanmean, nansum, prod, sum } from "./ops/reduce.js";
 export {
   ceil,
   ceil_,
@@ -148,6 +149,16 @@ export type { TensorLike } from "./ops/scalars.js";
 export { cumprod, cumsum } from "./ops/scan.js";
 export type { DTypeOptions, SizeArgs } from "./ops/sizes.js";
 export { diagonal, narrow, select, trace } from "./ops/slicing.js";
+export {
+  argsort,
+  type KeepdimOptions,
+  kthvalue,
+  median,
+  type SortOptions,
+  sort,
+  type TopkOptions,
+  topk,
+} from "./ops/sorting.js";
 export type { VarOptions } from "./ops/statistics.js";
 export { logsumexp, norm, std, var_ as var } from "./ops/statistics.js";
 export {

@@ -29,6 +29,7 @@ import * as layout from "./ops/layout.js";
 import * as linalg from "./ops/linalg.js";
 import * as movement from "./ops/movement.js";
 import * as pointwise from "./ops/pointwise.js";
+import * as rearrange from "./ops/rearrange.js";
 import type { Dims, ReduceOptions, SumOptions } from "./ops/reduce.js";
 import * as reduce from "./ops/reduce.js";
 import * as rounding from "./ops/rounding.js";
@@ -36,6 +37,8 @@ import type { TensorLike } from "./ops/scalars.js";
 import * as scan from "./ops/scan.js";
 import type { DTypeOptions } from "./ops/sizes.js";
 import * as slicing from "./ops/slicing.js";
+import type { KeepdimOptions, SortOptions, TopkOptions } from "./ops/sorting.js";
+import * as sorting from "./ops/sorting.js";
 import type { VarOptions } from "./ops/statistics.js";
 import * as statistics from "./ops/statistics.js";
 import * as transcendental from "./ops/transcendental.js";
@@ -1503,6 +1506,34 @@ class TensorMethods {
   countNonzero(this: Tensor, dim?: Dims): Tensor {
     return reduce.countNonzero(this, dim);
   }
+  /**
+   * The sum over `dim` (all dims when omitted) counting NaN as zero
+   * (PyTorch's `nansum`).
+   *
+   * `x.nansum(...)` is `torch.nansum(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.nansum(torch.tensor([1, Number.NaN, 2]))); // tensor(3.)
+   * ```
+   */
+  nansum(this: Tensor, dim?: Dims, options?: SumOptions): Tensor {
+    return reduce.nansum(this, dim, options);
+  }
+  /**
+   * The mean over `dim` (all dims when omitted) of the elements that are not
+   * NaN (PyTorch's `nanmean`: `nansum` divided by their count).
+   *
+   * `x.nanmean(...)` is `torch.nanmean(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.nanmean(torch.tensor([1, Number.NaN, 2]))); // tensor(1.5000)
+   * ```
+   */
+  nanmean(this: Tensor, dim?: Dims, options?: SumOptions): Tensor {
+    return reduce.nanmean(this, dim, options);
+  }
 
   // ----- ops/statistics.ts -----
   /**
@@ -1989,6 +2020,148 @@ class TensorMethods {
    */
   unflatten(this: Tensor, dim: number, sizes: readonly number[]): Tensor {
     return layout.unflatten(this, dim, sizes);
+  }
+
+  // ----- ops/sorting.ts -----
+  /**
+   * The elements of each slice along `dim` (default -1) in order, with the
+   * index each came from: `[values, indices]` (PyTorch's `sort`; equal
+   * elements keep their order; NaN sorts as the largest).
+   *
+   * `x.sort(...)` is `torch.sort(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const [values, indices] = torch.sort(torch.tensor([3, 1, 2]));
+   * console.log(values, indices); // tensor([1., 2., 3.]) tensor([1, 2, 0])
+   * console.log(torch.sort(torch.tensor([3, 1, 2]), 0, { descending: true })[0]); // tensor([3., 2., 1.])
+   * ```
+   */
+  sort(this: Tensor, dim?: number, options?: SortOptions): [Tensor, Tensor] {
+    return sorting.sort(this, dim, options);
+  }
+  /**
+   * The indices that sort each slice along `dim` (PyTorch's `argsort`; int64).
+   *
+   * `x.argsort(...)` is `torch.argsort(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.argsort(torch.tensor([3, 1, 2]))); // tensor([1, 2, 0])
+   * ```
+   */
+  argsort(this: Tensor, dim?: number, options?: SortOptions): Tensor {
+    return sorting.argsort(this, dim, options);
+  }
+  /**
+   * The `k` largest (or smallest) elements of each slice along `dim` (default
+   * -1), in order, with their indices: `[values, indices]` (PyTorch's `topk`).
+   *
+   * `x.topk(...)` is `torch.topk(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const [values, indices] = torch.topk(torch.tensor([1, 5, 3, 4]), 2);
+   * console.log(values, indices); // tensor([5., 4.]) tensor([1, 3])
+   * ```
+   */
+  topk(this: Tensor, k: number, dim?: number, options?: TopkOptions): [Tensor, Tensor] {
+    return sorting.topk(this, k, dim, options);
+  }
+  /**
+   * The k-th smallest element (1-based) of each slice along `dim` (default
+   * -1), with its index: `[values, indices]` (PyTorch's `kthvalue`).
+   *
+   * `x.kthvalue(...)` is `torch.kthvalue(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const [v, i] = torch.kthvalue(torch.tensor([4, 1, 3]), 2);
+   * console.log(v, i); // tensor(3.) tensor(2)
+   * ```
+   */
+  kthvalue(this: Tensor, k: number, dim?: number, options?: KeepdimOptions): [Tensor, Tensor] {
+    return sorting.kthvalue(this, k, dim, options);
+  }
+  /**
+   * The median: the lower of the two middle elements for an even count, and
+   * NaN where there is one (PyTorch's `median`). Over everything it is one
+   * value; with `dim` it is `[values, indices]`.
+   *
+   * `x.median(...)` is `torch.median(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.median(torch.tensor([4, 1, 3, 2]))); // tensor(2.)
+   * const [v, i] = torch.median(torch.tensor([[4, 1, 3], [0, 5, 6]]), 1);
+   * console.log(v, i); // tensor([3., 5.]) tensor([2, 1])
+   * ```
+   */
+  median(this: Tensor): Tensor;
+  /**
+   * The median: the lower of the two middle elements for an even count, and
+   * NaN where there is one (PyTorch's `median`). Over everything it is one
+   * value; with `dim` it is `[values, indices]`.
+   *
+   * `x.median(...)` is `torch.median(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.median(torch.tensor([4, 1, 3, 2]))); // tensor(2.)
+   * const [v, i] = torch.median(torch.tensor([[4, 1, 3], [0, 5, 6]]), 1);
+   * console.log(v, i); // tensor([3., 5.]) tensor([2, 1])
+   * ```
+   */
+  median(this: Tensor, dim: number, options?: KeepdimOptions): [Tensor, Tensor];
+  median(this: Tensor, dim?: number, options?: KeepdimOptions): Tensor | [Tensor, Tensor] {
+    return (sorting.median as (input: Tensor, ...args: unknown[]) => Tensor | [Tensor, Tensor])(this, dim, options);
+  }
+
+  // ----- ops/rearrange.ts -----
+  /**
+   * Shifts the elements along `dims` by `shifts`, those pushed off the end
+   * coming back at the start; without `dims`, over the flattened tensor
+   * (PyTorch's `roll`).
+   *
+   * `x.roll(...)` is `torch.roll(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.roll(torch.tensor([1, 2, 3, 4]), 1)); // tensor([4., 1., 2., 3.])
+   * console.log(torch.roll(torch.tensor([[1, 2], [3, 4]]), [1, 1], [0, 1])); // tensor([[4., 3.],\n        [2., 1.]])
+   * ```
+   */
+  roll(this: Tensor, shifts: number | readonly number[], dims?: number | readonly number[] | null): Tensor {
+    return rearrange.roll(this, shifts, dims);
+  }
+  /**
+   * Rotates by 90 degrees `k` times in the plane of `dims` (default [0, 1]),
+   * from the first towards the second (PyTorch's `rot90`).
+   *
+   * `x.rot90(...)` is `torch.rot90(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.rot90(torch.tensor([[1, 2], [3, 4]]))); // tensor([[2., 4.],\n        [1., 3.]])
+   * ```
+   */
+  rot90(this: Tensor, k?: number, dims?: readonly number[]): Tensor {
+    return rearrange.rot90(this, k, dims);
+  }
+  /**
+   * A vector made a matrix with it on diagonal `diagonal`, or a matrix's
+   * diagonal `diagonal` as a vector (PyTorch's `diag`; a copy either way).
+   *
+   * `x.diag(...)` is `torch.diag(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.diag(torch.tensor([1, 2]))); // tensor([[1., 0.],\n        [0., 2.]])
+   * console.log(torch.diag(torch.tensor([[1, 2], [3, 4]]), 1)); // tensor([2.])
+   * ```
+   */
+  diag(this: Tensor, diagonal?: number): Tensor {
+    return rearrange.diag(this, diagonal);
   }
 
   // ----- ops/slicing.ts -----

@@ -68,7 +68,7 @@ export const METHODS: Readonly<Record<string, readonly string[]>> = {
     .flatMap((name) => [name, `${name}_`])
     .concat(["logicalNot", "isnan", "isinf", "isfinite"]),
   "ops/activation.ts": ["softmax", "logSoftmax"],
-  "ops/reduce.ts": ["sum", "mean", "prod", "all", "any", "countNonzero"],
+  "ops/reduce.ts": ["sum", "mean", "prod", "all", "any", "countNonzero", "nansum", "nanmean"],
   "ops/statistics.ts": ["norm", "var=var_", "std", "logsumexp"],
   "ops/extrema.ts": ["amax", "amin", "max", "min", "argmax", "argmin"],
   "ops/scan.ts": ["cumsum", "cumprod"],
@@ -88,6 +88,8 @@ export const METHODS: Readonly<Record<string, readonly string[]>> = {
     "clone",
   ],
   "ops/layout.ts": ["movedim", "moveaxis", "unflatten"],
+  "ops/sorting.ts": ["sort", "argsort", "topk", "kthvalue", "median"],
+  "ops/rearrange.ts": ["roll", "rot90", "diag"],
   "ops/slicing.ts": ["select", "slice", "narrow", "diagonal"],
   "ops/combine.ts": ["flip", "repeat", "tril", "triu", "split", "chunk", "unbind"],
   "ops/indexing.ts": ["index", "indexPut_"],

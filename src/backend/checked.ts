@@ -168,6 +168,16 @@ const CONTRACTS: { readonly [M in Method]: Contract<M> } = {
       sameShape("scan", "x", x, "out", out);
     },
   },
+  argsort: {
+    operands: ["x", null, null, "out"],
+    writes: 3,
+    check: (x, dim, _descending, out) => {
+      views("argsort", { x, out });
+      dimOf("argsort", dim, x.shape.length);
+      sameShape("argsort", "x", x, "out", out);
+      if (out.dtype !== "int64") throw internalError("argsort", `out has dtype ${out.dtype} (expected int64)`);
+    },
+  },
   matmul: {
     operands: ["a", "b", "out"],
     writes: 2,

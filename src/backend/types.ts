@@ -167,6 +167,12 @@ export interface Backend {
   argReduce(op: ArgReduceOp, x: Operand, dim: number, out: Operand): void;
   /** Inclusive scan along `dim`; `out` has x's shape. */
   scan(op: ScanOp, x: Operand, dim: number, out: Operand): void;
+  /**
+   * The stable order of each slice of `x` along `dim` into `out` (int64, x's
+   * shape): ascending, or descending, with NaN as the largest value (last
+   * ascending, first descending, as PyTorch's sort).
+   */
+  argsort(x: Operand, dim: number, descending: boolean, out: Operand): void;
   /** Batched matrix product: a [..., M, K] @ b [..., K, N] -> out [..., M, N], batch dims already broadcast (all three n-d, n >= 2). */
   matmul(a: Operand, b: Operand, out: Operand): void;
   /**

@@ -108,7 +108,8 @@ function flatten(data: TensorData): Flat {
     }
   };
   visit(data, 0);
-  if (!sawAny && shape.length === 0) flat.kind = "float32";
+  // No value at all ([], [[]]): PyTorch's default dtype.
+  if (!sawAny && !fixed) flat.kind = "float32";
   return flat;
 }
 

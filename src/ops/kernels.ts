@@ -190,6 +190,20 @@ export function argReduce(op: ArgReduceOp, x: Tensor, dim: number, keepdim: bool
   return keepdim ? out : asStrided(out, dropDims(kept, [dim]), contiguousStrides(dropDims(kept, [dim])), 0);
 }
 
+/** The stable order of `x`'s slices along `dim` (int64, x's shape; see Backend.argsort). */
+export function argsort(x: Tensor, dim: number, descending: boolean): Tensor {
+  const out = empty(x.shape, "int64");
+  if (out.numel() > 0) backend().argsort(x._strided(), dim, descending, out._strided());
+  return out;
+}
+
+/** out[...][i][...] = x[...][index[...][i][...]][...] along `dim` (torch.gather's kernel, outside the graph). */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  const out = empty(index.shape, x.dtype);
+  if (index.numel() > 0) backend().gather(x._strided(), dim, index._strided(), out._strided());
+  return out;
+}
+
 export function scan(op: ScanOp, x: Tensor, dim: number, dtype: DType = x.dtype): Tensor {
   const out = empty(x.shape, dtype);
   backend().scan(op, x._strided(), dim, out._strided());

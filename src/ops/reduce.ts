@@ -246,3 +246,58 @@ export function countNonzero(input: Tensor, dim?: Dims): Tensor {
   const x = expectTensor(input, "count_nonzero", "input");
   return sum(x.ne(0), dim ?? undefined, { dtype: "int64" });
 }
+
+// ----- NaN-ignoring reductions ------------------------------------------------------
+
+const nansumOp = defineOp<ReduceAttrs>({
+  name: "nansum",
+  gradFn: "NansumBackward0",
+  save: "inputs",
+  forward: ([x], a) => {
+    const t = x as Tensor;
+    const zeroed = isFloating(t.dtype) ? K.where(K.unary("isnan", t, "bool"), K.scalar(0, t.dtype), t, t.dtype) : t;
+    return K.reduce("sum", zeroed, a.dims, a.keepdim, a.dtype);
+  },
+  // The gradient of the sum, except at the NaNs (which did not count).
+  backward: ([g], c) => {
+    const x = c.input(0);
+    const { dims, keepdim } = c.attrs;
+    return [expandGrad(g, x.shape, dims, keepdim).maskedFill(x.isnan(), 0)];
+  },
+});
+
+/**
+ * The sum over `dim` (all dims when omitted) counting NaN as zero
+ * (PyTorch's `nansum`).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.nansum(torch.tensor([1, Number.NaN, 2]))); // tensor(3.)
+ * ```
+ */
+export function nansum(input: Tensor, dim?: Dims, options?: SumOptions): Tensor {
+  const o = readOptions(options, "nansum", SUM_KEYS);
+  const x = expectTensor(input, "nansum", "input");
+  const dtype = o.dtype ?? (isIntegral(x.dtype) || x.dtype === "bool" ? "int64" : x.dtype);
+  return nansumOp([x], reduceAttrs(x, dim, o.keepdim ?? false, dtype, "nansum"));
+}
+
+/**
+ * The mean over `dim` (all dims when omitted) of the elements that are not
+ * NaN (PyTorch's `nanmean`: `nansum` divided by their count).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.nanmean(torch.tensor([1, Number.NaN, 2]))); // tensor(1.5000)
+ * ```
+ */
+export function nanmean(input: Tensor, dim?: Dims, options?: SumOptions): Tensor {
+  const o = readOptions(options, "nanmean", SUM_KEYS);
+  const x = expectTensor(input, "nanmean", "input");
+  if (!isFloating(x.dtype)) {
+    throw new DTypeError(`nanmean(): expected input to have floating point dtype but got ${scalarTypeName(x.dtype)}`);
+  }
+  const keepdim = o.keepdim ?? false;
+  const count = sum(x.isnan().logicalNot(), dim, { keepdim, dtype: o.dtype ?? x.dtype });
+  return nansum(x, dim, { keepdim, dtype: o.dtype }).div(count);
+}

@@ -215,6 +215,11 @@ const diagonalBackwardOp = defineOp<DiagonalAttrs & { shape: Shape }>({
   backward: ([gg], { attrs }) => [gg.diagonal(attrs.offset, attrs.dim1, attrs.dim2)],
 });
 
+/** @internal `g` put on diagonal `offset` of zeros of a matrix `shape` (diag's gradient; differentiable). */
+export function diagonalBackward(g: Tensor, shape: Shape, offset: number): Tensor {
+  return diagonalBackwardOp([g], { offset, dim1: 0, dim2: 1, shape });
+}
+
 /**
  * The diagonal of the matrices formed by dims `dim1` and `dim2` (a view,
  * appended as the last dim); `offset` > 0 is above the main diagonal.

@@ -67,6 +67,10 @@ describe("creation options and reading values", () => {
     expect(torch.tensor(new Int32Array([1, 2])).dtype).toBe("int32");
     expect(torch.tensor(new Float64Array([1, 2])).dtype).toBe("float64");
     expect(torch.tensor([1n, 2n]).dtype).toBe("int64");
+    // No values at all: PyTorch's default dtype (it was bool).
+    expect(torch.tensor([]).dtype).toBe("float32");
+    expect(torch.tensor([[], []]).dtype).toBe("float32");
+    expect(torch.tensor([[], []]).shape).toEqual([2, 0]);
     expect(() => torch.tensor([[1, 2], [3]])).toThrow("tensor(): expected sequence of length 2 at dim 1 (got 1)");
   });
 

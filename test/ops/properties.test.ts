@@ -173,7 +173,7 @@ describe("slicing and indexing", () => {
     fc.assert(
       fc.property(fc.array(fc.boolean(), { maxLength: 8 }), (mask) => {
         const x = torch.arange(mask.length, { dtype: "float64" });
-        const r = x.index(torch.tensor(mask));
+        const r = x.index(torch.tensor(mask, { dtype: "bool" }));
         expect(Array.from(r.toTypedArray())).toEqual(mask.flatMap((m, i) => (m ? [i] : [])));
       }),
     );

@@ -256,6 +256,32 @@ export const OPS: Record<string, Entry> = {
   chunk: sig(["input", "chunks", "dim=0"], (a) => torch.chunk(a.tensor("input"), a.num("chunks"), a.num("dim"))),
   unbind: sig(["input", "dim=0"], (a) => torch.unbind(a.tensor("input"), a.num("dim"))),
   flip: sig(["input", "dims"], (a) => torch.flip(a.tensor("input"), a.ints("dims"))),
+  sort: sig(["input", "dim=-1", "descending=false", "stable=false"], (a) =>
+    torch.sort(a.tensor("input"), a.num("dim"), { descending: a.bool("descending"), stable: a.bool("stable") }),
+  ),
+  argsort: sig(["input", "dim=-1", "descending=false"], (a) =>
+    torch.argsort(a.tensor("input"), a.num("dim"), { descending: a.bool("descending") }),
+  ),
+  topk: sig(["input", "k", "dim=-1", "largest=true", "sorted=true"], (a) =>
+    torch.topk(a.tensor("input"), a.num("k"), a.num("dim"), { largest: a.bool("largest"), sorted: a.bool("sorted") }),
+  ),
+  kthvalue: sig(["input", "k", "dim=-1", "keepdim=false"], (a) =>
+    torch.kthvalue(a.tensor("input"), a.num("k"), a.num("dim"), { keepdim: a.bool("keepdim") }),
+  ),
+  median: sig(["input", "dim=null", "keepdim=false"], (a) =>
+    a.has("dim") ? torch.median(a.tensor("input"), a.num("dim"), { keepdim: a.bool("keepdim") }) : torch.median(a.tensor("input")),
+  ),
+  roll: sig(["input", "shifts", "dims=null"], (a) =>
+    torch.roll(a.tensor("input"), a.ints("shifts"), a.has("dims") ? a.ints("dims") : null),
+  ),
+  rot90: sig(["input", "k=1", "dims=[0,1]"], (a) => torch.rot90(a.tensor("input"), a.num("k"), a.ints("dims"))),
+  diag: sig(["input", "diagonal=0"], (a) => torch.diag(a.tensor("input"), a.num("diagonal"))),
+  nansum: sig(["input", "dim=null", "keepdim=false", "dtype=null"], (a) =>
+    torch.nansum(a.tensor("input"), a.dims("dim"), { keepdim: a.bool("keepdim"), dtype: a.dtype("dtype") }),
+  ),
+  nanmean: sig(["input", "dim=null", "keepdim=false", "dtype=null"], (a) =>
+    torch.nanmean(a.tensor("input"), a.dims("dim"), { keepdim: a.bool("keepdim"), dtype: a.dtype("dtype") }),
+  ),
   concat: sig(["tensors", "dim=0"], (a) => torch.concat(a.tensors("tensors"), a.num("dim"))),
   concatenate: sig(["tensors", "dim=0"], (a) => torch.concatenate(a.tensors("tensors"), a.num("dim"))),
   movedim: sig(["input", "source", "destination"], (a) => torch.movedim(a.tensor("input"), a.ints("source"), a.ints("destination"))),

@@ -8,7 +8,7 @@ import { adopt, alloc, free } from "./alloc.js";
 import { gather, indexAdd, indexSelect, putAdd, scatter, take } from "./indexing.js";
 import { matmul } from "./matmul.js";
 import { binary, copy, fill, unary, where } from "./pointwise.js";
-import { argReduce, reduce, scan } from "./reduce.js";
+import { argReduce, argsort, reduce, scan } from "./reduce.js";
 
 export const refBackend: Backend = {
   name: "js",
@@ -23,6 +23,7 @@ export const refBackend: Backend = {
   reduce,
   argReduce,
   scan,
+  argsort,
   matmul,
   indexSelect,
   indexAdd,

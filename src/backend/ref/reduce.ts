@@ -127,3 +127,35 @@ export function scan(op: ScanOp, x: Strided, dim: number, out: Strided): void {
     }
   });
 }
+
+/** Orders two values: NaN counts as the largest; equal values keep their positions (a stable sort). */
+function ascending(va: number, vb: number): number {
+  const na = Number.isNaN(va);
+  const nb = Number.isNaN(vb);
+  if (na || nb) return na && nb ? 0 : na ? 1 : -1;
+  return va < vb ? -1 : va > vb ? 1 : 0;
+}
+
+export function argsort(x: Strided, dim: number, descending: boolean, out: Strided): void {
+  const X = x.data;
+  const O = out.data;
+  const { keptShape, keptStrides } = split(x, [dim]);
+  const outKept = out.strides.filter((_, d) => d !== dim);
+  // A 0-d tensor sorts as one element.
+  const n = x.shape[dim] ?? 1;
+  const s = x.strides[dim] ?? 0;
+  const so = out.strides[dim] ?? 0;
+  const order = new Array<number>(n);
+  const values = new Float64Array(n);
+  const sign = descending ? -1 : 1;
+  forEachIndex(keptShape, (kidx) => {
+    const base = offsetOf(kidx, keptStrides, x.offset);
+    for (let i = 0; i < n; i++) {
+      order[i] = i;
+      values[i] = Number(X[base + i * s]);
+    }
+    order.sort((a, b) => sign * ascending(values[a] as number, values[b] as number) || a - b);
+    const ob = offsetOf(kidx, outKept, out.offset);
+    for (let i = 0; i < n; i++) O[ob + i * so] = order[i] as number;
+  });
+}

@@ -135,6 +135,7 @@ const WRITES: Readonly<Record<Method, number>> = {
   reduce: 3,
   argReduce: 3,
   scan: 3,
+  argsort: 3,
   matmul: 2,
   indexSelect: 3,
   indexAdd: 0,
