@@ -79,6 +79,8 @@ export {
   onesLike,
   type TensorData,
   tensor,
+  trilIndices,
+  triuIndices,
   zeros,
   zerosLike,
 } from "./ops/creation.js";
@@ -160,7 +162,7 @@ export {
   topk,
 } from "./ops/sorting.js";
 export type { VarOptions } from "./ops/statistics.js";
-export { logsumexp, norm, std, var_ as var } from "./ops/statistics.js";
+export { logsumexp, norm, std, stdMean, var_ as var, varMean } from "./ops/statistics.js";
 export {
   acos,
   acos_,

@@ -439,3 +439,51 @@ export function eye(n: number, m?: number | CreationOptions, options?: CreationO
   for (let i = 0; i < Math.min(rows, cols); i++) out[i * cols + i] = 1;
   return finish(t, opts);
 }
+
+/** The [2, n] int64 indices (rows, then columns) of a row x col matrix's elements kept by `keep(row, col)`. */
+function triangleIndices(row: number, col: number, keep: (r: number, c: number) => boolean, op: string): Tensor {
+  for (const [name, v] of [
+    ["row", row],
+    ["col", col],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new ArgumentError(`${op}: ${name} must be non-negative, got${v}`);
+  }
+  const rows: number[] = [];
+  const cols: number[] = [];
+  for (let r = 0; r < row; r++) {
+    for (let c = 0; c < col; c++) {
+      if (keep(r, c)) {
+        rows.push(r);
+        cols.push(c);
+      }
+    }
+  }
+  return K.fromArray(Float64Array.from([...rows, ...cols]), [2, rows.length], "int64");
+}
+
+/**
+ * The indices of the upper triangle (from diagonal `offset` up) of a
+ * row x col matrix, as a [2, n] int64 tensor of rows then columns
+ * (PyTorch's `triu_indices`).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.triuIndices(3, 3)); // tensor([[0, 0, 0, 1, 1, 2],\n        [0, 1, 2, 1, 2, 2]])
+ * ```
+ */
+export function triuIndices(row: number, col: number, offset = 0): Tensor {
+  return triangleIndices(row, col, (r, c) => c - r >= offset, "triu_indices");
+}
+
+/**
+ * The indices of the lower triangle (up to diagonal `offset`) of a row x col
+ * matrix, as a [2, n] int64 tensor (PyTorch's `tril_indices`).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.trilIndices(2, 3, 1)); // tensor([[0, 0, 1, 1, 1],\n        [0, 1, 0, 1, 2]])
+ * ```
+ */
+export function trilIndices(row: number, col: number, offset = 0): Tensor {
+  return triangleIndices(row, col, (r, c) => c - r <= offset, "tril_indices");
+}

@@ -11,7 +11,7 @@ import type { Tensor } from "../tensor.js";
 import { mulScalar } from "./arith.js";
 import { defineOp } from "./define.js";
 import * as K from "./kernels.js";
-import { type Dims, REDUCE_KEYS, type ReduceAttrs, type ReduceOptions, reduceAttrs, restoreDims } from "./reduce.js";
+import { type Dims, expandGrad, REDUCE_KEYS, type ReduceAttrs, type ReduceOptions, reduceAttrs, restoreDims } from "./reduce.js";
 import { expectTensor } from "./scalars.js";
 
 // ----- norm --------------------------------------------------------------------------
@@ -239,4 +239,60 @@ export function logsumexp(input: Tensor, dim: number | readonly number[], option
   const x = expectTensor(input, "logsumexp", "input");
   const floatX = isFloating(x.dtype) ? x : x.to("float32");
   return logsumexpOp([floatX], reduceAttrs(floatX, dim, o.keepdim ?? false, floatX.dtype, "logsumexp"));
+}
+
+// ----- var_mean / std_mean -----------------------------------------------------------
+
+/** The mean over `a.dims` as var's forward computes it. */
+function meanForward(x: Tensor, a: VarAttrs): Tensor {
+  return K.binary("div", K.reduce("sum", x, a.dims, a.keepdim), K.scalar(countOf(x.shape, a.dims), a.dtype), a.dtype);
+}
+
+const varMeanOp = defineOp<VarAttrs & { std: boolean }>({
+  name: "var_mean",
+  gradFn: (a) => (a.std ? "StdMeanBackward0" : "VarMeanBackward0"),
+  save: "both",
+  forward: ([x], a) => {
+    const v = varForward(x as Tensor, a);
+    return [a.std ? K.unary("sqrt", v) : v, meanForward(x as Tensor, a)];
+  },
+  // The variance's (or std's) gradient plus the mean's.
+  backward: ([gv, gm = K.full([], 0, gv.dtype)], c) => {
+    const x = c.input(0);
+    const a = c.attrs;
+    const r = c.result(0);
+    const fromSpread = a.std ? varBackward(gv.div(mulScalar(r, 2)).maskedFill(r.eq(0), 0), x, a) : varBackward(gv, x, a);
+    const fromMean = mulScalar(expandGrad(gm, x.shape, a.dims, a.keepdim), 1 / countOf(x.shape, a.dims));
+    return [fromSpread.add(fromMean)];
+  },
+});
+
+/**
+ * The variance and the mean over `dim` (all dims when omitted), in one op:
+ * `[var, mean]` (PyTorch's `var_mean`; options as `var`).
+ *
+ * @example
+ * ```ts
+ * const [v, m] = torch.varMean(torch.tensor([[1, 4, 2], [3, 0, 5]]), 1);
+ * console.log(v, m); // tensor([2.3333, 6.3333]) tensor([2.3333, 2.6667])
+ * ```
+ */
+export function varMean(input: Tensor, dim?: Dims, options?: VarOptions): [Tensor, Tensor] {
+  const [x, a] = varArgs(input, dim, options, "var_mean");
+  return varMeanOp.many([x], { ...a, std: false }) as [Tensor, Tensor];
+}
+
+/**
+ * The standard deviation and the mean over `dim` (all dims when omitted), in
+ * one op: `[std, mean]` (PyTorch's `std_mean`; options as `std`).
+ *
+ * @example
+ * ```ts
+ * const [s, m] = torch.stdMean(torch.tensor([1, 2, 3, 4]));
+ * console.log(s, m); // tensor(1.2910) tensor(2.5000)
+ * ```
+ */
+export function stdMean(input: Tensor, dim?: Dims, options?: VarOptions): [Tensor, Tensor] {
+  const [x, a] = varArgs(input, dim, options, "std_mean");
+  return varMeanOp.many([x], { ...a, std: true }) as [Tensor, Tensor];
 }

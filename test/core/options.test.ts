@@ -360,6 +360,8 @@ const SWEEP: Record<string, () => unknown> = {
   "methods.ts:nanmean": () => x().nanmean(0, o()),
   "ops/reduce.ts:nansum": () => torch.nansum(x(), 0, o()),
   "ops/reduce.ts:nanmean": () => torch.nanmean(x(), 0, o()),
+  "ops/statistics.ts:varMean": () => torch.varMean(x(), 0, o()),
+  "ops/statistics.ts:stdMean": () => torch.stdMean(x(), 0, o()),
   "autograd/draw.ts:toDot": () => torch.autograd.graph.toDot(grad()[1], o()),
   "autograd/anomaly.ts:detectAnomaly": () => torch.autograd.detectAnomaly(() => 0, o()),
   "autograd/functional.ts:vjp": () => torch.autograd.functional.vjp((t) => t.sum(), grad()[0], null, o()),

@@ -282,6 +282,14 @@ export const OPS: Record<string, Entry> = {
   nanmean: sig(["input", "dim=null", "keepdim=false", "dtype=null"], (a) =>
     torch.nanmean(a.tensor("input"), a.dims("dim"), { keepdim: a.bool("keepdim"), dtype: a.dtype("dtype") }),
   ),
+  var_mean: sig(["input", "dim=null", "unbiased=true", "keepdim=false"], (a) =>
+    torch.varMean(a.tensor("input"), a.dims("dim"), { unbiased: a.bool("unbiased"), keepdim: a.bool("keepdim") }),
+  ),
+  std_mean: sig(["input", "dim=null", "unbiased=true", "keepdim=false"], (a) =>
+    torch.stdMean(a.tensor("input"), a.dims("dim"), { unbiased: a.bool("unbiased"), keepdim: a.bool("keepdim") }),
+  ),
+  triu_indices: sig(["row", "col", "offset=0"], (a) => torch.triuIndices(a.num("row"), a.num("col"), a.num("offset"))),
+  tril_indices: sig(["row", "col", "offset=0"], (a) => torch.trilIndices(a.num("row"), a.num("col"), a.num("offset"))),
   concat: sig(["tensors", "dim=0"], (a) => torch.concat(a.tensors("tensors"), a.num("dim"))),
   concatenate: sig(["tensors", "dim=0"], (a) => torch.concatenate(a.tensors("tensors"), a.num("dim"))),
   movedim: sig(["input", "source", "destination"], (a) => torch.movedim(a.tensor("input"), a.ints("source"), a.ints("destination"))),
