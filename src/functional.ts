@@ -9,6 +9,7 @@ export type { Reduction, ReductionOptions } from "./ops/nn/common.js";
 export { type ConvOptions, conv1d, conv2d } from "./ops/nn/conv.js";
 export type { DropoutOptions } from "./ops/nn/dropout.js";
 export type { EmbeddingOptions } from "./ops/nn/embedding.js";
+export { type HuberOptions, huberLoss } from "./ops/nn/huber.js";
 export type { BCEOptions, BCEWithLogitsOptions, SmoothL1Options } from "./ops/nn/loss.js";
 export { binaryCrossEntropy, binaryCrossEntropyWithLogits, l1Loss, mseLoss, smoothL1Loss } from "./ops/nn/loss.js";
 export type { CrossEntropyOptions, NllOptions } from "./ops/nn/nll.js";

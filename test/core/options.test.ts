@@ -362,6 +362,7 @@ const SWEEP: Record<string, () => unknown> = {
   "ops/reduce.ts:nanmean": () => torch.nanmean(x(), 0, o()),
   "ops/statistics.ts:varMean": () => torch.varMean(x(), 0, o()),
   "ops/statistics.ts:stdMean": () => torch.stdMean(x(), 0, o()),
+  "ops/nn/huber.ts:huberLoss": () => torch.F.huberLoss(x(), x(), o()),
   "autograd/draw.ts:toDot": () => torch.autograd.graph.toDot(grad()[1], o()),
   "autograd/anomaly.ts:detectAnomaly": () => torch.autograd.detectAnomaly(() => 0, o()),
   "autograd/functional.ts:vjp": () => torch.autograd.functional.vjp((t) => t.sum(), grad()[0], null, o()),

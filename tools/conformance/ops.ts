@@ -405,6 +405,9 @@ export const OPS: Record<string, Entry> = {
     torch.F.dropout(a.tensor("input"), { p: a.num("p"), training: a.bool("training"), inplace: a.bool("inplace") }),
   ),
   "F.mse_loss": loss(torch.F.mseLoss),
+  "F.huber_loss": sig(["input", "target", 'reduction="mean"', "delta=1.0"], (a) =>
+    torch.F.huberLoss(a.tensor("input"), a.tensor("target"), { reduction: lossReduction(a), delta: a.num("delta") }),
+  ),
   "F.l1_loss": loss(torch.F.l1Loss),
   "F.smooth_l1_loss": sig(["input", "target", "size_average=null", "reduce=null", 'reduction="mean"', "beta=1.0"], (a) =>
     torch.F.smoothL1Loss(a.tensor("input"), a.tensor("target"), { reduction: lossReduction(a), beta: a.num("beta") }),

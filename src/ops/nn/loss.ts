@@ -31,20 +31,21 @@ import {
 export type { Reduction } from "./common.js";
 export { crossEntropy, nllLoss } from "./nll.js";
 
-interface LossAttrs {
+/** @internal the attributes of the elementwise losses. */
+export interface LossAttrs {
   reduction: Reduction;
   /** smooth_l1_loss's beta. */
   beta: number;
 }
 
 /** N for the mean reduction, 1 otherwise: the divisor of an elementwise derivative. */
-const meanDivisor = (x: { shape: readonly number[] }, r: Reduction) => (r === "mean" ? x.shape.reduce((n, s) => n * s, 1) : 1);
+export const meanDivisor = (x: { shape: readonly number[] }, r: Reduction) => (r === "mean" ? x.shape.reduce((n, s) => n * s, 1) : 1);
 
 /**
  * The derivative of a backward op B(g) = g * D (linear in the output gradient g) wrt g, contracted with gg:
  * B(gg) for reduction "none"; for mean/sum g is 0-d and it is sum(B(1) * gg) (PyTorch's *_double_backward_grad_output).
  */
-function gradOutputTerm(gg: Tensor, g: Tensor, r: Reduction, backward: (g: Tensor) => Tensor): Tensor {
+export function gradOutputTerm(gg: Tensor, g: Tensor, r: Reduction, backward: (g: Tensor) => Tensor): Tensor {
   if (r === "none") return backward(gg);
   return backward(K.full(g.shape, 1, g.dtype))
     .mul(gg)
@@ -58,7 +59,8 @@ function broadcastPair(op: string, x: Tensor, t: Tensor): [Tensor, Tensor] {
   return [shapesEqual(x.shape, shape) ? x : x.expand(shape), shapesEqual(t.shape, shape) ? t : t.expand(shape)];
 }
 
-function lossInputs(op: string, kernel: string, input: Tensor, target: Tensor): [Tensor, Tensor] {
+/** @internal a loss's operands: tensors of a floating promoted dtype, broadcast to one shape. */
+export function lossInputs(op: string, kernel: string, input: Tensor, target: Tensor): [Tensor, Tensor] {
   const x = expectTensor(input, op, "input");
   const t = expectTensor(target, op, "target");
   const dtype = promote(x, t);
