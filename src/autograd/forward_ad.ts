@@ -17,7 +17,7 @@ import { ArgumentError, AutogradError, DTypeError, ShapeError } from "../core/er
 import { type OptionKeys, readOptions } from "../core/options.js";
 import { formatShape, shapesEqual } from "../core/shape.js";
 import { Tensor } from "../tensor.js";
-import { gradAccumulator } from "./node.js";
+import { atGraphPlace, graphPlaceOf } from "./node.js";
 
 const LEVEL_KEYS: OptionKeys<{ level?: number }> = { level: "number" };
 
@@ -50,17 +50,7 @@ export function setTangent(t: Tensor, tangent: Tensor | null): void {
  * primal `self_p`).
  */
 export function primalOf(t: Tensor): Tensor {
-  if (tangentOf(t) === null) return t;
-  const p = t.detach();
-  const fn = t.gradFn;
-  if (fn !== null) {
-    p._gradFn = fn;
-    p._outputNr = t._outputNr;
-  } else if (t.requiresGrad) {
-    p._requiresGrad = true;
-    p._gradAccumulator = gradAccumulator(t);
-  }
-  return p;
+  return tangentOf(t) === null ? t : atGraphPlace(t, graphPlaceOf(t));
 }
 
 /**

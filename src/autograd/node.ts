@@ -213,6 +213,33 @@ export function gradAccumulator(leaf: Tensor): AccumulateGrad {
   return leaf._gradAccumulator;
 }
 
+/** @internal where a tensor stands in the graph: its grad_fn and output number, or (a leaf that requires grad) its accumulator. */
+export interface GraphPlace {
+  readonly gradFn: Node | null;
+  readonly outputNr: number;
+  readonly accumulator: AccumulateGrad | null;
+}
+
+/** @internal `t`'s place in the graph. */
+export function graphPlaceOf(t: Tensor): GraphPlace {
+  const gradFn = t.gradFn;
+  return { gradFn, outputNr: t._outputNr, accumulator: gradFn === null && t.requiresGrad ? gradAccumulator(t) : null };
+}
+
+/**
+ * @internal a tensor over `data`'s storage standing at `place` in the graph
+ * (a saved tensor's unpacked copy, a primal without its tangent): gradients
+ * reaching it flow where they would have flowed from the tensor it stands for.
+ */
+export function atGraphPlace(data: Tensor, place: GraphPlace): Tensor {
+  const out = data.detach();
+  out._gradFn = place.gradFn;
+  out._outputNr = place.outputNr;
+  out._requiresGrad = place.accumulator !== null;
+  out._gradAccumulator = place.accumulator;
+  return out;
+}
+
 /** @internal where the gradient of `t` goes: its grad_fn output, or its accumulator if it is a leaf. */
 export function gradientEdge(t: Tensor): Edge {
   const fn = t.gradFn;

@@ -12,7 +12,7 @@ import { ArgumentError, AutogradError } from "../core/errors.js";
 import { untracked } from "../core/recycle.js";
 import { Tensor } from "../tensor.js";
 import { noGrad } from "./grad_mode.js";
-import { type AccumulateGrad, gradAccumulator, type Node } from "./node.js";
+import { atGraphPlace, type GraphPlace, graphPlaceOf } from "./node.js";
 
 /** A pack hook: gets a tensor being saved for backward, returns what to keep. */
 export type PackHook = (tensor: Tensor) => unknown;
@@ -39,18 +39,14 @@ export function savedHooksActive(): boolean {
  */
 export class PackedSaved {
   private value: Tensor | null = null;
-  private readonly gradFn: Node | null;
-  private readonly outputNr: number;
-  private readonly accumulator: AccumulateGrad | null;
+  private readonly place: GraphPlace;
 
   constructor(
     private readonly packed: unknown,
     private readonly unpackHook: UnpackHook,
     original: Tensor,
   ) {
-    this.gradFn = original.gradFn;
-    this.outputNr = original._outputNr;
-    this.accumulator = this.gradFn === null && original.requiresGrad ? gradAccumulator(original) : null;
+    this.place = graphPlaceOf(original);
   }
 
   /** The tensor, unpacked on first use since the last `forget`. */
@@ -61,14 +57,8 @@ export class PackedSaved {
     if (!(t instanceof Tensor)) {
       throw new ArgumentError(`Output of saved tensor unpack_hook expected to be a Tensor but got result of type ${pythonTypeName(t)}`);
     }
-    let out = t;
-    if (this.gradFn !== null || this.accumulator !== null) {
-      out = t.detach();
-      out._gradFn = this.gradFn;
-      out._outputNr = this.outputNr;
-      out._requiresGrad = this.accumulator !== null;
-      out._gradAccumulator = this.accumulator;
-    }
+    const { gradFn, accumulator } = this.place;
+    const out = gradFn !== null || accumulator !== null ? atGraphPlace(t, this.place) : t;
     this.value = out;
     return out;
   }

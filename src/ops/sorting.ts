@@ -32,9 +32,8 @@ function gatherAt(x: Tensor, dim: number, index: Tensor): Tensor {
 
 /** The gradient of selected elements: zeros of the input's shape with `g` put back at `index` along `dim`. */
 function selectedBackward(g: Tensor, index: Tensor, dim: number, shape: readonly number[]): Tensor {
-  const zeros = K.full(shape, 0, g.dtype);
   if (shape.length === 0) return g.reshape([]);
-  return zeros.scatter(dim, index, g);
+  return K.full(shape, 0, g.dtype).scatter(dim, index, g);
 }
 
 interface SortAttrs {
@@ -185,9 +184,9 @@ const kthOp = defineOp<KthAttrs>({
 
 /** `index`, except where the slice along `dim` holds a NaN: there, the first NaN's index. */
 function firstNanOr(t: Tensor, dim: number, index: Tensor): Tensor {
-  const nan = K.unary("isnan", t, "bool");
-  const anyNan = K.reduce("max", K.copy(nan, "int64"), [dim], true);
-  const firstNan = K.argReduce("argmax", K.copy(nan, "int64"), dim, true);
+  const nan = K.copy(K.unary("isnan", t, "bool"), "int64");
+  const anyNan = K.reduce("max", nan, [dim], true);
+  const firstNan = K.argReduce("argmax", nan, dim, true);
   return K.where(K.copy(anyNan, "bool"), firstNan, index, "int64");
 }
 
