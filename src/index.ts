@@ -84,6 +84,7 @@ export {
   zeros,
   zerosLike,
 } from "./ops/creation.js";
+export { cummax, cummin, logcumsumexp } from "./ops/cumulative.js";
 export { floorDivide, fmod, remainder } from "./ops/division.js";
 export { einsum } from "./ops/einsum.js";
 export { amax, amin, argmax, argmin, max, min } from "./ops/extrema.js";
@@ -95,6 +96,7 @@ export { type MeshgridOptions, meshgrid, moveaxis, movedim, unflatten } from "./
 export type { AddmmOptions } from "./ops/linalg.js";
 export { addmm, bmm, dot, matmul, mm, mv, outer } from "./ops/linalg.js";
 export { clone, flatten, permute, reshape, squeeze, t, transpose, unsqueeze } from "./ops/movement.js";
+export { xlogy } from "./ops/nn/kl_div.js";
 export {
   abs,
   abs_,
@@ -125,6 +127,7 @@ export {
   tanh,
   tanh_,
 } from "./ops/pointwise.js";
+export { bernoulli, type MultinomialOptions, multinomial, normal } from "./ops/random_ops.js";
 export { diag, roll, rot90 } from "./ops/rearrange.js";
 export type { Dims, ReduceOptions, SumOptions } from "./ops/reduce.js";
 export { all, any, countNonzero, mean, nanmean, nansum, prod, sum } from "./ops/reduce.js";
@@ -149,6 +152,8 @@ export {
 export { type RandomOptions, rand, randint, randLike, randn, randnLike, randperm } from "./ops/sampling.js";
 export type { TensorLike } from "./ops/scalars.js";
 export { cumprod, cumsum } from "./ops/scan.js";
+export { type BucketizeOptions, bucketize, type SearchsortedOptions, searchsorted } from "./ops/search.js";
+export { type AminmaxOptions, aminmax, mode, nanmedian } from "./ops/selection.js";
 export type { DTypeOptions, SizeArgs } from "./ops/sizes.js";
 export { diagonal, narrow, select, trace } from "./ops/slicing.js";
 export {
@@ -183,6 +188,13 @@ export {
   tan,
   tan_,
 } from "./ops/transcendental.js";
+export {
+  type UniqueConsecutiveOptions,
+  type UniqueOptions,
+  type UniqueResult,
+  unique,
+  uniqueConsecutive,
+} from "./ops/unique.js";
 export type { ClampOptions } from "./ops/where.js";
 export { clamp, clamp_, maskedFill, where } from "./ops/where.js";
 export * as optim from "./optim/index.js";

@@ -18,6 +18,7 @@ import * as combine from "./ops/combine.js";
 import type { CloseOptions } from "./ops/compare.js";
 import * as compare from "./ops/compare.js";
 import * as convert from "./ops/convert.js";
+import * as cumulative from "./ops/cumulative.js";
 import * as division from "./ops/division.js";
 import * as extrema from "./ops/extrema.js";
 import type { AccumulateOptions } from "./ops/gather_scatter.js";
@@ -28,13 +29,18 @@ import * as indexing from "./ops/indexing.js";
 import * as layout from "./ops/layout.js";
 import * as linalg from "./ops/linalg.js";
 import * as movement from "./ops/movement.js";
+import * as klDiv from "./ops/nn/kl_div.js";
 import * as pointwise from "./ops/pointwise.js";
+import type { MultinomialOptions } from "./ops/random_ops.js";
+import * as randomOps from "./ops/random_ops.js";
 import * as rearrange from "./ops/rearrange.js";
 import type { Dims, ReduceOptions, SumOptions } from "./ops/reduce.js";
 import * as reduce from "./ops/reduce.js";
 import * as rounding from "./ops/rounding.js";
 import type { TensorLike } from "./ops/scalars.js";
 import * as scan from "./ops/scan.js";
+import type { AminmaxOptions } from "./ops/selection.js";
+import * as selection from "./ops/selection.js";
 import type { DTypeOptions } from "./ops/sizes.js";
 import * as slicing from "./ops/slicing.js";
 import type { KeepdimOptions, SortOptions, TopkOptions } from "./ops/sorting.js";
@@ -42,6 +48,8 @@ import * as sorting from "./ops/sorting.js";
 import type { VarOptions } from "./ops/statistics.js";
 import * as statistics from "./ops/statistics.js";
 import * as transcendental from "./ops/transcendental.js";
+import type { UniqueConsecutiveOptions, UniqueOptions, UniqueResult } from "./ops/unique.js";
+import * as unique from "./ops/unique.js";
 import type { ClampOptions } from "./ops/where.js";
 import * as where from "./ops/where.js";
 import type { GeneratorOptions } from "./random.js";
@@ -1739,6 +1747,54 @@ class TensorMethods {
     return scan.cumprod(this, dim, options);
   }
 
+  // ----- ops/cumulative.ts -----
+  /**
+   * log(sum(exp(x))) of each prefix along `dim`, computed without overflow
+   * (PyTorch's `logcumsumexp`; floating inputs only).
+   *
+   * `x.logcumsumexp(...)` is `torch.logcumsumexp(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.logcumsumexp(torch.tensor([0, 0, 0]), 0)); // tensor([0.0000, 0.6931, 1.0986])
+   * ```
+   */
+  logcumsumexp(this: Tensor, dim: number): Tensor {
+    return cumulative.logcumsumexp(this, dim);
+  }
+  /**
+   * The running maximum along `dim` and the index it came from: `[values,
+   * indices]` (PyTorch's `cummax`; on ties the later index, and a NaN is kept
+   * from where it appears).
+   *
+   * `x.cummax(...)` is `torch.cummax(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const [values, indices] = torch.cummax(torch.tensor([1, 3, 2, 3]), 0);
+   * console.log(values, indices); // tensor([1., 3., 3., 3.]) tensor([0, 1, 1, 3])
+   * ```
+   */
+  cummax(this: Tensor, dim: number): [Tensor, Tensor] {
+    return cumulative.cummax(this, dim);
+  }
+  /**
+   * The running minimum along `dim` and the index it came from: `[values,
+   * indices]` (PyTorch's `cummin`; on ties the later index, and a NaN is kept
+   * from where it appears).
+   *
+   * `x.cummin(...)` is `torch.cummin(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const [values, indices] = torch.cummin(torch.tensor([3, 1, 2, 1]), 0);
+   * console.log(values, indices); // tensor([3., 1., 1., 1.]) tensor([0, 1, 1, 3])
+   * ```
+   */
+  cummin(this: Tensor, dim: number): [Tensor, Tensor] {
+    return cumulative.cummin(this, dim);
+  }
+
   // ----- ops/linalg.ts -----
   /**
    * Inner product of two 1-d tensors of the same length.
@@ -2115,6 +2171,212 @@ class TensorMethods {
   median(this: Tensor, dim: number, options?: KeepdimOptions): [Tensor, Tensor];
   median(this: Tensor, dim?: number, options?: KeepdimOptions): Tensor | [Tensor, Tensor] {
     return (sorting.median as (input: Tensor, ...args: unknown[]) => Tensor | [Tensor, Tensor])(this, dim, options);
+  }
+
+  // ----- ops/selection.ts -----
+  /**
+   * The median of the elements that are not NaN: the lower of the two middle
+   * ones for an even count, NaN when all are NaN (PyTorch's `nanmedian`). Over
+   * everything it is one value; with `dim` it is `[values, indices]`.
+   *
+   * `x.nanmedian(...)` is `torch.nanmedian(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.nanmedian(torch.tensor([4, NaN, 1, 3]))); // tensor(3.)
+   * const [v, i] = torch.nanmedian(torch.tensor([[4, NaN, 1], [0, 5, 6]]), 1);
+   * console.log(v, i); // tensor([1., 5.]) tensor([2, 1])
+   * ```
+   */
+  nanmedian(this: Tensor): Tensor;
+  /**
+   * The median of the elements that are not NaN: the lower of the two middle
+   * ones for an even count, NaN when all are NaN (PyTorch's `nanmedian`). Over
+   * everything it is one value; with `dim` it is `[values, indices]`.
+   *
+   * `x.nanmedian(...)` is `torch.nanmedian(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.nanmedian(torch.tensor([4, NaN, 1, 3]))); // tensor(3.)
+   * const [v, i] = torch.nanmedian(torch.tensor([[4, NaN, 1], [0, 5, 6]]), 1);
+   * console.log(v, i); // tensor([1., 5.]) tensor([2, 1])
+   * ```
+   */
+  nanmedian(this: Tensor, dim: number, options?: KeepdimOptions): [Tensor, Tensor];
+  nanmedian(this: Tensor, dim?: number, options?: KeepdimOptions): Tensor | [Tensor, Tensor] {
+    return (selection.nanmedian as (input: Tensor, ...args: unknown[]) => Tensor | [Tensor, Tensor])(this, dim, options);
+  }
+  /**
+   * The most frequent value of each slice along `dim` (default -1) and its
+   * index: `[values, indices]` (PyTorch's `mode`). Among equally frequent
+   * values the smallest; its index is its last occurrence.
+   *
+   * `x.mode(...)` is `torch.mode(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const [v, i] = torch.mode(torch.tensor([[1, 2, 2, 1], [5, 4, 3, 4]]));
+   * console.log(v, i); // tensor([1., 4.]) tensor([3, 3])
+   * ```
+   */
+  mode(this: Tensor, dim?: number, options?: KeepdimOptions): [Tensor, Tensor] {
+    return selection.mode(this, dim, options);
+  }
+  /**
+   * The minimum and the maximum, over everything or along `dim`: `[min, max]`
+   * (PyTorch's `aminmax`; NaN propagates, ties share the gradient as amin's
+   * and amax's do).
+   *
+   * `x.aminmax(...)` is `torch.aminmax(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const [lo, hi] = torch.aminmax(torch.tensor([[1, 5], [7, 2]]), { dim: 1 });
+   * console.log(lo, hi); // tensor([1., 2.]) tensor([5., 7.])
+   * ```
+   */
+  aminmax(this: Tensor, options?: AminmaxOptions): [Tensor, Tensor] {
+    return selection.aminmax(this, options);
+  }
+
+  // ----- ops/unique.ts -----
+  /**
+   * The distinct elements in ascending order (PyTorch's `unique`; each NaN is
+   * distinct). With `returnInverse`/`returnCounts` it returns `[values,
+   * inverse?, counts?]`: where each element's value is in `values` (shaped as
+   * the input) and how often each value occurs. With `dim`, the distinct
+   * slices along that dim, in lexicographic order. No gradient.
+   *
+   * `x.unique(...)` is `torch.unique(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([3, 1, 3, 2], { dtype: "int64" });
+   * console.log(torch.unique(x)); // tensor([1, 2, 3])
+   * const [values, inverse, counts] = torch.unique(x, { returnInverse: true, returnCounts: true });
+   * console.log(inverse, counts); // tensor([2, 0, 2, 1]) tensor([1, 1, 2])
+   * ```
+   */
+  unique(this: Tensor, options?: UniqueOptions & { returnInverse?: false; returnCounts?: false }): Tensor;
+  /**
+   * The distinct elements in ascending order (PyTorch's `unique`; each NaN is
+   * distinct). With `returnInverse`/`returnCounts` it returns `[values,
+   * inverse?, counts?]`: where each element's value is in `values` (shaped as
+   * the input) and how often each value occurs. With `dim`, the distinct
+   * slices along that dim, in lexicographic order. No gradient.
+   *
+   * `x.unique(...)` is `torch.unique(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([3, 1, 3, 2], { dtype: "int64" });
+   * console.log(torch.unique(x)); // tensor([1, 2, 3])
+   * const [values, inverse, counts] = torch.unique(x, { returnInverse: true, returnCounts: true });
+   * console.log(inverse, counts); // tensor([2, 0, 2, 1]) tensor([1, 1, 2])
+   * ```
+   */
+  unique(this: Tensor, options: UniqueOptions & { returnInverse: true; returnCounts: true }): [Tensor, Tensor, Tensor];
+  /**
+   * The distinct elements in ascending order (PyTorch's `unique`; each NaN is
+   * distinct). With `returnInverse`/`returnCounts` it returns `[values,
+   * inverse?, counts?]`: where each element's value is in `values` (shaped as
+   * the input) and how often each value occurs. With `dim`, the distinct
+   * slices along that dim, in lexicographic order. No gradient.
+   *
+   * `x.unique(...)` is `torch.unique(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([3, 1, 3, 2], { dtype: "int64" });
+   * console.log(torch.unique(x)); // tensor([1, 2, 3])
+   * const [values, inverse, counts] = torch.unique(x, { returnInverse: true, returnCounts: true });
+   * console.log(inverse, counts); // tensor([2, 0, 2, 1]) tensor([1, 1, 2])
+   * ```
+   */
+  unique(this: Tensor, options: UniqueOptions & ({ returnInverse: true } | { returnCounts: true })): [Tensor, Tensor];
+  /**
+   * The distinct elements in ascending order (PyTorch's `unique`; each NaN is
+   * distinct). With `returnInverse`/`returnCounts` it returns `[values,
+   * inverse?, counts?]`: where each element's value is in `values` (shaped as
+   * the input) and how often each value occurs. With `dim`, the distinct
+   * slices along that dim, in lexicographic order. No gradient.
+   *
+   * `x.unique(...)` is `torch.unique(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([3, 1, 3, 2], { dtype: "int64" });
+   * console.log(torch.unique(x)); // tensor([1, 2, 3])
+   * const [values, inverse, counts] = torch.unique(x, { returnInverse: true, returnCounts: true });
+   * console.log(inverse, counts); // tensor([2, 0, 2, 1]) tensor([1, 1, 2])
+   * ```
+   */
+  unique(this: Tensor, options?: UniqueOptions): UniqueResult;
+  unique(this: Tensor, options?: UniqueOptions): UniqueResult {
+    return (unique.unique as (input: Tensor, ...args: unknown[]) => UniqueResult)(this, options);
+  }
+  /**
+   * The first element of each run of equal consecutive elements (PyTorch's
+   * `unique_consecutive`), with `[values, inverse?, counts?]` as `unique`;
+   * with `dim`, runs of equal slices along that dim. No gradient.
+   *
+   * `x.uniqueConsecutive(...)` is `torch.uniqueConsecutive(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 1, 2, 2, 3, 1], { dtype: "int64" });
+   * console.log(torch.uniqueConsecutive(x)); // tensor([1, 2, 3, 1])
+   * ```
+   */
+  uniqueConsecutive(this: Tensor, options?: UniqueConsecutiveOptions & { returnInverse?: false; returnCounts?: false }): Tensor;
+  /**
+   * The first element of each run of equal consecutive elements (PyTorch's
+   * `unique_consecutive`), with `[values, inverse?, counts?]` as `unique`;
+   * with `dim`, runs of equal slices along that dim. No gradient.
+   *
+   * `x.uniqueConsecutive(...)` is `torch.uniqueConsecutive(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 1, 2, 2, 3, 1], { dtype: "int64" });
+   * console.log(torch.uniqueConsecutive(x)); // tensor([1, 2, 3, 1])
+   * ```
+   */
+  uniqueConsecutive(
+    this: Tensor,
+    options: UniqueConsecutiveOptions & { returnInverse: true; returnCounts: true },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * The first element of each run of equal consecutive elements (PyTorch's
+   * `unique_consecutive`), with `[values, inverse?, counts?]` as `unique`;
+   * with `dim`, runs of equal slices along that dim. No gradient.
+   *
+   * `x.uniqueConsecutive(...)` is `torch.uniqueConsecutive(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 1, 2, 2, 3, 1], { dtype: "int64" });
+   * console.log(torch.uniqueConsecutive(x)); // tensor([1, 2, 3, 1])
+   * ```
+   */
+  uniqueConsecutive(this: Tensor, options: UniqueConsecutiveOptions & ({ returnInverse: true } | { returnCounts: true })): [Tensor, Tensor];
+  /**
+   * The first element of each run of equal consecutive elements (PyTorch's
+   * `unique_consecutive`), with `[values, inverse?, counts?]` as `unique`;
+   * with `dim`, runs of equal slices along that dim. No gradient.
+   *
+   * `x.uniqueConsecutive(...)` is `torch.uniqueConsecutive(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 1, 2, 2, 3, 1], { dtype: "int64" });
+   * console.log(torch.uniqueConsecutive(x)); // tensor([1, 2, 3, 1])
+   * ```
+   */
+  uniqueConsecutive(this: Tensor, options?: UniqueConsecutiveOptions): UniqueResult;
+  uniqueConsecutive(this: Tensor, options?: UniqueConsecutiveOptions): UniqueResult {
+    return (unique.uniqueConsecutive as (input: Tensor, ...args: unknown[]) => UniqueResult)(this, options);
   }
 
   // ----- ops/rearrange.ts -----
@@ -2683,6 +2945,76 @@ class TensorMethods {
    */
   normal_(this: Tensor, mean?: number, std?: number, options?: GeneratorOptions): Tensor {
     return convert.normal_(this, mean, std, options);
+  }
+
+  // ----- ops/nn/kl_div.ts -----
+  /**
+   * `input * log(other)`, with 0 where `input` is 0 (unless `other` is NaN),
+   * as PyTorch's `torch.xlogy`. The operands broadcast; integers give float32.
+   *
+   * `x.xlogy(...)` is `torch.xlogy(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * console.log(torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, Math.E]))); // tensor([0.0000, 2.0000])
+   * ```
+   */
+  xlogy(this: Tensor, other: Tensor | number): Tensor {
+    return klDiv.xlogy(this, other);
+  }
+
+  // ----- ops/random_ops.ts -----
+  /**
+   * Draws `numSamples` category indices per row of `input` (1-d or 2-d,
+   * non-negative weights, not necessarily summing to 1), as int64. With
+   * `manualSeed` the samples are PyTorch's (CPU), except the order of
+   * categories whose weight ratios tie exactly (e.g. zero-weight categories
+   * drawn without replacement once the others are used up): Kindling keeps
+   * the lower index first.
+   *
+   * `x.multinomial(...)` is `torch.multinomial(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * torch.manualSeed(0);
+   * const p = torch.tensor([0.1, 0.2, 0.3, 0.4]);
+   * console.log(torch.multinomial(p, 2)); // tensor([2, 1])
+   * console.log(torch.multinomial(p, 5, { replacement: true })); // tensor([3, 3, 1, 2, 2])
+   * ```
+   */
+  multinomial(this: Tensor, numSamples: number, options?: MultinomialOptions): Tensor {
+    return randomOps.multinomial(this, numSamples, options);
+  }
+  /**
+   * Samples 0 or 1 for each element of `input`, 1 with the probability the
+   * element gives (`torch.bernoulli(input)`); with a number `p`, every element
+   * has probability `p` and `input` gives only the shape and dtype. With
+   * `manualSeed` the samples are PyTorch's.
+   *
+   * `x.bernoulli(...)` is `torch.bernoulli(x, ...)`.
+   *
+   * @example
+   * ```ts
+   * torch.manualSeed(2);
+   * console.log(torch.bernoulli(torch.full([6], 0.5))); // tensor([0., 1., 0., 1., 0., 0.])
+   * ```
+   */
+  bernoulli(this: Tensor, p?: number | GeneratorOptions, options?: GeneratorOptions): Tensor {
+    return randomOps.bernoulli(this, p, options);
+  }
+  /**
+   * Fills the tensor in place with 0/1 samples, 1 with probability `p` (a
+   * number, or a tensor that broadcasts to this one's shape). With
+   * `manualSeed` the samples are PyTorch's.
+   *
+   * @example
+   * ```ts
+   * torch.manualSeed(2);
+   * console.log(torch.zeros(6).bernoulli_(0.5)); // tensor([0., 1., 0., 0., 0., 0.])
+   * ```
+   */
+  bernoulli_(this: Tensor, p?: number | Tensor, options?: GeneratorOptions): Tensor {
+    return randomOps.bernoulli_(this, p, options);
   }
 }
 

@@ -184,6 +184,30 @@ function boxMuller16(u: Float64Array, at: number, out: Float32Array | Float64Arr
   }
 }
 
+/** PyTorch's checks of uniform_'s bounds for a floating dtype (each within the dtype's range, from <= to, a finite width). */
+export function checkUniformBounds(from: number, to: number, dtype: DType): void {
+  if (dtype !== "float32" && dtype !== "float64") return;
+  const [max, c] = dtype === "float32" ? [3.4028234663852886e38, "float"] : [Number.MAX_VALUE, "double"];
+  for (const [v, name] of [
+    [from, "from"],
+    [to, "to"],
+  ] as const) {
+    if (!(v >= -max && v <= max)) throw new ArgumentError(`${name} is out of bounds for ${c}`);
+  }
+  if (from > to) throw new ArgumentError(`uniform_ expects to return a [from, to) range, but found from=${from} > to=${to}`);
+  if (to - from > max) {
+    const t = dtype === "float32" ? "Float" : "Double";
+    throw new ArgumentError(
+      `uniform_ expects to-from <= std::numeric_limits<${t}>::max(), but found to=${to} and from=${from} which result in to-from to exceed the limit`,
+    );
+  }
+}
+
+/** PyTorch's check of normal_'s standard deviation. */
+export function checkNormalStd(std: number): void {
+  if (!(std >= 0)) throw new ArgumentError(`normal expects std >= 0.0, but found std ${Number.isNaN(std) ? "nan" : std}`);
+}
+
 /** The default generator, used when no generator is passed. */
 export const defaultGenerator = new Generator();
 

@@ -72,6 +72,7 @@ export const METHODS: Readonly<Record<string, readonly string[]>> = {
   "ops/statistics.ts": ["norm", "var=var_", "std", "logsumexp"],
   "ops/extrema.ts": ["amax", "amin", "max", "min", "argmax", "argmin"],
   "ops/scan.ts": ["cumsum", "cumprod"],
+  "ops/cumulative.ts": ["logcumsumexp", "cummax", "cummin"],
   "ops/linalg.ts": ["dot", "mm", "mv", "bmm", "matmul", "outer"],
   "ops/movement.ts": [
     "view",
@@ -89,6 +90,8 @@ export const METHODS: Readonly<Record<string, readonly string[]>> = {
   ],
   "ops/layout.ts": ["movedim", "moveaxis", "unflatten"],
   "ops/sorting.ts": ["sort", "argsort", "topk", "kthvalue", "median"],
+  "ops/selection.ts": ["nanmedian", "mode", "aminmax"],
+  "ops/unique.ts": ["unique", "uniqueConsecutive"],
   "ops/rearrange.ts": ["roll", "rot90", "diag"],
   "ops/slicing.ts": ["select", "slice", "narrow", "diagonal"],
   "ops/combine.ts": ["flip", "repeat", "tril", "triu", "split", "chunk", "unbind"],
@@ -107,6 +110,8 @@ export const METHODS: Readonly<Record<string, readonly string[]>> = {
     "maskedScatter_",
   ],
   "ops/convert.ts": ["to", "zero_", "fill_", "copy_", "uniform_", "normal_"],
+  "ops/nn/kl_div.ts": ["xlogy"],
+  "ops/random_ops.ts": ["multinomial", "bernoulli", "bernoulli_"],
 };
 
 const CUSTOM = "methods_custom.ts";

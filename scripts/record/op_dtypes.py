@@ -12,6 +12,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+import torch2_compat  # noqa: F401,E402 - PyTorch 2.x functions composed in 1.13 (F.scaled_dot_product_attention)
+
 DTYPES = {"float32": torch.float32, "float64": torch.float64, "int32": torch.int32, "int64": torch.int64, "bool": torch.bool}
 
 

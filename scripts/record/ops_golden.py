@@ -17,7 +17,9 @@ import re
 import torch
 import torch.nn.functional as F
 
-SPEC = re.compile(r"^([dpuqcsib])\[([0-9,]*)\](?::(-?\d+):(-?\d+))?(\^T)?$")
+import torch2_compat  # noqa: F401,E402 - PyTorch 2.x functions composed in 1.13 (F.scaled_dot_product_attention)
+
+SPEC = re.compile(r"^([dpuqcsib])\[([0-9,]*)\](?::(-?\d+):(-?\d+))?(\^T|\^S)?$")
 rng = random.Random(1234)
 
 
@@ -88,6 +90,9 @@ def make_input(spec):
     dtype = {"d": torch.float64, "p": torch.float64, "u": torch.float64, "q": torch.float64, "c": torch.float64,
              "s": torch.float32, "i": torch.int64, "b": torch.bool}[kind]
     t = torch.tensor(vals, dtype=dtype).reshape(shape)
+    if transposed == "^S":
+        # Sorted along the last dim (searchsorted's sequences); drawn as any other input.
+        return t.sort(-1).values, kind in "dpuqs", False
     return t, kind in "dpuqs", transposed is not None
 
 

@@ -118,7 +118,8 @@ export type ReduceOp = "sum" | "prod" | "max" | "min" | "any" | "all";
 
 export type ArgReduceOp = "argmax" | "argmin";
 
-export type ScanOp = "cumsum" | "cumprod";
+/** cummax/cummin: a NaN wins from where it appears on; logcumsumexp: log(sum(exp)) of the prefix, computed stably. */
+export type ScanOp = "cumsum" | "cumprod" | "cummax" | "cummin" | "logcumsumexp";
 
 /**
  * What every backend implements. The documented preconditions are the

@@ -5,7 +5,7 @@ import { type DeviceName, isDeviceName, parseDevice } from "../core/device.js";
 import { convertValue, type DType, fitsInteger, isDType, isFloating } from "../core/dtype.js";
 import { ArgumentError, DTypeError } from "../core/errors.js";
 import { readOptions } from "../core/options.js";
-import { GENERATOR_KEYS, type Generator, type GeneratorOptions, generatorOption } from "../random.js";
+import { checkNormalStd, checkUniformBounds, GENERATOR_KEYS, type Generator, type GeneratorOptions, generatorOption } from "../random.js";
 import { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
 import { applyInplace } from "./inplace.js";
@@ -230,6 +230,7 @@ const randomFillOp = defineOp<RandomFill>({
  */
 export function uniform_(input: Tensor, from = 0, to = 1, options?: GeneratorOptions): Tensor {
   const o = readOptions(options, "uniform_", GENERATOR_KEYS);
+  checkUniformBounds(from, to, expectTensor(input, "uniform_", "input").dtype);
   return applyInplace(randomFillOp.def, [expectTensor(input, "uniform_", "input")], {
     kind: "uniform",
     a: from,
@@ -249,6 +250,7 @@ export function uniform_(input: Tensor, from = 0, to = 1, options?: GeneratorOpt
  */
 export function normal_(input: Tensor, mean = 0, std = 1, options?: GeneratorOptions): Tensor {
   const o = readOptions(options, "normal_", GENERATOR_KEYS);
+  checkNormalStd(std);
   return applyInplace(randomFillOp.def, [expectTensor(input, "normal_", "input")], {
     kind: "normal",
     a: mean,

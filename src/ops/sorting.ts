@@ -15,23 +15,29 @@ import * as K from "./kernels.js";
 import { expectTensor } from "./scalars.js";
 
 /** PyTorch's refusal of bool inputs to selection ops ("topk_cpu" not implemented for 'Bool'). */
-function notBool(x: Tensor, op: string): Tensor {
+export function notBool(x: Tensor, op: string): Tensor {
   if (x.dtype === "bool") throw new DTypeError(`"${op}_cpu" not implemented for 'Bool'`);
   return x;
 }
 
+/** median's and nanmedian's refusal of bool inputs, naming PyTorch's kernel of each overload. */
+export function medianNotBool(x: Tensor, dim: number | undefined): Tensor {
+  if (x.dtype === "bool") throw new DTypeError(`"${dim === undefined ? "median_cpu" : "median_out"}" not implemented for 'Bool'`);
+  return x;
+}
+
 /** `x` as at least 1-d (a 0-d tensor sorts as one element). */
-function atLeast1d(x: Tensor): Tensor {
+export function atLeast1d(x: Tensor): Tensor {
   return x.ndim === 0 ? K.asStrided(x, [1], [1]) : x;
 }
 
 /** The elements of `x` at `index` along `dim` (a kernel call, outside the graph). */
-function gatherAt(x: Tensor, dim: number, index: Tensor): Tensor {
+export function gatherAt(x: Tensor, dim: number, index: Tensor): Tensor {
   return K.gather(atLeast1d(x), dim, index);
 }
 
 /** The gradient of selected elements: zeros of the input's shape with `g` put back at `index` along `dim`. */
-function selectedBackward(g: Tensor, index: Tensor, dim: number, shape: readonly number[]): Tensor {
+export function selectedBackward(g: Tensor, index: Tensor, dim: number, shape: readonly number[]): Tensor {
   if (shape.length === 0) return g.reshape([]);
   return K.full(shape, 0, g.dtype).scatter(dim, index, g);
 }
@@ -235,14 +241,14 @@ const medianAllOp = defineOp<Record<string, never>>({
     const index = firstNanOr(t, 0, K.contiguous(at));
     return K.asStrided(gatherAt(t, 0, index), [], []);
   },
-  // Ties share the gradient, as PyTorch's evenly_distribute_backward (NaN: over the NaNs).
-  backward: ([g], c) => {
-    const x = c.input(0);
-    const r = c.result();
-    const mask = r.isnan().item() ? x.isnan() : x.eq(r);
-    return [K.full(x.shape, 0, g.dtype).maskedFill(mask, g.div(mask.sum()))];
-  },
+  backward: ([g], c) => [evenlyBackward(g, c.input(0), c.result())],
 });
+
+/** The gradient of a value chosen from all of `x`: ties share it, as PyTorch's evenly_distribute_backward (NaN: over the NaNs). */
+export function evenlyBackward(g: Tensor, x: Tensor, r: Tensor): Tensor {
+  const mask = r.isnan().item() ? x.isnan() : x.eq(r);
+  return K.full(x.shape, 0, g.dtype).maskedFill(mask, g.div(mask.sum()));
+}
 
 /**
  * The median: the lower of the two middle elements for an even count, and
@@ -259,7 +265,7 @@ const medianAllOp = defineOp<Record<string, never>>({
 export function median(input: Tensor): Tensor;
 export function median(input: Tensor, dim: number, options?: KeepdimOptions): [Tensor, Tensor];
 export function median(input: Tensor, dim?: number, options?: KeepdimOptions): Tensor | [Tensor, Tensor] {
-  const x = notBool(expectTensor(input, "median", "input"), "median");
+  const x = medianNotBool(expectTensor(input, "median", "input"), dim);
   if (dim === undefined) {
     return medianAllOp([x], {});
   }

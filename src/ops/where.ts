@@ -189,14 +189,21 @@ function fillValue(x: Tensor, value: unknown, op: string): number | Tensor {
   return value.to(x.dtype);
 }
 
-/** masked_fill's operands: a bool mask that broadcasts to the input's shape, and the fill value (a number or a 0-d tensor). */
+/**
+ * masked_fill's operands: the input, broadcast with a bool mask as PyTorch does (out of place, the
+ * result takes the broadcast shape; in place, the input's shape must be it), and the fill value (a
+ * number or a 0-d tensor).
+ */
 function maskedFillArgs(input: Tensor, mask: Tensor, value: number | boolean | Tensor, op: string): [Tensor, Tensor, number | Tensor] {
-  const x = expectTensor(input, op, "input");
+  let x = expectTensor(input, op, "input");
   const m = expectTensor(mask, op, "mask");
   if (m.dtype !== "bool") throw new DTypeError(`masked_fill_ only supports boolean masks, but got mask with dtype ${m.dtype}`);
   const shape = broadcastShapes([x.shape, m.shape], op);
   if (shape.length !== x.ndim || shape.some((s, i) => s !== x.shape[i])) {
-    throw new ShapeError(`${op}: mask of shape ${formatShape(m.shape)} does not broadcast to the input's shape ${formatShape(x.shape)}`);
+    if (op === "masked_fill_") {
+      throw new ShapeError(`${op}: output with shape ${formatShape(x.shape)} doesn't match the broadcast shape ${formatShape(shape)}`);
+    }
+    x = x.expand(shape);
   }
   return [x, m, fillValue(x, value, op)];
 }

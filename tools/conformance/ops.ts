@@ -172,6 +172,7 @@ export const OPS: Record<string, Entry> = {
     torch.F.gelu(a.tensor("input"), { approximate: a.str("approximate") as "none" | "tanh" }),
   ),
   "F.silu": sig(["input", "inplace=false"], (a) => torch.F.silu(a.tensor("input"), { inplace: a.bool("inplace") })),
+  "F.mish": sig(["input", "inplace=false"], (a) => torch.F.mish(a.tensor("input"), { inplace: a.bool("inplace") })),
   "F.softplus": sig(["input", "beta=1", "threshold=20"], (a) =>
     torch.F.softplus(a.tensor("input"), { beta: a.num("beta"), threshold: a.num("threshold") }),
   ),
@@ -270,6 +271,42 @@ export const OPS: Record<string, Entry> = {
   ),
   median: sig(["input", "dim=null", "keepdim=false"], (a) =>
     a.has("dim") ? torch.median(a.tensor("input"), a.num("dim"), { keepdim: a.bool("keepdim") }) : torch.median(a.tensor("input")),
+  ),
+  nanmedian: sig(["input", "dim=null", "keepdim=false"], (a) =>
+    a.has("dim") ? torch.nanmedian(a.tensor("input"), a.num("dim"), { keepdim: a.bool("keepdim") }) : torch.nanmedian(a.tensor("input")),
+  ),
+  mode: sig(["input", "dim=-1", "keepdim=false"], (a) => torch.mode(a.tensor("input"), a.num("dim"), { keepdim: a.bool("keepdim") })),
+  aminmax: sig(["input", "dim=null", "keepdim=false"], (a) =>
+    torch.aminmax(a.tensor("input"), { dim: a.optNum("dim"), keepdim: a.bool("keepdim") }),
+  ),
+  unique: sig(["input", "sorted=true", "return_inverse=false", "return_counts=false", "dim=null"], (a) =>
+    torch.unique(a.tensor("input"), {
+      sorted: a.bool("sorted"),
+      returnInverse: a.bool("return_inverse"),
+      returnCounts: a.bool("return_counts"),
+      dim: a.optNum("dim"),
+    }),
+  ),
+  unique_consecutive: sig(["input", "return_inverse=false", "return_counts=false", "dim=null"], (a) =>
+    torch.uniqueConsecutive(a.tensor("input"), {
+      returnInverse: a.bool("return_inverse"),
+      returnCounts: a.bool("return_counts"),
+      dim: a.optNum("dim"),
+    }),
+  ),
+  searchsorted: sig(["sorted_sequence", "input", "out_int32=false", "right=false", "side=null", "sorter=null"], (a) =>
+    torch.searchsorted(a.tensor("sorted_sequence"), a.tensorLike("input") as torch.Tensor | number, {
+      outInt32: a.bool("out_int32"),
+      right: a.bool("right"),
+      side: a.str("side") as "left" | "right" | undefined,
+      sorter: a.optTensor("sorter") ?? undefined,
+    }),
+  ),
+  bucketize: sig(["input", "boundaries", "out_int32=false", "right=false"], (a) =>
+    torch.bucketize(a.tensorLike("input") as torch.Tensor | number, a.tensor("boundaries"), {
+      outInt32: a.bool("out_int32"),
+      right: a.bool("right"),
+    }),
   ),
   roll: sig(["input", "shifts", "dims=null"], (a) =>
     torch.roll(a.tensor("input"), a.ints("shifts"), a.has("dims") ? a.ints("dims") : null),
@@ -407,6 +444,25 @@ export const OPS: Record<string, Entry> = {
   "F.mse_loss": loss(torch.F.mseLoss),
   "F.huber_loss": sig(["input", "target", 'reduction="mean"', "delta=1.0"], (a) =>
     torch.F.huberLoss(a.tensor("input"), a.tensor("target"), { reduction: lossReduction(a), delta: a.num("delta") }),
+  ),
+  "F.kl_div": sig(["input", "target", "size_average=null", "reduce=null", 'reduction="mean"', "log_target=false"], (a) =>
+    torch.F.klDiv(a.tensor("input"), a.tensor("target"), {
+      reduction: (a.str("reduction") ?? "mean") as torch.F.KlDivReduction,
+      logTarget: a.bool("log_target"),
+    }),
+  ),
+  "F.pad": sig(["input", "pad", 'mode="constant"', "value=null"], (a) =>
+    torch.F.pad(a.tensor("input"), a.ints("pad"), { mode: a.str("mode") as torch.F.PadMode, value: a.optNum("value") ?? null }),
+  ),
+  "F.scaled_dot_product_attention": sig(
+    ["query", "key", "value", "attn_mask=null", "dropout_p=0.0", "is_causal=false", "scale=null"],
+    (a) =>
+      torch.F.scaledDotProductAttention(a.tensor("query"), a.tensor("key"), a.tensor("value"), {
+        attnMask: a.optTensor("attn_mask"),
+        dropoutP: a.num("dropout_p"),
+        isCausal: a.bool("is_causal"),
+        scale: a.optNum("scale") ?? null,
+      }),
   ),
   "F.l1_loss": loss(torch.F.l1Loss),
   "F.smooth_l1_loss": sig(["input", "target", "size_average=null", "reduce=null", 'reduction="mean"', "beta=1.0"], (a) =>

@@ -117,16 +117,35 @@ export function scan(op: ScanOp, x: Strided, dim: number, out: Strided): void {
   const n = x.shape[dim] ?? 1;
   const s = x.strides[dim] ?? 0;
   const so = out.strides[dim] ?? 0;
+  const [start, step] = SCANS[op];
   forEachIndex(keptShape, (kidx) => {
     let ix = offsetOf(kidx, keptStrides, x.offset);
     let io = offsetOf(kidx, outKept, out.offset);
-    let acc = op === "cumsum" ? 0 : 1;
+    let acc = start;
     for (let i = 0; i < n; i++, ix += s, io += so) {
-      acc = op === "cumsum" ? acc + (X[ix] as number) : acc * (X[ix] as number);
+      acc = step(acc, X[ix] as number);
       O[io] = acc;
     }
   });
 }
+
+/** log(exp(acc) + exp(x)) without overflow; equal infinities stay themselves (PyTorch's log_add_exp). */
+function logAddExp(acc: number, x: number): number {
+  const lo = Math.min(x, acc);
+  const hi = Math.max(x, acc);
+  if (lo !== hi || Number.isFinite(lo)) return Math.log1p(Math.exp(lo - hi)) + hi;
+  return x;
+}
+
+/** Each scan's running value before the first element, and one step: the running value and the next element give the next. */
+const SCANS: Readonly<Record<ScanOp, readonly [number, (acc: number, x: number) => number]>> = {
+  cumsum: [0, (acc, x) => acc + x],
+  cumprod: [1, (acc, x) => acc * x],
+  // A NaN is kept from where it appears (PyTorch's cummax/cummin).
+  cummax: [Number.NEGATIVE_INFINITY, (acc, x) => (Number.isNaN(x) || x >= acc ? x : acc)],
+  cummin: [Number.POSITIVE_INFINITY, (acc, x) => (Number.isNaN(x) || x <= acc ? x : acc)],
+  logcumsumexp: [Number.NEGATIVE_INFINITY, logAddExp],
+};
 
 /** Orders two values: NaN counts as the largest; equal values keep their positions (a stable sort). */
 function ascending(va: number, vb: number): number {
