@@ -1,6 +1,12 @@
 /** torch.nn: modules, layers, losses, initialisation and the functional interface. */
 
 export * as functional from "../functional.js";
+export {
+  MultiheadAttention,
+  type MultiheadAttentionCallOptions,
+  type MultiheadAttentionOptions,
+  NonDynamicallyQuantizableLinear,
+} from "./attention.js";
 export { ModuleDict, ModuleList, Sequential } from "./containers.js";
 export {
   AdaptiveAvgPool2d,
@@ -23,6 +29,7 @@ export {
   Linear,
   type LinearOptions,
   LogSoftmax,
+  Mish,
   ReLU,
   Sigmoid,
   SiLU,
@@ -61,4 +68,19 @@ export {
   LayerNorm,
   type LayerNormOptions,
 } from "./normalization.js";
+export { GRU, LSTM, type LSTMOptions, RNN, type RNNBaseOptions, type RNNOptions } from "./rnn.js";
+export { type ElmanCellOptions, GRUCell, LSTMCell, RNNCell, type RNNCellOptions, type RNNMode } from "./rnn_cells.js";
+export {
+  type Activation,
+  type DecoderCallOptions,
+  type EncoderCallOptions,
+  type EncoderLayerCallOptions,
+  TransformerDecoder,
+  TransformerDecoderLayer,
+  TransformerEncoder,
+  TransformerEncoderLayer,
+  type TransformerEncoderOptions,
+  type TransformerLayerOptions,
+} from "./transformer.js";
+export { Transformer, type TransformerCallOptions, type TransformerOptions } from "./transformer_model.js";
 export * as utils from "./utils.js";

@@ -249,6 +249,29 @@ export class SiLU extends Module {
 }
 
 /**
+ * x * tanh(softplus(x)).
+ *
+ * @example
+ * ```ts
+ * console.log(new torch.nn.Mish().call(torch.tensor([-1, 0.5, 2]))); // tensor([-0.3034,  0.3752,  1.9440])
+ * ```
+ */
+export class Mish extends Module {
+  constructor(
+    /** Whether to modify the input itself, in place (PyTorch's `inplace`, default false). */
+    readonly inplace = false,
+  ) {
+    super();
+  }
+  override forward(input: Tensor): Tensor {
+    return torch.F.mish(input, { inplace: this.inplace });
+  }
+  override extraRepr(): string {
+    return this.inplace ? "inplace=True" : "";
+  }
+}
+
+/**
  * 1 / (1 + e^-x).
  *
  * @example

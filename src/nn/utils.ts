@@ -1,9 +1,11 @@
-/** nn.utils: gradient clipping. */
+/** nn.utils: gradient clipping, parameters as one vector, and nn.utils.rnn. */
 
 import { type OptionKeys, readOptions } from "../core/options.js";
 import type { Tensor } from "../index.js";
 import * as torch from "../index.js";
 import { typeName } from "./checks.js";
+
+export * as rnn from "./rnn_utils.js";
 
 function grads(op: string, parameters: Tensor | Iterable<Tensor>): Tensor[] {
   const given: unknown = parameters;
@@ -86,4 +88,63 @@ export function clipGradValue_(parameters: Tensor | Iterable<Tensor>, clipValue:
   torch.noGrad(() => {
     for (const g of grads("clipGradValue_", parameters)) g.clamp_({ min: -clipValue, max: clipValue });
   });
+}
+
+/** The tensors of an iterable of parameters, checked. */
+function tensorsOf(op: string, parameters: Iterable<Tensor>): Tensor[] {
+  const given: unknown = parameters;
+  if (given === null || given === undefined || typeof (given as Iterable<unknown>)[Symbol.iterator] !== "function") {
+    throw new torch.ArgumentError(`${op}: parameters must be an iterable of Tensors, got ${typeName(given)}`);
+  }
+  const list = given instanceof torch.Tensor ? given.unbind(0) : [...(given as Iterable<unknown>)];
+  for (const p of list) {
+    if (!(p instanceof torch.Tensor)) throw new torch.ArgumentError(`${op}: parameters must be Tensors, got ${typeName(p)}`);
+  }
+  return list as Tensor[];
+}
+
+/**
+ * The parameters flattened and concatenated into one vector (PyTorch's
+ * parameters_to_vector); differentiable.
+ *
+ * @example
+ * ```ts
+ * const fc = new torch.nn.Linear(2, 1);
+ * torch.noGrad(() => { fc.weight.fill_(1); fc.bias?.fill_(2); });
+ * console.log(torch.nn.utils.parametersToVector(fc.parameters())); // tensor([1., 1., 2.], grad_fn=<CatBackward0>)
+ * ```
+ */
+export function parametersToVector(parameters: Iterable<Tensor>): Tensor {
+  const ps = tensorsOf("parametersToVector", parameters);
+  if (ps.length === 0) throw new torch.ArgumentError("parametersToVector: torch.cat(): expected a non-empty list of Tensors");
+  return torch.cat(
+    ps.map((p) => p.reshape(-1)),
+    0,
+  );
+}
+
+/**
+ * Makes each parameter, in order, a view of the next numel elements of
+ * `vec` (PyTorch's vector_to_parameters: it sets `param.data`, so the
+ * parameters share `vec`'s memory); extra elements are ignored.
+ *
+ * @example
+ * ```ts
+ * const fc = new torch.nn.Linear(2, 1);
+ * torch.nn.utils.vectorToParameters(torch.tensor([1, 2, 3]), fc.parameters());
+ * console.log(fc.weight.data, fc.bias?.data); // tensor([[1., 2.]]) tensor([3.])
+ * ```
+ */
+export function vectorToParameters(vec: Tensor, parameters: Iterable<Tensor>): void {
+  if (!(vec instanceof torch.Tensor)) throw new torch.ArgumentError(`vectorToParameters: expected torch.Tensor, but got: ${typeName(vec)}`);
+  let pointer = 0;
+  for (const p of tensorsOf("vectorToParameters", parameters)) {
+    const n = p.numel();
+    const piece = vec.detach().narrow(0, pointer, Math.min(n, Math.max(0, (vec.shape[0] ?? 0) - pointer)));
+    if (piece.numel() !== n) {
+      throw new torch.ShapeError(`vectorToParameters: shape '[${p.shape.join(", ")}]' is invalid for input of size ${piece.numel()}`);
+    }
+    p.data = piece.view(p.shape);
+    pointer += n;
+  }
 }
