@@ -8,6 +8,7 @@
  * several timed runs (the machine may be shared), with the median beside it.
  */
 
+import { erfc } from "../src/backend/ref/math.js";
 import { matmul as refMatmul } from "../src/backend/ref/matmul.js";
 import { arenaAlloc, kernels, resetArena } from "../src/backend/wasm/module.js";
 import { type BinaryF32, binaryF32, type UnaryF32, unaryF32 } from "../src/backend/wasm/pointwise.js";
@@ -94,7 +95,9 @@ function benchShapes(): void {
   }
 }
 
-const MATH: Record<UnaryF32, (x: number) => number> = { exp: Math.exp, log: Math.log, sin: Math.sin, cos: Math.cos, tanh: Math.tanh };
+/** gelu(x) = x Phi(x) = x erfc(-x / sqrt 2) / 2, accurate in the negative tail. */
+const gelu = (x: number) => 0.5 * x * erfc(-x * Math.SQRT1_2);
+const MATH: Record<UnaryF32, (x: number) => number> = { exp: Math.exp, log: Math.log, sin: Math.sin, cos: Math.cos, tanh: Math.tanh, gelu };
 
 function benchPointwise(): void {
   const n = 1 << 20;
@@ -156,6 +159,7 @@ const DOMAIN: Record<UnaryF32, [number, number]> = {
   sin: [-3.4e38, 3.4e38],
   cos: [-3.4e38, 3.4e38],
   tanh: [-3.4e38, 3.4e38],
+  gelu: [-3.4e38, 3.4e38],
 };
 
 function accuracy(): void {

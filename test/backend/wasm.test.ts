@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refBackend } from "../../src/backend/ref/index.js";
+import { erfc } from "../../src/backend/ref/math.js";
 import type { Strided } from "../../src/backend/types.js";
 import { SIMD_MEMORY_FLAGS, SIMD_WASM } from "../../src/backend/wasm/binary.generated.js";
 import { wasmBackend } from "../../src/backend/wasm/index.js";
@@ -266,7 +267,12 @@ function ulp32(r: number): number {
   return e === 0 ? 2 ** -149 : 2 ** (e - 150);
 }
 
-const MATH: Record<UnaryF32, (x: number) => number> = { exp: Math.exp, log: Math.log, sin: Math.sin, cos: Math.cos, tanh: Math.tanh };
+/**
+ * gelu(x) = x Phi(x) = x erfc(-x / sqrt 2) / 2 in float64 (the reference backend's erfc is accurate in
+ * the tail, where PyTorch's x (1 + erf(x / sqrt 2)) / 2 cancels: below x = -5 it keeps few digits).
+ */
+const gelu = (x: number) => 0.5 * x * erfc(-x * Math.SQRT1_2);
+const MATH: Record<UnaryF32, (x: number) => number> = { exp: Math.exp, log: Math.log, sin: Math.sin, cos: Math.cos, tanh: Math.tanh, gelu };
 
 describe("wasm pointwise kernels", () => {
   const SPECIALS = [
@@ -300,7 +306,7 @@ describe("wasm pointwise kernels", () => {
     Number.NaN,
   ];
 
-  for (const op of ["exp", "log", "sin", "cos", "tanh"] as const) {
+  for (const op of ["exp", "log", "sin", "cos", "tanh", "gelu"] as const) {
     it(`${op} is within ${MAX_ULP_ERROR[op]} ulp of Math.${op} over a sweep of float32 inputs`, () => {
       const stride = 4099;
       const xs: number[] = [...SPECIALS];

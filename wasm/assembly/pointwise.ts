@@ -211,6 +211,47 @@ export function vtanh(x: usize, out: usize, n: i32): void {
   }
 }
 
+// ---------------------------------------------------------------- gelu
+
+// erfc(z) for z >= 0: Numerical Recipes' Chebyshev fit (erfcc), fractional error below 1.2e-7,
+// evaluated in float64 so float32 results are within 2.5 ulp of the exact value.
+// @ts-ignore: decorator
+@inline
+function erfcPos(z: f64): f64 {
+  const t = 1.0 / (1.0 + 0.5 * z);
+  const p =
+    -1.26551223 +
+    t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  return t * Math.exp(-z * z + p);
+}
+
+// Phi(x), the standard normal distribution function: erfc(-x / sqrt 2) / 2 (NaN stays NaN).
+// @ts-ignore: decorator
+@inline
+function normalCdf(x: f64): f64 {
+  const z = x * 0.7071067811865476;
+  return z >= 0 ? 1.0 - 0.5 * erfcPos(z) : 0.5 * erfcPos(-z);
+}
+
+// gelu(x) = x Phi(x).
+export function vgelu(x: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = <f64>load<f32>(x + o);
+    store<f32>(out + o, <f32>(v * normalCdf(v)));
+  }
+}
+
+// gelu'(x) g = (Phi(x) + x phi(x)) g, phi the standard normal density.
+export function vgeluBackward(g: usize, x: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = <f64>load<f32>(x + o);
+    const d = normalCdf(v) + v * Math.exp(-0.5 * v * v) * 0.3989422804014327;
+    store<f32>(out + o, <f32>(<f64>load<f32>(g + o) * d));
+  }
+}
+
 // ---------------------------------------------------------------- sin, cos
 
 /** sin or cos of two float64 lanes whose |x| < 2^28 pi/2 (musl's __rem_pio2f, __sindf, __cosdf). */
@@ -357,6 +398,22 @@ export function vscalar(x: usize, out: usize, n: i32, s: f32, op: i32): void {
   else if (op == 3) scalarLoop(x, out, n, s, 3);
   else if (op == 4) scalarLoop(x, out, n, s, 4);
   else scalarLoop(x, out, n, s, 5);
+}
+
+// Row r of x (k floats) op the scalar s[r], for rows r < rows: a tensor op a per-row value
+// broadcast along its rows (as (x - mean) / std over the last dim). Op codes as vscalar's.
+export function vrowscalar(x: usize, s: usize, out: usize, rows: i32, k: i32, op: i32): void {
+  const bytes = <usize>k << 2;
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * bytes;
+    const v = load<f32>(s + (<usize>r << 2));
+    if (op == 0) scalarLoop(x + o, out + o, k, v, 0);
+    else if (op == 1) scalarLoop(x + o, out + o, k, v, 1);
+    else if (op == 2) scalarLoop(x + o, out + o, k, v, 2);
+    else if (op == 3) scalarLoop(x + o, out + o, k, v, 3);
+    else if (op == 4) scalarLoop(x + o, out + o, k, v, 4);
+    else scalarLoop(x + o, out + o, k, v, 5);
+  }
 }
 
 // ---------------------------------------------------------------- more unary ops

@@ -1,7 +1,7 @@
 /**
  * The backend's float32 pointwise ops and sums on the WebAssembly kernels:
  * arithmetic between dense operands or with a broadcast scalar, the common
- * unary functions, the fused backward formulas of relu/sigmoid/tanh, and sums
+ * unary functions, the fused backward formulas of relu/sigmoid/tanh/gelu, and sums
  * over all, leading or trailing dims of a contiguous tensor. Each returns
  * false when the operands are not of a form it takes (the caller then uses
  * the reference backend).
@@ -79,13 +79,59 @@ function repeatedRow(x: Strided): number {
   return k;
 }
 
-/** out = a op b for float32 operands, each dense in out's order, a broadcast element, or (one of them) a repeated row. */
+/**
+ * k when x's elements are one value per row of k, read densely row after row
+ * (its leading dims contiguous, its trailing dims broadcast with stride 0, as
+ * a mean [rows, 1] expanded to [rows, k]), else -1.
+ */
+function perRowValue(x: Strided): number {
+  const { shape, strides } = x;
+  let k = 1;
+  let d = shape.length - 1;
+  for (; d >= 0 && (shape[d] === 1 || strides[d] === 0); d--) k *= shape[d] as number;
+  let rows = 1;
+  for (; d >= 0; d--) {
+    const size = shape[d] as number;
+    if (size === 1) continue;
+    if (strides[d] !== rows) return -1;
+    rows *= size;
+  }
+  return k;
+}
+
+const ROW_SCALAR_CODE = { add: [0, 0], sub: [1, 2], mul: [3, 3], div: [4, 5] } as const;
+
+/** out = a op b where one operand is dense and the other one value per row of k (see perRowValue): one kernel call. */
+function rowScalar(op: "add" | "sub" | "mul" | "div", a: Strided, b: Strided, out: Strided, n: number, da: boolean): boolean {
+  const k = perRowValue(da ? b : a);
+  if (k < 2 || k >= n || n % k !== 0) return false;
+  const rows = n / k;
+  return run(() => {
+    const px = place(da ? a : b, n);
+    const ps = place(da ? b : a, rows);
+    const po = target(out, n, spare(px));
+    kernels().exports.vrowscalar(px, ps, po, rows, k, ROW_SCALAR_CODE[op][da ? 0 : 1]);
+    copyOut(po, out, n);
+  });
+}
+
+/** out = a op b for float32 operands, each dense in out's order, a broadcast element, or (one of them) a repeated row or one value per row. */
 export function binaryF32Strided(op: BinaryOp, a: Strided, b: Strided, out: Strided, p0: number): boolean {
   if (a.dtype !== "float32" || b.dtype !== "float32" || out.dtype !== "float32") return false;
   const n = denseLength(out);
   if (n < ELEMENTWISE_MIN) return false;
   const da = denseLength(a) === n;
   const db = denseLength(b) === n;
+  if (op === "geluBackward") {
+    if (!da || !db) return false;
+    return run(() => {
+      const pg = place(a, n);
+      const px = place(b, n);
+      const po = target(out, n, spare(pg));
+      split("vgeluBackward", n, PARALLEL_MIN_COSTLY, (s, c) => [pg + 4 * s, px + 4 * s, po + 4 * s, c]);
+      copyOut(po, out, n);
+    });
+  }
   const backward = BACKWARD_CODE[op];
   if (backward !== undefined) {
     if (!da || !db) return false;
@@ -132,6 +178,8 @@ export function binaryF32Strided(op: BinaryOp, a: Strided, b: Strided, out: Stri
       });
     }
   }
+  // A dense tensor and one value per row (a mean subtracted from every row).
+  if (alpha === 1 && (da || db) && !isBroadcastElement(da ? b : a) && rowScalar(op, a, b, out, n, da)) return true;
   // Tensor op scalar, or scalar op tensor.
   let code: number;
   let s: number;

@@ -26,7 +26,7 @@ import { denseLength, forEachIndex, offsetOf } from "../ref/iter.js";
 import type { Backend, BinaryOp, ReduceOp, Strided, UnaryOp } from "../types.js";
 import { binaryF32Strided, sumF32, unaryF32Strided } from "./elementwise.js";
 import { wasmAvailable } from "./module.js";
-import { unaryF32 } from "./pointwise.js";
+import { type UnaryF32, unaryF32 } from "./pointwise.js";
 import { forgetMirror, settle } from "./resident.js";
 import { wasmScratch } from "./scratch.js";
 import { sgemm } from "./sgemm.js";
@@ -41,12 +41,13 @@ export const MATMUL_MIN_MACS = 4096;
 /** Transcendental ops on fewer elements stay on the reference backend. */
 export const UNARY_MIN = 64;
 
-const UNARY_WASM: Partial<Record<UnaryOp, "exp" | "log" | "sin" | "cos" | "tanh">> = {
+const UNARY_WASM: Partial<Record<UnaryOp, UnaryF32>> = {
   exp: "exp",
   log: "log",
   sin: "sin",
   cos: "cos",
   tanh: "tanh",
+  gelu: "gelu",
 };
 
 function matmul(a: Strided, b: Strided, out: Strided): void {

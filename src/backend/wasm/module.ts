@@ -51,6 +51,8 @@ export interface KernelExports {
   vsub(a: number, b: number, out: number, n: number): void;
   vmul(a: number, b: number, out: number, n: number): void;
   vexp(x: number, out: number, n: number): void;
+  vgelu(x: number, out: number, n: number): void;
+  vgeluBackward(g: number, x: number, out: number, n: number): void;
   vlog(x: number, out: number, n: number): void;
   vsin(x: number, out: number, n: number): void;
   vcos(x: number, out: number, n: number): void;
@@ -58,6 +60,7 @@ export interface KernelExports {
   vdiv(a: number, b: number, out: number, n: number): void;
   vaxpy(a: number, b: number, out: number, n: number, alpha: number): void;
   vscalar(x: number, out: number, n: number, s: number, op: number): void;
+  vrowscalar(x: number, s: number, out: number, rows: number, k: number, op: number): void;
   vunary(x: number, out: number, n: number, op: number, p0: number, p1: number): void;
   vbackward(g: number, y: number, out: number, n: number, p: number, op: number): void;
   vsum(x: number, n: number, out: number): void;
@@ -72,6 +75,8 @@ export const KERNEL_NAMES = [
   "vsub",
   "vmul",
   "vexp",
+  "vgelu",
+  "vgeluBackward",
   "vlog",
   "vsin",
   "vcos",
@@ -79,6 +84,7 @@ export const KERNEL_NAMES = [
   "vdiv",
   "vaxpy",
   "vscalar",
+  "vrowscalar",
   "vunary",
   "vbackward",
   "vsum",
