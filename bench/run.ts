@@ -1,14 +1,14 @@
 /**
- * The benchmark runner: `npm run bench [-- OPTIONS] [w1 ... w6]`.
+ * The benchmark runner: `npm run bench [-- OPTIONS] [w1 ... w7]`.
  *
- * Runs each workload (bench/w1.ts ... w6.ts) in its own process, so the peak
+ * Runs each workload (bench/w1.ts ... w7.ts) in its own process, so the peak
  * RSS of each JSON line is that workload's own, and prints a table of the
  * headline figures (medians over --repeat processes).
  *
- *   w1 w3 ...            only these workloads (default: all six)
+ *   w1 w3 ...            only these workloads (default: all seven)
  *   --repeat K           K processes per workload and library; the table shows medians
  *   --json OUT.jsonl     also write every JSON line (one per process) to OUT.jsonl
- *   --peers              also run the peer scripts of ../shared/bench beside Kindling: PyTorch with
+ *   --peers              also run the peer scripts of ../shared/bench (and bench/peers/w7_torch.py) beside Kindling: PyTorch with
  *                        one thread on OpenBLAS (as run_all.sh selects it) and TensorFlow.js (cpu and
  *                        wasm); the table then gives each peer's figure and the ratio Kindling / peer.
  *                        A peer that is not installed is skipped with a note.
@@ -41,7 +41,9 @@ import { type Column, checksumReport, fmt, formatTable, type Json, num, tableRow
 import { isMain } from "./util.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const WORKLOADS = ["w1", "w2", "w3", "w4", "w5", "w6"];
+const WORKLOADS = ["w1", "w2", "w3", "w4", "w5", "w6", "w7"];
+/** The PyTorch scripts of Kindling's own workloads (W7), which ../shared/bench does not have. */
+const OWN_PEERS = join(ROOT, "bench", "peers");
 const PYTHON = "/usr/bin/python3"; // Debian's python, which has python3-torch (not a pyenv python3 on PATH)
 const TIME = "/usr/bin/time";
 const BLAS_OMP = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
@@ -90,6 +92,8 @@ export interface Config extends Column {
   command(workload: string): { cmd: string; args: string[]; env: NodeJS.ProcessEnv; cwd: string };
   /** Whether the process reports its own peak_rss_mb. */
   selfRss: boolean;
+  /** Whether it has a script for the workload (default: yes); TensorFlow.js's stop at W6. */
+  has?(workload: string): boolean;
   /** What runs it, for the title: e.g. "Node v24.1.0 (/path/to/node)". */
   runtime?: string;
 }
@@ -185,8 +189,13 @@ function torchConfig(dir: string, notes: string[]): Config | null {
     name: "torch-t1",
     kindling: false,
     selfRss: false,
-    command: (w) => ({ cmd: PYTHON, args: [`${w}_torch.py`, "--threads", "1"], env, cwd: dir }),
+    command: (w) => ({ cmd: PYTHON, args: [`${w}_torch.py`, "--threads", "1"], env, cwd: torchDir(dir, w) }),
   };
+}
+
+/** Where the PyTorch script of a workload is: the project's bench/peers for its own workloads (W7), else the peers' directory. */
+function torchDir(dir: string, workload: string): string {
+  return existsSync(join(OWN_PEERS, `${workload}_torch.py`)) ? OWN_PEERS : dir;
 }
 
 /** TensorFlow.js with the cpu or wasm backend, from PEERS_NODE_DIR. */
@@ -204,6 +213,7 @@ function tfjsConfig(dir: string, backend: "cpu" | "wasm", notes: string[]): Conf
     selfRss: false,
     runtime: `Node ${process.version} (${process.execPath})`,
     command: (w) => ({ cmd: process.execPath, args: [`${w}_tfjs.mjs`, "--backend", backend], env: { PEERS_NODE_DIR: nodeDir }, cwd: dir }),
+    has: (w) => existsSync(join(dir, `${w}_tfjs.mjs`)),
   };
 }
 
@@ -312,6 +322,7 @@ export async function runAll(
     // repeats interleave the libraries, so a slow spell of a shared machine hits them alike
     for (let r = 1; r <= o.repeat; r++) {
       for (const c of configs) {
+        if (c.has !== undefined && !c.has(w)) continue;
         log(`${w} ${c.name} run ${r}/${o.repeat} ... `);
         const d = await runOne(c, w, o.forward);
         log(d["status"] === "failed" ? `FAILED: ${String(d["stderr_tail"])}\n` : `${fmt(num(d["wall_s"]))} s\n`);

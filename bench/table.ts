@@ -61,6 +61,7 @@ function figures(workload: string, records: Json[]): Figure[] {
   }
   if (workload === "w5") list.push({ label: "W5 median ms", better: "lower", value: key("median_ms") });
   if (workload === "w6") list.push({ label: `W6 ms/step (${counted("steps") ?? "?"} steps)`, better: "lower", value: key("ms_per_step") });
+  if (workload === "w7") list.push({ label: `W7 ms/step (${counted("steps") ?? "?"} steps)`, better: "lower", value: key("ms_per_step") });
   list.push({ label: `${W} peak RSS MB`, better: "lower", value: key("peak_rss_mb") });
   return list;
 }

@@ -8,6 +8,8 @@ import { parseArgs } from "node:util";
 export interface TrainOptions {
   /** Epochs to train (for the full-batch logistic regression: the cap on steps). */
   epochs?: number;
+  /** Optimisation steps to take (the language models, which draw random batches rather than epochs). */
+  steps?: number;
   /** Where the pictures and weights go (default examples/out/, which git ignores). */
   out?: string;
   /** Print nothing (for tests). */
@@ -30,6 +32,7 @@ export function parseTrainArgs(usage: string, argv: string[] = process.argv.slic
     args: argv,
     options: {
       epochs: { type: "string" },
+      steps: { type: "string" },
       out: { type: "string" },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -37,7 +40,7 @@ export function parseTrainArgs(usage: string, argv: string[] = process.argv.slic
   });
   if (values.help) {
     console.log(
-      `${usage}\n\noptions:\n  --epochs N   train for N epochs\n  --out DIR    output directory (default examples/out/)\n  --quiet      print nothing`,
+      `${usage}\n\noptions:\n  --epochs N   train for N epochs\n  --steps N    train for N steps (the language models)\n  --out DIR    output directory (default examples/out/)\n  --quiet      print nothing`,
     );
     process.exit(0);
   }
@@ -46,6 +49,11 @@ export function parseTrainArgs(usage: string, argv: string[] = process.argv.slic
     const epochs = Number(values.epochs);
     if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs: expected a positive integer, got ${values.epochs}`);
     options.epochs = epochs;
+  }
+  if (values.steps !== undefined) {
+    const steps = Number(values.steps);
+    if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps: expected a positive integer, got ${values.steps}`);
+    options.steps = steps;
   }
   if (values.out !== undefined) options.out = values.out;
   if (values.quiet) options.quiet = true;

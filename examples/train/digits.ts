@@ -3,9 +3,9 @@
 // and the CNN share: a seeded 80/20 split, test accuracy, the per-epoch progress bar and the loss curves.
 import { readFileSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import cliProgress from "cli-progress";
 import * as torch from "kindling";
 import { lineChart, type Point } from "./plot.js";
+import { type Progress, progressBar } from "./progress.js";
 
 export const DIGITS_CSV = new URL("../data/digits.csv.gz", import.meta.url);
 
@@ -62,53 +62,10 @@ export function evaluate(
   return { loss: loss / dataset.length, accuracy: correct / dataset.length };
 }
 
-/**
- * A progress bar for one epoch: `tick(loss)` after every batch shows the running loss, `done(summary)`
- * finishes the line and returns the epoch's mean loss. On a terminal it is a cli-progress bar; when
- * stdout is not a terminal (a pipe, a file, CI) it prints one plain line per epoch instead. `quiet`
- * prints nothing.
- */
-export function epochProgress(
-  epoch: number,
-  epochs: number,
-  batches: number,
-  quiet = false,
-): { tick(loss: number): void; done(summary: string): number } {
+/** A progress bar for one epoch of `batches` batches (see progressBar), labelled `epoch  3/30`. */
+export function epochProgress(epoch: number, epochs: number, batches: number, quiet = false): Progress {
   const width = String(epochs).length;
-  const label = `epoch ${String(epoch).padStart(width)}/${epochs}`;
-  const bar =
-    !quiet && process.stdout.isTTY
-      ? new cliProgress.SingleBar(
-          {
-            format: `${label} {bar} {value}/{total} | loss {loss} {summary}`,
-            stream: process.stdout,
-            barsize: 24,
-            hideCursor: true,
-            clearOnComplete: false,
-          },
-          cliProgress.Presets.shades_classic,
-        )
-      : null;
-  let sum = 0;
-  let count = 0;
-  const running = () => (count === 0 ? Number.NaN : sum / count);
-  bar?.start(batches, 0, { loss: "-", summary: "" });
-  return {
-    tick(loss: number) {
-      sum += loss;
-      count++;
-      bar?.increment({ loss: running().toFixed(4) });
-    },
-    done(summary: string) {
-      if (bar) {
-        bar.update({ loss: running().toFixed(4), summary });
-        bar.stop();
-      } else if (!quiet) {
-        console.log(`${label} loss ${running().toFixed(4)} ${summary}`);
-      }
-      return running();
-    },
-  };
+  return progressBar(`epoch ${String(epoch).padStart(width)}/${epochs}`, batches, quiet);
 }
 
 /** An accuracy as a percentage with two decimals: 97.21 %. */

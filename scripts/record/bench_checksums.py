@@ -10,6 +10,8 @@ JavaScript), randn / uniform_pm1 as float32, randint, and W2's and W6's derived 
 """
 import json
 import os
+import subprocess
+import sys
 
 # One thread everywhere, as the peer scripts' --threads 1: OpenBLAS reads these once, when it loads.
 for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -31,6 +33,7 @@ TINY = {
     "w4": {"sizes": [16, 33]},
     "w5": {"n": 1000, "runs": 1},
     "w6": {"steps": 2},
+    "w7": {"steps": 2},
 }
 
 # ----- the generator (copied from ../shared/bench/common.py) --------------------
@@ -223,6 +226,14 @@ def w6(steps):
     return {"loss_first": first, "loss_final": loss.item(), "W1_sum": float(ps[0].double().sum())}
 
 
+def w7(steps):
+    """W7 is Kindling's own workload: its PyTorch script is the project's bench/peers/w7_torch.py."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    line = subprocess.run([sys.executable, os.path.join(root, "bench", "peers", "w7_torch.py"), "--threads", "1", "--steps", str(steps)],
+                          check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    return json.loads(line)["checksum"]
+
+
 def main():
     w2_checksum, w2_acc = w2(**TINY["w2"])
     workloads = {
@@ -232,6 +243,7 @@ def main():
         "w4": {"options": TINY["w4"], "checksum": w4(**TINY["w4"])},
         "w5": {"options": TINY["w5"], "checksum": w5(**TINY["w5"])},
         "w6": {"options": TINY["w6"], "checksum": w6(**TINY["w6"])},
+        "w7": {"options": TINY["w7"], "checksum": w7(**TINY["w7"])},
     }
     out = {"torch": torch.__version__, "generator": generator_values(), "workloads": workloads}
     with open(OUT, "w") as f:

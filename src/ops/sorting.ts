@@ -138,7 +138,7 @@ export function topk(input: Tensor, k: number, dim = -1, options?: TopkOptions):
   const d = normalizeDim(dim, Math.max(x.ndim, 1), "topk");
   const size = x.ndim === 0 ? 1 : (x.shape[d] as number);
   if (!Number.isInteger(k)) throw new ArgumentError(`topk(): argument 'k' must be an integer, got ${k}`);
-  if (k < 0 || k > size) throw new ArgumentError("selected index k out of range");
+  if (k < 0 || k > size) throw new ArgumentError(`topk(): selected index k out of range (k = ${k}, dim ${d} has size ${size})`);
   // A 0-d tensor gives its one element whatever k (0 or 1), as PyTorch's.
   return sortOp.many([x], { name: "topk", dim: d, descending: o.largest ?? true, k: x.ndim === 0 ? 1 : k }) as [Tensor, Tensor];
 }

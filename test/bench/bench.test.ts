@@ -18,6 +18,7 @@ import { w3 } from "../../bench/w3.js";
 import { w4 } from "../../bench/w4.js";
 import { w5 } from "../../bench/w5.js";
 import { w6 } from "../../bench/w6.js";
+import { w7 } from "../../bench/w7.js";
 import { readJson } from "../helpers/fixtures.js";
 
 interface Seeded {
@@ -136,6 +137,11 @@ describe("bench workloads at tiny sizes match PyTorch's checksums", () => {
   it("W6 MLP training", () => {
     const r = w6({ steps: opt("w6", "steps") });
     expectChecksums(r, "w6", 1e-5);
+    expectKeys(r, ["steps", "total_s", "ms_per_step", "checksum"]);
+  });
+  it("W7 transformer training step", () => {
+    const r = w7({ steps: opt("w7", "steps") });
+    expectChecksums(r, "w7", 1e-5);
     expectKeys(r, ["steps", "total_s", "ms_per_step", "checksum"]);
   });
 });

@@ -11,11 +11,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { load } from "kindling/node";
 import { afterAll, describe, expect, it } from "vitest";
+import { main as charlm } from "../../examples/train/charlm.js";
+import { main as charlmLstm } from "../../examples/train/charlm_lstm.js";
 import { digitsSplit, evaluate } from "../../examples/train/digits.js";
 import { main as digitsCnn } from "../../examples/train/digits_cnn.js";
 import { main as digitsMlp, SEED as MLP_SEED, makeModel as makeMlp } from "../../examples/train/digits_mlp.js";
+import type { LmResult } from "../../examples/train/lm.js";
 import { main as logisticRegression } from "../../examples/train/logistic_regression.js";
 import { ticks } from "../../examples/train/plot.js";
+import { readJson } from "../helpers/fixtures.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const out = mkdtempSync(join(tmpdir(), "kindling-train-"));
@@ -102,6 +106,42 @@ describe("training examples", () => {
     expect(r.epochLosses[2]).toBeLessThan((r.epochLosses[0] as number) * 0.75);
     expect(r.testAccuracy).toBeGreaterThan(0.85);
     expect(svgElements(readFileSync(r.svgPath, "utf8")).get("path")).toBe(2);
+  });
+});
+
+/** What the PyTorch twin printed for the same shortened run (scripts/record/examples/train/lm.py --json). */
+interface LmTwin {
+  steps: number;
+  losses: number[];
+  val_losses: [number, number][];
+  samples: string[];
+}
+
+/** A language model's shortened run against its PyTorch twin's: every step's loss, the validation losses, the sampled words. */
+function expectLikeTwin(r: LmResult, twin: LmTwin): void {
+  expect(r.losses).toHaveLength(twin.steps);
+  r.losses.forEach((loss, i) => {
+    expect(loss, `loss of step ${i + 1}`).toBeCloseTo(twin.losses[i] as number, 4);
+  });
+  expect(r.valLosses.map(([step]) => step)).toEqual(twin.val_losses.map(([step]) => step));
+  r.valLosses.forEach(([step, loss], i) => {
+    expect(loss, `validation loss at step ${step}`).toBeCloseTo((twin.val_losses[i] as [number, number])[1], 4);
+  });
+  expect(r.samples).toEqual(twin.samples);
+  const svg = svgElements(readFileSync(r.svgPath, "utf8"));
+  expect(svg.get("path")).toBe(2);
+  expect(Object.keys(load(r.weightsPath)).length).toBeGreaterThan(4);
+}
+
+describe("character-level language models, shortened, against their PyTorch twins", () => {
+  it("the causal transformer (charlm.ts) takes PyTorch's steps and samples PyTorch's words", () => {
+    const twin = readJson<LmTwin>("fixtures/lm_twins/charlm.json");
+    expectLikeTwin(charlm({ steps: twin.steps, out, quiet: true }), twin);
+  });
+
+  it("the LSTM (charlm_lstm.ts) takes PyTorch's steps and samples PyTorch's words", () => {
+    const twin = readJson<LmTwin>("fixtures/lm_twins/charlm_lstm.json");
+    expectLikeTwin(charlmLstm({ steps: twin.steps, out, quiet: true }), twin);
   });
 });
 

@@ -67,8 +67,8 @@ describe("sorting", () => {
 
   it("gives PyTorch's errors", () => {
     const x = torch.tensor([1, 5, 3, 4]);
-    expect(thrown(() => torch.topk(x, 5)).message).toBe("selected index k out of range");
-    expect(thrown(() => torch.topk(x, -1)).message).toBe("selected index k out of range");
+    expect(thrown(() => torch.topk(x, 5)).message).toBe("topk(): selected index k out of range (k = 5, dim 0 has size 4)");
+    expect(thrown(() => torch.topk(x, -1)).message).toBe("topk(): selected index k out of range (k = -1, dim 0 has size 4)");
     expect(thrown(() => torch.kthvalue(x, 5)).message).toBe("kthvalue(): selected number k out of range for dimension 0");
     expect(thrown(() => torch.kthvalue(x, 0)).message).toBe("kthvalue(): selected number k out of range for dimension 0");
     const e = thrown(() => torch.median(torch.zeros(2, 0), 1));
