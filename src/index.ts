@@ -92,7 +92,7 @@ export type { AccumulateOptions } from "./ops/gather_scatter.js";
 export { gather, maskedScatter, put, scatter, scatterAdd, take } from "./ops/gather_scatter.js";
 export { indexAdd, indexCopy, indexFill, indexSelect } from "./ops/index_ops.js";
 export { type IndexItem, indexPut_, Slice } from "./ops/indexing.js";
-export { type MeshgridOptions, meshgrid, moveaxis, movedim, unflatten } from "./ops/layout.js";
+export { cartesianProd, type MeshgridOptions, meshgrid, moveaxis, movedim, unflatten } from "./ops/layout.js";
 export type { AddmmOptions } from "./ops/linalg.js";
 export { addmm, bmm, dot, matmul, mm, mv, outer } from "./ops/linalg.js";
 export { clone, flatten, permute, reshape, squeeze, t, transpose, unsqueeze } from "./ops/movement.js";

@@ -133,5 +133,41 @@ export function opsDoc(): string {
       `| \`${r.op}\` | \`${r.kindling}\` | ${r.dtypes.join(", ")} | ${yes(r.first)} | ${yes(r.second)} | ${yes(r.first)} | ${r.nodes.join(", ") || "-"} |`,
     );
   }
+  lines.push(...NOTES, ...RANDOM);
   return `${lines.join("\n")}\n`;
 }
+
+/** Where a row above says less than Kindling has. */
+const NOTES = [
+  "",
+  "Notes on single rows:",
+  "",
+  "- `aminmax`: Kindling has PyTorch 2's gradient (`AminmaxBackward0`: amin's and amax's, ties",
+  "  sharing evenly); PyTorch 1.13 records none, so its row shows a dash. `test/ops/search.test.ts`",
+  "  checks it by gradcheck, gradgradcheck and against `amin` + `amax`.",
+  "- `unique`, `unique_consecutive`: no gradient, as PyTorch (backward through them raises PyTorch's",
+  "  error); `sorted: false` still sorts.",
+  "- Not in the table because they return a JavaScript boolean, as PyTorch returns a Python bool:",
+  "  `torch.allclose(a, b, { rtol, atol, equalNan })` and `torch.equal(a, b)`",
+  "  (`test/ops/composite.test.ts`).",
+];
+
+/** The random ops, which no fixed sample can pin down: their seeded draws are checked instead. */
+const RANDOM = [
+  "",
+  "## Random sampling",
+  "",
+  "Drawn from `torch.manualSeed`'s generator (or a `torch.Generator`) in PyTorch's CPU stream:",
+  "after the same seed, the same calls give PyTorch's values (`test/core/creation.test.ts` and",
+  "`test/ops/padding.test.ts` replay draws recorded from PyTorch 1.13; the TSDoc of each says",
+  "where agreement is to the last bits rather than exact).",
+  "",
+  "| PyTorch | Kindling | node |",
+  "| --- | --- | --- |",
+  "| `rand`, `randn`, `randint`, `randperm`, `rand_like`, `randn_like` | `torch.rand`, `torch.randn`, `torch.randint`, `torch.randperm`, `torch.randLike`, `torch.randnLike` | - |",
+  "| `multinomial` (with and without replacement) | `torch.multinomial(probs, n, { replacement })` | - |",
+  "| `bernoulli` | `torch.bernoulli(p)`, `x.bernoulli_(p)` | BernoulliBackward0/1/2 (zero gradient) |",
+  "| `normal` | `torch.normal(mean, std)` | NormalBackward1/2/3 (zero gradient) |",
+  "| `.uniform_`, `.normal_` | `x.uniform_(from, to)`, `x.normal_(mean, std)` | - |",
+  "| `F.dropout` | `F.dropout(x, { p })` | MulBackward0 |",
+];

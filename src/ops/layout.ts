@@ -4,10 +4,11 @@
  * meshgrid (expands). `x.T`, `x.mT` and `x.mH` are Tensor getters.
  */
 
-import { ArgumentError, ShapeError } from "../core/errors.js";
+import { ArgumentError, DTypeError, ShapeError } from "../core/errors.js";
 import { readOptions } from "../core/options.js";
 import { normalizeDim } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
+import { stack } from "./combine.js";
 import { permute } from "./movement.js";
 import { expectTensor } from "./scalars.js";
 
@@ -117,9 +118,39 @@ export function meshgrid(tensors: readonly Tensor[], options?: MeshgridOptions):
       );
     return x;
   });
+  const dtype = (ts[0] as Tensor).dtype;
+  if (ts.some((t) => t.dtype !== dtype)) {
+    throw new DTypeError(`meshgrid expects all tensors to have the same dtype (got ${ts.map((t) => t.dtype).join(", ")})`);
+  }
   const swap = indexing === "xy" && ts.length >= 2;
   const order = swap ? [ts[1] as Tensor, ts[0] as Tensor, ...ts.slice(2)] : ts;
   const shape = order.map((t) => t.numel());
   const grids = order.map((t, i) => t.reshape(shape.map((s, d) => (d === i ? s : 1))).expand(shape));
   return swap ? [grids[1] as Tensor, grids[0] as Tensor, ...grids.slice(2)] : grids;
+}
+
+/**
+ * The Cartesian product of 1-d tensors: every combination of their elements,
+ * one per row, in the order of nested loops (PyTorch's `cartesian_prod`:
+ * `meshgrid` with "ij" indexing, each grid flattened, stacked along dim 1).
+ * One tensor is returned as it is.
+ *
+ * @example
+ * ```ts
+ * const rows = torch.cartesianProd(torch.tensor([1, 2]), torch.tensor([3, 4, 5]));
+ * console.log(rows.shape, rows.tolist()[1]); // [ 6, 2 ] [ 1, 4 ]
+ * ```
+ */
+export function cartesianProd(...tensors: Tensor[]): Tensor {
+  if (tensors.length === 0) throw new ArgumentError("cartesian_prod: meshgrid expects a non-empty TensorList");
+  const ts = tensors.map((t, i) => {
+    const x = expectTensor(t, "cartesian_prod", `tensors[${i}]`);
+    if (x.ndim !== 1) throw new ShapeError(`cartesian_prod: Expect a 1D vector, but got shape [${x.shape.join(", ")}]`);
+    return x;
+  });
+  if (ts.length === 1) return ts[0] as Tensor;
+  return stack(
+    meshgrid(ts, { indexing: "ij" }).map((g) => g.flatten()),
+    1,
+  );
 }

@@ -223,6 +223,39 @@ describe("wasm backend matmul", () => {
     for (let i = 0; i < want.length; i++) expect(Math.abs((got[i] as number) - (want[i] as number))).toBeLessThan(1e-5);
   });
 
+  it("runs pointwise ops on strided float32 operands through a dense copy, with the dense kernels' results", () => {
+    const rand = rng(5);
+    // [64, 128] read transposed from a [128, 64] array, and a gate of a [64, 512] array (split along dim 1).
+    const t = Float32Array.from({ length: 128 * 64 }, () => 4 * rand() - 2);
+    const g = Float32Array.from({ length: 64 * 512 }, () => 4 * rand() - 2);
+    const T = strided(t, [64, 128], [1, 64]);
+    const G = strided(g, [64, 128], [512, 1], 128);
+    const dense = (x: Strided) => {
+      const d = strided(new Float32Array(64 * 128), [64, 128], [128, 1]);
+      refBackend.copy(x, d);
+      return d;
+    };
+    const out = () => strided(new Float32Array(64 * 128), [64, 128], [128, 1]);
+    for (const op of ["sigmoid", "tanh", "gelu", "exp"] as const) {
+      const [got, want] = [out(), out()];
+      wasmBackend.unary(op, G, got);
+      wasmBackend.unary(op, dense(G), want);
+      expect(Array.from(got.data)).toEqual(Array.from(want.data));
+    }
+    for (const op of ["add", "mul", "div", "sigmoidBackward"] as const) {
+      const [got, want] = [out(), out()];
+      wasmBackend.binary(op, T, G, got);
+      wasmBackend.binary(op, dense(T), dense(G), want);
+      expect(Array.from(got.data)).toEqual(Array.from(want.data));
+      // and they agree with the reference backend's strided loops to float32 rounding (sigmoidBackward: exactly)
+      const ref = out();
+      refBackend.binary(op, T, G, ref);
+      for (let i = 0; i < ref.data.length; i++) {
+        expect(Math.abs((got.data[i] as number) - (ref.data[i] as number))).toBeLessThanOrEqual(1e-6 * Math.abs(ref.data[i] as number));
+      }
+    }
+  });
+
   it("delegates other dtypes, ops and layouts to the reference backend", () => {
     const x = Float64Array.from({ length: 100 }, (_, i) => i / 7);
     const out = new Float64Array(100);

@@ -66,6 +66,16 @@ describe("errors of the composite ops", () => {
     expect(thrown(() => torch.meshgrid([torch.zeros(2, 2)])).message).toContain(
       "torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got",
     );
+    expect(thrown(() => torch.meshgrid([torch.zeros(2), i64([1])])).message).toContain(
+      "meshgrid expects all tensors to have the same dtype",
+    );
+    expect(thrown(() => torch.cartesianProd()).message).toContain("meshgrid expects a non-empty TensorList");
+    expect(thrown(() => torch.cartesianProd(torch.zeros(2, 3))).message).toContain("Expect a 1D vector, but got shape [2, 3]");
+    expect(thrown(() => torch.cartesianProd(torch.zeros(2), i64([1]))).message).toContain(
+      "meshgrid expects all tensors to have the same dtype",
+    );
+    const a = torch.tensor([1, 2]);
+    expect(torch.cartesianProd(a)).toBe(a);
     expect(thrown(() => torch.unflatten(torch.zeros(2, 6), 1, [4, 2])).message).toBe(
       "unflatten: Provided sizes [4, 2] don't multiply up to the size of dim 1 (6) in the input tensor",
     );

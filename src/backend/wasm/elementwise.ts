@@ -208,6 +208,9 @@ export function binaryF32Strided(op: BinaryOp, a: Strided, b: Strided, out: Stri
 
 const UNARY_CODE: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, sqrt: 2, relu: 3, sigmoid: 4, square: 5, reciprocal: 6, clamp: 7 };
 
+/** Whether unaryF32Strided has a kernel for op (given dense operands). */
+export const hasUnaryKernel = (op: UnaryOp, p0 = 0): boolean => op in UNARY_CODE || (op === "powScalar" && p0 === 2);
+
 /** out = f(x) for the cheap unary ops (p0, p1: the op's parameters), float32, x dense in out's order. */
 export function unaryF32Strided(op: UnaryOp, x: Strided, out: Strided, p0 = 0, p1 = 0): boolean {
   // x ** 2 is x * x.

@@ -20,11 +20,11 @@
  * rounds once), and the transcendental kernels are within MAX_ULP_ERROR ulps.
  */
 
-import { numel, shapesEqual } from "../../core/shape.js";
+import { contiguousStrides, numel, shapesEqual } from "../../core/shape.js";
 import { refBackend } from "../ref/index.js";
-import { denseLength, forEachIndex, offsetOf } from "../ref/iter.js";
+import { denseLength, forEachIndex, isBroadcastElement, offsetOf } from "../ref/iter.js";
 import type { Backend, BinaryOp, ReduceOp, Strided, UnaryOp } from "../types.js";
-import { binaryF32Strided, sumF32, unaryF32Strided } from "./elementwise.js";
+import { binaryF32Strided, ELEMENTWISE_MIN, hasUnaryKernel, sumF32, unaryF32Strided } from "./elementwise.js";
 import { wasmAvailable } from "./module.js";
 import { type UnaryF32, unaryF32 } from "./pointwise.js";
 import { forgetMirror, settle } from "./resident.js";
@@ -91,6 +91,17 @@ function matmul(a: Strided, b: Strided, out: Strided): void {
 
 function unary(op: UnaryOp, x: Strided, out: Strided, p0?: number, p1?: number): void {
   if (wasmAvailable() && unaryF32Strided(op, x, out, p0, p1)) return;
+  const dn = denseLength(out);
+  if (
+    wasmAvailable() &&
+    dn >= ELEMENTWISE_MIN &&
+    out.dtype === "float32" &&
+    wantsDense(x, dn) &&
+    (op in UNARY_WASM || hasUnaryKernel(op, p0))
+  ) {
+    unary(op, dense(x, dn), out, p0, p1);
+    return;
+  }
   const f = UNARY_WASM[op];
   const n = numel(out.shape);
   if (
@@ -114,8 +125,47 @@ function unary(op: UnaryOp, x: Strided, out: Strided, p0?: number, p1?: number):
   }
 }
 
+/** The binary ops binaryF32Strided runs once its operands are dense. */
+const DENSE_BINARY = new Set<BinaryOp>([
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "thresholdBackward",
+  "sigmoidBackward",
+  "tanhBackward",
+  "geluBackward",
+]);
+
+/**
+ * A dense copy of a float32 operand laid out in `out`'s shape (a view with
+ * other strides: a transpose, a `split` gate, a broadcast along inner dims).
+ * One strided copy on the reference backend, then the dense kernels, beats
+ * the reference backend's strided loops for the op itself.
+ */
+function dense(x: Strided, n: number): Strided {
+  const d: Strided = { data: new Float32Array(n), dtype: "float32", shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 };
+  refBackend.copy(x, d);
+  return d;
+}
+
+/** Whether the kernels want x densified first: float32, not dense, not one broadcast element. */
+const wantsDense = (x: Strided, n: number): boolean => x.dtype === "float32" && denseLength(x) !== n && !isBroadcastElement(x);
+
 function binary(op: BinaryOp, a: Strided, b: Strided, out: Strided, p0 = 1, p1 = 0): void {
   if (wasmAvailable() && binaryF32Strided(op, a, b, out, p0)) return;
+  const n = denseLength(out);
+  if (
+    wasmAvailable() &&
+    DENSE_BINARY.has(op) &&
+    n >= ELEMENTWISE_MIN &&
+    out.dtype === "float32" &&
+    (wantsDense(a, n) || wantsDense(b, n))
+  ) {
+    const da = wantsDense(a, n) ? dense(a, n) : a;
+    const db = wantsDense(b, n) ? dense(b, n) : b;
+    if (binaryF32Strided(op, da, db, out, p0)) return;
+  }
   refBackend.binary(op, a, b, out, p0, p1);
 }
 
