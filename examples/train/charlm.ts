@@ -61,5 +61,5 @@ export function main(options: TrainOptions = {}): LmResult {
 }
 
 if (isMain(import.meta.url)) {
-  main(parseTrainArgs("usage: npm run train:charlm -- [--steps N] [--out DIR]"));
+  main(parseTrainArgs("usage: npm run train:charlm -- [--steps N] [--out DIR]", process.argv.slice(2), "steps"));
 }

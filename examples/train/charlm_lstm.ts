@@ -46,5 +46,5 @@ export function main(options: TrainOptions = {}): LmResult {
 }
 
 if (isMain(import.meta.url)) {
-  main(parseTrainArgs("usage: npm run train:charlm-lstm -- [--steps N] [--out DIR]"));
+  main(parseTrainArgs("usage: npm run train:charlm-lstm -- [--steps N] [--out DIR]", process.argv.slice(2), "steps"));
 }

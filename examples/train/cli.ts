@@ -26,37 +26,41 @@ export function outDir(options: TrainOptions): string {
   return dir;
 }
 
-/** Parses `--epochs N --out DIR --quiet` (and `--help`) from the command line. */
-export function parseTrainArgs(usage: string, argv: string[] = process.argv.slice(2)): TrainOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      epochs: { type: "string" },
-      steps: { type: "string" },
-      out: { type: "string" },
-      quiet: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+/**
+ * Parses `--epochs N` (or, for the language models, which draw random batches, `--steps N`),
+ * `--out DIR`, `--quiet` and `--help` from the command line.
+ */
+export function parseTrainArgs(usage: string, argv: string[] = process.argv.slice(2), unit: "epochs" | "steps" = "epochs"): TrainOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        [unit]: { type: "string" },
+        out: { type: "string" },
+        quiet: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    // An unknown or malformed option: say which, and how to call the script.
+    console.error(`${(e as Error).message}\n${usage} (--help lists the options)`);
+    process.exit(2);
+  }
   if (values.help) {
-    console.log(
-      `${usage}\n\noptions:\n  --epochs N   train for N epochs\n  --steps N    train for N steps (the language models)\n  --out DIR    output directory (default examples/out/)\n  --quiet      print nothing`,
-    );
+    const what = unit === "epochs" ? "--epochs N   train for N epochs" : "--steps N    train for N steps (one random batch each)";
+    console.log(`${usage}\n\noptions:\n  ${what}\n  --out DIR    output directory (default examples/out/)\n  --quiet      print nothing`);
     process.exit(0);
   }
   const options: TrainOptions = {};
-  if (values.epochs !== undefined) {
-    const epochs = Number(values.epochs);
-    if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs: expected a positive integer, got ${values.epochs}`);
-    options.epochs = epochs;
+  const count = values[unit];
+  if (typeof count === "string") {
+    const n = Number(count);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${unit}: expected a positive integer, got ${count}`);
+    options[unit] = n;
   }
-  if (values.steps !== undefined) {
-    const steps = Number(values.steps);
-    if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps: expected a positive integer, got ${values.steps}`);
-    options.steps = steps;
-  }
-  if (values.out !== undefined) options.out = values.out;
-  if (values.quiet) options.quiet = true;
+  if (typeof values.out === "string") options.out = values.out;
+  if (values.quiet === true) options.quiet = true;
   return options;
 }
 
