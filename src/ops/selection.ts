@@ -15,7 +15,7 @@ import { defineOp } from "./define.js";
 import * as K from "./kernels.js";
 import { restoreDims } from "./reduce.js";
 import { expectTensor } from "./scalars.js";
-import { atLeast1d, evenlyBackward, gatherAt, type KeepdimOptions, medianNotBool, selectedBackward } from "./sorting.js";
+import { atLeast1d, evenlyBackward, gatherAt, type KeepdimOptions, medianNotBool, reducedSelectedBackward } from "./sorting.js";
 
 /** The non-NaN elements of each slice along `dim` (int64, keepdim). */
 function countNotNan(t: Tensor, dim: number): Tensor {
@@ -101,9 +101,7 @@ const choiceOp = (name: Choice) =>
     backward: ([g], c) => {
       const { dim, keepdim } = c.attrs;
       const { shape } = c.inputMeta[0] as { shape: readonly number[] };
-      const index = c.result(1);
-      if (keepdim || shape.length === 0) return [selectedBackward(g, index, dim, shape)];
-      return [selectedBackward(g.unsqueeze(dim), index.unsqueeze(dim), dim, shape)];
+      return [reducedSelectedBackward(g, c.result(1), dim, keepdim, shape)];
     },
   });
 

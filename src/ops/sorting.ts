@@ -42,6 +42,16 @@ export function selectedBackward(g: Tensor, index: Tensor, dim: number, shape: r
   return K.full(shape, 0, g.dtype).scatter(dim, index, g);
 }
 
+/**
+ * selectedBackward for a reduction that chose one element per slice along
+ * `dim` and dropped that dim unless `keepdim` (PyTorch's
+ * value_selecting_reduction_backward): the dim is put back first.
+ */
+export function reducedSelectedBackward(g: Tensor, index: Tensor, dim: number, keepdim: boolean, shape: readonly number[]): Tensor {
+  if (keepdim || shape.length === 0) return selectedBackward(g, index, dim, shape);
+  return selectedBackward(g.unsqueeze(dim), index.unsqueeze(dim), dim, shape);
+}
+
 interface SortAttrs {
   dim: number;
   descending: boolean;
@@ -182,9 +192,7 @@ const kthOp = defineOp<KthAttrs>({
   backward: ([g], c) => {
     const { dim, keepdim } = c.attrs;
     const { shape } = c.inputMeta[0] as { shape: readonly number[] };
-    const index = c.result(1);
-    if (keepdim || shape.length === 0) return [selectedBackward(g, index, dim, shape)];
-    return [selectedBackward(g.unsqueeze(dim), index.unsqueeze(dim), dim, shape)];
+    return [reducedSelectedBackward(g, c.result(1), dim, keepdim, shape)];
   },
 });
 
