@@ -31,16 +31,16 @@ const RANDOM_KEYS: OptionKeys<RandomOptions> = { dtype: "dtype", device: "device
 const MULTINOMIAL_KEYS: OptionKeys<MultinomialOptions> = { replacement: "boolean", generator: true };
 
 function checkMultinomial(x: Tensor, n: number, replacement: boolean): void {
-  if (x.ndim < 1 || x.ndim > 2) throw new ShapeError("prob_dist must be 1 or 2 dim");
+  if (x.ndim < 1 || x.ndim > 2) throw new ShapeError("multinomial: prob_dist must be 1 or 2 dim");
   if (!isFloating(x.dtype)) {
     throw new DTypeError(`multinomial only supports floating-point dtypes for input, got: ${scalarTypeName(x.dtype)}`);
   }
-  if (n <= 0) throw new ArgumentError("cannot sample n_sample <= 0 samples");
+  if (n <= 0) throw new ArgumentError("multinomial: cannot sample n_sample <= 0 samples");
   const categories = x.shape[x.ndim - 1] as number;
   if (!replacement && n > categories) {
-    throw new ArgumentError("cannot sample n_sample > prob_dist.size(-1) samples without replacement");
+    throw new ArgumentError("multinomial: cannot sample n_sample > prob_dist.size(-1) samples without replacement");
   }
-  if (categories > 2 ** 24) throw new ArgumentError("number of categories cannot exceed 2^24");
+  if (categories > 2 ** 24) throw new ArgumentError("multinomial: number of categories cannot exceed 2^24");
 }
 
 /**
@@ -60,11 +60,11 @@ function withoutReplacement(
 ): void {
   let ok = true;
   for (const v of p) if (!(v >= 0 && v < Number.POSITIVE_INFINITY)) ok = false;
-  if (!ok) throw new ArgumentError("probability tensor contains either `inf`, `nan` or element < 0");
+  if (!ok) throw new ArgumentError("multinomial: probability tensor contains either `inf`, `nan` or element < 0");
   for (let r = 0; r < rows; r++) {
     let sum = 0;
     for (let j = 0; j < cats; j++) sum += p[r * cats + j] as number;
-    if (sum === 0) throw new ArgumentError("invalid multinomial distribution (sum of probabilities <= 0)");
+    if (sum === 0) throw new ArgumentError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)");
   }
   const single = p instanceof Float32Array;
   const ratio = new Float64Array(p.length);
@@ -92,13 +92,13 @@ function withReplacement(p: Float32Array | Float64Array, rows: number, cats: num
     let sum = 0;
     for (let j = 0; j < cats; j++) {
       const v = p[r * cats + j] as number;
-      if (!(v >= 0)) throw new ArgumentError("invalid multinomial distribution (encountering probability entry < 0)");
+      if (!(v >= 0)) throw new ArgumentError("multinomial: invalid multinomial distribution (encountering probability entry < 0)");
       if (!Number.isFinite(v))
-        throw new ArgumentError("invalid multinomial distribution (encountering probability entry = infinity or NaN)");
+        throw new ArgumentError("multinomial: invalid multinomial distribution (encountering probability entry = infinity or NaN)");
       sum = round(sum + v);
       cum[j] = sum;
     }
-    if (!(sum > 0)) throw new ArgumentError("invalid multinomial distribution (sum of probabilities <= 0)");
+    if (!(sum > 0)) throw new ArgumentError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)");
     for (let j = 0; j < cats; j++) cum[j] = round((cum[j] as number) / sum);
     cum[cats - 1] = 1;
     for (let s = 0; s < n; s++) {
@@ -159,7 +159,7 @@ interface BernoulliAttrs {
 }
 
 const P_RANGE =
-  "Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)";
+  "bernoulli: Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)";
 
 /** PyTorch's bernoulli draws: 1 where a uniform < p (53-bit uniforms for a float64 or number p, 24-bit for float32). */
 function drawBernoulli(shape: readonly number[], dtype: Tensor["dtype"], probs: Tensor | number, gen: Generator): Tensor {
@@ -169,7 +169,8 @@ function drawBernoulli(shape: readonly number[], dtype: Tensor["dtype"], probs: 
     for (let i = 0; i < data.length; i++) data[i] = gen.uniform53() < probs ? 1 : 0;
     return out;
   }
-  if (!isFloating(probs.dtype)) throw new DTypeError(`"bernoulli_tensor_cpu_p_" not implemented for '${scalarTypeName(probs.dtype)}'`);
+  if (!isFloating(probs.dtype))
+    throw new DTypeError(`bernoulli: "bernoulli_tensor_cpu_p_" not implemented for '${scalarTypeName(probs.dtype)}'`);
   const p = probs.toTypedArray();
   const wide = probs.dtype === "float64";
   for (let i = 0; i < data.length; i++) {
@@ -302,7 +303,7 @@ export function normal(
   const o = readOptions(Array.isArray(size) ? options : (size as RandomOptions | undefined), "normal", GENERATOR_KEYS);
   const tensors = [mean, std].filter((v): v is Tensor => typeof v !== "number").map((t) => expectTensor(t, "normal", "mean"));
   const dtype = tensors.length === 2 ? promote(tensors[0] as Tensor, tensors[1] as Tensor) : (tensors[0] as Tensor).dtype;
-  if (!isFloating(dtype)) throw new DTypeError(`"normal_kernel_cpu" not implemented for '${scalarTypeName(dtype)}'`);
+  if (!isFloating(dtype)) throw new DTypeError(`normal_: "normal_kernel_cpu" not implemented for '${scalarTypeName(dtype)}'`);
   checkStd(std);
   const shape = broadcastShapes(
     tensors.map((t) => t.shape),

@@ -178,7 +178,7 @@ function checkCrop(shape: readonly number[], pad: readonly number[]): void {
 
 function checkNarrow(start: number, length: number, size: number): void {
   if (length < 0 || start > size - length) {
-    throw new ShapeError(`narrow(): start (${start}) + length (${length}) exceeds dimension size (${size}).`);
+    throw new ShapeError(`pad: narrow(): start (${start}) + length (${length}) exceeds dimension size (${size}).`);
   }
 }
 
@@ -191,7 +191,7 @@ function constantPad(x: Tensor, pad: readonly number[], value: number): Tensor {
       const [left, right] = [pad[2 * j] as number, pad[2 * j + 1] as number];
       if (size + left + right <= 0) {
         throw new ShapeError(
-          `The input size ${size}, plus negative padding ${left} and ${right} resulted in a negative output size, which is invalid. Check dimension ${n - 1 - j} of your input.`,
+          `pad: The input size ${size}, plus negative padding ${left} and ${right} resulted in a negative output size, which is invalid. Check dimension ${n - 1 - j} of your input.`,
         );
       }
     }
@@ -209,8 +209,8 @@ function checkIndexPad(x: Tensor, pad: readonly number[], mode: "reflect" | "rep
   if (!nonEmpty) {
     throw new ShapeError(
       mode === "reflect" && k < 3
-        ? `${k + 1}D or ${k + 2}D (batch mode) tensor expected for input, but got: [ ${legacyTypeName(x.dtype)}{${x.shape.join(",")}} ]`
-        : `Expected ${k + 1}D or ${k + 2}D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: ${formatShape(x.shape)}`,
+        ? `pad: ${k + 1}D or ${k + 2}D (batch mode) tensor expected for input, but got: [ ${legacyTypeName(x.dtype)}{${x.shape.join(",")}} ]`
+        : `pad: Expected ${k + 1}D or ${k + 2}D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: ${formatShape(x.shape)}`,
     );
   }
   for (let j = 0; j < k && mode === "reflect"; j++) {
@@ -219,14 +219,14 @@ function checkIndexPad(x: Tensor, pad: readonly number[], mode: "reflect" | "rep
     if (left >= (x.shape[d] as number) || right >= (x.shape[d] as number)) {
       const input = k === 2 ? String(n) : formatShape(x.shape);
       throw new ShapeError(
-        `Argument #${4 + 2 * j}: Padding size should be less than the corresponding input dimension, but got: padding (${left}, ${right}) at dimension ${d} of input ${input}`,
+        `pad: Argument #${4 + 2 * j}: Padding size should be less than the corresponding input dimension, but got: padding (${left}, ${right}) at dimension ${d} of input ${input}`,
       );
     }
   }
   checkOutputSize(x.shape, pad, mode, k);
   if (!isFloating(x.dtype)) {
     const kernel = mode === "reflect" ? `reflection_pad${k}d` : `replication_pad${k}d_cpu`;
-    throw new DTypeError(`"${kernel}" not implemented for '${scalarTypeName(x.dtype)}'`);
+    throw new DTypeError(`pad: "${kernel}" not implemented for '${scalarTypeName(x.dtype)}'`);
   }
 }
 
@@ -239,21 +239,21 @@ function checkOutputSize(shape: readonly number[], pad: readonly number[], mode:
   if (k === 1 && ow < 1) {
     // PyTorch 1.13's reflection message is printed as is (its argument number runs into the text).
     const gap = mode === "reflect" ? ["2input", ")is"] : ["input", ") is"];
-    throw new ShapeError(`${gap[0]} (W: ${w}${gap[1]} too small. Calculated output W: ${ow}`);
+    throw new ShapeError(`pad: ${gap[0]} (W: ${w}${gap[1]} too small. Calculated output W: ${ow}`);
   }
   const negative = out.find((s) => s < 0);
-  if (negative !== undefined) throw new ShapeError(`Trying to create tensor with negative dimension ${negative}: ${formatShape(out)}`);
+  if (negative !== undefined) throw new ShapeError(`pad: Trying to create tensor with negative dimension ${negative}: ${formatShape(out)}`);
 }
 
 /** 1.13's _pad_circular's checks (its copies are the index plan's circular maps). */
 function circularPad(x: Tensor, pad: readonly number[]): Tensor {
   const k = x.ndim - 2;
-  if (pad.length !== 2 * k) throw new ShapeError(`Invalid padding size, expected ${2 * k} but got ${pad.length}`);
+  if (pad.length !== 2 * k) throw new ShapeError(`pad: Invalid padding size, expected ${2 * k} but got ${pad.length}`);
   for (let i = 0; i < k; i++) {
     const [left, right] = [pad[2 * (k - i - 1)] as number, pad[2 * (k - i - 1) + 1] as number];
     const size = x.shape[2 + i] as number;
-    if (left > size || right > size) throw new ShapeError("Padding value causes wrapping around more than once.");
-    if (size + left + right < 0) throw new ShapeError("Negative padding value is resulting in an empty dimension");
+    if (left > size || right > size) throw new ShapeError("pad: Padding value causes wrapping around more than once.");
+    if (size + left + right < 0) throw new ShapeError("pad: Negative padding value is resulting in an empty dimension");
   }
   return padOp([x], plan(x.shape, pad, "circular", 0));
 }
@@ -279,17 +279,17 @@ export function pad(input: Tensor, pad: readonly number[], options?: PadOptions)
   const p = checkSizes(pad, "pad", { arg: "pad", min: Number.NEGATIVE_INFINITY });
   const mode = o.mode ?? "constant";
   if (mode !== "constant" && mode !== "reflect" && mode !== "replicate" && mode !== "circular") {
-    throw new ArgumentError(`Unrecognised padding mode ${String(mode)}`);
+    throw new ArgumentError(`pad: Unrecognised padding mode ${String(mode)}`);
   }
-  if (p.length % 2 !== 0) throw new ArgumentError("Padding length must be divisible by 2");
-  if (p.length > 2 * x.ndim) throw new ArgumentError("Padding length too large");
+  if (p.length % 2 !== 0) throw new ArgumentError("pad: Padding length must be divisible by 2");
+  if (p.length > 2 * x.ndim) throw new ArgumentError("pad: Padding length too large");
   if (mode === "constant") return constantPad(x, p, o.value ?? 0);
   if (o.value !== undefined && o.value !== null && o.value !== 0) {
-    throw new ArgumentError(`Padding mode "${mode}" doesn't take in value argument`);
+    throw new ArgumentError(`pad: Padding mode "${mode}" doesn't take in value argument`);
   }
   const k = p.length / 2;
   if (k < 1 || k > 3 || x.ndim < k + 1 || x.ndim > k + 2) {
-    throw new ArgumentError("Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now");
+    throw new ArgumentError("pad: Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now");
   }
   if (mode === "circular") return circularPad(x, p);
   checkIndexPad(x, p, mode, k);
