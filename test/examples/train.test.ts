@@ -148,7 +148,10 @@ describe("character-level language models, shortened, against their PyTorch twin
 describe("training examples as programs", () => {
   it("the language models take --steps, and refuse --epochs with their usage", () => {
     expect(run("charlm.ts", "--help").join("\n")).toContain("--steps N    train for N steps");
-    const r = spawnSync(process.execPath, ["--import", "tsx", "examples/train/charlm_lstm.ts", "--epochs", "3"], { cwd: root, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--import", "tsx", "examples/train/charlm_lstm.ts", "--epochs", "3"], {
+      cwd: root,
+      encoding: "utf8",
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("Unknown option '--epochs'");
     expect(r.stderr).toContain("usage: npm run train:charlm-lstm -- [--steps N] [--out DIR]");
