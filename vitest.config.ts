@@ -34,7 +34,8 @@ const browserProject = {
       enabled: true,
       headless: true,
       screenshotFailures: false,
-      provider: playwright({ launchOptions: { executablePath: CHROMIUM } }),
+      // --enable-unsafe-webgpu: WebGPU on Linux (SwiftShader's adapter where there is no GPU), for test/browser/webgpu.test.ts.
+      provider: playwright({ launchOptions: { executablePath: CHROMIUM, args: ["--enable-unsafe-webgpu"] } }),
       instances: [{ browser: "chromium" as const }],
     },
   },
