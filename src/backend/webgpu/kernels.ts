@@ -214,27 +214,41 @@ export class GpuKernels {
     return p;
   }
 
+  /**
+   * Encodes one dispatch of the shader `code()` (compiled once per `key`):
+   * `uniform`, when given, is bound at binding 0 and `buffers` at the
+   * bindings after it, in order; `workgroups` groups run, split into a 2-D
+   * grid past WebGPU's 65,535 per dimension (a shader finds its linear group
+   * as id.x + id.y * num_workgroups.x * its workgroup size: see `INDEX`'s
+   * `linear`). Submitted on `flush()` or a read.
+   */
+  run(key: string, code: () => string, uniform: Uint32Array | null, buffers: readonly GPUBuffer[], workgroups: number): void {
+    if (workgroups === 0) return;
+    const bound = [...buffers];
+    if (uniform !== null) {
+      const u = this.device.createBuffer({ size: uniform.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+      this.device.queue.writeBuffer(u, 0, uniform);
+      this.uniforms.push(u);
+      bound.unshift(u);
+    }
+    const pipeline = this.pipeline(key, code);
+    const group = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: bound.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    const pass = this.commands().beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(Math.min(workgroups, MAX_GROUPS), Math.ceil(workgroups / MAX_GROUPS));
+    pass.end();
+  }
+
   private dispatch(key: string, code: () => string, out: GpuStrided, operands: readonly GpuStrided[]): void {
     if (out.offset !== 0 || out.strides.some((s, d) => s !== out.shape.slice(d + 1).reduce((p, x) => p * x, 1))) {
       throw new RangeError(`webgpu ${key.slice(2)}: the output must be contiguous from offset 0`);
     }
     const layout = layoutBytes(out.shape, operands[0] as GpuStrided, operands[1] ?? null);
     const n = layout[0] as number;
-    if (n === 0) return;
-    const uniform = this.device.createBuffer({ size: layout.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.device.queue.writeBuffer(uniform, 0, layout);
-    this.uniforms.push(uniform);
-    const pipeline = this.pipeline(key, code);
-    const buffers = [uniform, ...operands.map((x) => x.buffer), out.buffer];
-    const group = this.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
-    const pass = this.commands().beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, group);
-    const groups = Math.ceil(n / WORKGROUP);
-    pass.dispatchWorkgroups(Math.min(groups, MAX_GROUPS), Math.ceil(groups / MAX_GROUPS));
-    pass.end();
+    this.run(key, code, layout, [...operands.map((x) => x.buffer), out.buffer], Math.ceil(n / WORKGROUP));
   }
 }
