@@ -151,6 +151,15 @@ describe("WebGPU kernels against the reference backend", () => {
     for (const i of [0, 1, 256 * 65535 - 1, 256 * 65535, n - 1]) expect(got[i]).toBe(-Math.fround((a[i] as number) + (b[i] as number)));
   });
 
+  it("raises the device's errors at the next read (a shader that does not compile)", async () => {
+    const out = gpu.empty(4);
+    gpu.run("broken", () => "@compute @workgroup_size(1) fn main() { let x: f32 = ; }", null, [out], 1);
+    await expect(gpu.read(out, 4)).rejects.toThrow(/webgpu: the device reported an error/);
+    // and the next read is clean again
+    const [, gx] = operand(Float32Array.from([2]), [1], [1], 0);
+    expect(Array.from(await run((o) => gpu.unary("neg", gx, o), [1]))).toEqual([-2]);
+  });
+
   it("refuses layouts it cannot index, with a message naming the op", () => {
     const [, gx] = operand(values(4, 1), [4], [1], 0);
     const out: GpuStrided = { buffer: gpu.empty(4), shape: [4], strides: [1], offset: 0 };

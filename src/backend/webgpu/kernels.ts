@@ -141,7 +141,16 @@ export class GpuKernels {
   /** The layout uniforms of the dispatches encoded since the last submit (destroyed once submitted). */
   private uniforms: GPUBuffer[] = [];
 
-  constructor(readonly device: GPUDevice) {}
+  /** The first WebGPU error the device reported since the last read (a shader that did not compile, a bad binding). */
+  private failure: string | null = null;
+
+  constructor(readonly device: GPUDevice) {
+    // WebGPU reports validation errors asynchronously and otherwise silently (a shader that does not
+    // compile leaves its output untouched): they are kept and raised by the next read.
+    device.addEventListener("uncapturederror", (e) => {
+      this.failure ??= (e as GPUUncapturedErrorEvent).error.message;
+    });
+  }
 
   /** Kernels on the first adapter `navigator.gpu` offers, or null without WebGPU (no API, or no adapter). */
   static async create(): Promise<GpuKernels | null> {
@@ -174,6 +183,11 @@ export class GpuKernels {
     const out = new Float32Array(staging.getMappedRange().slice(0, 4 * n));
     staging.unmap();
     staging.destroy();
+    // Errors are delivered as events: let any from the work just waited on arrive first.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const failure = this.failure;
+    this.failure = null;
+    if (failure !== null) throw new Error(`webgpu: the device reported an error in the work before this read: ${failure}`);
     return out;
   }
 
