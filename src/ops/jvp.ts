@@ -67,6 +67,13 @@ function zerosLike(t: Tensor): Tensor {
   return K.full(t.shape, 0, t.dtype);
 }
 
+/** The sum of the terms present, in order (null when none is). */
+function sumTerms(terms: readonly (Tensor | null | undefined)[]): Tensor | null {
+  let sum: Tensor | null = null;
+  for (const t of terms) if (t !== null && t !== undefined) sum = sum === null ? t : sum.add(t);
+  return sum;
+}
+
 /** The tangents of `def`'s outputs from its inputs' `tangents` (one per output; null for integer outputs). */
 export function outputTangents<A>(
   def: OpDef<A>,
@@ -83,34 +90,28 @@ export function outputTangents<A>(
   }
   if (jvp === "multilinear") {
     // Linear in each input: the sum over inputs of the op with that input replaced by its tangent.
-    let sum: Tensor | null = null;
-    tangents.forEach((t, i) => {
-      if (t === null) return;
-      const term = applyOp(
-        def,
-        inputs.map((x, k) => (k === i ? t : primalOf(x))),
-        attrs,
-      )[0] as Tensor;
-      sum = sum === null ? term : sum.add(term);
-    });
-    return [sum ?? zerosLike(outputs[0] as Tensor)];
+    const terms = tangents.map((t, i) =>
+      t === null
+        ? null
+        : applyOp(
+            def,
+            inputs.map((x, k) => (k === i ? t : primalOf(x))),
+            attrs,
+          )[0],
+    );
+    return [sumTerms(terms) ?? zerosLike(outputs[0] as Tensor)];
   }
   if (jvp === "elementwise") {
     const out = outputs[0] as Tensor;
     const ctx = formulaContext(inputs, attrs, outputs);
-    let sum: Tensor | null = null;
-    let pointwise = true;
-    tangents.forEach((t, i) => {
-      if (t === null || !pointwise) return;
-      const g = shapesEqual(t.shape, out.shape) ? t : t.expand(out.shape);
-      const term = def.backward?.([g], ctx)[i];
-      if (term === null || term === undefined) return;
-      // A formula that reduces its result (a 0-d input's gradient summed) is not pointwise there.
-      if (!shapesEqual(term.shape, out.shape)) pointwise = false;
-      sum = sum === null ? term : sum.add(term);
-    });
-    if (pointwise) return [sum ?? zerosLike(out)];
-    return transposedBackward(def, inputs, attrs, outputs, tangents);
+    const terms = tangents.map((t, i) =>
+      t === null ? null : def.backward?.([shapesEqual(t.shape, out.shape) ? t : t.expand(out.shape)], ctx)[i],
+    );
+    // A formula that reduces its result (a 0-d input's gradient summed) is not pointwise there.
+    if (terms.some((term) => term !== null && term !== undefined && !shapesEqual(term.shape, out.shape))) {
+      return transposedBackward(def, inputs, attrs, outputs, tangents);
+    }
+    return [sumTerms(terms) ?? zerosLike(out)];
   }
   if (typeof jvp === "function") {
     return jvp(tangents, {
@@ -143,14 +144,12 @@ function transposedBackward<A>(
       const u = zerosLike(o).requiresGrad_();
       const grads = outputs.map((p, k) => (k === j ? u : zerosLike(p))) as [Tensor, ...Tensor[]];
       const gx = (def.backward as NonNullable<OpDef<A>["backward"]>)(grads, ctx);
-      let dot: Tensor | null = null;
-      gx.forEach((g, i) => {
-        const t = tangents[i];
-        if (g === null || g === undefined || t === null || t === undefined) return;
-        const term = g.mul(t).sum();
-        dot = dot === null ? term : dot.add(term);
-      });
-      const s = dot as Tensor | null;
+      const s = sumTerms(
+        gx.map((g, i) => {
+          const t = tangents[i];
+          return g === null || g === undefined || t === null || t === undefined ? null : g.mul(t).sum();
+        }),
+      );
       if (s === null || !s.requiresGrad) return zerosLike(o);
       const [r] = runBackward([s], [K.full([], 1, s.dtype)], { retainGraph: createGraph, createGraph, inputs: [u], accumulate: false });
       return r ?? zerosLike(o);

@@ -37,6 +37,20 @@ function split(x: Strided, dims: readonly number[]) {
   return { keptShape, keptStrides, redShape, redStrides };
 }
 
+/**
+ * Calls `fn` for each slice of x along `dim` (a 0-d x is one slice of one
+ * element) with the slice's first element in x and in out, its length and
+ * its strides in x and out: the walk argReduce, scan and argsort share.
+ */
+function forEachSlice(x: Strided, dim: number, out: Strided, fn: (ix: number, io: number, n: number, s: number, so: number) => void): void {
+  const { keptShape, keptStrides } = split(x, [dim]);
+  const outKept = out.strides.filter((_, d) => d !== dim);
+  const n = x.shape[dim] ?? 1;
+  const s = x.strides[dim] ?? 0;
+  const so = out.strides[dim] ?? 0;
+  forEachIndex(keptShape, (kidx) => fn(offsetOf(kidx, keptStrides, x.offset), offsetOf(kidx, outKept, out.offset), n, s, so));
+}
+
 /** Sum of n elements from `start`: a flat loop (the common full reduction of a contiguous tensor). */
 function flatSum(X: Strided["data"], start: number, n: number): number {
   let acc = 0;
@@ -87,13 +101,8 @@ export function reduce(op: ReduceOp, x: Strided, dims: readonly number[], out: S
 export function argReduce(op: ArgReduceOp, x: Strided, dim: number, out: Strided): void {
   const X = x.data;
   const O = out.data;
-  const { keptShape, keptStrides } = split(x, [dim]);
-  const outKept = out.strides.filter((_, d) => d !== dim);
-  const n = x.shape[dim] ?? 1;
-  const s = x.strides[dim] ?? 0;
   const better = op === "argmax" ? (v: number, best: number) => v > best : (v: number, best: number) => v < best;
-  forEachIndex(keptShape, (kidx) => {
-    const base = offsetOf(kidx, keptStrides, x.offset);
+  forEachSlice(x, dim, out, (base, io, n, s) => {
     let best = X[base] as number;
     let at = 0;
     // The first NaN wins (NaN counts as the extreme), then the first extreme value.
@@ -104,27 +113,19 @@ export function argReduce(op: ArgReduceOp, x: Strided, dim: number, out: Strided
         at = i;
       }
     }
-    O[offsetOf(kidx, outKept, out.offset)] = at;
+    O[io] = at;
   });
 }
 
 export function scan(op: ScanOp, x: Strided, dim: number, out: Strided): void {
   const X = x.data;
   const O = out.data;
-  const { keptShape, keptStrides } = split(x, [dim]);
-  const outKept = out.strides.filter((_, d) => d !== dim);
-  // A 0-d tensor scans as one element.
-  const n = x.shape[dim] ?? 1;
-  const s = x.strides[dim] ?? 0;
-  const so = out.strides[dim] ?? 0;
   const [start, step] = SCANS[op];
-  forEachIndex(keptShape, (kidx) => {
-    let ix = offsetOf(kidx, keptStrides, x.offset);
-    let io = offsetOf(kidx, outKept, out.offset);
+  forEachSlice(x, dim, out, (ix, io, n, s, so) => {
     let acc = start;
-    for (let i = 0; i < n; i++, ix += s, io += so) {
-      acc = step(acc, X[ix] as number);
-      O[io] = acc;
+    for (let i = 0; i < n; i++) {
+      acc = step(acc, X[ix + i * s] as number);
+      O[io + i * so] = acc;
     }
   });
 }
@@ -158,23 +159,16 @@ function ascending(va: number, vb: number): number {
 export function argsort(x: Strided, dim: number, descending: boolean, out: Strided): void {
   const X = x.data;
   const O = out.data;
-  const { keptShape, keptStrides } = split(x, [dim]);
-  const outKept = out.strides.filter((_, d) => d !== dim);
-  // A 0-d tensor sorts as one element.
   const n = x.shape[dim] ?? 1;
-  const s = x.strides[dim] ?? 0;
-  const so = out.strides[dim] ?? 0;
   const order = new Array<number>(n);
   const values = new Float64Array(n);
   const sign = descending ? -1 : 1;
-  forEachIndex(keptShape, (kidx) => {
-    const base = offsetOf(kidx, keptStrides, x.offset);
+  forEachSlice(x, dim, out, (base, ob, _n, s, so) => {
     for (let i = 0; i < n; i++) {
       order[i] = i;
       values[i] = Number(X[base + i * s]);
     }
     order.sort((a, b) => sign * ascending(values[a] as number, values[b] as number) || a - b);
-    const ob = offsetOf(kidx, outKept, out.offset);
     for (let i = 0; i < n; i++) O[ob + i * so] = order[i] as number;
   });
 }
