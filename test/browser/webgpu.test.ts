@@ -8,26 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refBackend } from "../../src/backend/ref/index.js";
 import type { Strided } from "../../src/backend/types.js";
-import { type GpuBinary, GpuKernels, type GpuStrided, type GpuUnary } from "../../src/backend/webgpu/kernels.js";
+import type { GpuBinary, GpuKernels, GpuStrided, GpuUnary } from "../../src/backend/webgpu/kernels.js";
+import { contiguous, gpuKernels, values } from "../helpers/webgpu.js";
 
 let gpu: GpuKernels;
 beforeAll(async () => {
-  const k = await GpuKernels.create();
-  if (k === null) throw new Error("no WebGPU adapter: Chromium must run with --enable-unsafe-webgpu (vitest.config.ts)");
-  gpu = k;
+  gpu = await gpuKernels();
 });
 afterAll(() => gpu?.device.destroy());
-
-/** Deterministic values in [lo, hi). */
-function values(n: number, seed: number, lo = -3, hi = 3): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return lo + ((hi - lo) * s) / 2 ** 32;
-  });
-}
-
-const contiguous = (shape: readonly number[]) => shape.map((_, d) => shape.slice(d + 1).reduce((p, s) => p * s, 1));
 
 /** The same layout over a CPU array (for the reference backend) and over a GPU buffer. */
 function operand(data: Float32Array, shape: number[], strides: number[], offset: number): [Strided, GpuStrided] {

@@ -15,28 +15,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refBackend } from "../../src/backend/ref/index.js";
 import type { Strided } from "../../src/backend/types.js";
-import { GpuKernels, type GpuStrided } from "../../src/backend/webgpu/kernels.js";
+import type { GpuKernels, GpuStrided } from "../../src/backend/webgpu/kernels.js";
 import { matmul } from "../../src/backend/webgpu/matmul.js";
+import { contiguous, gpuKernels, numel, values } from "../helpers/webgpu.js";
 
 let gpu: GpuKernels;
 beforeAll(async () => {
-  const k = await GpuKernels.create();
-  if (k === null) throw new Error("no WebGPU adapter: Chromium must run with --enable-unsafe-webgpu (vitest.config.ts)");
-  gpu = k;
+  gpu = await gpuKernels();
 });
 afterAll(() => gpu?.device.destroy());
-
-/** Deterministic values in [lo, hi). */
-function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return lo + ((hi - lo) * s) / 2 ** 32;
-  });
-}
-
-const numel = (shape: readonly number[]) => shape.reduce((p, s) => p * s, 1);
-const contiguous = (shape: readonly number[]) => shape.map((_, d) => numel(shape.slice(d + 1)));
 
 /**
  * A [...batch, rows, cols] operand: stored contiguous (as [..., cols, rows] and
@@ -71,7 +58,7 @@ function operand(spec: Spec, seed: number, data?: Float32Array): Operand {
   ];
   const shape = [...batch, spec.rows, spec.cols];
   const offset = spec.offset ?? 0;
-  const values_ = data ?? values(offset + numel(stored), seed);
+  const values_ = data ?? values(offset + numel(stored), seed, -1, 1);
   return {
     cpu: { data: values_, dtype: "float32", shape, strides, offset },
     abs: { data: values_.map(Math.abs), dtype: "float32", shape, strides, offset },

@@ -9,29 +9,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refBackend } from "../../src/backend/ref/index.js";
 import type { Strided } from "../../src/backend/types.js";
-import { GpuKernels, type GpuStrided } from "../../src/backend/webgpu/kernels.js";
+import type { GpuKernels, GpuStrided } from "../../src/backend/webgpu/kernels.js";
 import { argReduce, type GpuArgReduceOp, type GpuReduceOp, reduce } from "../../src/backend/webgpu/reduce.js";
 import { IndexError, ShapeError } from "../../src/core/errors.js";
+import { contiguous, gpuKernels, numel, values } from "../helpers/webgpu.js";
 
 let gpu: GpuKernels;
 beforeAll(async () => {
-  const k = await GpuKernels.create();
-  if (k === null) throw new Error("no WebGPU adapter: Chromium must run with --enable-unsafe-webgpu (vitest.config.ts)");
-  gpu = k;
+  gpu = await gpuKernels();
 });
 afterAll(() => gpu?.device.destroy());
 
-/** Deterministic values in [lo, hi). */
-function values(n: number, seed: number, lo = -3, hi = 3): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return lo + ((hi - lo) * s) / 2 ** 32;
-  });
-}
-
-const size = (shape: readonly number[]) => shape.reduce((p, s) => p * s, 1);
-const contiguous = (shape: readonly number[]) => shape.map((_, d) => size(shape.slice(d + 1)));
 const keptShape = (shape: readonly number[], dims: readonly number[]) => shape.map((s, d) => (dims.includes(d) ? 1 : s));
 
 /** The same layout over a CPU array (for the reference backend) and over a GPU buffer. */
@@ -62,16 +50,16 @@ const DIM_SETS = [[], [0], [1], [2], [0, 1], [0, 2], [1, 2], [0, 1, 2]];
 /** The reference backend's result (float32, contiguous in x's shape with `dims` set to 1). */
 function expected(op: GpuReduceOp, x: Strided, dims: number[]): Float32Array {
   const shape = keptShape(x.shape, dims);
-  const want = new Float32Array(size(shape));
+  const want = new Float32Array(numel(shape));
   refBackend.reduce(op, x, dims, { data: want, dtype: "float32", shape, strides: contiguous(shape), offset: 0 });
   return want;
 }
 
 async function gpuReduce(op: GpuReduceOp, gx: GpuStrided, dims: number[]): Promise<Float32Array> {
   const shape = keptShape(gx.shape, dims);
-  const out: GpuStrided = { buffer: gpu.empty(size(shape)), shape, strides: contiguous(shape), offset: 0 };
+  const out: GpuStrided = { buffer: gpu.empty(numel(shape)), shape, strides: contiguous(shape), offset: 0 };
   reduce(gpu, op, gx, dims, out);
-  return gpu.read(out.buffer, size(shape));
+  return gpu.read(out.buffer, numel(shape));
 }
 
 /** Both results, and |x| summed over each output's slice (the scale of a sum's rounding error). */
@@ -222,11 +210,11 @@ describe("WebGPU reduce against the reference backend", () => {
 /** The reference backend's argmax/argmin and the GPU's, both int32, x's shape with `dim` set to 1. */
 async function args(op: GpuArgReduceOp, x: Strided, gx: GpuStrided, dim: number): Promise<[Int32Array, Int32Array]> {
   const shape = keptShape(x.shape, [dim]);
-  const want = new Int32Array(size(shape));
+  const want = new Int32Array(numel(shape));
   refBackend.argReduce(op, x, dim, { data: want, dtype: "int32", shape, strides: contiguous(shape), offset: 0 });
-  const out: GpuStrided = { buffer: gpu.empty(size(shape)), shape, strides: contiguous(shape), offset: 0 };
+  const out: GpuStrided = { buffer: gpu.empty(numel(shape)), shape, strides: contiguous(shape), offset: 0 };
   argReduce(gpu, op, gx, dim, out);
-  return [new Int32Array((await gpu.read(out.buffer, size(shape))).buffer), want];
+  return [new Int32Array((await gpu.read(out.buffer, numel(shape))).buffer), want];
 }
 
 describe("WebGPU argReduce against the reference backend", () => {
