@@ -11,22 +11,11 @@
 import * as torch from "kindling";
 import { VOCAB } from "./chars.js";
 import { isMain, parseTrainArgs, type TrainOptions } from "./cli.js";
-import { type LmConfig, type LmResult, trainLm } from "./lm.js";
+import { LM_DEFAULTS, type LmConfig, type LmResult, trainLm } from "./lm.js";
 
 const nn = torch.nn;
 
-export const CONFIG: LmConfig = {
-  name: "charlm",
-  seed: 1,
-  sampleSeed: 2,
-  context: 32,
-  batch: 32,
-  steps: 2000,
-  lr: 2e-3,
-  evalEvery: 100,
-  evalBatches: 8,
-  samples: 12,
-};
+export const CONFIG: LmConfig = { ...LM_DEFAULTS, name: "charlm", lr: 2e-3 };
 
 /** The transformer's sizes: width, heads, layers and the feed-forward width. */
 export const SIZES = { dModel: 64, heads: 4, layers: 2, feedforward: 256 };

@@ -10,22 +10,11 @@
 import * as torch from "kindling";
 import { VOCAB } from "./chars.js";
 import { isMain, parseTrainArgs, type TrainOptions } from "./cli.js";
-import { type LmConfig, type LmResult, trainLm } from "./lm.js";
+import { LM_DEFAULTS, type LmConfig, type LmResult, trainLm } from "./lm.js";
 
 const nn = torch.nn;
 
-export const CONFIG: LmConfig = {
-  name: "charlm_lstm",
-  seed: 1,
-  sampleSeed: 2,
-  context: 32,
-  batch: 32,
-  steps: 2000,
-  lr: 5e-3,
-  evalEvery: 100,
-  evalBatches: 8,
-  samples: 12,
-};
+export const CONFIG: LmConfig = { ...LM_DEFAULTS, name: "charlm_lstm", lr: 5e-3 };
 
 export const SIZES = { embedding: 32, hidden: 128 };
 

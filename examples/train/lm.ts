@@ -43,6 +43,18 @@ export interface LmResult {
   weightsPath: string;
 }
 
+/** What the two language models share: seeds, context, batch, steps and the evaluation and sampling schedule. */
+export const LM_DEFAULTS = {
+  seed: 1,
+  sampleSeed: 2,
+  context: 32,
+  batch: 32,
+  steps: 2000,
+  evalEvery: 100,
+  evalBatches: 8,
+  samples: 12,
+} as const satisfies Omit<LmConfig, "name" | "lr">;
+
 /** The cross entropy of next-character logits [B, T, V] against targets [B, T]. */
 export function lmLoss(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor): torch.Tensor {
   const logits = model.call(x) as torch.Tensor;

@@ -6,10 +6,9 @@ import torch
 from torch import nn
 
 from chars import VOCAB
-from lm import cli
+from lm import DEFAULTS, cli
 
-CONFIG = {"name": "charlm", "seed": 1, "sample_seed": 2, "context": 32, "batch": 32, "steps": 2000, "lr": 2e-3,
-          "eval_every": 100, "eval_batches": 8, "samples": 12}
+CONFIG = {**DEFAULTS, "name": "charlm", "lr": 2e-3}
 SIZES = {"d_model": 64, "heads": 4, "layers": 2, "feedforward": 256}
 
 

@@ -6,10 +6,9 @@ training loop.
 from torch import nn
 
 from chars import VOCAB
-from lm import cli
+from lm import DEFAULTS, cli
 
-CONFIG = {"name": "charlm_lstm", "seed": 1, "sample_seed": 2, "context": 32, "batch": 32, "steps": 2000, "lr": 5e-3,
-          "eval_every": 100, "eval_batches": 8, "samples": 12}
+CONFIG = {**DEFAULTS, "name": "charlm_lstm", "lr": 5e-3}
 SIZES = {"embedding": 32, "hidden": 128}
 
 

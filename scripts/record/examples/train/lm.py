@@ -10,6 +10,11 @@ import torch
 from chars import VOCAB, char_data, decode, evaluate_stream, random_batch
 
 
+# What the two language models share (examples/train/lm.ts's LM_DEFAULTS).
+DEFAULTS = {"seed": 1, "sample_seed": 2, "context": 32, "batch": 32, "steps": 2000, "eval_every": 100, "eval_batches": 8,
+            "samples": 12}
+
+
 def lm_loss(model, x, y):
     return torch.nn.functional.cross_entropy(model(x).reshape(-1, len(VOCAB)), y.reshape(-1))
 
