@@ -53,6 +53,9 @@ const SCALAR_CODE = { add: 0, sub: 1, rsub: 2, mul: 3, div: 4, rdiv: 5 } as cons
 const BACKWARD_CODE: Partial<Record<BinaryOp, number>> = { thresholdBackward: 0, sigmoidBackward: 1, tanhBackward: 2 };
 const DENSE_KERNEL: Partial<Record<BinaryOp, KernelName>> = { add: "vadd", sub: "vsub", mul: "vmul", div: "vdiv" };
 
+/** Whether binaryF32Strided has a kernel for op (given dense operands). */
+export const hasBinaryKernel = (op: BinaryOp): boolean => op in DENSE_KERNEL || op in BACKWARD_CODE || op === "geluBackward";
+
 /**
  * Rows from this length on take the row-by-row kernels: [4096, 64] + [64]
  * took 0.5-0.9 ms against 1.3-1.5 ms on the reference loop (one call per row

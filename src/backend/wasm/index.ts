@@ -24,7 +24,7 @@ import { contiguousStrides, numel, shapesEqual } from "../../core/shape.js";
 import { refBackend } from "../ref/index.js";
 import { denseLength, forEachIndex, isBroadcastElement, offsetOf } from "../ref/iter.js";
 import type { Backend, BinaryOp, ReduceOp, Strided, UnaryOp } from "../types.js";
-import { binaryF32Strided, ELEMENTWISE_MIN, hasUnaryKernel, sumF32, unaryF32Strided } from "./elementwise.js";
+import { binaryF32Strided, ELEMENTWISE_MIN, hasBinaryKernel, hasUnaryKernel, sumF32, unaryF32Strided } from "./elementwise.js";
 import { wasmAvailable } from "./module.js";
 import { type UnaryF32, unaryF32 } from "./pointwise.js";
 import { forgetMirror, settle } from "./resident.js";
@@ -125,18 +125,6 @@ function unary(op: UnaryOp, x: Strided, out: Strided, p0?: number, p1?: number):
   }
 }
 
-/** The binary ops binaryF32Strided runs once its operands are dense. */
-const DENSE_BINARY = new Set<BinaryOp>([
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "thresholdBackward",
-  "sigmoidBackward",
-  "tanhBackward",
-  "geluBackward",
-]);
-
 /**
  * A dense copy of a float32 operand laid out in `out`'s shape (a view with
  * other strides: a transpose, a `split` gate, a broadcast along inner dims).
@@ -155,16 +143,9 @@ const wantsDense = (x: Strided, n: number): boolean => x.dtype === "float32" && 
 function binary(op: BinaryOp, a: Strided, b: Strided, out: Strided, p0 = 1, p1 = 0): void {
   if (wasmAvailable() && binaryF32Strided(op, a, b, out, p0)) return;
   const n = denseLength(out);
-  if (
-    wasmAvailable() &&
-    DENSE_BINARY.has(op) &&
-    n >= ELEMENTWISE_MIN &&
-    out.dtype === "float32" &&
-    (wantsDense(a, n) || wantsDense(b, n))
-  ) {
-    const da = wantsDense(a, n) ? dense(a, n) : a;
-    const db = wantsDense(b, n) ? dense(b, n) : b;
-    if (binaryF32Strided(op, da, db, out, p0)) return;
+  if (wasmAvailable() && hasBinaryKernel(op) && n >= ELEMENTWISE_MIN && out.dtype === "float32") {
+    const [wa, wb] = [wantsDense(a, n), wantsDense(b, n)];
+    if ((wa || wb) && binaryF32Strided(op, wa ? dense(a, n) : a, wb ? dense(b, n) : b, out, p0)) return;
   }
   refBackend.binary(op, a, b, out, p0, p1);
 }
