@@ -8,11 +8,14 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refBackend } from "../../src/backend/ref/index.js";
-import type { Strided } from "../../src/backend/types.js";
-import type { GpuKernels, GpuStrided } from "../../src/backend/webgpu/kernels.js";
-import { argReduce, type GpuArgReduceOp, type GpuReduceOp, reduce } from "../../src/backend/webgpu/reduce.js";
-import { IndexError, ShapeError } from "../../src/core/errors.js";
+import type { ArgReduceOp, ReduceOp, Strided } from "../../src/backend/types.js";
+import type { GpuKernels } from "../../src/backend/webgpu/kernels.js";
+import type { GpuOperand } from "../../src/backend/webgpu/operand.js";
+import { argReduce, reduce } from "../../src/backend/webgpu/reduce.js";
+import type { DType } from "../../src/core/dtype.js";
+import { DTypeError, IndexError, ShapeError } from "../../src/core/errors.js";
 import { contiguous, gpuKernels, numel, values } from "../helpers/webgpu.js";
+import { DEVICE_DTYPES, LAYOUTS, pair, readAs, sample } from "../helpers/webgpu_operands.js";
 
 let gpu: GpuKernels;
 beforeAll(async () => {
@@ -23,17 +26,17 @@ afterAll(() => gpu?.device.destroy());
 const keptShape = (shape: readonly number[], dims: readonly number[]) => shape.map((s, d) => (dims.includes(d) ? 1 : s));
 
 /** The same layout over a CPU array (for the reference backend) and over a GPU buffer. */
-function operand(data: Float32Array, shape: number[], strides = contiguous(shape), offset = 0): [Strided, GpuStrided] {
+function operand(data: Float32Array, shape: number[], strides = contiguous(shape), offset = 0): [Strided, GpuOperand] {
   return [
     { data, dtype: "float32", shape, strides, offset },
-    { buffer: gpu.upload(data), shape, strides, offset },
+    { buffer: gpu.upload(data), dtype: "float32", shape, strides, offset },
   ];
 }
 
 /** Layouts of a [4, 5, 6] input: contiguous, read transposed from [6, 5, 4], at an offset, broadcast along dim 1. */
-function layouts(seed: number, lo?: number, hi?: number): [string, Strided, GpuStrided][] {
+function layouts(seed: number, lo?: number, hi?: number): [string, Strided, GpuOperand][] {
   const shape = [4, 5, 6];
-  const make = (name: string, n: number, strides: number[], offset: number): [string, Strided, GpuStrided] => [
+  const make = (name: string, n: number, strides: number[], offset: number): [string, Strided, GpuOperand] => [
     name,
     ...operand(values(n, seed, lo, hi), shape, strides, offset),
   ];
@@ -48,22 +51,22 @@ function layouts(seed: number, lo?: number, hi?: number): [string, Strided, GpuS
 const DIM_SETS = [[], [0], [1], [2], [0, 1], [0, 2], [1, 2], [0, 1, 2]];
 
 /** The reference backend's result (float32, contiguous in x's shape with `dims` set to 1). */
-function expected(op: GpuReduceOp, x: Strided, dims: number[]): Float32Array {
+function expected(op: ReduceOp, x: Strided, dims: number[]): Float32Array {
   const shape = keptShape(x.shape, dims);
   const want = new Float32Array(numel(shape));
   refBackend.reduce(op, x, dims, { data: want, dtype: "float32", shape, strides: contiguous(shape), offset: 0 });
   return want;
 }
 
-async function gpuReduce(op: GpuReduceOp, gx: GpuStrided, dims: number[]): Promise<Float32Array> {
+async function gpuReduce(op: ReduceOp, gx: GpuOperand, dims: number[]): Promise<Float32Array> {
   const shape = keptShape(gx.shape, dims);
-  const out: GpuStrided = { buffer: gpu.empty(numel(shape)), shape, strides: contiguous(shape), offset: 0 };
+  const out: GpuOperand = { buffer: gpu.empty(numel(shape)), dtype: "float32", shape, strides: contiguous(shape), offset: 0 };
   reduce(gpu, op, gx, dims, out);
   return gpu.read(out.buffer, numel(shape));
 }
 
 /** Both results, and |x| summed over each output's slice (the scale of a sum's rounding error). */
-async function both(op: GpuReduceOp, x: Strided, gx: GpuStrided, dims: number[]) {
+async function both(op: ReduceOp, x: Strided, gx: GpuOperand, dims: number[]) {
   const scale = expected("sum", { ...x, data: (x.data as Float32Array).map(Math.abs) }, dims);
   return { got: await gpuReduce(op, gx, dims), want: expected(op, x, dims), scale };
 }
@@ -118,7 +121,7 @@ describe("WebGPU reduce against the reference backend", () => {
     const n = 100_000;
     const mixed = operand(values(3 * n, 23), [3, n]);
     const transposed = operand(values(3 * n, 25), [n, 3]);
-    const cases: [string, Strided, GpuStrided, number[], number][] = [
+    const cases: [string, Strided, GpuOperand, number[], number][] = [
       // Positive: the error relative to the sum. Measured on SwiftShader: 0 for both (the result rounds to the
       // float64 sum; a float32 loop in order is off by 7e-6 and 1.1e-6 on these rows).
       ["positive 1e5", ...operand(values(n, 21, 0, 1), [n]), [0], 2.4e-7],
@@ -149,14 +152,14 @@ describe("WebGPU reduce against the reference backend", () => {
     // 256 * 65,535 + 300 rows of 3 (one lane each): 65,537 workgroups; the input broadcast from one row.
     const n = 256 * 65535 + 300;
     const row = Float32Array.of(1.5, -2, 0.25);
-    const gy: GpuStrided = { buffer: gpu.upload(row), shape: [n, 3], strides: [0, 1], offset: 0 };
+    const gy: GpuOperand = { buffer: gpu.upload(row), dtype: "float32", shape: [n, 3], strides: [0, 1], offset: 0 };
     const got = await gpuReduce("sum", gy, [1]);
     for (const i of [0, 255, 256 * 65535 - 1, 256 * 65535, n - 1]) expect(got[i], `row ${i}`).toBe(-0.25);
   });
 
   it("writes through out's strides and offset (a transposed output)", async () => {
     const [x, gx] = operand(values(120, 41), [4, 5, 6]);
-    const out: GpuStrided = { buffer: gpu.empty(40), shape: [4, 1, 6], strides: [1, 0, 4], offset: 10 };
+    const out: GpuOperand = { buffer: gpu.empty(40), dtype: "float32", shape: [4, 1, 6], strides: [1, 0, 4], offset: 10 };
     reduce(gpu, "max", gx, [1], out);
     const got = await gpu.read(out.buffer, 40);
     const want = new Float32Array(40);
@@ -208,11 +211,11 @@ describe("WebGPU reduce against the reference backend", () => {
 });
 
 /** The reference backend's argmax/argmin and the GPU's, both int32, x's shape with `dim` set to 1. */
-async function args(op: GpuArgReduceOp, x: Strided, gx: GpuStrided, dim: number): Promise<[Int32Array, Int32Array]> {
+async function args(op: ArgReduceOp, x: Strided, gx: GpuOperand, dim: number): Promise<[Int32Array, Int32Array]> {
   const shape = keptShape(x.shape, [dim]);
   const want = new Int32Array(numel(shape));
   refBackend.argReduce(op, x, dim, { data: want, dtype: "int32", shape, strides: contiguous(shape), offset: 0 });
-  const out: GpuStrided = { buffer: gpu.empty(numel(shape)), shape, strides: contiguous(shape), offset: 0 };
+  const out: GpuOperand = { buffer: gpu.empty(numel(shape)), dtype: "int64", shape, strides: contiguous(shape), offset: 0 };
   argReduce(gpu, op, gx, dim, out);
   return [new Int32Array((await gpu.read(out.buffer, numel(shape))).buffer), want];
 }
@@ -253,12 +256,138 @@ describe("WebGPU argReduce against the reference backend", () => {
 
   it("refuses an empty dim with PyTorch's message, and shapes and dims outside the contract", () => {
     const [, ge] = operand(new Float32Array(0), [3, 0]);
-    const out: GpuStrided = { buffer: gpu.empty(3), shape: [3, 1], strides: [1, 1], offset: 0 };
-    expect(() => argReduce(gpu, "argmax", ge, 1, out)).toThrow(IndexError);
-    expect(() => argReduce(gpu, "argmax", ge, 1, out)).toThrow("argmax(): Expected reduction dim 1 to have non-zero size.");
+    const out: GpuOperand = { buffer: gpu.empty(3), dtype: "float32", shape: [3, 1], strides: [1, 1], offset: 0 };
+    const index: GpuOperand = { ...out, dtype: "int64" };
+    expect(() => argReduce(gpu, "argmax", ge, 1, index)).toThrow(IndexError);
+    expect(() => argReduce(gpu, "argmax", ge, 1, index)).toThrow("argmax(): Expected reduction dim 1 to have non-zero size.");
+    expect(() => argReduce(gpu, "argmax", ge, 1, out)).toThrow(DTypeError);
     const [, gx] = operand(values(6, 1), [2, 3]);
     expect(() => reduce(gpu, "sum", gx, [1], { ...out, shape: [2, 3] })).toThrow(ShapeError);
     expect(() => reduce(gpu, "sum", gx, [1, 0], { ...out, shape: [1, 1] })).toThrow(IndexError);
     expect(() => reduce(gpu, "sum", gx, [2], { ...out, shape: [2, 3] })).toThrow(IndexError);
+  });
+});
+
+/** PyTorch's output dtype of each reduction of `dtype` (any/all give bool; sum/prod widen integers and bool to int64). */
+const outDType = (op: ReduceOp, dtype: DType): DType =>
+  op === "any" || op === "all" ? "bool" : (op === "sum" || op === "prod") && dtype !== "float32" ? "int64" : dtype;
+
+/** Both results of reducing `dims` of x into an output of `dtype`, as numbers (x's shape with dims set to 1). */
+async function reduced(op: ReduceOp, x: Strided, gx: GpuOperand, dims: number[], dtype = outDType(op, x.dtype)) {
+  const shape = keptShape(x.shape, dims);
+  const [out, gout] = pair(gpu, dtype, new Array<number>(numel(shape)).fill(0), shape);
+  refBackend.reduce(op, x, dims, out);
+  reduce(gpu, op, gx, dims, gout);
+  return { got: await readAs(gpu, gout.buffer, dtype, numel(shape)), want: Array.from(out.data) };
+}
+
+describe("WebGPU reduce and argReduce of every device dtype", () => {
+  it("sum, prod, max, min, any and all over sets of dims on every layout (integers and bools exactly)", async () => {
+    for (const dtype of DEVICE_DTYPES) {
+      for (const [name, size, strides, offset] of LAYOUTS) {
+        for (const op of ["sum", "prod", "max", "min", "any", "all"] as const) {
+          // prod: factors near 1 (integers in {-1, 0, 1}: no overflow), else values in [-3, 3).
+          const data = op !== "prod" ? sample(dtype, size, 3) : sample(dtype, size, 5, dtype === "float32" ? 0.7 : -1.4, 1.4);
+          const [x, gx] = pair(gpu, dtype, data, [4, 5, 6], strides, offset);
+          for (const dims of [[], [1], [0, 2], [0, 1, 2]]) {
+            const { got, want } = await reduced(op, x, gx, dims);
+            const what = `${op} ${dtype} ${name} [${dims}]`;
+            // Integers compare as values (the reference's int64 storage may hold -0).
+            if (dtype !== "float32" || op === "max" || op === "min" || op === "any" || op === "all")
+              expect(got, what).toEqual(want.map((v) => v + 0));
+            else {
+              const scale =
+                op === "sum"
+                  ? expected("sum", { ...x, data: (x.data as Float32Array).map(Math.abs) }, dims)
+                  : Float32Array.from(want, Math.abs);
+              want.forEach((w, i) => {
+                expect(Math.abs((got[i] as number) - w), `${what} [${i}]`).toBeLessThanOrEqual(4e-6 * (scale[i] as number));
+              });
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it("any/all test floats by their bits: NaN and the smallest subnormal are true, -0 is false", async () => {
+    const rows = [
+      [Number.NaN, 0],
+      [-0, 0],
+      [1e-45, 0],
+      [-0, -0],
+      [Number.NEGATIVE_INFINITY, 2],
+    ];
+    const [x, gx] = pair(gpu, "float32", rows.flat(), [5, 2]);
+    for (const op of ["any", "all"] as const) {
+      const { got, want } = await reduced(op, x, gx, [1]);
+      expect(got, op).toEqual(want);
+    }
+    expect((await reduced("any", x, gx, [1])).got).toEqual([1, 0, 1, 0, 1]);
+  });
+
+  it("casts each element to the output's dtype first, as PyTorch: bool and int32 into int64, int32 into float32, floats into bool", async () => {
+    for (const [op, from, to] of [
+      ["sum", "bool", "int64"],
+      ["sum", "int32", "int64"],
+      ["sum", "int32", "float32"],
+      ["prod", "bool", "int64"],
+      ["sum", "float32", "bool"],
+      ["sum", "float32", "int64"],
+      ["max", "bool", "bool"],
+    ] as const) {
+      const data = sample(from, 120, 7).map((v) => (from === "float32" ? v / 2 : v));
+      const [, gx] = pair(gpu, from, data, [4, 5, 6], [1, 4, 20]);
+      // The reference reduces the cast elements (it would cast only the result: a sum of floats into bool is not an or).
+      const cast = data.map((v) => (to === "bool" ? Number(v !== 0) : to === "float32" ? v : Math.trunc(v) + 0));
+      const [x] = pair(gpu, to, cast, [4, 5, 6], [1, 4, 20]);
+      for (const dims of [[1], [0, 2]]) {
+        const shape = keptShape(x.shape, dims);
+        const [out, gout] = pair(gpu, to, new Array<number>(numel(shape)).fill(0), shape);
+        refBackend.reduce(op, x, dims, out);
+        reduce(gpu, op, gx, dims, gout);
+        const got = await readAs(gpu, gout.buffer, to, numel(shape));
+        expect(got, `${op} ${from} -> ${to} [${dims}]`).toEqual(Array.from(out.data, (v) => (to === "bool" ? Number(v !== 0) : v)));
+      }
+    }
+  });
+
+  it("reduces 8-d inputs read transposed (no dims merge)", async () => {
+    const shape = [2, 3, 1, 2, 2, 3, 2, 2];
+    const transposed = shape.map((_, d) => numel(shape.slice(0, d)));
+    const [x, gx] = pair(gpu, "int32", sample("int32", numel(shape), 107), shape, transposed);
+    for (const dims of [[1, 3, 5, 7], [0, 2, 4, 6], [6]]) {
+      const { got, want } = await reduced("sum", x, gx, dims);
+      expect(got, `sum [${dims}]`).toEqual(want);
+    }
+  });
+
+  it("reduces nothing to sum 0, prod 1, any false, all true in every dtype", async () => {
+    for (const dtype of DEVICE_DTYPES) {
+      const [e, ge] = pair(gpu, dtype, [], [3, 0]);
+      for (const op of ["sum", "prod", "any", "all"] as const) {
+        const { got, want } = await reduced(op, e, ge, [1]);
+        expect(got, `${op} ${dtype}`).toEqual(want);
+      }
+    }
+  });
+
+  it("argmax/argmin of integers and bools along every dim on every layout, ties to the first", async () => {
+    for (const dtype of ["int32", "int64", "bool"] as const) {
+      for (const [name, size, strides, offset] of LAYOUTS) {
+        const [x, gx] = pair(gpu, dtype, sample(dtype, size, 9), [4, 5, 6], strides, offset);
+        for (const op of ["argmax", "argmin"] as const) {
+          for (const dim of [0, 1, 2]) {
+            const shape = keptShape(x.shape, [dim]);
+            const [out, gout] = pair(gpu, "int64", new Array<number>(numel(shape)).fill(0), shape);
+            refBackend.argReduce(op, x, dim, out);
+            argReduce(gpu, op, gx, dim, gout);
+            expect(await readAs(gpu, gout.buffer, "int64", numel(shape)), `${op} ${dtype} ${name} dim ${dim}`).toEqual(
+              Array.from(out.data),
+            );
+          }
+        }
+      }
+    }
   });
 });
