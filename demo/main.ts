@@ -56,6 +56,10 @@ const plot = new uPlot(
 
 const params = new URLSearchParams(location.search);
 const epochs = Number(params.get("epochs") ?? 20);
+const deviceSelect = $<HTMLSelectElement>("device");
+deviceSelect.value = params.get("device") === "webgpu" ? "webgpu" : "cpu";
+/** ms per step measured on each device (the last epoch of the last run there). */
+const speed: Record<string, number> = {};
 
 $("train").addEventListener("click", () => {
   ($("train") as HTMLButtonElement).disabled = true;
@@ -65,7 +69,13 @@ $("train").addEventListener("click", () => {
   $("status").textContent = "starting…";
   worker.onmessage = (e: MessageEvent) => {
     const m = e.data;
-    if (m.kind === "threads") $("threads").textContent = ` on ${m.threads} kernel thread${m.threads === 1 ? "" : "s"}`;
+    if (m.kind === "device") {
+      $("status").dataset.device = m.device;
+      $("threads").textContent =
+        m.device === "webgpu"
+          ? " on the GPU (WebGPU)"
+          : ` on ${m.threads} kernel thread${m.threads === 1 ? "" : "s"}${m.fallback ? " (this browser has no WebGPU adapter: the CPU instead)" : ""}`;
+    }
     else if (m.kind === "loss") {
       steps.push(m.step);
       losses.push(m.loss);
@@ -74,6 +84,10 @@ $("train").addEventListener("click", () => {
     } else if (m.kind === "epoch") {
       $("status").dataset.accuracy = String(m.accuracy);
       $("status").textContent = `epoch ${m.epoch}/${epochs}: test accuracy ${(100 * m.accuracy).toFixed(2)} %`;
+      speed[$("status").dataset.device ?? "cpu"] = m.msPerStep;
+      $("speed").textContent = Object.entries(speed)
+        .map(([d, ms]) => `${d === "webgpu" ? "WebGPU" : "CPU"}: ${ms.toFixed(2)} ms per step`)
+        .join(", ");
     } else if (m.kind === "done") {
       $("status").textContent += " (done)";
       $("status").dataset.done = "true";
@@ -84,5 +98,5 @@ $("train").addEventListener("click", () => {
       worker.terminate();
     }
   };
-  worker.postMessage({ epochs, dataUrl: new URL("data/digits.csv.gz", location.href).href });
+  worker.postMessage({ epochs, dataUrl: new URL("data/digits.csv.gz", location.href).href, device: deviceSelect.value });
 });

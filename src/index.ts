@@ -25,12 +25,13 @@ export { AccumulateGrad, type Edge, type Hook, Node, type NodeHook, type NodePre
 export { keep, scope } from "./autograd/scope.js";
 export { getBackend, setBackend } from "./backend/index.js";
 export { getNumThreads, ready, setNumThreads } from "./backend/wasm/pool.js";
-export type { Device, DeviceName } from "./core/device.js";
+export { type Device, type DeviceName, getDefaultDevice, setDefaultDevice } from "./core/device.js";
 export type { DType, TypedArray } from "./core/dtype.js";
 export { canCast, promoteTypes } from "./core/dtype.js";
 export {
   ArgumentError,
   AutogradError,
+  DeviceError,
   DTypeError,
   FreedTensorError,
   GradcheckError,
@@ -204,6 +205,7 @@ export { Generator, initialSeed, manualSeed } from "./random.js";
 export * as serialization from "./serialization/index.js";
 export { loadBytes, saveBytes } from "./serialization/index.js";
 export { type NestedArray, type RemovableHandle, Tensor } from "./tensor.js";
+export * as webgpu from "./webgpu.js";
 
 /** The float32 dtype (`torch.float32`; Kindling's default floating dtype). */
 export const float32 = "float32";

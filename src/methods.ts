@@ -2865,8 +2865,9 @@ class TensorMethods {
    * another tensor's dtype and device (PyTorch's `x.to(...)` forms); the
    * tensor itself when nothing changes. Floats truncate toward zero into
    * integer dtypes; an element the integer dtype cannot hold (NaN,
-   * ±Infinity, out of range) raises instead of wrapping. The only device is
-   * `"cpu"` for now.
+   * ±Infinity, out of range) raises instead of wrapping. Devices are `"cpu"`
+   * and `"webgpu"` (docs/webgpu.md): a GPU tensor comes back to the CPU with
+   * `await x.cpuAsync()` (JavaScript reads the GPU asynchronously).
    *
    * @example
    * ```ts

@@ -5,13 +5,97 @@
  */
 
 import { type BackwardOptions, tensorBackward } from "./autograd/api.js";
+import { isDeviceBuffer } from "./backend/types.js";
+import { readDevice } from "./backend/webgpu/device.js";
+import type { TypedArray } from "./core/dtype.js";
+import { ShapeError } from "./core/errors.js";
+import { formatShape } from "./core/shape.js";
 import { type AlphaOptions, arithInplace } from "./ops/arith.js";
 import { to } from "./ops/convert.js";
+import * as K from "./ops/kernels.js";
 import type { TensorLike } from "./ops/scalars.js";
 import { where } from "./ops/where.js";
-import type { Tensor } from "./tensor.js";
+import { formatTensor } from "./print.js";
+import { type NestedArray, nest, type Tensor } from "./tensor.js";
 
 export class CustomMethods {
+  // ----- reading a tensor on any device ------------------------------------
+  /**
+   * A CPU tensor with this tensor's values, read back asynchronously from
+   * its device after the work queued there (PyTorch's `x.cpu()`); a CPU
+   * tensor is returned as it is. The copy is outside the graph (as
+   * `x.detach().cpu()`).
+   *
+   * @example
+   * ```ts
+   * const x = torch.tensor([1, 2]);
+   * console.log(await x.cpuAsync()); // tensor([1., 2.])
+   * ```
+   */
+  async cpuAsync(this: Tensor): Promise<Tensor> {
+    if (this.device === "cpu") return this;
+    return K.fromArray(await this.toTypedArrayAsync(), this.shape, this.dtype, "cpu");
+  }
+
+  /**
+   * `toTypedArray()` for a tensor on any device: the elements in row-major
+   * order, read back asynchronously.
+   *
+   * @example
+   * ```ts
+   * console.log(await torch.tensor([[1, 2], [3, 4]]).t().toTypedArrayAsync()); // Float32Array(4) [ 1, 3, 2, 4 ]
+   * ```
+   */
+  async toTypedArrayAsync(this: Tensor): Promise<TypedArray> {
+    const data = this._storage.data;
+    if (!isDeviceBuffer(data)) return this.toTypedArray();
+    const whole = this.isContiguous() && this._offset === 0 && this.numel() === data.length;
+    const dense = whole ? this : K.copy(this);
+    return readDevice(dense._storage.data, this.dtype);
+  }
+
+  /**
+   * `tolist()` for a tensor on any device: its values read back asynchronously.
+   *
+   * @example
+   * ```ts
+   * console.log(await torch.tensor([[1, 2], [3, 4]]).tolistAsync()); // [ [ 1, 2 ], [ 3, 4 ] ]
+   * ```
+   */
+  async tolistAsync(this: Tensor): Promise<NestedArray> {
+    return nest(await this.toTypedArrayAsync(), this.shape);
+  }
+
+  /**
+   * `item()` for a tensor on any device: its one value read back asynchronously.
+   *
+   * @example
+   * ```ts
+   * console.log(await torch.tensor([2.5]).itemAsync()); // 2.5
+   * ```
+   */
+  async itemAsync(this: Tensor): Promise<number> {
+    const n = this.numel();
+    if (n !== 1) {
+      throw new ShapeError(`itemAsync: a Tensor with ${n} elements cannot be converted to Scalar (shape ${formatShape(this.shape)})`);
+    }
+    return (await this.toTypedArrayAsync())[0] as number;
+  }
+
+  /**
+   * The printed form with the values, for a tensor on any device (a GPU
+   * tensor's `toString()` cannot read them and prints `...`).
+   *
+   * @example
+   * ```ts
+   * console.log(await torch.tensor([1, 2]).toStringAsync()); // tensor([1., 2.])
+   * ```
+   */
+  async toStringAsync(this: Tensor): Promise<string> {
+    if (this.device === "cpu") return this.toString();
+    return formatTensor(this, "tensor(", await this.toTypedArrayAsync());
+  }
+
   /**
    * Computes the gradient of this tensor with respect to the graph's leaves
    * and accumulates it into their `.grad`. A non-scalar tensor needs

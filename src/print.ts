@@ -6,7 +6,8 @@
  */
 
 import { tangentOf } from "./autograd/forward_ad.js";
-import type { DType } from "./core/dtype.js";
+import { deviceLabel } from "./core/device.js";
+import type { DType, TypedArray } from "./core/dtype.js";
 import { isFloating, torchName } from "./core/dtype.js";
 import { ArgumentError } from "./core/errors.js";
 import { type OptionKeys, readOptions } from "./core/options.js";
@@ -280,18 +281,25 @@ export function formatValues(values: ArrayLike<number>, shape: readonly number[]
 }
 
 /** `tensor([...], dtype=..., grad_fn=<...>)`, exactly as PyTorch's repr. */
-export function formatTensor(t: Tensor, prefix = "tensor("): string {
+export function formatTensor(t: Tensor, prefix = "tensor(", values?: TypedArray): string {
   const indent = prefix.length;
   const suffixes: string[] = [];
   const n = t.numel();
+  // A device's values are read asynchronously: without them, the shape stands in (as PyTorch prints meta tensors).
+  const device = t.device;
+  if (device !== "cpu") suffixes.push(`device='${deviceLabel(device)}'`);
   let body: string;
   if (n === 0) {
     if (t.ndim !== 1) suffixes.push(`size=(${t.shape.join(", ")})`);
     if (t.dtype !== "float32") suffixes.push(`dtype=${torchName(t.dtype)}`);
     body = "[]";
+  } else if (device !== "cpu" && values === undefined) {
+    suffixes.push(`size=(${t.shape.join(", ")})`);
+    if (t.dtype === "int32" || t.dtype === "float64") suffixes.push(`dtype=${torchName(t.dtype)}`);
+    body = "...";
   } else {
     if (t.dtype === "int32" || t.dtype === "float64") suffixes.push(`dtype=${torchName(t.dtype)}`);
-    body = formatValues(t.toTypedArray(), t.shape, t.dtype, indent);
+    body = formatValues(values ?? t.toTypedArray(), t.shape, t.dtype, indent);
   }
   const fn = t.gradFn;
   if (fn !== null) suffixes.push(`grad_fn=<${fn.name}>`);

@@ -14,10 +14,11 @@ import {
   type TensorMeta,
 } from "./autograd/node.js";
 import { keepReached } from "./autograd/scope.js";
-import { backend, readBuffer } from "./backend/index.js";
+import { backendFor, readBuffer } from "./backend/index.js";
 import { FREED, freedError, noteAlias, release } from "./backend/lifetime.js";
-import type { Buffer, Operand } from "./backend/types.js";
+import { type Buffer, isDeviceBuffer, type Operand } from "./backend/types.js";
 import { describeValue, pythonTypeName } from "./core/describe.js";
+import type { Device } from "./core/device.js";
 import { type DType, isFloating, type TypedArray, typedArrayFor } from "./core/dtype.js";
 import { ArgumentError, AutogradError, DTypeError, IndexError, ShapeError } from "./core/errors.js";
 import { contiguousStrides, formatShape, normalizeDim, numel, shapesEqual } from "./core/shape.js";
@@ -47,6 +48,23 @@ export class Storage {
 
 /** Nested arrays of numbers, as `tolist()` returns. */
 export type NestedArray = number | NestedArray[];
+
+/** @internal `flat` (row-major) as nested arrays of `shape`; a 0-d shape gives its number. */
+export function nest(flat: TypedArray, shape: readonly number[]): NestedArray {
+  const build = (dim: number, start: number): NestedArray => {
+    if (dim === shape.length) return flat[start] as number;
+    const size = shape[dim] as number;
+    let step = 1;
+    for (let d = dim + 1; d < shape.length; d++) step *= shape[d] as number;
+    const out: NestedArray[] = [];
+    for (let i = 0; i < size; i++) out.push(build(dim + 1, start + i * step));
+    return out;
+  };
+  return build(0, 0);
+}
+
+/** Bytes per element of each dtype, as PyTorch's element_size() gives them. */
+const ELEMENT_SIZE: Readonly<Record<DType, number>> = { float32: 4, float64: 8, int32: 4, int64: 8, bool: 1 };
 
 /** A removable hook registration. */
 export interface RemovableHandle {
@@ -238,14 +256,15 @@ export class Tensor {
     return true;
   }
 
-  /** The device; Kindling's tensors live on the CPU. */
-  get device(): "cpu" {
-    return "cpu";
+  /** The device the tensor's memory is on: `"cpu"`, or `"webgpu"` (see `torch.webgpu`). */
+  get device(): Device {
+    const data = this._storage.data;
+    return isDeviceBuffer(data) ? (data.device as Device) : "cpu";
   }
 
-  /** Bytes per element, as stored. */
+  /** Bytes per element (PyTorch's: float64 and int64 8, float32 and int32 4, bool 1). */
   elementSize(): number {
-    return readBuffer(this._storage.data).BYTES_PER_ELEMENT;
+    return ELEMENT_SIZE[this.dtype];
   }
 
   /** The version counter, bumped by every in-place operation on this tensor's storage (shared with views). */
@@ -326,8 +345,15 @@ export class Tensor {
    * ```
    */
   toTypedArray(): TypedArray {
+    return this._hostValues("toTypedArray()");
+  }
+
+  /** The elements in row-major order (a new typed array); a DeviceError naming `what` for a tensor on a device. */
+  private _hostValues(what: string): TypedArray {
+    const data = this._storage.data;
+    if (isDeviceBuffer(data)) readBuffer(data, what);
     const out = typedArrayFor(this.dtype, this.numel());
-    backend().copy(this._strided(), {
+    backendFor(data).copy(this._strided(), {
       data: out,
       dtype: this.dtype,
       shape: this.shape,
@@ -343,22 +369,12 @@ export class Tensor {
     if (n !== 1) {
       throw new ShapeError(`item: a Tensor with ${n} elements cannot be converted to Scalar (shape ${formatShape(this.shape)})`);
     }
-    return readBuffer(this._storage.data)[this._offset] as number;
+    return readBuffer(this._storage.data, "item()")[this._offset] as number;
   }
 
   /** The elements as nested arrays of numbers (bool gives 1 or 0); a 0-d tensor gives a number. */
   tolist(): NestedArray {
-    const flat = this.toTypedArray();
-    const build = (dim: number, start: number): NestedArray => {
-      if (dim === this.shape.length) return flat[start] as number;
-      const size = this.shape[dim] as number;
-      let step = 1;
-      for (let d = dim + 1; d < this.shape.length; d++) step *= this.shape[d] as number;
-      const out: NestedArray[] = [];
-      for (let i = 0; i < size; i++) out.push(build(dim + 1, start + i * step));
-      return out;
-    };
-    return build(0, 0);
+    return nest(this._hostValues("tolist()"), this.shape);
   }
 
   /** PyTorch's printed form, e.g. `tensor([1., 2.], requires_grad=True)`. */

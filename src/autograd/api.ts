@@ -5,8 +5,9 @@
  * (bridge.ts).
  */
 
+import { deviceLabel } from "../core/device.js";
 import { isFloating } from "../core/dtype.js";
-import { ArgumentError, AutogradError, ShapeError } from "../core/errors.js";
+import { ArgumentError, AutogradError, DeviceError, ShapeError } from "../core/errors.js";
 import { type OptionKeys, readOptions } from "../core/options.js";
 import { formatSize, shapesEqual } from "../core/shape.js";
 import { add, arithInplace } from "../ops/arith.js";
@@ -53,13 +54,18 @@ function makeGrads(outputs: readonly Tensor[], grads: readonly (Tensor | null | 
           `Mismatch in shape: grad_output[${i}] has a shape of ${formatSize(g.shape)} and output[${i}] has a shape of ${formatSize(out.shape)}.`,
         );
       }
+      if (g.device !== out.device) {
+        throw new DeviceError(
+          `invalid gradient at index ${i} - expected device ${deviceLabel(out.device)} but got ${deviceLabel(g.device)}`,
+        );
+      }
       return g;
     }
     if (!out.requiresGrad) return null;
     if (out.numel() !== 1) {
       throw new AutogradError(`grad can be implicitly created only for scalar outputs (output ${i} has shape ${formatShape(out.shape)})`);
     }
-    return K.full(out.shape, 1, out.dtype);
+    return K.full(out.shape, 1, out.dtype, undefined, out.device);
   });
 }
 

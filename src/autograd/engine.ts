@@ -7,7 +7,8 @@
  * to its dtype, and frees saved tensors unless the graph is retained.
  */
 
-import { AutogradError, ShapeError } from "../core/errors.js";
+import { deviceLabel } from "../core/device.js";
+import { AutogradError, DeviceError, ShapeError } from "../core/errors.js";
 import { isScratch } from "../core/recycle.js";
 import { formatShape, isExpandableTo, shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
@@ -273,6 +274,11 @@ function validate(fn: Node, index: number, g: Tensor, edge: Edge): Tensor {
     out = engineOps().sumTo(out, meta.shape);
   }
   if (out.dtype !== meta.dtype) out = engineOps().to(out, meta.dtype);
+  if (out.device !== meta.device) {
+    throw new DeviceError(
+      `Function ${fn.name} returned an invalid gradient at index ${index} - expected device ${deviceLabel(meta.device)} but got ${deviceLabel(out.device)}`,
+    );
+  }
   return out;
 }
 

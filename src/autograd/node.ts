@@ -4,6 +4,8 @@
  * the version they had), and the metadata of the tensors it produced.
  */
 
+import { notOnDevice, SyncReadError } from "../backend/buffer.js";
+import { currentDevice, type Device, onDevice } from "../core/device.js";
 import type { DType } from "../core/dtype.js";
 import { legacyTypeName } from "../core/dtype.js";
 import { AutogradError } from "../core/errors.js";
@@ -40,6 +42,7 @@ export type CreationMeta = "default" | "multipleOutputs" | "inCustomFunction";
 export interface TensorMeta {
   readonly shape: readonly number[];
   readonly dtype: DType;
+  readonly device: Device;
 }
 
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
@@ -198,7 +201,7 @@ export class AccumulateGrad extends Node {
     // Leaves accumulate as soon as their gradient is complete.
     super([], Number.POSITIVE_INFINITY);
     this.variable = variable;
-    this._meta = { shape: variable.shape, dtype: variable.dtype };
+    this._meta = { shape: variable.shape, dtype: variable.dtype, device: variable.device };
   }
 
   /** @internal the engine accumulates into `variable.grad` itself (see engine.ts). */
@@ -256,8 +259,9 @@ export function gradientEdge(t: Tensor): Edge {
 /** @internal the tensor's shape and dtype as one object, shared by every node that records them. */
 export function tensorMeta(t: Tensor): TensorMeta {
   const m = t._metaCache;
-  if (m !== null && m.shape === t.shape && m.dtype === t.dtype) return m;
-  const meta = { shape: t.shape, dtype: t.dtype };
+  const device = t.device;
+  if (m !== null && m.shape === t.shape && m.dtype === t.dtype && m.device === device) return m;
+  const meta = { shape: t.shape, dtype: t.dtype, device };
   t._metaCache = meta;
   return meta;
 }
@@ -423,7 +427,15 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
     const prev = runningCreateGraph;
     runningCreateGraph = createGraph;
     try {
-      const out = (this.def.backward as Formula<A>)(full, this);
+      // The formula allocates where its gradients are (the run device: core/device.ts).
+      const device = full[0].device;
+      const formula = this.def.backward as Formula<A>;
+      let out: ReturnType<Formula<A>>;
+      try {
+        out = device === currentDevice() ? formula(full, this) : onDevice(device, () => formula(full, this));
+      } catch (e) {
+        throw e instanceof SyncReadError ? notOnDevice(this.name, device) : e;
+      }
       return this._next.map((_, i) => (this.needs[i] ? (out[i] ?? null) : null));
     } finally {
       runningCreateGraph = prev;

@@ -13,6 +13,9 @@ import type { Backend, Strided } from "./types.js";
 
 export { freeBuffer, readBuffer } from "./buffer.js";
 
+import { deviceBackends } from "./buffer.js";
+import { type Buffer, isDeviceBuffer } from "./types.js";
+
 import { wasmAvailable, wasmBackend } from "./wasm/index.js";
 
 const backends = new Map<string, Backend>([[refBackend.name, refBackend]]);
@@ -67,6 +70,33 @@ let active = checked(current);
 /** The backend that runs kernels now (with its contracts checked). */
 export function backend(): Backend {
   return active;
+}
+
+/** The backends of devices other than the CPU, by device. */
+const devices = new Map<string, Backend>();
+
+/** @internal makes `b` the backend of `device` (the WebGPU device, once initialised), or removes it (null). */
+export function registerDevice(device: string, b: Backend | null): void {
+  if (b === null) {
+    devices.delete(device);
+    deviceBackends.delete(device);
+  } else {
+    devices.set(device, b);
+    deviceBackends.set(device, b);
+  }
+}
+
+/** The backend that runs kernels on `data`'s device: a device's own, or the CPU's backend in use. */
+export function backendFor(data: Buffer): Backend {
+  return isDeviceBuffer(data) ? deviceBackend(data.device) : active;
+}
+
+/** The backend of `device` ("cpu": the CPU backend in use). */
+export function deviceBackend(device: string): Backend {
+  if (device === "cpu") return active;
+  const b = devices.get(device);
+  if (b === undefined) throw new Error(`internal error: no backend for the ${device} device`);
+  return b;
 }
 
 /** Makes a backend available to `setBackend`. */

@@ -19,8 +19,25 @@ export interface HostBuffer {
   view(): TypedArray;
 }
 
-/** A storage's memory: a JS typed array, or host memory a backend manages. */
-export type Buffer = TypedArray | HostBuffer;
+/**
+ * Memory on a device other than the CPU (a GPUBuffer of the WebGPU device):
+ * the CPU cannot read it synchronously; its backend copies it back
+ * asynchronously (`x.cpuAsync()`).
+ */
+export interface DeviceBuffer {
+  /** The device that holds it (`"webgpu"`). */
+  readonly device: string;
+  /** Elements (of the dtype the buffer was made for). */
+  readonly length: number;
+}
+
+/** A storage's memory: a JS typed array, host memory a backend manages, or a device's memory. */
+export type Buffer = TypedArray | HostBuffer | DeviceBuffer;
+
+/** Whether `data` is a device's memory (not readable by the CPU). */
+export function isDeviceBuffer(data: Buffer): data is DeviceBuffer {
+  return (data as Partial<DeviceBuffer>).device !== undefined;
+}
 
 /** A strided view of a buffer (`B`: what the kernels index; the reference kernels take typed arrays). */
 export interface Strided<B extends Buffer = TypedArray> {

@@ -61,3 +61,12 @@ export class FreedTensorError extends KindlingError {
   /** The error's class name, as `e.name` reports it. */
   override name = "FreedTensorError";
 }
+
+/**
+ * A device problem: tensors on two devices in one op, a device that is not
+ * available, a synchronous read of a tensor on the GPU (PyTorch: RuntimeError).
+ */
+export class DeviceError extends KindlingError {
+  /** The error's class name, as `e.name` reports it. */
+  override name = "DeviceError";
+}

@@ -343,16 +343,20 @@ export class Module {
    * Moves the module to a device and/or converts its floating parameters and
    * buffers to a dtype, in place (the same Parameter objects): PyTorch's
    * `module.to(device)`, `to(dtype)`, `to(device, dtype)`, `to(tensor)`.
-   * The only device is "cpu" for now.
+   * Devices are "cpu" and "webgpu" (each parameter's gradient moves with
+   * it); back from the GPU needs an asynchronous read (`cpuAsync()`).
    */
   to(target: DType | DeviceName | Tensor, dtype?: DType): this {
     const want = moduleDType(target, dtype);
-    if (want === null) return this;
+    const device = target instanceof torch.Tensor ? target.device : isDeviceName(target) ? parseDevice(target, "Module.to") : null;
     for (const t of [...this.parameters(), ...this.buffers()]) {
-      if (t.dtype !== "float32" && t.dtype !== "float64") continue;
-      const converted = torch.noGrad(() => t.to(want));
-      t._setData(converted);
-      if (t.grad !== null) t.grad = null;
+      // Floating tensors take the dtype; every tensor the device.
+      const dt = want !== null && (t.dtype === "float32" || t.dtype === "float64") ? want : t.dtype;
+      const dev = device ?? t.device;
+      if (dt === t.dtype && dev === t.device) continue;
+      t._setData(torch.noGrad(() => t.to(dev, dt)));
+      const g = t.grad;
+      if (g !== null) t.grad = torch.noGrad(() => g.to(dev, dt));
     }
     return this;
   }

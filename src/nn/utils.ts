@@ -61,6 +61,12 @@ export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: nu
       normType === Number.POSITIVE_INFINITY
         ? torch.stack(gs.map((g) => g.abs().max())).max()
         : torch.norm(torch.stack(gs.map((g) => torch.norm(g, normType))), normType);
+    // On a device the coefficient stays there, as PyTorch computes it (clamp(maxNorm / (total + 1e-6), max=1)): no read back.
+    if (total.device !== "cpu" && !o.errorIfNonfinite) {
+      const coef = total.add(1e-6).reciprocal().mul(maxNorm).clamp({ max: 1 });
+      for (const g of gs) g.mul_(coef);
+      return total;
+    }
     const value = total.item();
     if (o.errorIfNonfinite && !Number.isFinite(value)) {
       throw new torch.ArgumentError(

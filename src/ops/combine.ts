@@ -362,12 +362,16 @@ function triangle(kind: "tril" | "triu") {
 function triangleMask(x: Tensor, kind: "tril" | "triu", diagonal: number): Tensor {
   const rows = x.shape[x.ndim - 2] as number;
   const cols = x.shape[x.ndim - 1] as number;
-  const mask = K.empty([rows, cols], "bool");
-  const m = K.storageValues(mask);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) m[i * cols + j] = (kind === "tril" ? j - i <= diagonal : j - i >= diagonal) ? 1 : 0;
-  }
-  return mask;
+  return K.fromHost(
+    [rows, cols],
+    "bool",
+    (m) => {
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) m[i * cols + j] = (kind === "tril" ? j - i <= diagonal : j - i >= diagonal) ? 1 : 0;
+      }
+    },
+    x.device,
+  );
 }
 
 /**

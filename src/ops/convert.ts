@@ -1,9 +1,11 @@
 /** dtype conversion and the basic in-place writes (zero_, fill_, copy_). */
 
+import type { TensorMeta } from "../autograd/node.js";
+import { wgslType } from "../backend/webgpu/operand.js";
 import { describeValue, pythonTypeName } from "../core/describe.js";
-import { type DeviceName, isDeviceName, parseDevice } from "../core/device.js";
+import { type Device, type DeviceName, isDeviceName, parseDevice } from "../core/device.js";
 import { convertValue, type DType, fitsInteger, isDType, isFloating } from "../core/dtype.js";
-import { ArgumentError, DTypeError } from "../core/errors.js";
+import { ArgumentError, DeviceError, DTypeError } from "../core/errors.js";
 import { readOptions } from "../core/options.js";
 import { checkNormalStd, checkUniformBounds, GENERATOR_KEYS, type Generator, type GeneratorOptions, generatorOption } from "../random.js";
 import { Tensor } from "../tensor.js";
@@ -12,13 +14,35 @@ import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
 import { expectTensor } from "./scalars.js";
 
-const toCopyOp = defineOp<{ dtype: DType }>({
+const toCopyOp = defineOp<{ dtype: DType; device: Device }>({
   name: "_to_copy",
   jvp: "linear",
   gradFn: "ToCopyBackward0",
-  forward: ([x], { dtype }) => K.copy(x as Tensor, dtype),
-  backward: ([g], c) => [g.to((c.inputMeta[0] as { dtype: DType }).dtype)],
+  forward: ([x], { dtype, device }) => toDevice(K.copy(x as Tensor, dtype), device),
+  backward: ([g], c) => {
+    const { dtype, device } = c.inputMeta[0] as TensorMeta;
+    if (device !== g.device && device === "cpu") throw gradientToCpu(g.device);
+    return [g.to(device, dtype)];
+  },
 });
+
+/** `x` (a fresh copy nothing else holds) on `device`: uploaded from the CPU; a device cannot come back synchronously. */
+function toDevice(x: Tensor, device: Device): Tensor {
+  if (x.device === device) return x;
+  if (device === "cpu") {
+    throw new DeviceError(
+      `to(): this tensor is on the ${x.device} device, whose memory JavaScript reads asynchronously: use \`await x.cpuAsync()\` for a CPU copy (or \`await x.tolistAsync()\`, \`await x.itemAsync()\` for its values)`,
+    );
+  }
+  return K.fromArray(K.storageValues(x), x.shape, x.dtype, device);
+}
+
+/** The error for a gradient that would have to come back from a device to a CPU tensor during backward. */
+function gradientToCpu(device: Device): DeviceError {
+  return new DeviceError(
+    `ToCopyBackward0: the gradient of a copy from cpu to ${device} would have to come back to the CPU, which JavaScript reads asynchronously: create the tensor on the ${device} device (torch.tensor(data, { device: "${device}", requiresGrad: true })), or move a module with module.to("${device}"), before computing with it`,
+  );
+}
 
 /** The multi-index of flat element `i` of `shape`, as `[1, 0]`. */
 export function unravel(i: number, shape: readonly number[]): string {
@@ -42,7 +66,8 @@ export function unravel(i: number, shape: readonly number[]): string {
  */
 export function checkCast(x: Tensor, dtype: DType, op: string): void {
   const overflows = dtype === "int64" ? isFloating(x.dtype) : dtype === "int32" && (isFloating(x.dtype) || x.dtype === "int64");
-  if (!overflows || x.numel() === 0) return;
+  // A device's values cannot be read here: its cast saturates (WGSL's conversion), unchecked, as PyTorch's CUDA casts are.
+  if (!overflows || x.numel() === 0 || x.device !== "cpu") return;
   const dims = x.shape.map((_, d) => d);
   const lo = K.reduce("min", x, dims, false);
   const hi = K.reduce("max", x, dims, false);
@@ -60,8 +85,9 @@ export function checkCast(x: Tensor, dtype: DType, op: string): void {
  * another tensor's dtype and device (PyTorch's `x.to(...)` forms); the
  * tensor itself when nothing changes. Floats truncate toward zero into
  * integer dtypes; an element the integer dtype cannot hold (NaN,
- * ±Infinity, out of range) raises instead of wrapping. The only device is
- * `"cpu"` for now.
+ * ±Infinity, out of range) raises instead of wrapping. Devices are `"cpu"`
+ * and `"webgpu"` (docs/webgpu.md): a GPU tensor comes back to the CPU with
+ * `await x.cpuAsync()` (JavaScript reads the GPU asynchronously).
  *
  * @example
  * ```ts
@@ -72,8 +98,10 @@ export function checkCast(x: Tensor, dtype: DType, op: string): void {
 export function to(input: Tensor, target: DType | DeviceName | Tensor, dtype?: DType): Tensor {
   const x = expectTensor(input, "to", "input");
   const want = targetDType(x, target, dtype);
-  if (x.dtype === want) return x;
-  return cast(x, want);
+  const device = target instanceof Tensor ? target.device : isDeviceName(target) ? parseDevice(target, "to") : x.device;
+  if (x.dtype === want && x.device === device) return x;
+  if (device === "cpu" && x.device !== "cpu") return toDevice(x, "cpu");
+  return cast(x, want, device);
 }
 
 /** The dtype `to(target, dtype)` asks for: a dtype, a device and an optional dtype, or another tensor's (PyTorch's overloads). */
@@ -89,14 +117,15 @@ function targetDType(x: Tensor, target: DType | DeviceName | Tensor, dtype: DTyp
     return dtype ?? x.dtype;
   }
   throw new DTypeError(
-    `to(): expected a dtype (float32, float64, int32, int64 or bool), a device ("cpu") or a tensor, got ${typeof target === "string" ? `'${target}'` : describeValue(target)}`,
+    `to(): expected a dtype (float32, float64, int32, int64 or bool), a device ("cpu", "webgpu") or a tensor, got ${typeof target === "string" ? `'${target}'` : describeValue(target)}`,
   );
 }
 
 /** `x` cast to `dtype` (checked: an element the dtype cannot hold raises). */
-function cast(x: Tensor, dtype: DType): Tensor {
+function cast(x: Tensor, dtype: DType, device: Device = x.device): Tensor {
   checkCast(x, dtype, "to");
-  return toCopyOp([x], { dtype });
+  if (device !== "cpu") wgslType(dtype, "to()");
+  return toCopyOp([x], { dtype, device });
 }
 
 const recordedCopyOp = defineOp<Record<string, never>>({
@@ -165,6 +194,7 @@ export function fill_(input: Tensor, value: number | boolean): Tensor {
 
 const copyOp = defineOp<Record<string, never>>({
   name: "copy",
+  crossDevice: true,
   jvp: "linear",
   gradFn: "CopyBackwards",
   forward: ([self, src]) => {

@@ -12,13 +12,23 @@ import { Tensor } from "../tensor.js";
 import { checkCast, unravel } from "./convert.js";
 import * as K from "./kernels.js";
 import { expectNumber } from "./scalars.js";
-import { DTYPE_KEYS, type DTypeOptions, endsWithOptions, finish, refuseBool, type SizeArgs, sizeAndOptions, sizeOf } from "./sizes.js";
+import {
+  DTYPE_KEYS,
+  type DTypeOptions,
+  endsWithOptions,
+  finish,
+  optionDevice,
+  refuseBool,
+  type SizeArgs,
+  sizeAndOptions,
+  sizeOf,
+} from "./sizes.js";
 
 /** Options every creation function takes. */
 export interface CreationOptions {
   /** Element type (default float32 for numbers, bool for booleans). */
   dtype?: DType;
-  /** The device the tensor lives on: "cpu" (Kindling's only device for now). */
+  /** The device the tensor lives on: "cpu" or "webgpu" (default: `torch.getDefaultDevice()`, "cpu" unless changed). */
   device?: DeviceName;
   /** Whether the new leaf requires grad (floating dtypes only). */
   requiresGrad?: boolean;
@@ -145,7 +155,7 @@ export function tensor(data: TensorData | Tensor, options?: CreationOptions): Te
   if (data instanceof Tensor) {
     const dtype = o.dtype ?? data.dtype;
     checkCast(data, dtype, "tensor");
-    return finish(K.copy(data, dtype), o);
+    return finish(K.copy(data, dtype), o, data.device);
   }
   // A flat typed array: one copy, no detour through a JS array.
   const typed = ArrayBuffer.isView(data) && !(data instanceof BigInt64Array) ? typedArrayDType(data as ArrayLike<number>) : null;
@@ -156,9 +166,9 @@ export function tensor(data: TensorData | Tensor, options?: CreationOptions): Te
     if (dtype === typed && (dtype === "float32" || dtype === "float64" || dtype === "int32")) {
       const out = typedArrayFor(dtype, values.length);
       out.set(values as unknown as ArrayLike<number>);
-      return finish(K.fromArray(out, [values.length], dtype), o);
+      return finish(K.fromArray(out, [values.length], dtype, "cpu"), o);
     }
-    const t = K.empty([values.length], dtype, false, "tensor");
+    const t = K.empty([values.length], dtype, false, "tensor", "cpu");
     K.copyInto(t, Tensor._fromData(Float64Array.from(values), [values.length], "float64"));
     return finish(t, o);
   }
@@ -170,7 +180,7 @@ export function tensor(data: TensorData | Tensor, options?: CreationOptions): Te
     );
   }
   checkData(values, shape, dtype);
-  const t = K.empty(shape, dtype, false, "tensor");
+  const t = K.empty(shape, dtype, false, "tensor", "cpu");
   K.copyInto(t, Tensor._fromData(Float64Array.from(values), shape, "float64"));
   return finish(t, o);
 }
@@ -253,7 +263,7 @@ export function zeros(...args: SizeArgs<CreationOptions>): Tensor {
 /** zeros, ones and empty: a size (and options) filled with `value`. */
 function filled(args: SizeArgs<CreationOptions>, op: string, value: number): Tensor {
   const [shape, o] = sizeAndOptions(args, op, CREATION_KEYS);
-  return finish(K.full(shape, value, o.dtype ?? "float32", op), o);
+  return finish(K.full(shape, value, o.dtype ?? "float32", op, optionDevice(o)), o);
 }
 
 /**
@@ -288,7 +298,7 @@ export function full(size: readonly number[], fillValue: number | boolean, optio
   const shape = sizeOf([size], "full");
   const value = expectNumber(fillValue, "full", "fill_value", 2);
   const dtype = o.dtype ?? (typeof fillValue === "boolean" ? "bool" : "float32");
-  return finish(K.full(shape, convertValue(value, dtype, "full"), dtype, "full"), o);
+  return finish(K.full(shape, convertValue(value, dtype, "full"), dtype, "full", optionDevice(o)), o);
 }
 
 /** Zeros with the shape (and, unless given, dtype) of `input`. */
@@ -298,7 +308,7 @@ export function zerosLike(input: Tensor, options?: CreationOptions): Tensor {
 
 /** zerosLike, onesLike and emptyLike: `input`'s shape (and, unless given, dtype) filled with `value`. */
 function filledLike(input: Tensor, value: number, o: CreationOptions, op: string): Tensor {
-  return finish(K.full(input.shape, value, o.dtype ?? input.dtype, op), o);
+  return finish(K.full(input.shape, value, o.dtype ?? input.dtype, op, optionDevice(o, input.device)), o, input.device);
 }
 
 /**
@@ -331,7 +341,7 @@ export function fullLike(input: Tensor, fillValue: number, options?: CreationOpt
   const o = readOptions(options, "full_like", CREATION_KEYS);
   const dtype = o.dtype ?? input.dtype;
   const value = convertValue(expectNumber(fillValue, "full_like", "fill_value", 2), dtype, "full_like");
-  return finish(K.full(input.shape, value, dtype, "full_like"), o);
+  return finish(K.full(input.shape, value, dtype, "full_like", optionDevice(o, input.device)), o, input.device);
 }
 
 // ----- ranges --------------------------------------------------------------------
@@ -385,7 +395,7 @@ export function arange(...args: (number | CreationOptions)[]): Tensor {
   if (n > 0 && (dtype === "int32" || dtype === "int64")) {
     for (const v of [start, start + (n - 1) * step]) convertValue(v, dtype, "arange");
   }
-  const t = K.empty([n], dtype, false, "arange");
+  const t = K.empty([n], dtype, false, "arange", "cpu");
   const out = K.storageValues(t);
   for (let i = 0; i < n; i++) out[i] = castScalar(start + i * step, dtype);
   return finish(t, opts);
@@ -407,7 +417,7 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
   if (count < 0) throw new ArgumentError(`linspace(): number of steps must be non-negative (got ${count})`);
   const dtype = o.dtype ?? "float32";
   for (const v of [from, to]) convertValue(v, dtype, "linspace");
-  const t = K.empty([count], dtype, false, "linspace");
+  const t = K.empty([count], dtype, false, "linspace", "cpu");
   const out = K.storageValues(t);
   // PyTorch computes the step in the output's precision, then counts up from
   // start for the first half and down from end for the second.
@@ -434,7 +444,7 @@ export function eye(n: number, m?: number | CreationOptions, options?: CreationO
   const cols = m === undefined || m === null || mIsOptions ? rows : expectInt(m, "eye", "m", 2);
   if (rows < 0) throw new ArgumentError(`eye(): n must be greater or equal to 0, got ${rows}`);
   if (cols < 0) throw new ArgumentError(`eye(): m must be greater or equal to 0, got ${cols}`);
-  const t = K.full([rows, cols], 0, opts.dtype ?? "float32", "eye");
+  const t = K.full([rows, cols], 0, opts.dtype ?? "float32", "eye", "cpu");
   const out = K.storageValues(t);
   for (let i = 0; i < Math.min(rows, cols); i++) out[i * cols + i] = 1;
   return finish(t, opts);

@@ -19,9 +19,9 @@ function atLeast1d(x: Tensor): Tensor {
 
 /** int64 positions 0..n-1 along `dim` of an `ndim`-d tensor (size 1 elsewhere, for broadcasting). */
 export function positionsAlong(n: number, dim: number, ndim: number): Tensor {
-  const p = K.full([n], 0, "int64");
-  const data = K.storageValues(p);
-  for (let i = 0; i < n; i++) data[i] = i;
+  const p = K.fromHost([n], "int64", (data) => {
+    for (let i = 0; i < n; i++) data[i] = i;
+  });
   const shape = Array.from({ length: ndim }, (_, d) => (d === dim ? n : 1));
   return K.asStrided(
     p,

@@ -10,8 +10,10 @@
 import { dualLevelActive } from "../autograd/forward_ad.js";
 import { isGradEnabled, setGradEnabled } from "../autograd/grad_mode.js";
 import { type Edge, type Formula, gradientEdge, OpNode, type TensorMeta, tensorMeta } from "../autograd/node.js";
+import { notOnDevice, SyncReadError } from "../backend/buffer.js";
+import { currentDevice, type Device, deviceLabel, onDevice } from "../core/device.js";
 import { isFloating } from "../core/dtype.js";
-import { OutOfMemoryError } from "../core/errors.js";
+import { DeviceError, OutOfMemoryError } from "../core/errors.js";
 import type { Tensor } from "../tensor.js";
 import { type Jvp, propagateTangents } from "./jvp.js";
 import * as K from "./kernels.js";
@@ -42,6 +44,8 @@ export interface OpDef<A> {
    * share memory (an expanded view), as PyTorch allows for fills.
    */
   readonly fills?: boolean;
+  /** The op takes its inputs from any device and runs on the first one's (copy_: PyTorch's copy crosses devices). */
+  readonly crossDevice?: boolean;
   /**
    * Computes the outputs from the inputs; runs with grad mode off and returns
    * new tensors. `into`, given when the op runs in place, is where the result
@@ -84,16 +88,44 @@ export function defineOp<A = Record<string, never>>(def: OpDef<A>): Op<A> {
 
 /** @internal runs the forward with grad mode off. */
 export function runForward<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A, into?: Tensor): Tensor[] {
+  const device = def.crossDevice === true ? (inputs[0] as Tensor).device : commonDevice(def.name, inputs);
   const prev = isGradEnabled();
   setGradEnabled(false);
   try {
-    const out = def.forward(inputs, attrs, into);
+    // An op without tensor inputs (a factory) allocates on the device of the op that runs it.
+    const out =
+      device === currentDevice() || inputs.length === 0
+        ? def.forward(inputs, attrs, into)
+        : onDevice(device, () => def.forward(inputs, attrs, into));
     return Array.isArray(out) ? out : [out];
   } catch (e) {
+    if (e instanceof SyncReadError && device !== "cpu") throw notOnDevice(`${def.name}()`, device);
     throw e instanceof OutOfMemoryError ? namedAllocationError(e, def.name) : e;
   } finally {
     setGradEnabled(prev);
   }
+}
+
+/**
+ * The device an op's inputs agree on, which it runs on; PyTorch's error when
+ * two differ. A 0-d CPU tensor may join an op on another device (PyTorch
+ * treats it as a scalar).
+ */
+function commonDevice(op: string, inputs: readonly Tensor[]): Device {
+  let device: Device = "cpu";
+  let cpuTensor = false;
+  for (const t of inputs) {
+    const d = t.device;
+    if (d === "cpu") {
+      if (t.ndim !== 0) cpuTensor = true;
+    } else if (device === "cpu") device = d;
+  }
+  if (device !== "cpu" && cpuTensor) {
+    throw new DeviceError(
+      `${op}(): Expected all tensors to be on the same device, but found at least two devices, ${deviceLabel(device)} and cpu! (move them with x.to("${device}"))`,
+    );
+  }
+  return device;
 }
 
 /** An allocation error names the op whose forward could not allocate its result (the innermost one). */
@@ -121,7 +153,7 @@ function sharedNeeds(n: number, mask: number): readonly boolean[] {
   return (needsCache[n] as (readonly boolean[])[])[mask] as readonly boolean[];
 }
 
-OpNode.zeros = (meta: TensorMeta) => K.full(meta.shape, 0, meta.dtype);
+OpNode.zeros = (meta: TensorMeta) => K.full(meta.shape, 0, meta.dtype, undefined, meta.device);
 
 /**
  * Records that `outputs` view `input`'s storage (their base is the tensor

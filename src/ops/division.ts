@@ -41,7 +41,8 @@ function holdsZero(divisor: Tensor): boolean {
  */
 export function checkDivision(op: string, kernel: string, dtype: DType, a: Tensor, b: Tensor): void {
   if (dtype === "bool") throw new DTypeError(`${op}(): "${kernel}" not implemented for 'Bool'`);
-  if (!isIntegral(dtype) || numel(broadcastShapes([a.shape, b.shape], op)) === 0 || !holdsZero(b)) return;
+  // A device's divisor cannot be read here: its integer division by zero is unchecked, as on PyTorch's CUDA device.
+  if (!isIntegral(dtype) || numel(broadcastShapes([a.shape, b.shape], op)) === 0 || b.device !== "cpu" || !holdsZero(b)) return;
   throw new ArgumentError(`${op}(): ZeroDivisionError (integer division by zero: the ${dtype} divisor holds a 0)`);
 }
 

@@ -85,7 +85,8 @@ function maxAllOp(kind: "max" | "min") {
     backward: ([g], c) => {
       const x = c.input(0);
       const r = c.result();
-      const mask = r.isnan().item() ? x.isnan() : x.eq(r);
+      // x's NaNs when r is NaN (x.eq(r) is all false then), else x == r: elementwise, no read of r.
+      const mask = x.isnan().logicalAnd(r.isnan()).logicalOr(x.eq(r));
       return [K.full(x.shape, 0, g.dtype).maskedFill(mask, g.div(mask.sum()))];
     },
   });

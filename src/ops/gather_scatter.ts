@@ -6,7 +6,7 @@
  * inside their operands.
  */
 
-import { backend } from "../backend/index.js";
+import { backendFor } from "../backend/index.js";
 import { type OptionKeys, readOptions } from "../core/options.js";
 import { broadcastShapes, normalizeDim, numel } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
@@ -17,6 +17,7 @@ import {
   checkGatherScatter,
   checkMaskedScatter,
   checkPutSource,
+  deviceIndex,
   flatIndexValues,
   sourceTooSmall,
 } from "./index_checks.js";
@@ -35,7 +36,8 @@ const gatherOp = defineOp<{ dim: number }>({
   forward: ([x, index], { dim }) => {
     const i = index as Tensor;
     const out = K.empty(i.shape, (x as Tensor).dtype);
-    if (i.numel() > 0) backend().gather(atLeast1d(x as Tensor)._strided(), dim, atLeast1d(i)._strided(), atLeast1d(out)._strided());
+    if (i.numel() > 0)
+      backendFor(out._storage.data).gather(atLeast1d(x as Tensor)._strided(), dim, atLeast1d(i)._strided(), atLeast1d(out)._strided());
     return out;
   },
   backward: ([g], c) => {
@@ -68,7 +70,8 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
 /** A copy of `x` with `src` written (or added) at `index` along `dim`; src is read where the index is. */
 function scatterInto(x: Tensor, dim: number, index: Tensor, src: Tensor, mode: "add" | "assign"): Tensor {
   const out = K.copy(x);
-  if (index.numel() > 0) backend().scatter(atLeast1d(out)._strided(), dim, atLeast1d(index)._strided(), atLeast1d(src)._strided(), mode);
+  if (index.numel() > 0)
+    backendFor(out._storage.data).scatter(atLeast1d(out)._strided(), dim, atLeast1d(index)._strided(), atLeast1d(src)._strided(), mode);
   return out;
 }
 
@@ -213,7 +216,7 @@ export function putFlat(x: Tensor, flat: Int32Array, values: Tensor, accumulate:
   if (flat.length === 0) return out;
   const index = indexTensor(flat);
   const src = K.asStrided(K.contiguous(values), [flat.length], [1]);
-  backend().scatter(K.asStrided(out, [out.numel()], [1], 0)._strided(), 0, index._strided(), src._strided(), "assign");
+  backendFor(out._storage.data).scatter(K.asStrided(out, [out.numel()], [1], 0)._strided(), 0, index._strided(), src._strided(), "assign");
   return out;
 }
 
@@ -222,7 +225,10 @@ const takeOp = defineOp({
   jvp: "linear",
   gradFn: "TakeBackward0",
   save: "inputs",
-  forward: ([x, index]) => K.take(x as Tensor, Int32Array.from((index as Tensor).toTypedArray()), (index as Tensor).shape),
+  forward: ([x, index]) =>
+    (index as Tensor).device === "cpu"
+      ? K.take(x as Tensor, Int32Array.from((index as Tensor).toTypedArray()), (index as Tensor).shape)
+      : K.takeAt(x as Tensor, index as Tensor),
   backward: ([g], c) => {
     const { shape } = c.inputMeta[0] as { shape: readonly number[] };
     return [put(K.full(shape, 0, g.dtype), c.input(1), g, { accumulate: true }), null];
@@ -243,7 +249,7 @@ export function take(input: Tensor, index: Tensor): Tensor {
   const x = expectTensor(input, "take", "input");
   const i = expectTensor(index, "take", "index");
   checkFlatIndexDtype("take", i);
-  return takeOp([x, indexTensor(flatIndexValues("take", x, i), i.shape)], {});
+  return takeOp([x, flatIndex(flatIndexValues("take", x, i), i, x.numel())], {});
 }
 
 const putOp = defineOp<{ accumulate: boolean }>({
@@ -252,7 +258,9 @@ const putOp = defineOp<{ accumulate: boolean }>({
   gradFn: "PutBackward0",
   save: "inputs",
   forward: ([x, index, src], { accumulate }) =>
-    putFlat(x as Tensor, Int32Array.from((index as Tensor).toTypedArray()), src as Tensor, accumulate),
+    (index as Tensor).device === "cpu"
+      ? putFlat(x as Tensor, Int32Array.from((index as Tensor).toTypedArray()), src as Tensor, accumulate)
+      : K.putAt(x as Tensor, index as Tensor, src as Tensor, accumulate),
   // Without accumulate the overwritten elements of self get no gradient; source gets the gradient where it went.
   backward: ([g], c) => {
     const index = c.input(1);
@@ -268,7 +276,7 @@ function putArgs(op: string, input: Tensor, index: Tensor, source: Tensor): Tens
   const s = expectTensor(source, op, "source");
   checkFlatIndexDtype("put_", i);
   checkPutSource(x, i, s);
-  return [x, indexTensor(flatIndexValues("put_", x, i), i.shape), s];
+  return [x, flatIndex(flatIndexValues("put_", x, i), i, x.numel()), s];
 }
 
 /** The options of put, put_ and indexPut_. */
@@ -315,7 +323,7 @@ export function put_(input: Tensor, index: Tensor, source: Tensor, options?: Acc
 
 /** The row-major offsets, in `shape`, of the true elements of `mask` broadcast to it. */
 function maskOffsets(mask: Tensor, shape: readonly number[]): number[] {
-  const m = K.broadcastTo(mask, shape).toTypedArray();
+  const m = K.hostValues(K.broadcastTo(mask, shape), "masked_scatter");
   const out: number[] = [];
   for (let i = 0; i < m.length; i++) if (m[i] !== 0) out.push(i);
   return out;
@@ -387,4 +395,9 @@ export function maskedScatter(input: Tensor, mask: Tensor, source: Tensor): Tens
 export function maskedScatter_(input: Tensor, mask: Tensor, source: Tensor): Tensor {
   const [inputs, shape] = maskedScatterArgs("masked_scatter_", input, mask, source, true);
   return applyInplace(maskedScatterOp.def, inputs, { shape });
+}
+
+/** take/put's index as the op takes it: the checked, wrapped values (CPU), or the index wrapped on its device. */
+function flatIndex(values: number[] | null, index: Tensor, numel: number): Tensor {
+  return values === null ? deviceIndex(index, numel, true) : indexTensor(values, index.shape);
 }

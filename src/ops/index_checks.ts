@@ -12,6 +12,7 @@ import { type DType, isFloating, scalarTypeName } from "../core/dtype.js";
 import { ArgumentError, DTypeError, IndexError, type KindlingError, ShapeError } from "../core/errors.js";
 import { formatShape, isExpandableTo, normalizeDim, numel, shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
+import * as K from "./kernels.js";
 
 type ErrorClass = new (message: string) => KindlingError;
 
@@ -75,6 +76,8 @@ export function checkGatherScatter(
   if (kind === "gather") gatherShapes(op, self, dim, index);
   else scatterShapes(op, self, dim, index, src);
   const size = sizeAt(self, dim);
+  // A device's index is checked by its kernels (the first index out of range raises at the next read).
+  if (index.device !== "cpu") return;
   indexValues(
     index,
     size,
@@ -192,10 +195,15 @@ export function checkIndexVector(op: string, kind: keyof typeof VECTOR_RULES, in
   if (!rule.dtypeFirst) dtype();
 }
 
-/** The index vector's values along `dim` of `self`, checked against its size (wrapped when the op allows). */
-export function indexVectorValues(op: string, kind: keyof typeof VECTOR_RULES, self: Tensor, dim: number, index: Tensor): number[] {
+/**
+ * The index vector's values along `dim` of `self`, checked against its size
+ * (wrapped when the op allows); null for an index on a device, which the
+ * kernels check (see `deviceIndex`).
+ */
+export function indexVectorValues(op: string, kind: keyof typeof VECTOR_RULES, self: Tensor, dim: number, index: Tensor): number[] | null {
   const rule = VECTOR_RULES[kind];
   const size = sizeAt(self, dim);
+  if (index.device !== "cpu") return null;
   return indexValues(index, size, rule.wrap, (v) => {
     const [E, message] = rule.range(v, dim, size);
     return new E(opMessage(op, message));
@@ -292,14 +300,19 @@ export function checkFlatIndexDtype(op: "take" | "put_", index: Tensor): void {
   }
 }
 
-/** take/put's index values as element offsets: in [-numel, numel) (negative ones count from the end), self not empty unless the index is. */
-export function flatIndexValues(op: "take" | "put_", self: Tensor, index: Tensor): number[] {
+/**
+ * take/put's index values as element offsets: in [-numel, numel) (negative
+ * ones count from the end), self not empty unless the index is; null for an
+ * index on a device (see `deviceIndex`).
+ */
+export function flatIndexValues(op: "take" | "put_", self: Tensor, index: Tensor): number[] | null {
   const n = self.numel();
   if (n === 0 && index.numel() !== 0) {
     throw new IndexError(
       op === "take" ? "take(): tried to take from an empty tensor" : "put_(): Tried to put elements into an empty tensor",
     );
   }
+  if (index.device !== "cpu") return null;
   return indexValues(
     index,
     n,
@@ -363,4 +376,17 @@ export function checkIndexPutValue(self: Tensor, value: Tensor, indexed: readonl
       `index_put_: Index put requires the source and destination dtypes match, got ${scalarTypeName(self.dtype)} for the destination and ${scalarTypeName(value.dtype)} for the source.`,
     );
   }
+}
+
+/**
+ * An index on a device as its kernels take it: int64, negative values
+ * counted from the end of `size` when `wrap` (by kernels: its values stay on
+ * the device). The kernels check the range: the first index out of range
+ * raises at the next read, as CUDA's device-side asserts.
+ */
+export function deviceIndex(index: Tensor, size: number, wrap: boolean): Tensor {
+  const i = index.dtype === "int64" ? index : K.copy(index, "int64");
+  if (!wrap) return i;
+  const negative = K.binary("lt", i, K.scalar(0, "int64"), "bool");
+  return K.where(negative, K.binary("add", i, K.scalar(size, "int64"), "int64"), i, "int64");
 }

@@ -5,14 +5,14 @@
  * indexAdd and scatter), which then only see indices inside their operands.
  */
 
-import { backend } from "../backend/index.js";
+import { backendFor } from "../backend/index.js";
 import { IndexError, ShapeError } from "../core/errors.js";
 import { readOptions } from "../core/options.js";
 import { normalizeDim, numel, shapesEqual } from "../core/shape.js";
 import { Tensor } from "../tensor.js";
 import { ALPHA_KEYS, type AlphaOptions } from "./arith.js";
 import { defineOp, type Op } from "./define.js";
-import { checkIndexAddSource, checkIndexCopySource, checkIndexVector, indexVectorValues, opMessage } from "./index_checks.js";
+import { checkIndexAddSource, checkIndexCopySource, checkIndexVector, deviceIndex, indexVectorValues, opMessage } from "./index_checks.js";
 import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
 import { expectTensor } from "./scalars.js";
@@ -61,7 +61,7 @@ const indexSelectOp = defineOp<{ dim: number }>({
       t.shape.map((s, d) => (d === dim ? i.numel() : s)),
       t.dtype,
     );
-    if (out.numel() > 0) backend().indexSelect(t._strided(), dim, i._strided(), out._strided());
+    if (out.numel() > 0) backendFor(out._storage.data).indexSelect(t._strided(), dim, i._strided(), out._strided());
     // A 0-d self gives its one element, however many (zero) indices picked it.
     return (x as Tensor).ndim === 0 ? K.asStrided(out, [], [], 0) : out;
   },
@@ -108,7 +108,8 @@ const indexAddOp: Op<IndexAddAttrs> = defineOp<IndexAddAttrs>({
   forward: ([x, index, src], { dim, alpha }) => {
     const out = K.copy(x as Tensor);
     const s = alpha === 1 ? (src as Tensor) : K.binary("mul", src as Tensor, K.scalar(alpha, out.dtype), out.dtype);
-    if (s.numel() > 0) backend().indexAdd(atLeast1d(out)._strided(), dim, (index as Tensor)._strided(), atLeast1d(s)._strided());
+    if (s.numel() > 0)
+      backendFor(out._storage.data).indexAdd(atLeast1d(out)._strided(), dim, (index as Tensor)._strided(), atLeast1d(s)._strided());
     return out;
   },
   backward: ([g], c) => {
@@ -194,7 +195,7 @@ const indexCopyOp = defineOp<{ dim: number }>({
     const out = K.copy(x as Tensor);
     const s = atLeast1d(src as Tensor);
     const at = alongDim(index as Tensor, dim, s.shape);
-    if (s.numel() > 0) backend().scatter(atLeast1d(out)._strided(), dim, at._strided(), s._strided(), "assign");
+    if (s.numel() > 0) backendFor(out._storage.data).scatter(atLeast1d(out)._strided(), dim, at._strided(), s._strided(), "assign");
     return out;
   },
   // The copied-over slices of self get no gradient; slice i of source gets the gradient at index[i]
@@ -256,7 +257,13 @@ function fillSlices(x: Tensor, index: Tensor, dim: number, value: Tensor): Tenso
   const o = atLeast1d(out);
   const shape = o.shape.map((s, d) => (d === dim ? index.numel() : s));
   if (numel(shape) > 0) {
-    backend().scatter(o._strided(), dim, alongDim(index, dim, shape)._strided(), K.broadcastTo(value, shape)._strided(), "assign");
+    backendFor(o._storage.data).scatter(
+      o._strided(),
+      dim,
+      alongDim(index, dim, shape)._strided(),
+      K.broadcastTo(value, shape)._strided(),
+      "assign",
+    );
   }
   return out;
 }
@@ -296,7 +303,8 @@ function indexFillWith(op: string, input: Tensor, dim: number, index: Tensor, va
   checkIndexVector(op, "index_fill", i);
   const d = normalizeDim(dim, x.ndim, op);
   // Negative indices count from the end: the kernel gets them wrapped.
-  const idx = indexTensor(indexVectorValues(op, "index_fill", x, d, i));
+  const values = indexVectorValues(op, "index_fill", x, d, i);
+  const idx = values === null ? deviceIndex(i, x.ndim === 0 ? 1 : (x.shape[d] as number), true) : indexTensor(values);
   if (value instanceof Tensor) {
     const inputs = [x, idx, value.dtype === x.dtype ? value : value.to(x.dtype)];
     return inplace ? applyInplace(indexFillTensorOp.def, inputs, { dim: d }) : indexFillTensorOp(inputs, { dim: d });

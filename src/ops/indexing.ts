@@ -159,7 +159,8 @@ export function index(input: Tensor, ...items: IndexItem[]): Tensor {
 
 /** Where each output element of an advanced index comes from (offsets into the input in row-major order). */
 interface TakePlan {
-  flat: Int32Array;
+  /** The flat element offsets, read on the CPU; or, for indices on a device, an int64 tensor of them there. */
+  flat: Int32Array | Tensor;
   outShape: number[];
   inShape: readonly number[];
 }
@@ -190,7 +191,7 @@ function indexTensors(x: Tensor, tensors: readonly [number, Tensor][]): [number,
 
 /** The indices of the true elements of a bool tensor, one int64 tensor per dim. */
 function nonzeroIndices(mask: Tensor): Tensor[] {
-  const data = mask.toTypedArray();
+  const data = K.hostValues(mask, "index (with a boolean mask)");
   const strides = contiguousStrides(mask.shape);
   const hits: number[] = [];
   for (let i = 0; i < data.length; i++) if (data[i] !== 0) hits.push(i);
@@ -215,8 +216,9 @@ function planAdvanced(x: Tensor, raw: readonly [number, Tensor][]): TakePlan {
   const before = adjacent ? rest.filter((d) => d < (dims[0] as number)) : [];
   const after = adjacent ? rest.filter((d) => d > (dims[0] as number)) : rest;
   const outShape = [...before.map((d) => x.shape[d] as number), ...b, ...after.map((d) => x.shape[d] as number)];
+  if (tensors.some(([, t]) => t.device !== "cpu")) return devicePlan(x, tensors, b, before, after, outShape);
   const idx = tensors.map(([d, t]) => {
-    const values = K.copy(K.broadcastTo(t, b), "int64").toTypedArray();
+    const values = K.hostValues(K.copy(K.broadcastTo(t, b), "int64"), "index (with index tensors)");
     const size = x.shape[d] as number;
     return values.map((v) => {
       if (v < -size || v >= size) throw new IndexError(`index ${v} is out of bounds for dimension ${d} with size ${size}`);
@@ -253,14 +255,72 @@ function planAdvanced(x: Tensor, raw: readonly [number, Tensor][]): TakePlan {
   return { flat, outShape, inShape: x.shape };
 }
 
+/**
+ * The plan of indices on a device, computed there: each index wrapped
+ * (negative counts from the end) and scaled by its dim's stride, plus the
+ * offsets of the sliced dims (which depend on shapes only). Range errors
+ * come from the take kernel, at the next read.
+ */
+function devicePlan(
+  x: Tensor,
+  tensors: readonly [number, Tensor][],
+  b: readonly number[],
+  before: readonly number[],
+  after: readonly number[],
+  outShape: number[],
+): TakePlan {
+  const xs = contiguousStrides(x.shape);
+  let adv: Tensor | null = null;
+  for (const [d, t] of tensors) {
+    const size = x.shape[d] as number;
+    const i = K.broadcastTo(K.copy(t, "int64"), b);
+    const wrapped = K.where(
+      K.binary("lt", i, K.scalar(0, "int64"), "bool"),
+      K.binary("add", i, K.scalar(size, "int64"), "int64"),
+      i,
+      "int64",
+    );
+    const part = K.binary("mul", wrapped, K.scalar(xs[d] as number, "int64"), "int64");
+    adv = adv === null ? part : K.binary("add", adv, part, "int64");
+  }
+  // The advanced part laid out at its place in the output; the sliced dims' offsets from the shapes.
+  const advShape = [...before.map(() => 1), ...b, ...after.map(() => 1)];
+  const base = K.fromHost(
+    outShape,
+    "int64",
+    (data) => {
+      const counter = new Array<number>(outShape.length).fill(0);
+      for (let i = 0; i < data.length; i++) {
+        let off = 0;
+        before.forEach((d, k) => {
+          off += (counter[k] as number) * (xs[d] as number);
+        });
+        after.forEach((d, k) => {
+          off += (counter[before.length + b.length + k] as number) * (xs[d] as number);
+        });
+        data[i] = off;
+        for (let d = outShape.length - 1; d >= 0; d--) {
+          counter[d] = (counter[d] as number) + 1;
+          if ((counter[d] as number) < (outShape[d] as number)) break;
+          counter[d] = 0;
+        }
+      }
+    },
+    x.device,
+  );
+  const placed = K.asStrided(K.contiguous(adv as Tensor), advShape, contiguousStrides(advShape), 0);
+  return { flat: K.binary("add", base, placed, "int64"), outShape, inShape: x.shape };
+}
+
 /** out[i] = x.flat[plan[i]]. */
 function gatherFlat(x: Tensor, plan: TakePlan): Tensor {
-  return K.take(x, plan.flat, plan.outShape);
+  return plan.flat instanceof Tensor ? K.takeAt(x, plan.flat) : K.take(x, plan.flat, plan.outShape);
 }
 
 /** x with x.flat[plan[i]] replaced by (or, with accumulate, increased by) g[i]; g broadcasts to the indexed shape. */
 function scatterFlat(x: Tensor, g: Tensor, plan: TakePlan, accumulate: boolean): Tensor {
-  return putFlat(x, plan.flat, K.broadcastTo(g, plan.outShape), accumulate);
+  const values = K.broadcastTo(g, plan.outShape);
+  return plan.flat instanceof Tensor ? K.putAt(x, plan.flat, values, accumulate) : putFlat(x, plan.flat, values, accumulate);
 }
 
 const takeOp: Op<TakePlan> = defineOp<TakePlan>({

@@ -11,7 +11,7 @@
 
 import { dualLevelActive, tangentOf } from "../autograd/forward_ad.js";
 import { isGradEnabled } from "../autograd/grad_mode.js";
-import { type CreationMeta, type Edge, gradientEdge, Node, OpNode, type TensorMeta } from "../autograd/node.js";
+import { type CreationMeta, type Edge, gradientEdge, Node, OpNode, type TensorMeta, tensorMeta } from "../autograd/node.js";
 import { canCast, scalarTypeName } from "../core/dtype.js";
 import { ArgumentError, AutogradError, DTypeError } from "../core/errors.js";
 import type { Tensor } from "../tensor.js";
@@ -74,8 +74,8 @@ function baseGeometry(base: Tensor): Geometry {
 /** Gives `view` the grad_fn AsStridedBackward0 pointing at its base's current history. */
 function rebaseView(view: Tensor, base: Tensor): void {
   const attrs: AsStridedAttrs = { view: geometry(view, base), base: baseGeometry(base) };
-  const node = new OpNode(asStridedOp.def, attrs, [gradientEdge(base)], [true], [{ shape: base.shape, dtype: base.dtype }]);
-  node._meta = { shape: view.shape, dtype: view.dtype };
+  const node = new OpNode(asStridedOp.def, attrs, [gradientEdge(base)], [true], [tensorMeta(base)]);
+  node._meta = tensorMeta(view);
   view._gradFn = node;
   view._outputNr = 0;
   view._viewVersion = view._storage.version;
@@ -308,7 +308,7 @@ export function rebaseViewHistory(self: Tensor, node: Node, selfIndex: number): 
   const base = self._base as Tensor;
   const copySlices = new CopySlices(
     base.requiresGrad ? gradientEdge(base) : null,
-    { shape: base.shape, dtype: base.dtype },
+    tensorMeta(base),
     baseGeometry(base),
     geometry(self, base),
     node,

@@ -4,9 +4,11 @@
  * with these; nothing here records a graph.
  */
 
-import { backend, readBuffer } from "../backend/index.js";
+import { notOnDevice } from "../backend/buffer.js";
+import { backendFor, deviceBackend, readBuffer } from "../backend/index.js";
 import { noteMade } from "../backend/lifetime.js";
-import type { ArgReduceOp, BinaryOp, Buffer, Operand, ReduceOp, ScanOp, UnaryOp } from "../backend/types.js";
+import type { ArgReduceOp, Backend, BinaryOp, Buffer, Operand, ReduceOp, ScanOp, UnaryOp } from "../backend/types.js";
+import { currentDevice, type Device } from "../core/device.js";
 import { convertValue, type DType, type TypedArray, typedArrayFor } from "../core/dtype.js";
 import { OutOfMemoryError, ShapeError } from "../core/errors.js";
 import { isTracking, noteAllocation } from "../core/recycle.js";
@@ -17,17 +19,55 @@ import { Tensor } from "../tensor.js";
  * A new contiguous tensor with zeroed storage. `zeroed` false: a kernel is
  * about to write every element, so the buffer need not be cleared first.
  */
-export function empty(shape: readonly number[], dtype: DType, zeroed = true, op?: string): Tensor {
+export function empty(shape: readonly number[], dtype: DType, zeroed = true, op?: string, device: Device = currentDevice()): Tensor {
   const n = numel(shape);
-  const b = backend();
+  const b = deviceBackend(device);
   // The backward engine's own gradients may live in the backend's scratch memory.
   const scratch = isTracking() && b.scratch !== undefined ? b.scratch.alloc(dtype, n, zeroed) : null;
-  return noted(Tensor._fromData(scratch ?? allocate(dtype, shape, n, zeroed, op), shape, dtype));
+  return noted(Tensor._fromData(scratch ?? allocate(b, dtype, shape, n, zeroed, op), shape, dtype));
 }
 
-/** A contiguous tensor of `shape` holding `data` (a typed array of `dtype`'s kind that nothing else keeps). */
-export function fromArray(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
-  return noted(Tensor._fromData(backend().adopt(data, dtype, true), shape, dtype));
+/**
+ * A contiguous tensor of `shape` holding `data` (a typed array of `dtype`'s
+ * kind that nothing else keeps), on `device` (the run device: see
+ * core/device.ts).
+ */
+export function fromArray(data: TypedArray, shape: readonly number[], dtype: DType, device: Device = currentDevice()): Tensor {
+  return noted(Tensor._fromData(deviceBackend(device).adopt(data, dtype, true), shape, dtype));
+}
+
+/** The device a kernel over `a` (and `b`) runs on: a device tensor's, else the CPU (a CPU operand beside it is a 0-d scalar). */
+export function deviceOf(a: Tensor, b?: Tensor): Device {
+  if (a.device !== "cpu") return a.device;
+  return b === undefined ? "cpu" : b.device;
+}
+
+/**
+ * `t` on `device`, outside the graph: itself when it is there, else a copy
+ * uploaded from the CPU. A device's tensor cannot come back synchronously
+ * (a DeviceError naming `op` and the asynchronous reads).
+ */
+export function moveTo(t: Tensor, device: Device, op = "to"): Tensor {
+  if (t.device === device) return t;
+  const c = contiguous(t);
+  const host = readBuffer(c._storage.data, `${op}()`);
+  return fromArray(host.slice(c._offset, c._offset + c.numel()), c.shape, c.dtype, device);
+}
+
+/**
+ * A tensor of `shape` whose values `write` sets on the CPU (a mask, positions,
+ * divisors: values that depend on shapes only), on `device` (the run device
+ * by default: uploaded there when it is not the CPU).
+ */
+export function fromHost(
+  shape: readonly number[],
+  dtype: DType,
+  write: (data: TypedArray) => void,
+  device: Device = currentDevice(),
+): Tensor {
+  const t = empty(shape, dtype, true, undefined, "cpu");
+  write(readBuffer(t._storage.data));
+  return moveTo(t, device);
 }
 
 /** A tensor with a storage just allocated, made known to the backward engine and to the open scope. */
@@ -38,8 +78,19 @@ function noted(t: Tensor): Tensor {
 }
 
 /** The elements of t's storage (all of it, from element 0: index with t's offset and strides), to read. */
-export function storageValues(t: Tensor): TypedArray {
+export function storageValues(t: Tensor, op?: string): TypedArray {
+  if (op !== undefined && t.device !== "cpu") throw notOnDevice(`${op}()`, t.device);
   return readBuffer(t._storage.data);
+}
+
+/**
+ * `t`'s elements in row-major order, read on the CPU by `op`, which does not
+ * run on a device yet: for a tensor there, PyTorch's MPS-style error naming
+ * `op` (instead of the read's own).
+ */
+export function hostValues(t: Tensor, op: string): TypedArray {
+  if (t.device !== "cpu") throw notOnDevice(`${op}()`, t.device);
+  return t.toTypedArray();
 }
 
 /**
@@ -48,9 +99,9 @@ export function storageValues(t: Tensor): TypedArray {
  * themselves, an op's forward is named by runForward) when the runtime
  * cannot make one that large.
  */
-function allocate(dtype: DType, shape: readonly number[], n: number, zeroed: boolean, op?: string): Buffer {
+function allocate(b: Backend, dtype: DType, shape: readonly number[], n: number, zeroed: boolean, op?: string): Buffer {
   try {
-    return backend().alloc(dtype, n, zeroed);
+    return b.alloc(dtype, n, zeroed);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     const bytes = n * (dtype === "float64" || dtype === "int64" ? 8 : dtype === "bool" ? 1 : 4);
@@ -72,11 +123,11 @@ export function scalar(value: number, dtype: DType, op = ""): Tensor {
   return fromArray(data, [], dtype);
 }
 
-export function full(shape: readonly number[], value: number, dtype: DType, op?: string): Tensor {
+export function full(shape: readonly number[], value: number, dtype: DType, op?: string, device: Device = currentDevice()): Tensor {
   // A zeroed storage is +0 already; anything else (-0 too) is written.
   const zero = Object.is(value, 0);
-  const t = empty(shape, dtype, zero, op);
-  if (!zero) backend().fill(t._strided(), value);
+  const t = empty(shape, dtype, zero, op, device);
+  if (!zero) backendFor(t._storage.data).fill(t._strided(), value);
   return t;
 }
 
@@ -86,8 +137,8 @@ export function full(shape: readonly number[], value: number, dtype: DType, op?:
  * new tensor.
  */
 export function fill(x: Tensor, value: number, into?: Tensor): Tensor {
-  if (into === undefined) return full(x.shape, value, x.dtype);
-  backend().fill(into._strided(), value);
+  if (into === undefined) return full(x.shape, value, x.dtype, undefined, x.device);
+  backendFor(into._storage.data).fill(into._strided(), value);
   return into;
 }
 
@@ -125,8 +176,8 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
 
 /** A contiguous copy of `x` converted to `dtype`. */
 export function copy(x: Tensor, dtype: DType = x.dtype): Tensor {
-  const out = empty(x.shape, dtype, false);
-  backend().copy(x._strided(), out._strided());
+  const out = empty(x.shape, dtype, false, undefined, x.device);
+  backendFor(out._storage.data).copy(x._strided(), out._strided());
   return out;
 }
 
@@ -138,7 +189,17 @@ export function copyInto(dst: Tensor, src: Tensor, op = "copy_"): void {
       `${op}: the source of shape ${formatShape(src.shape)} cannot be broadcast to the destination of shape ${formatShape(dst.shape)}`,
     );
   }
-  backend().copy(broadcastTo(src, dst.shape)._strided(), dst._strided());
+  backendFor(dst._storage.data).copy(broadcastTo(onDeviceOf(dst, src, op), dst.shape)._strided(), dst._strided());
+}
+
+/**
+ * `src` where `dst` lives, for a copy between devices (PyTorch's `copy_`
+ * crosses devices): a CPU source is uploaded to the device; a device
+ * source cannot come back to the CPU synchronously (a DeviceError names the
+ * asynchronous reads).
+ */
+function onDeviceOf(dst: Tensor, src: Tensor, op: string): Tensor {
+  return src.device === dst.device || (src.device === "cpu" && src.numel() <= 1) ? src : moveTo(src, dst.device, op);
 }
 
 /** `x` itself if contiguous, otherwise a contiguous copy. */
@@ -147,8 +208,8 @@ export function contiguous(x: Tensor): Tensor {
 }
 
 export function unary(op: UnaryOp, x: Tensor, dtype: DType = x.dtype, p0?: number, p1?: number, into?: Tensor): Tensor {
-  const out = into !== undefined && writable(into, x.shape, dtype, x, x) ? into : empty(x.shape, dtype, false);
-  backend().unary(op, x._strided(), out._strided(), p0, p1);
+  const out = into !== undefined && writable(into, x.shape, dtype, x, x) ? into : empty(x.shape, dtype, false, undefined, x.device);
+  backendFor(out._storage.data).unary(op, x._strided(), out._strided(), p0, p1);
   return out;
 }
 
@@ -163,50 +224,55 @@ export function binary(
   into?: Tensor,
 ): Tensor {
   const shape = broadcastShapes([a.shape, b.shape], opName);
-  const out = into !== undefined && writable(into, shape, dtype, a, b) ? into : empty(shape, dtype, false);
-  backend().binary(op, operandAs(a, shape), operandAs(b, shape), out._strided(), p0, p1);
+  const out = into !== undefined && writable(into, shape, dtype, a, b) ? into : empty(shape, dtype, false, undefined, deviceOf(a, b));
+  backendFor(out._storage.data).binary(op, operandAs(a, shape), operandAs(b, shape), out._strided(), p0, p1);
   return out;
 }
 
 export function where(cond: Tensor, a: Tensor, b: Tensor, dtype: DType): Tensor {
   const shape = broadcastShapes([cond.shape, a.shape, b.shape], "where");
-  const out = empty(shape, dtype, false);
-  backend().where(broadcastTo(cond, shape)._strided(), broadcastTo(a, shape)._strided(), broadcastTo(b, shape)._strided(), out._strided());
+  const out = empty(shape, dtype, false, undefined, deviceOf(a, b));
+  backendFor(out._storage.data).where(
+    broadcastTo(cond, shape)._strided(),
+    broadcastTo(a, shape)._strided(),
+    broadcastTo(b, shape)._strided(),
+    out._strided(),
+  );
   return out;
 }
 
 /** Reduces sorted, normalised `dims`; with `keepdim` false those dims are dropped. */
 export function reduce(op: ReduceOp, x: Tensor, dims: readonly number[], keepdim: boolean, dtype: DType = x.dtype): Tensor {
   const kept = x.shape.map((s, d) => (dims.includes(d) ? 1 : s));
-  const out = empty(kept, dtype);
-  backend().reduce(op, x._strided(), dims, out._strided());
+  const out = empty(kept, dtype, true, undefined, x.device);
+  backendFor(out._storage.data).reduce(op, x._strided(), dims, out._strided());
   return keepdim ? out : asStrided(out, dropDims(kept, dims), contiguousStrides(dropDims(kept, dims)), 0);
 }
 
 export function argReduce(op: ArgReduceOp, x: Tensor, dim: number, keepdim: boolean): Tensor {
   const kept = x.shape.map((s, d) => (d === dim ? 1 : s));
-  const out = empty(kept, "int64");
-  backend().argReduce(op, x._strided(), dim, out._strided());
+  const out = empty(kept, "int64", true, undefined, x.device);
+  backendFor(out._storage.data).argReduce(op, x._strided(), dim, out._strided());
   return keepdim ? out : asStrided(out, dropDims(kept, [dim]), contiguousStrides(dropDims(kept, [dim])), 0);
 }
 
 /** The stable order of `x`'s slices along `dim` (int64, x's shape; see Backend.argsort). */
 export function argsort(x: Tensor, dim: number, descending: boolean): Tensor {
-  const out = empty(x.shape, "int64");
-  if (out.numel() > 0) backend().argsort(x._strided(), dim, descending, out._strided());
+  const out = empty(x.shape, "int64", true, undefined, x.device);
+  if (out.numel() > 0) backendFor(out._storage.data).argsort(x._strided(), dim, descending, out._strided());
   return out;
 }
 
 /** out[...][i][...] = x[...][index[...][i][...]][...] along `dim` (torch.gather's kernel, outside the graph). */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
-  const out = empty(index.shape, x.dtype);
-  if (index.numel() > 0) backend().gather(x._strided(), dim, index._strided(), out._strided());
+  const out = empty(index.shape, x.dtype, true, undefined, x.device);
+  if (index.numel() > 0) backendFor(out._storage.data).gather(x._strided(), dim, index._strided(), out._strided());
   return out;
 }
 
 export function scan(op: ScanOp, x: Tensor, dim: number, dtype: DType = x.dtype): Tensor {
-  const out = empty(x.shape, dtype);
-  backend().scan(op, x._strided(), dim, out._strided());
+  const out = empty(x.shape, dtype, true, undefined, x.device);
+  backendFor(out._storage.data).scan(op, x._strided(), dim, out._strided());
   return out;
 }
 
@@ -222,10 +288,10 @@ export function matmul(a: Tensor, b: Tensor, dtype: DType): Tensor {
   const M = a.shape[na - 2] as number;
   const K = a.shape[na - 1] as number;
   const N = b.shape[nb - 1] as number;
-  const out = empty([...batch, M, N], dtype);
+  const out = empty([...batch, M, N], dtype, true, undefined, deviceOf(a, b));
   const av = broadcastTo(a, [...batch, M, K]);
   const bv = broadcastTo(b, [...batch, K, N]);
-  if (numel(out.shape) > 0) backend().matmul(av._strided(), bv._strided(), out._strided());
+  if (numel(out.shape) > 0) backendFor(out._storage.data).matmul(av._strided(), bv._strided(), out._strided());
   return out;
 }
 
@@ -242,19 +308,52 @@ export function emptyStrided(shape: readonly number[], strides: readonly number[
 /** out (a strided view, possibly with repeated elements) += src elementwise, in order. */
 export function addInto(out: Tensor, src: Tensor): void {
   const o = out._strided();
-  backend().binary("add", o, broadcastTo(src, out.shape)._strided(), o);
+  backendFor(out._storage.data).binary("add", o, broadcastTo(src, out.shape)._strided(), o);
 }
 
 /** out[i] = x[index[i]] over x's elements in row-major order, -1 giving `fill`; out has `shape`. */
 export function take(x: Tensor, index: Int32Array, shape: readonly number[], fill = 0): Tensor {
-  const out = empty(shape, x.dtype);
-  backend().take(contiguous(x)._strided(), index, out._strided(), fill);
+  const out = empty(shape, x.dtype, true, undefined, x.device);
+  backendFor(out._storage.data).take(contiguous(x)._strided(), index, out._strided(), fill);
   return out;
 }
 
 /** A zero tensor of `shape` with src[i] added at row-major element index[i] (-1 skipped). */
 export function putAdd(shape: readonly number[], index: Int32Array, src: Tensor, base?: Tensor): Tensor {
-  const out = base === undefined ? empty(shape, src.dtype) : copy(base);
-  backend().putAdd(out._strided(), index, contiguous(src)._strided());
+  const out = base === undefined ? empty(shape, src.dtype, true, undefined, src.device) : copy(base);
+  backendFor(out._storage.data).putAdd(out._strided(), index, contiguous(src)._strided());
+  return out;
+}
+
+/** out[..., index[...], ...] += src[...] along `dim` in place (torch.scatter_add_'s kernel, outside the graph; see Backend.scatter). */
+export function scatterAdd(out: Tensor, dim: number, index: Tensor, src: Tensor): void {
+  if (index.numel() > 0) backendFor(out._storage.data).scatter(out._strided(), dim, index._strided(), src._strided(), "add");
+}
+
+/** `t`'s elements in row-major order as a 1-d view of a contiguous tensor (a copy when `t` is not contiguous). */
+function flatView(t: Tensor): Tensor {
+  const c = contiguous(t);
+  return asStrided(c, [c.numel()], [1], c._offset);
+}
+
+/**
+ * x's row-major elements at `index` (an int64 tensor of values in
+ * [0, numel(x)), any shape): take's kernel for an index that stays on its
+ * device (the CPU's take reads the index into an Int32Array first).
+ */
+export function takeAt(x: Tensor, index: Tensor): Tensor {
+  const out = empty([index.numel()], x.dtype, true, undefined, x.device);
+  if (out.numel() > 0) backendFor(out._storage.data).indexSelect(flatView(x)._strided(), 0, flatView(index)._strided(), out._strided());
+  return asStrided(out, index.shape, contiguousStrides(index.shape), 0);
+}
+
+/** A copy of `x` with its row-major elements at `index` set to (accumulate: increased by) `values`' elements in order: put's kernel for an index on its device. */
+export function putAt(x: Tensor, index: Tensor, values: Tensor, accumulate: boolean): Tensor {
+  const out = copy(x);
+  if (index.numel() === 0) return out;
+  const b = backendFor(out._storage.data);
+  const [o, i, v] = [asStrided(out, [out.numel()], [1], 0)._strided(), flatView(index)._strided(), flatView(values)._strided()];
+  if (accumulate) b.indexAdd(o, 0, i, v);
+  else b.scatter(o, 0, i, v, "assign");
   return out;
 }

@@ -153,7 +153,7 @@ function prodBackward(grad: Tensor, x: Tensor, result: Tensor, a: ReduceAttrs & 
   if (x.ndim === 0) return grad;
   if (!a.dimGiven) {
     const flat = x.contiguous().view(-1);
-    if (!x.eq(0).any().item()) return grad.mul(result.div(x));
+    if (noZeros(x)) return grad.mul(result.div(x));
     return safeZerosBackward(grad, flat, 0).view(x.shape);
   }
   const dim = a.dims[0] as number;
@@ -163,8 +163,17 @@ function prodBackward(grad: Tensor, x: Tensor, result: Tensor, a: ReduceAttrs & 
     g = g.unsqueeze(dim);
     r = r.unsqueeze(dim);
   }
-  if (!x.eq(0).any().item()) return g.mul(r.div(x));
+  if (noZeros(x)) return g.mul(r.div(x));
   return safeZerosBackward(g, x, dim);
+}
+
+/**
+ * Whether `x` holds no zero, so a product's gradient may divide by it. On a
+ * device the answer would need a read back: the formula that allows zeros
+ * serves there (it is right either way).
+ */
+export function noZeros(x: Tensor): boolean {
+  return x.device === "cpu" && !x.eq(0).any().item();
 }
 
 function safeZerosBackward(grad: Tensor, x: Tensor, dim: number): Tensor {

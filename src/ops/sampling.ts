@@ -35,7 +35,7 @@ function floatDType(dtype: DType | null | undefined, op: string): DType {
 export function rand(...args: SizeArgs<RandomOptions>): Tensor {
   const [shape, opts] = sizeAndOptions(args, "rand", RANDOM_KEYS);
   const dtype = floatDType(opts.dtype, "rand");
-  const t = K.empty(shape, dtype, true, "rand");
+  const t = K.empty(shape, dtype, true, "rand", "cpu");
   generatorOption(opts.generator, "rand").fillUniform(K.storageValues(t) as Float32Array, dtype);
   return finish(t, opts);
 }
@@ -52,7 +52,7 @@ export function rand(...args: SizeArgs<RandomOptions>): Tensor {
 export function randn(...args: SizeArgs<RandomOptions>): Tensor {
   const [shape, opts] = sizeAndOptions(args, "randn", RANDOM_KEYS);
   const dtype = floatDType(opts.dtype, "randn");
-  const t = K.empty(shape, dtype, true, "randn");
+  const t = K.empty(shape, dtype, true, "randn", "cpu");
   generatorOption(opts.generator, "randn").fillNormal(K.storageValues(t) as Float32Array, dtype);
   return finish(t, opts);
 }
@@ -105,7 +105,7 @@ export function randint(...args: (number | readonly number[] | RandomOptions)[])
   const dtype = opts.dtype ?? "int64";
   checkRange(low, high, dtype);
   const shape = checkSizes(size, "randint");
-  const t = K.empty(shape, dtype, true, "randint");
+  const t = K.empty(shape, dtype, true, "randint", "cpu");
   const gen = generatorOption(opts.generator, "randint");
   const data = K.storageValues(t);
   for (let i = 0; i < data.length; i++) data[i] = gen.randomInt(low, high);
@@ -127,7 +127,7 @@ export function randperm(n: number, options?: RandomOptions): Tensor {
   checkSizes([count], "randperm");
   const dtype = o.dtype ?? "int64";
   refuseBool(dtype, "randperm", "randperm");
-  const t = K.empty([count], dtype, true, "randperm");
+  const t = K.empty([count], dtype, true, "randperm", "cpu");
   const r = K.storageValues(t);
   for (let i = 0; i < count; i++) r[i] = i;
   const gen = generatorOption(o.generator, "randperm");

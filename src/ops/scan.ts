@@ -10,6 +10,7 @@ import type { Tensor } from "../tensor.js";
 import { cat } from "./combine.js";
 import { defineOp } from "./define.js";
 import * as K from "./kernels.js";
+import { noZeros } from "./reduce.js";
 import { expectTensor } from "./scalars.js";
 import { DTYPE_KEYS, type DTypeOptions } from "./sizes.js";
 import { where } from "./where.js";
@@ -48,10 +49,10 @@ const cumprodOp = defineOp<ScanAttrs>({
 function cumprodBackward(g: Tensor, x: Tensor, y: Tensor, dim: number): Tensor {
   const n = x.shape[dim] as number;
   if (x.ndim === 0 || x.numel() <= 1 || n === 1) return g;
-  if (!x.eq(0).any().item()) return g.mul(y).flip([dim]).cumsum(dim).flip([dim]).div(x);
-  const positions = K.full([n], 0, "int64");
+  if (noZeros(x)) return g.mul(y).flip([dim]).cumsum(dim).flip([dim]).div(x);
+  const positions = K.full([n], 0, "int64", undefined, "cpu");
   for (let i = 0; i < n; i++) K.storageValues(positions)[i] = i;
-  const pos = positions.reshape(x.shape.map((_, d) => (d === dim ? n : 1)));
+  const pos = K.moveTo(positions, x.device).reshape(x.shape.map((_, d) => (d === dim ? n : 1)));
   const parts: Tensor[] = [];
   for (let i = 0; i < n; i++) {
     const others = where(pos.eq(i), 1, x).cumprod(dim);

@@ -3,6 +3,7 @@
  * indices (int64, or int32 with outInt32) and have no gradient.
  */
 
+import { notOnDevice } from "../backend/buffer.js";
 import type { DType } from "../core/dtype.js";
 import { ArgumentError, DTypeError, IndexError, ShapeError } from "../core/errors.js";
 import { readOptions } from "../core/options.js";
@@ -64,8 +65,8 @@ function dtypeName(dtype: DType): string {
 
 /** The contiguous elements of `t` converted to `dtype` (the comparisons happen in the common dtype, as PyTorch's). */
 function valuesOf(t: Tensor, dtype: DType): ArrayLike<number> {
-  const c = K.copy(t, dtype);
-  return K.storageValues(c) as ArrayLike<number>;
+  if (t.device !== "cpu") throw notOnDevice("searchsorted()", t.device);
+  return K.storageValues(K.copy(t, dtype)) as ArrayLike<number>;
 }
 
 /**
@@ -137,6 +138,7 @@ export function searchsorted(sortedSequence: Tensor, values: Tensor | number, op
   if (o.side === "left" && o.right === true)
     throw new ArgumentError(`${OP}: side and right can't be set to opposites, got side of left while right was True`);
   const sorter = o.sorter === undefined || o.sorter === null ? undefined : expectTensor(o.sorter, "searchsorted", "sorter");
+  if (boundaries.device !== "cpu") throw notOnDevice("searchsorted()", boundaries.device);
   const v = valuesTensor(values, "searchsorted");
   checkSearch(boundaries, v, sorter);
   return search(boundaries, v, o.right === true || o.side === "right", o.outInt32 === true, sorter);

@@ -6,10 +6,12 @@
  */
 
 import { checkSizes } from "../core/args.js";
+import { currentDevice, type Device, type DeviceName, parseDevice } from "../core/device.js";
 import type { DType } from "../core/dtype.js";
 import { DTypeError } from "../core/errors.js";
 import { type OptionKeys, readOptions } from "../core/options.js";
 import type { Tensor } from "../tensor.js";
+import * as K from "./kernels.js";
 
 /** The options of functions whose only keyword argument is a result dtype (softmax, cumsum, ...). */
 export interface DTypeOptions {
@@ -19,10 +21,21 @@ export interface DTypeOptions {
 
 export const DTYPE_KEYS: OptionKeys<DTypeOptions> = { dtype: "dtype" };
 
-/** Marks a fresh tensor as a leaf that requires grad when asked. */
-export function finish(t: Tensor, options: { requiresGrad?: boolean } | undefined): Tensor {
-  if (options?.requiresGrad) t.requiresGrad = true;
-  return t;
+/**
+ * A fresh tensor as the leaf a factory returns: on the device asked for
+ * (`options.device`; else `device`, the run device by default: "cpu" outside
+ * ops), requiring grad when asked.
+ */
+export function finish(t: Tensor, options: { requiresGrad?: boolean; device?: DeviceName } | undefined, device?: Device): Tensor {
+  const out = K.moveTo(t, optionDevice(options, device));
+  if (options?.requiresGrad) out.requiresGrad = true;
+  return out;
+}
+
+/** The device a factory's options ask for: `options.device`, else `device`, else the run device ("cpu" outside ops). */
+export function optionDevice(options: { device?: DeviceName } | undefined, device?: Device): Device {
+  const asked = options?.device;
+  return asked !== undefined && asked !== null ? parseDevice(asked, "device") : (device ?? currentDevice());
 }
 
 /** A size given as numbers (`zeros(2, 3)`) or a list (`zeros([2, 3])`), optionally followed by options. */

@@ -262,8 +262,9 @@ const traceOp = defineOp<Record<string, never>>({
   backward: ([g], c) => {
     const [rows, cols] = (c.inputMeta[0] as { shape: Shape }).shape as [number, number];
     const n = Math.min(rows, cols);
-    const index = K.empty([n], "int64");
-    for (let i = 0; i < n; i++) K.storageValues(index)[i] = i * (cols + 1);
+    const index = K.fromHost([n], "int64", (d) => {
+      for (let i = 0; i < n; i++) d[i] = i * (cols + 1);
+    });
     return [
       K.full([rows * cols], 0, g.dtype)
         .scatter(0, index, g.expand(n))

@@ -254,7 +254,8 @@ const medianAllOp = defineOp<Record<string, never>>({
 
 /** The gradient of a value chosen from all of `x`: ties share it, as PyTorch's evenly_distribute_backward (NaN: over the NaNs). */
 export function evenlyBackward(g: Tensor, x: Tensor, r: Tensor): Tensor {
-  const mask = r.isnan().item() ? x.isnan() : x.eq(r);
+  // x's NaNs when r is NaN (x.eq(r) is all false then), else x == r: elementwise, no read of r.
+  const mask = x.isnan().logicalAnd(r.isnan()).logicalOr(x.eq(r));
   return K.full(x.shape, 0, g.dtype).maskedFill(mask, g.div(mask.sum()));
 }
 

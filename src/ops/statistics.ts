@@ -27,7 +27,9 @@ function normForward(x: Tensor, a: NormAttrs): Tensor {
   if (p === Number.NEGATIVE_INFINITY) return K.reduce("min", ax, dims, keepdim, dtype);
   if (p === 0) return K.reduce("sum", K.unary("sign", ax, dtype), dims, keepdim, dtype);
   if (p === 1) return K.reduce("sum", ax, dims, keepdim, dtype);
-  const s = K.reduce("sum", K.unary("powScalar", ax, "float64", p), dims, keepdim, "float64");
+  // Powers summed in float64 on the CPU; a device has no float64: its float32.
+  const acc = x.device === "cpu" ? "float64" : dtype;
+  const s = K.reduce("sum", K.unary("powScalar", ax, acc, p), dims, keepdim, acc);
   return K.unary(p === 2 ? "sqrt" : "powScalar", s, dtype, 1 / p);
 }
 

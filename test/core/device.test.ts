@@ -27,9 +27,12 @@ describe("tensors on the cpu device", () => {
     const x = torch.ones(2);
     const cuda = thrown(() => x.to("cuda" as never));
     expect(cuda).toBeInstanceOf(torch.ArgumentError);
-    expect(cuda.message).toContain("Expected one of cpu device type at start of device string: cuda");
-    expect(cuda.message).toContain("there is no CUDA device in JavaScript");
-    expect(thrown(() => x.to("webgpu" as never)).message).toContain("the WebGPU device is not available yet");
+    expect(cuda.message).toContain("Expected one of cpu, webgpu device type at start of device string: cuda");
+    expect(cuda.message).toContain('there is no CUDA in JavaScript: the GPU is "webgpu"');
+    // Node has no WebGPU here: init() resolves to false and the device stays unavailable, saying what to do.
+    const gpu = thrown(() => x.to("webgpu"));
+    expect(gpu).toBeInstanceOf(torch.DeviceError);
+    expect(gpu.message).toContain("to(): the webgpu device is not available: call `await torch.webgpu.init()` first");
     expect(thrown(() => x.to("cpu:1" as never)).message).toContain("device string: cpu:1");
   });
 
@@ -38,7 +41,7 @@ describe("tensors on the cpu device", () => {
     const e = thrown(() => x.to(5 as never));
     expect(e).toBeInstanceOf(torch.DTypeError);
     expect(e.message).toContain(
-      'to(): expected a dtype (float32, float64, int32, int64 or bool), a device ("cpu") or a tensor, got a number (5)',
+      'to(): expected a dtype (float32, float64, int32, int64 or bool), a device ("cpu", "webgpu") or a tensor, got a number (5)',
     );
     expect(thrown(() => x.to("float65" as never)).message).toContain("to(): expected a dtype");
     expect(thrown(() => x.to("float32", "float64")).message).toContain("a dtype was given twice");
@@ -53,7 +56,7 @@ describe("factories and modules", () => {
     expect(torch.arange(3, { device: "cpu" }).tolist()).toEqual([0, 1, 2]);
     const e = thrown(() => torch.ones(2, { device: "cuda" as never }));
     expect(e).toBeInstanceOf(torch.ArgumentError);
-    expect(e.message).toContain("ones(): Expected one of cpu device type at start of device string: cuda");
+    expect(e.message).toContain("ones(): Expected one of cpu, webgpu device type at start of device string: cuda");
   });
 
   it("module.to takes a device, a device and a dtype, a dtype or a tensor, in place", () => {
@@ -66,6 +69,8 @@ describe("factories and modules", () => {
     expect(thrown(() => m.to("int64")).message).toContain(
       "nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=int64",
     );
-    expect(thrown(() => m.to("cuda" as never)).message).toContain("Expected one of cpu device type at start of device string: cuda");
+    expect(thrown(() => m.to("cuda" as never)).message).toContain(
+      "Expected one of cpu, webgpu device type at start of device string: cuda",
+    );
   });
 });

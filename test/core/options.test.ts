@@ -496,7 +496,8 @@ const SWEEP: Record<string, () => unknown> = {
  */
 const INTERNAL: Record<string, string> = {
   "autograd/engine.ts:runBackward": "the engine's own options, from backward and grad",
-  "ops/sizes.ts:finish": "reads requiresGrad from options the creation function has read",
+  "ops/sizes.ts:finish": "reads requiresGrad and device from options the creation function has read",
+  "ops/sizes.ts:optionDevice": "reads device from options the creation function has read",
   "serialization/safetensors.ts:metadataOption": "reads the options of saveBytes and save",
 };
 

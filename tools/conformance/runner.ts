@@ -16,9 +16,13 @@ export interface CaseResult {
 
 class Mismatch extends Error {}
 
-/** A leaf tensor with a corpus tensor's values, dtype and requires_grad. */
-export function makeTensor(t: TensorJson): Tensor {
-  const flat = torch.tensor(Float64Array.from(t.data.map(decodeValue)), { dtype: t.dtype });
+/**
+ * A leaf tensor with a corpus tensor's values, dtype and requires_grad, on
+ * `device` (the GPU holds no float64: its float64 inputs become float32).
+ */
+export function makeTensor(t: TensorJson, device: torch.Device = "cpu"): Tensor {
+  const dtype = device !== "cpu" && t.dtype === "float64" ? "float32" : t.dtype;
+  const flat = torch.tensor(Float64Array.from(t.data.map(decodeValue)), { dtype, device });
   // detach(): a leaf of its own, not a view of the flat tensor.
   return flat
     .view(t.shape)
@@ -66,7 +70,13 @@ function sameValue(a: number, e: number, rtol: number, atol: number, exact: bool
   return Math.abs(a - e) <= atol + rtol * Math.abs(e);
 }
 
-function checkTensor(what: string, actual: unknown, expected: TensorJson | null, tol: { rtol: number; atol: number }): void {
+function checkTensor(
+  what: string,
+  actual: unknown,
+  expected: TensorJson | null,
+  tol: { rtol: number; atol: number },
+  values?: ArrayLike<number>,
+): void {
   if (expected === null) {
     if (actual !== null && actual !== undefined) throw new Mismatch(`${what}: expected None, got ${String(actual)}`);
     return;
@@ -80,9 +90,11 @@ function checkTensor(what: string, actual: unknown, expected: TensorJson | null,
   if (actual.shape.join(",") !== expected.shape.join(",")) {
     throw new Mismatch(`${what}: shape [${actual.shape.join(", ")}] != expected [${expected.shape.join(", ")}]`);
   }
-  if (actual.dtype !== expected.dtype) throw new Mismatch(`${what}: dtype ${actual.dtype} != expected ${expected.dtype}`);
+  // On a device, float64 is float32 (makeTensor).
+  const want = actual.device !== "cpu" && expected.dtype === "float64" ? "float32" : expected.dtype;
+  if (actual.dtype !== want) throw new Mismatch(`${what}: dtype ${actual.dtype} != expected ${want}`);
   const exact = expected.dtype !== "float32" && expected.dtype !== "float64";
-  const data = actual.toTypedArray();
+  const data = values ?? actual.toTypedArray();
   for (let i = 0; i < expected.data.length; i++) {
     const e = decodeValue(expected.data[i] as number);
     const a = data[i] as number;
@@ -119,7 +131,7 @@ function namesShape(message: string, shape: number[]): boolean {
  */
 const ERROR_CLASSES: Record<string, (new (...args: never[]) => Error)[]> = {
   IndexError: [torch.IndexError],
-  RuntimeError: [torch.ShapeError, torch.DTypeError, torch.ArgumentError, torch.AutogradError, torch.OutOfMemoryError],
+  RuntimeError: [torch.ShapeError, torch.DTypeError, torch.ArgumentError, torch.AutogradError, torch.OutOfMemoryError, torch.DeviceError],
   ValueError: [torch.ArgumentError, torch.ShapeError, torch.DTypeError],
   TypeError: [torch.ArgumentError, torch.DTypeError],
   GradcheckError: [torch.GradcheckError],
@@ -149,34 +161,73 @@ function checkError(c: Case, err: unknown): void {
   }
 }
 
+/**
+ * Runs a case on `device`: inputs made there (float64 as float32 on the
+ * GPU), its values and gradients read back asynchronously and compared at
+ * `tol` (float32's, for the GPU); never throws.
+ */
+export async function runCaseOn(c: Case, device: torch.Device, tol: { rtol: number; atol: number }): Promise<CaseResult> {
+  const env: Env = new Map();
+  const before = torch.getDefaultDevice();
+  try {
+    for (const [name, t] of Object.entries(c.inputs)) env.set(name, makeTensor(t, device));
+    // The steps' own factories (torch.ones in a step) make their tensors there too.
+    torch.setDefaultDevice(device);
+    const raised = runSteps(c, env);
+    torch.setDefaultDevice(before);
+    if (raised) return { id: c.id, ok: true };
+    const read = async (v: unknown) => (v instanceof torch.Tensor ? await v.toTypedArrayAsync() : undefined);
+    for (const [name, expected] of Object.entries(c.expect.values ?? {})) {
+      if (!env.has(name)) throw new Mismatch(`value ${name}: never computed`);
+      checkTensor(`value ${name}`, env.get(name), expected, tol, await read(env.get(name)));
+    }
+    for (const [name, expected] of Object.entries(c.expect.grads ?? {})) {
+      const t = env.get(name);
+      if (!(t instanceof torch.Tensor)) throw new Mismatch(`grad ${name}: ${name} is not a tensor`);
+      checkTensor(`grad ${name}`, t.grad, expected, tol, await read(t.grad));
+    }
+    for (const [name, meta] of Object.entries(c.expect.meta ?? {})) checkMeta(name, env.get(name), meta);
+    return { id: c.id, ok: true };
+  } catch (err) {
+    return { id: c.id, ok: false, reason: err instanceof Error ? err.message : String(err) };
+  } finally {
+    torch.setDefaultDevice(before);
+  }
+}
+
+/** Runs a case's steps; true when a step raised the error the case expects (nothing else to compare then). */
+function runSteps(c: Case, env: Env): boolean {
+  const errorStep = c.expect.error?.step;
+  for (let i = 0; i < c.steps.length; i++) {
+    const step = c.steps[i] as Step;
+    if (i === errorStep) {
+      let threw = false;
+      try {
+        runStep(step, env);
+      } catch (err) {
+        threw = true;
+        checkError(c, err);
+      }
+      if (!threw) throw new Mismatch(`step ${i} (${step.op}) should have thrown ${c.expect.error?.kind}`);
+      return true;
+    }
+    try {
+      runStep(step, env);
+    } catch (err) {
+      if (err instanceof UnsupportedOp || err instanceof Mismatch) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Mismatch(`step ${i} (${step.op}) threw: ${message.split("\n")[0]}`);
+    }
+  }
+  return false;
+}
+
 /** Runs one case; never throws. */
 export function runCase(c: Case): CaseResult {
   const env: Env = new Map();
   try {
     for (const [name, t] of Object.entries(c.inputs)) env.set(name, makeTensor(t));
-    const errorStep = c.expect.error?.step;
-    for (let i = 0; i < c.steps.length; i++) {
-      const step = c.steps[i] as Step;
-      if (i === errorStep) {
-        let threw = false;
-        try {
-          runStep(step, env);
-        } catch (err) {
-          threw = true;
-          checkError(c, err);
-        }
-        if (!threw) throw new Mismatch(`step ${i} (${step.op}) should have thrown ${c.expect.error?.kind}`);
-        break;
-      }
-      try {
-        runStep(step, env);
-      } catch (err) {
-        if (err instanceof UnsupportedOp || err instanceof Mismatch) throw err;
-        const message = err instanceof Error ? err.message : String(err);
-        throw new Mismatch(`step ${i} (${step.op}) threw: ${message.split("\n")[0]}`);
-      }
-    }
-    compare(c, env);
+    if (!runSteps(c, env)) compare(c, env);
     return { id: c.id, ok: true };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);

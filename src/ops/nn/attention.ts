@@ -60,7 +60,7 @@ function checkInputs(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null): void
 
 /** The additive bias of a bool mask: 0 where it is true, -inf where false. */
 function boolBias(mask: Tensor, dtype: DType): Tensor {
-  return maskedFill(K.full(mask.shape, 0, dtype), mask.logicalNot(), Number.NEGATIVE_INFINITY);
+  return maskedFill(K.full(mask.shape, 0, dtype, undefined, mask.device), mask.logicalNot(), Number.NEGATIVE_INFINITY);
 }
 
 /**
@@ -95,7 +95,7 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   const [L, S] = [q.shape[q.ndim - 2] as number, k.shape[k.ndim - 2] as number];
   const scale = o.scale ?? 1 / Math.sqrt(q.shape[q.ndim - 1] as number);
   let scores = matmul(q, k.transpose(-2, -1)).mul(scale);
-  if (o.isCausal === true) scores = scores.add(boolBias(K.full([L, S], 1, "bool").tril(), q.dtype));
+  if (o.isCausal === true) scores = scores.add(boolBias(K.full([L, S], 1, "bool", undefined, q.device).tril(), q.dtype));
   else if (mask !== null) scores = scores.add(mask.dtype === "bool" ? boolBias(mask, q.dtype) : mask);
   const weights = softmax(scores, -1);
   const p = o.dropoutP ?? 0;

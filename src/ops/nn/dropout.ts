@@ -15,10 +15,9 @@ import { kb } from "./common.js";
 
 /** PyTorch's CPU bernoulli_(q): element i is 1 when the i-th double-precision uniform of the generator is < q. */
 function bernoulliMask(shape: readonly number[], q: number, dtype: Tensor["dtype"]): Tensor {
-  const t = K.empty(shape, dtype);
-  const data = K.storageValues(t);
-  for (let i = 0; i < data.length; i++) data[i] = defaultGenerator.uniform53() < q ? 1 : 0;
-  return t;
+  return K.fromHost(shape, dtype, (data) => {
+    for (let i = 0; i < data.length; i++) data[i] = defaultGenerator.uniform53() < q ? 1 : 0;
+  });
 }
 
 /** dropout's options. */

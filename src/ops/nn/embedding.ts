@@ -5,15 +5,18 @@
  */
 
 import { noGrad } from "../../autograd/grad_mode.js";
+import { notOnDevice } from "../../backend/buffer.js";
+import { backendFor } from "../../backend/index.js";
 import { legacyTypeName } from "../../core/dtype.js";
 import { ArgumentError, DTypeError, IndexError, ShapeError } from "../../core/errors.js";
 import { type OptionKeys, readOptions } from "../../core/options.js";
-import { formatShape } from "../../core/shape.js";
+import { contiguousStrides, formatShape } from "../../core/shape.js";
 import type { Tensor } from "../../tensor.js";
 import { defineOp, type Op } from "../define.js";
 import { indexValues, int64Hint } from "../index_checks.js";
 import * as K from "../kernels.js";
 import { expectTensor } from "../scalars.js";
+import { where } from "../where.js";
 import { kb, takeFlat } from "./common.js";
 
 interface EmbeddingAttrs {
@@ -131,6 +134,7 @@ export function embedding(input: Tensor, weight: Tensor, options?: EmbeddingOpti
     if (paddingIdx >= V || paddingIdx < -V) throw new ArgumentError(`${op}: Padding_idx must be within num_embeddings`);
     if (paddingIdx < 0) paddingIdx += V;
   }
+  if (idx.device !== "cpu") return deviceEmbedding(idx, w, o.paddingIdx === null || o.paddingIdx === undefined ? null : paddingIdx, o);
   const rows = indexValues(
     idx,
     V,
@@ -139,4 +143,81 @@ export function embedding(input: Tensor, weight: Tensor, options?: EmbeddingOpti
   );
   if (o.maxNorm !== null && o.maxNorm !== undefined) renorm(w, rows, o.maxNorm, o.normType ?? 2);
   return embeddingOp([w], embeddingAttrs(w, rows, idx.shape, paddingIdx, o.scaleGradByFreq ?? false));
+}
+
+/** What the device's embedding ops keep: the padding row (none: null) and the weight's shape. */
+interface DeviceEmbeddingAttrs {
+  paddingIdx: number | null;
+  weightShape: readonly number[];
+}
+
+/** The rows of `w` ([V, D]) at `idx` (any shape, on a device), as [...idx.shape, D]: an index_select there. */
+function rowsAt(w: Tensor, idx: Tensor): Tensor {
+  const D = w.shape[1] as number;
+  const flat = K.asStrided(K.contiguous(idx), [idx.numel()], [1], 0);
+  const out = K.empty([idx.numel(), D], w.dtype, true, undefined, w.device);
+  if (out.numel() > 0) backendFor(out._storage.data).indexSelect(w._strided(), 0, flat._strided(), out._strided());
+  return K.asStrided(out, [...idx.shape, D], contiguousStrides([...idx.shape, D]), 0);
+}
+
+/** `rows` ([...idx.shape, D]) with the padding row's lookups zeroed. */
+function withoutPadding(rows: Tensor, idx: Tensor, paddingIdx: number | null): Tensor {
+  if (paddingIdx === null) return rows;
+  const pad = K.binary("eq", idx, K.scalar(paddingIdx, idx.dtype), "bool");
+  return K.where(
+    K.asStrided(pad, [...idx.shape, 1], [...contiguousStrides(idx.shape), 0], pad._offset),
+    K.scalar(0, rows.dtype),
+    rows,
+    rows.dtype,
+  );
+}
+
+// embedding with its indices on a device: the same nodes as on the CPU, the indices kept there (an index out of
+// range raises at the next read, as CUDA's device-side assert) instead of read into the attributes.
+const deviceEmbeddingOp: Op<DeviceEmbeddingAttrs> = defineOp<DeviceEmbeddingAttrs>({
+  name: "embedding",
+  jvp: "linear",
+  gradFn: "EmbeddingBackward0",
+  save: "inputs",
+  forward: ([w, idx]) => rowsAt(w as Tensor, idx as Tensor),
+  backward: ([g], c) => [deviceDenseBackwardOp([g, c.input(1)], c.attrs), null],
+});
+
+const deviceDenseBackwardOp: Op<DeviceEmbeddingAttrs> = defineOp<DeviceEmbeddingAttrs>({
+  name: "embedding_dense_backward",
+  jvp: "linear",
+  gradFn: "EmbeddingDenseBackwardBackward0",
+  save: "inputs",
+  forward: ([g, idx], a) => {
+    const i = idx as Tensor;
+    const D = a.weightShape[1] as number;
+    const src = K.contiguous(withoutPadding(g as Tensor, i, a.paddingIdx));
+    const out = K.full(a.weightShape, 0, (g as Tensor).dtype);
+    if (i.numel() > 0) {
+      const flat = K.asStrided(K.contiguous(i), [i.numel()], [1], 0);
+      backendFor(out._storage.data).indexAdd(
+        out._strided(),
+        0,
+        flat._strided(),
+        K.asStrided(src, [i.numel(), D], [D, 1], src._offset)._strided(),
+      );
+    }
+    return out;
+  },
+  backward: ([gg], c) => {
+    const idx = c.input(1);
+    const rows = gg.indexSelect(0, idx.reshape(-1)).view([...idx.shape, c.attrs.weightShape[1] as number]);
+    return [c.attrs.paddingIdx === null ? rows : where(idx.eq(c.attrs.paddingIdx).unsqueeze(-1), 0, rows), null];
+  },
+});
+
+/**
+ * embedding with its indices on a device (deviceEmbeddingOp); maxNorm and
+ * scaleGradByFreq, which read the indices, run on the CPU only.
+ */
+function deviceEmbedding(idx: Tensor, w: Tensor, paddingIdx: number | null, o: EmbeddingOptions): Tensor {
+  if ((o.maxNorm !== null && o.maxNorm !== undefined) || o.scaleGradByFreq === true) {
+    throw notOnDevice("embedding() with maxNorm or scaleGradByFreq", idx.device);
+  }
+  return deviceEmbeddingOp([w, idx], { paddingIdx, weightShape: w.shape });
 }

@@ -336,7 +336,8 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: BCEO
   );
   const w = lossWeight(op, o.weight, x.shape);
   expectNoGrad(op, "weight", w);
-  const data = x.toTypedArray();
+  // A device's values cannot be read here: unchecked there, as PyTorch's CUDA kernel asserts on the device.
+  const data = x.device === "cpu" ? x.toTypedArray() : [];
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number;
     if (!(v >= 0 && v <= 1)) throw new ArgumentError(`${op}: all elements of input should be between 0 and 1`);

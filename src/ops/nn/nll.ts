@@ -11,7 +11,7 @@
 import { isFloating, scalarTypeName } from "../../core/dtype.js";
 import { ArgumentError, DTypeError, IndexError, ShapeError } from "../../core/errors.js";
 import { type OptionKeys, readOptions } from "../../core/options.js";
-import { formatShape, numel, shapesEqual } from "../../core/shape.js";
+import { contiguousStrides, formatShape, numel, shapesEqual } from "../../core/shape.js";
 import type { Tensor } from "../../tensor.js";
 import { logSoftmax } from "../activation.js";
 import { addScalar, divScalar, mulScalar } from "../arith.js";
@@ -30,16 +30,23 @@ interface NllAttrs {
 
 /** Where each target reads the input, and its coefficient -w[t] (0 when ignored). */
 interface Picks {
-  /** Flat input offset per target element (-1 when ignored). */
-  flat: Int32Array;
+  /** The input's element each target picks, target-shaped (any value where ignored: its coefficient is 0). */
+  pick(x: Tensor): Tensor;
+  /** A tensor of the input's shape holding `src` (target-shaped) at the picked elements, zeros elsewhere. */
+  spread(src: Tensor, shape: readonly number[]): Tensor;
   /** -w[t] per target element, target-shaped, in the input's dtype. */
   coef: Tensor;
-  /** Sum of w[t] over the targets not ignored. */
-  total: number;
+  /** Sum of w[t] over the targets not ignored (0-d, the input's dtype). */
+  total: Tensor;
 }
 
-/** Reads the targets of x ([C], [N, C] or [N, C, H, W]), checking their range. */
+/** The picks of x ([C], [N, C] or [N, C, H, W]) by `target`, read on the CPU or, on a device, computed there. */
 function picks(x: Tensor, target: Tensor, weight: Tensor | undefined, ignoreIndex: number): Picks {
+  return x.device === "cpu" ? hostPicks(x, target, weight, ignoreIndex) : devicePicks(x, target, weight, ignoreIndex);
+}
+
+/** Reads the targets, checking their range (PyTorch's error), into flat input offsets. */
+function hostPicks(x: Tensor, target: Tensor, weight: Tensor | undefined, ignoreIndex: number): Picks {
   const C = (x.ndim === 1 ? x.shape[0] : x.shape[1]) as number;
   const S = numel(x.shape.slice(2));
   const t = target.toTypedArray();
@@ -60,7 +67,49 @@ function picks(x: Tensor, target: Tensor, weight: Tensor | undefined, ignoreInde
     K.storageValues(coef)[k] = -wc;
     total += wc;
   }
-  return { flat, coef, total };
+  return {
+    pick: (v) => K.take(v, flat, target.shape),
+    spread: (src, shape) => K.putAdd(shape, flat, src),
+    coef,
+    total: K.scalar(total, x.dtype),
+  };
+}
+
+/**
+ * The picks as device kernels (the targets stay where they are): a gather
+ * along the class dim, and a scatter-add back. A target out of range picks
+ * nothing there (the device cannot raise mid-step; PyTorch's CUDA kernels
+ * assert on the device instead).
+ */
+function devicePicks(x: Tensor, target: Tensor, weight: Tensor | undefined, ignoreIndex: number): Picks {
+  const dim = x.ndim === 1 ? 0 : 1;
+  const valid = K.binary("ne", target, K.scalar(ignoreIndex, target.dtype), "bool");
+  const cls = K.where(valid, target, K.scalar(0, target.dtype), target.dtype);
+  // The gather index: the target with the class dim inserted (a 1-d input's target is 0-d: one pick).
+  const shape = [...target.shape];
+  shape.splice(dim, 0, 1);
+  const index = K.asStrided(K.contiguous(cls), shape, contiguousStrides(shape), 0);
+  const w =
+    weight === undefined
+      ? K.scalar(1, x.dtype)
+      : K.asStrided(
+          K.gather(weight, 0, K.asStrided(K.contiguous(cls), [cls.numel()], [1], 0)),
+          target.shape,
+          contiguousStrides(target.shape),
+          0,
+        );
+  const kept = K.where(valid, w, K.scalar(0, x.dtype), x.dtype);
+  const dims = target.shape.map((_, d) => d);
+  return {
+    pick: (v) => K.asStrided(K.gather(v, dim, index), target.shape, contiguousStrides(target.shape), 0),
+    spread: (src, outShape) => {
+      const out = K.full(outShape, 0, src.dtype);
+      K.scatterAdd(out, dim, index, K.asStrided(K.contiguous(src), shape, contiguousStrides(shape), 0));
+      return out;
+    },
+    coef: K.unary("neg", K.broadcastTo(kept, target.shape)),
+    total: K.reduce("sum", K.broadcastTo(kept, target.shape), dims, false),
+  };
 }
 
 const nllOp: Op<NllAttrs> = defineOp<NllAttrs>({
@@ -76,8 +125,8 @@ const nllOp: Op<NllAttrs> = defineOp<NllAttrs>({
   },
   forward: ([x, target, weight], a) => {
     const p = picks(x as Tensor, target as Tensor, weight, a.ignoreIndex);
-    const losses = kb("mul", K.take(x as Tensor, p.flat, (target as Tensor).shape), p.coef);
-    const total = K.scalar(p.total, (x as Tensor).dtype);
+    const losses = kb("mul", p.pick(x as Tensor), p.coef);
+    const total = p.total;
     if (a.reduction !== "mean") return [reduceKernel(losses, a.reduction), total];
     return [kb("div", reduceKernel(losses, "sum"), total), total];
   },
@@ -101,7 +150,7 @@ const nllBackwardOp: Op<NllAttrs> = defineOp<NllAttrs>({
     const p = picks(x, target, inputs.length > 4 ? inputs[3] : undefined, a.ignoreIndex);
     let src = kb("mul", K.broadcastTo(g, target.shape), p.coef);
     if (a.reduction === "mean") src = kb("div", src, total);
-    return K.putAdd(x.shape, p.flat, src);
+    return p.spread(src, x.shape);
   },
   backward: ([gg], c) => {
     const weight = c.inputMeta.length > 4 ? [c.input(3)] : [];
@@ -234,15 +283,35 @@ function smoothedLoss(
   const nll = nllLoss(logp, t, { weight: w, ignoreIndex: o.ignoreIndex, reduction: o.reduction });
   const C = x.shape[classDim] as number;
   const weighted = w === null ? logp : logp.mul(x.ndim > 1 ? w.view(x.shape.map((v, d) => (d === classDim ? v : 1))) : w);
-  const smooth = weighted.sum(classDim).neg();
   const ignored = t.eq(o.ignoreIndex);
-  smooth.indexPut_([ignored], 0);
-  let ret: Tensor;
-  if (o.reduction === "none") ret = smooth;
-  else if (o.reduction === "sum") ret = smooth.sum();
-  else if (w === null) ret = smooth.index(ignored.logicalNot()).mean();
-  else ret = smooth.sum().div(w.index(t.index(ignored.logicalNot())).sum());
+  const ret =
+    x.device === "cpu"
+      ? smoothedTerm(weighted, classDim, t, w, ignored, o.reduction)
+      : deviceSmoothedTerm(weighted, classDim, t, w, ignored, o.reduction);
   return mulScalar(nll, 1 - s).add(mulScalar(ret, s / C));
+}
+
+/** The smoothing term: -sum_c w_c log p_c per target, ignored targets left out (PyTorch's composition). */
+function smoothedTerm(weighted: Tensor, classDim: number, t: Tensor, w: Tensor | null, ignored: Tensor, r: Reduction): Tensor {
+  const smooth = weighted.sum(classDim).neg();
+  smooth.indexPut_([ignored], 0);
+  if (r === "none") return smooth;
+  if (r === "sum") return smooth.sum();
+  if (w === null) return smooth.index(ignored.logicalNot()).mean();
+  return smooth.sum().div(w.index(t.index(ignored.logicalNot())).sum());
+}
+
+/**
+ * The smoothing term without boolean indexing (whose result's size a device
+ * would have to read back): ignored targets masked to 0 and left out of the
+ * count or the weight total instead.
+ */
+function deviceSmoothedTerm(weighted: Tensor, classDim: number, t: Tensor, w: Tensor | null, ignored: Tensor, r: Reduction): Tensor {
+  const smooth = weighted.sum(classDim).neg().maskedFill(ignored, 0);
+  if (r === "none") return smooth;
+  if (r === "sum") return smooth.sum();
+  if (w === null) return smooth.sum().div(ignored.logicalNot().sum());
+  return smooth.sum().div(w.take(t.maskedFill(ignored, 0)).maskedFill(ignored, 0).sum());
 }
 
 /**

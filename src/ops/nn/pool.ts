@@ -13,7 +13,7 @@ import { checkSizes } from "../../core/args.js";
 import { isFloating, scalarTypeName } from "../../core/dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../../core/errors.js";
 import { type OptionKeys, readOptions } from "../../core/options.js";
-import { formatShape, numel } from "../../core/shape.js";
+import { contiguousStrides, formatShape, numel } from "../../core/shape.js";
 import type { Tensor } from "../../tensor.js";
 import { defineOp, type Op } from "../define.js";
 import * as K from "../kernels.js";
@@ -105,6 +105,7 @@ const maxPoolOp: Op<WindowPlan> = defineOp<WindowPlan>({
   gradFn: "MaxPool2DWithIndicesBackward0",
   save: "both",
   forward: ([x], plan) => {
+    if ((x as Tensor).device !== "cpu") return deviceMaxPool(x as Tensor, plan);
     const flat = argmaxOffsets(x as Tensor, plan);
     const { H, W } = plan.planes;
     // PyTorch's indices are offsets within each H x W plane.
@@ -115,6 +116,34 @@ const maxPoolOp: Op<WindowPlan> = defineOp<WindowPlan>({
   },
   backward: ([g], c) => [maxPoolBackwardOp([g, c.input(0), c.result(1)], {})],
 });
+
+/**
+ * Max pooling with the maxima found on a device: the windows gathered (their
+ * offsets depend on shapes only), argmax per window, and the winners' flat
+ * offsets picked there, so nothing is read back. (A window whose every
+ * element is -inf and whose first slot is padding picks that slot's -inf
+ * on the device, where the CPU picks its first real element.)
+ */
+function deviceMaxPool(x: Tensor, plan: WindowPlan): Tensor[] {
+  const n = plan.index.length / plan.K;
+  const vals = K.take(x, plan.index, [n, plan.K], Number.NEGATIVE_INFINITY);
+  const arg = K.argReduce("argmax", vals, 1, true);
+  const windows = K.fromHost([n, plan.K], "int64", (d) => d.set(plan.index));
+  const flat = K.asStrided(K.gather(windows, 1, arg), plan.outShape, contiguousStrides(plan.outShape), 0);
+  const { H, W } = plan.planes;
+  const indices = K.binary("remainder", flat, K.scalar(H * W, "int64"), "int64");
+  return [K.takeAt(x, flat), indices];
+}
+
+/** Flat input offsets of plane-relative `indices` on a device: each plane's first offset added there. */
+function deviceOffsets(indices: Tensor, inShape: readonly number[]): Tensor {
+  const plane = (inShape[inShape.length - 2] as number) * (inShape[inShape.length - 1] as number);
+  const perPlane = numel(indices.shape.slice(-2));
+  const base = K.fromHost(indices.shape, "int64", (d) => {
+    for (let i = 0; i < d.length; i++) d[i] = Math.floor(i / perPlane) * plane;
+  });
+  return K.binary("add", indices, base, "int64");
+}
 
 /** Flat input offsets from plane-relative indices. */
 function offsetsOf(indices: Tensor, inShape: readonly number[]): Int32Array {
@@ -129,9 +158,20 @@ const maxPoolBackwardOp: Op<Record<string, never>> = defineOp<Record<string, nev
   name: "max_pool2d_with_indices_backward",
   gradFn: "MaxPool2DWithIndicesBackwardBackward0",
   save: "inputs",
-  forward: ([g, x, indices]) => K.putAdd((x as Tensor).shape, offsetsOf(indices as Tensor, (x as Tensor).shape), g as Tensor),
+  forward: ([g, x, indices]) =>
+    (indices as Tensor).device === "cpu"
+      ? K.putAdd((x as Tensor).shape, offsetsOf(indices as Tensor, (x as Tensor).shape), g as Tensor)
+      : K.putAt(
+          K.full((x as Tensor).shape, 0, (g as Tensor).dtype),
+          deviceOffsets(indices as Tensor, (x as Tensor).shape),
+          g as Tensor,
+          true,
+        ),
   backward: ([gg], c) => {
     const [x, indices] = [c.input(1), c.input(2)];
+    // On a device: the maxima's gradients taken at offsets computed there (the graph's node is TakeBackward0).
+    if (indices.device !== "cpu")
+      return [c.needs[0] ? gg.take(deviceOffsets(indices, x.shape)) : null, c.needs[1] ? zerosOf(x) : null, null];
     const attrs = {
       index: offsetsOf(indices, x.shape),
       inShape: x.shape,
@@ -152,9 +192,7 @@ interface AvgPlan extends WindowPlan {
 }
 
 function divisorTensor(plan: AvgPlan, dtype: Tensor["dtype"]): Tensor {
-  const t = K.empty([plan.divisor.length], dtype);
-  K.storageValues(t).set(plan.divisor);
-  return t;
+  return K.fromHost([plan.divisor.length], dtype, (d) => d.set(plan.divisor));
 }
 
 /** sum(window) / divisor per output element; integer inputs divide with truncation, as PyTorch. */

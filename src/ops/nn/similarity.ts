@@ -4,6 +4,7 @@
  * cosine_similarity, and one_hot (integer, no gradient).
  */
 
+import { notOnDevice } from "../../backend/buffer.js";
 import { isFloating } from "../../core/dtype.js";
 import { ArgumentError, DTypeError } from "../../core/errors.js";
 import { readOptions } from "../../core/options.js";
@@ -86,6 +87,14 @@ export function oneHot(input: Tensor, numClasses = -1): Tensor {
   const x = expectTensor(input, "one_hot", "input");
   if (x.dtype !== "int64") throw new DTypeError(`one_hot is only applicable to index tensor (got ${x.dtype}; use an int64 tensor).`);
   if (isFloating(x.dtype)) throw new DTypeError("one_hot is only applicable to index tensor.");
+  // A device's classes cannot be read here: with numClasses given they are unchecked, as PyTorch's CUDA kernel asserts on the device.
+  if (x.device !== "cpu") {
+    if (numClasses === -1) throw notOnDevice("one_hot() without num_classes", x.device);
+    return x
+      .unsqueeze(-1)
+      .eq(arange(numClasses, { dtype: "int64", device: x.device }))
+      .long();
+  }
   if (x.numel() > 0 && x.min().item() < 0) throw new ArgumentError("Class values must be non-negative.");
   let n = numClasses;
   if (n === -1) {
