@@ -130,6 +130,41 @@ describe("autograd on the webgpu device", () => {
     expect(() => c.sum().backward()).toThrow(/modified by an inplace operation/);
   });
 
+  it("runs hooks, retainGrad, noGrad and detach as on the CPU", async () => {
+    const x = torch.tensor([1, 2, 3], { device: "webgpu", requiresGrad: true });
+    const seen: string[] = [];
+    x.registerHook((g) => {
+      seen.push(g.device);
+      return g.mul(2);
+    });
+    const y = x.mul(x);
+    y.retainGrad();
+    const z = torch.noGrad(() => x.mul(3));
+    expect(z.requiresGrad).toBe(false);
+    expect(x.detach().requiresGrad).toBe(false);
+    y.sum().backward();
+    expect(seen).toEqual(["webgpu"]);
+    expect(await y.grad?.tolistAsync()).toEqual([1, 1, 1]);
+    expect(await x.grad?.tolistAsync()).toEqual([4, 8, 12]);
+  });
+
+  it("frees what torch.scope's function made on the GPU, keeping its result and the gradients", async () => {
+    const w = torch.randn(64, 64, { device: "webgpu", requiresGrad: true });
+    const step = () =>
+      torch.scope(() => {
+        const loss = w.matmul(w).tanh().sum();
+        loss.backward();
+        return loss;
+      });
+    await step().itemAsync();
+    const before = torch.webgpu.memoryAllocated();
+    for (let i = 0; i < 5; i++) await step().itemAsync();
+    // Each step's intermediates went back to the pool: only the returned losses (one size class each) remain.
+    expect(torch.webgpu.memoryAllocated() - before).toBeLessThanOrEqual(5 * 256);
+    expect(w.grad?.device).toBe("webgpu");
+    expect(torch.webgpu.memoryReserved()).toBeGreaterThanOrEqual(torch.webgpu.memoryAllocated());
+  });
+
   it("gives a copy from the CPU a gradient only when it can come back synchronously", () => {
     const cpuLeaf = torch.ones(2, { requiresGrad: true });
     const y = cpuLeaf.to("webgpu").mul(2).sum();

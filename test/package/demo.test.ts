@@ -26,7 +26,8 @@ describe.skipIf(!existsSync(CHROMIUM))("the browser demo", () => {
     await buildDemo();
     server = await serveDemo(0);
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({ executablePath: CHROMIUM });
+    // --enable-unsafe-webgpu: WebGPU on Linux (SwiftShader's adapter where there is no GPU), for the device switch.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--enable-unsafe-webgpu"] });
   }, 120_000);
 
   afterAll(async () => {
@@ -68,5 +69,21 @@ describe.skipIf(!existsSync(CHROMIUM))("the browser demo", () => {
 
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, "demo.png"), fullPage: true });
+  }, 180_000);
+
+  it("trains the digits MLP on the GPU with the device switch, showing ms per step", async () => {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`${url}?epochs=3`);
+    await page.selectOption("#device", "webgpu");
+    await page.click("#train");
+    await page.waitForSelector('#status[data-done="true"]', { timeout: 120_000 });
+    expect(await page.locator("#status").getAttribute("data-device")).toBe("webgpu");
+    expect(await page.locator("#threads").textContent()).toBe(" on the GPU (WebGPU)");
+    expect(Number(await page.locator("#status").getAttribute("data-accuracy"))).toBeGreaterThan(0.8);
+    expect(await page.locator("#speed").textContent()).toMatch(/^WebGPU: \d+\.\d\d ms per step$/);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, "demo-webgpu.png"), fullPage: true });
   }, 180_000);
 });
