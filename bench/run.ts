@@ -21,6 +21,8 @@
  *                        the runner's Node.
  *   --scope              also run each of Kindling's configurations with every training step inside
  *                        torch.scope (W1, W2, W5, W6), as a second column (K-node20+scope, ...)
+ *   --browser            run W1, W4 and W6 (or those named) in headless Chromium instead, on the CPU and
+ *                        on WebGPU (bench/browser.ts); --device cpu|webgpu picks one
  *   --NAME VALUE         any other option goes to every workload process, peers included
  *                        (their names match: --iters, --steps, --rounds, --sizes, --n, --runs)
  *
@@ -37,6 +39,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BROWSER_WORKLOADS, runBrowser } from "./browser.js";
 import { type Column, checksumReport, fmt, formatTable, type Json, num, tableRows } from "./table.js";
 import { isMain } from "./util.js";
 
@@ -58,11 +61,24 @@ export interface Options {
   nodes: string[];
   /** Also run Kindling's workloads with their steps inside torch.scope. */
   scope: boolean;
+  /** Run in headless Chromium (bench/browser.ts) on these devices instead (empty: in Node). */
+  browser: ("cpu" | "webgpu")[];
   forward: string[];
 }
 
 export function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { workloads: [], repeat: 1, json: undefined, peers: false, peersDir: "", nodes: [], scope: false, forward: [] };
+  const o: Options = {
+    workloads: [],
+    repeat: 1,
+    json: undefined,
+    peers: false,
+    peersDir: "",
+    nodes: [],
+    scope: false,
+    browser: [],
+    forward: [],
+  };
+  let device: string | null = null;
   let peersDir = process.env["KINDLING_PEERS_DIR"] ?? resolve(ROOT, "../shared/bench");
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -74,12 +90,24 @@ export function parseOptions(argv: readonly string[]): Options {
     if (WORKLOADS.includes(a)) o.workloads.push(a);
     else if (a === "--peers") o.peers = true;
     else if (a === "--scope") o.scope = true;
+    else if (a === "--browser") o.browser = ["cpu", "webgpu"];
+    else if (a === "--device") device = next();
     else if (a === "--repeat") o.repeat = Math.max(1, Number.parseInt(next(), 10) || 1);
     else if (a === "--json") o.json = resolve(next());
     else if (a === "--peers-dir") peersDir = resolve(next());
     else if (a === "--node") o.nodes.push(next());
     else if (a.startsWith("--")) o.forward.push(a, next());
     else throw new Error(`unknown workload or option '${a}' (workloads: ${WORKLOADS.join(" ")})`);
+  }
+  if (device !== null) {
+    if (device !== "cpu" && device !== "webgpu") throw new Error(`--device takes cpu or webgpu, got '${device}'`);
+    if (o.browser.length === 0) throw new Error("--device goes with --browser (in Node the workloads run on the CPU)");
+    o.browser = [device];
+  }
+  if (o.browser.length > 0) {
+    const other = o.workloads.filter((w) => !BROWSER_WORKLOADS.includes(w));
+    if (other.length > 0) throw new Error(`--browser runs ${BROWSER_WORKLOADS.join(", ")}, not ${other.join(", ")}`);
+    if (o.workloads.length === 0) o.workloads = [...BROWSER_WORKLOADS];
   }
   if (o.workloads.length === 0) o.workloads = [...WORKLOADS];
   o.peersDir = peersDir;
@@ -372,6 +400,10 @@ async function main(): Promise<void> {
   if (!isBuilt()) {
     process.stderr.write("bench: dist/ is missing or older than src/; run `npm run build` first (`npm run bench` does)\n");
     process.exitCode = 1;
+    return;
+  }
+  if (o.browser.length > 0) {
+    await runBrowser({ workloads: o.workloads, devices: o.browser, forward: o.forward });
     return;
   }
   const started = new Date();

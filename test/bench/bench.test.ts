@@ -163,6 +163,23 @@ function fakeNode(name: string, version: string, fwd: number): string {
   return path;
 }
 
+describe("bench/run.ts --browser", () => {
+  it("runs W1, W4 and W6 on both devices, or the workloads and the device named", () => {
+    const all = parseOptions(["--browser"]);
+    expect(all.workloads).toEqual(["w1", "w4", "w6"]);
+    expect(all.browser).toEqual(["cpu", "webgpu"]);
+    const one = parseOptions(["--browser", "w4", "--device", "webgpu", "--sizes", "128"]);
+    expect([one.workloads, one.browser, one.forward]).toEqual([["w4"], ["webgpu"], ["--sizes", "128"]]);
+    expect(parseOptions(["w1"]).browser).toEqual([]);
+  });
+
+  it("refuses workloads it does not run in the browser, and a device without --browser", () => {
+    expect(() => parseOptions(["--browser", "w2"])).toThrow("--browser runs w1, w4, w6, not w2");
+    expect(() => parseOptions(["--device", "webgpu"])).toThrow("--device goes with --browser");
+    expect(() => parseOptions(["--browser", "--device", "cuda"])).toThrow("--device takes cpu or webgpu, got 'cuda'");
+  });
+});
+
 describe("bench/run.ts --node", () => {
   it("is read as a list, apart from the options given to the workloads", () => {
     const o = parseOptions(["--node", "/a/node", "w3", "--steps", "2", "--node", "/b/node", "--repeat", "2"]);
