@@ -241,7 +241,7 @@ function multiHeadAttentionForward(m: MultiheadAttention, query: Tensor, key: Te
   const heads = bsz * m.numHeads;
   [q, k, v] = [splitHeads(q, heads, m.headDim), splitHeads(k, heads, m.headDim), splitHeads(v, heads, m.headDim)];
   if (m.addZeroAttn) {
-    const zeros = torch.zeros([heads, 1, m.headDim], { dtype: k.dtype });
+    const zeros = torch.zeros([heads, 1, m.headDim], { dtype: k.dtype, device: k.device });
     [k, v, mask, kpm] = [torch.cat([k, zeros], 1), torch.cat([v, zeros], 1), padLast(mask), padLast(kpm)];
   }
   const srcLen = k.shape[1] as number;
@@ -329,7 +329,7 @@ function canonicalAttnMask(mask: Tensor, [tgtLen, srcLen]: [number, number], hea
 /** A mask with one more column along its last dim: zero (false), so the appended key is attended. */
 function padLast(mask: Tensor | null): Tensor | null {
   if (mask === null) return null;
-  return torch.cat([mask, torch.zeros([...mask.shape.slice(0, -1), 1], { dtype: mask.dtype })], -1);
+  return torch.cat([mask, torch.zeros([...mask.shape.slice(0, -1), 1], { dtype: mask.dtype, device: mask.device })], -1);
 }
 
 /**

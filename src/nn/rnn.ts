@@ -203,7 +203,7 @@ abstract class RNNBase extends Module {
     for (let k = 0; k < count; k++) {
       const want = this._stateShape(batch, k === 1);
       const s = states[k];
-      if (s === undefined) states.push(torch.zeros(want, { dtype: x.dtype }));
+      if (s === undefined) states.push(torch.zeros(want, { dtype: x.dtype, device: x.device }));
       else if (s.shape.join() !== want.join()) {
         const which = count === 2 ? `hidden[${k}]` : "hidden";
         throw new torch.ShapeError(`${op}: Expected ${which} size ${pyTuple(want)}, got [${s.shape.join(", ")}]`);

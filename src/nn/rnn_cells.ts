@@ -151,7 +151,7 @@ abstract class RNNCellBase extends Module {
     const batched = input.ndim === 2;
     const x = batched ? input : input.unsqueeze(0);
     const states = hx.map((s, k) => {
-      if (s === undefined) return torch.zeros([x.shape[0] as number, this.hiddenSize], { dtype: x.dtype });
+      if (s === undefined) return torch.zeros([x.shape[0] as number, this.hiddenSize], { dtype: x.dtype, device: x.device });
       if (!(s instanceof torch.Tensor)) throw new torch.ArgumentError(`${op}: hidden${k} must be a Tensor, got ${typeName(s)}`);
       return batched ? s : s.unsqueeze(0);
     });

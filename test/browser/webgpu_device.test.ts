@@ -202,4 +202,30 @@ describe("nn and optim on the webgpu device", () => {
       for (let i = 0; i < pc.length; i++) await expectClose(pg[i] as torch.Tensor, pc[i] as torch.Tensor, 1e-4);
     }
   });
+
+  it("runs an LSTM, a GRU and a Transformer encoder layer as the CPU does, gradients included", async () => {
+    const makers: (() => torch.nn.Module)[] = [
+      () => new torch.nn.LSTM(4, 8, { numLayers: 2, batchFirst: true, bidirectional: true }),
+      () => new torch.nn.GRU(4, 8, { batchFirst: true }),
+      () => new torch.nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 16, dropout: 0, batchFirst: true, normFirst: true }),
+    ];
+    for (const make of makers) {
+      torch.manualSeed(5);
+      const cpu = make();
+      torch.manualSeed(5);
+      const gpu = make().to("webgpu");
+      const x = torch.randn(3, 5, 4);
+      const run = (m: torch.nn.Module, input: torch.Tensor): torch.Tensor => {
+        const out = m.call(input) as torch.Tensor | [torch.Tensor, unknown];
+        return Array.isArray(out) ? out[0] : out;
+      };
+      const yc = run(cpu, x);
+      const yg = run(gpu, x.to("webgpu"));
+      await expectClose(yg, yc, 1e-4);
+      yc.square().sum().backward();
+      yg.square().sum().backward();
+      const [pc, pg] = [cpu.parameters(), gpu.parameters()];
+      for (let i = 0; i < pc.length; i++) await expectClose(pg[i]?.grad as torch.Tensor, pc[i]?.grad as torch.Tensor, 1e-3);
+    }
+  });
 });

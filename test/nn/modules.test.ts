@@ -8,60 +8,7 @@ import type { Tensor } from "kindling";
 import * as torch from "kindling";
 import { describe, expect, it } from "vitest";
 import { fromJson, readJson, type TensorJson } from "../helpers/fixtures.js";
-
-const { nn } = torch;
-
-interface ModuleCase {
-  module: string;
-  args: unknown[];
-  kwargs: Record<string, unknown>;
-  train?: boolean;
-  loss?: boolean;
-  kind?: string;
-  repr: string;
-  init?: Record<string, TensorJson>;
-  input: TensorJson;
-  target?: TensorJson;
-  output: TensorJson;
-  out_grad?: TensorJson;
-  input_grad: TensorJson;
-  param_grads?: Record<string, TensorJson>;
-  state_after?: Record<string, TensorJson>;
-}
-
-const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-
-function options(kwargs: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(kwargs).map(([k, v]) => [camel(k), Array.isArray(v) && k.includes("weight") ? torch.tensor(v as number[]) : v]),
-  );
-}
-
-/** The Kindling module for a case: PyTorch's positional arguments, keyword arguments as an options object. */
-function build(c: ModuleCase): torch.nn.Module {
-  const a = c.args as never[];
-  const o = options(c.kwargs) as never;
-  const N = nn as unknown as Record<string, new (...args: unknown[]) => torch.nn.Module>;
-  const Ctor = N[c.module];
-  if (Ctor === undefined) throw new Error(`no module ${c.module}`);
-  if (c.loss) return new Ctor(o);
-  switch (c.module) {
-    case "Linear":
-    case "Conv1d":
-    case "Conv2d":
-    case "MaxPool2d":
-    case "AvgPool2d":
-    case "BatchNorm1d":
-    case "BatchNorm2d":
-    case "LayerNorm":
-      return new Ctor(...a, o);
-    case "GELU":
-    case "Softplus":
-      return new Ctor(o);
-    default:
-      return new Ctor(...a);
-  }
-}
+import { build, type ModuleCase } from "../helpers/nn_modules.js";
 
 function expectClose(actual: Tensor, expected: TensorJson, rtol = 1e-5, atol = 1e-6): void {
   expect(actual.shape).toEqual(expected.shape);

@@ -14,10 +14,16 @@ import { expectTensor } from "../scalars.js";
 import { kb } from "./common.js";
 
 /** PyTorch's CPU bernoulli_(q): element i is 1 when the i-th double-precision uniform of the generator is < q. */
-function bernoulliMask(shape: readonly number[], q: number, dtype: Tensor["dtype"]): Tensor {
-  return K.fromHost(shape, dtype, (data) => {
-    for (let i = 0; i < data.length; i++) data[i] = defaultGenerator.uniform53() < q ? 1 : 0;
-  });
+function bernoulliMask(shape: readonly number[], q: number, dtype: Tensor["dtype"], device: Tensor["device"]): Tensor {
+  // Drawn on the CPU from PyTorch's generator (the same mask on every device), then moved to `device`.
+  return K.fromHost(
+    shape,
+    dtype,
+    (data) => {
+      for (let i = 0; i < data.length; i++) data[i] = defaultGenerator.uniform53() < q ? 1 : 0;
+    },
+    device,
+  );
 }
 
 /** dropout's options. */
@@ -54,6 +60,6 @@ export function dropout(input: Tensor, options?: DropoutOptions): Tensor {
     throw new DTypeError(`dropout: result type Float can't be cast to the desired output type ${scalarTypeName(x.dtype)}`);
   }
   // p = 1 multiplies by a 0-d zero, as PyTorch; otherwise by the mask scaled by 1 / (1 - p).
-  const noise = p === 1 ? K.scalar(0, x.dtype) : kb("div", bernoulliMask(x.shape, 1 - p, x.dtype), K.scalar(1 - p, x.dtype));
+  const noise = p === 1 ? K.scalar(0, x.dtype) : kb("div", bernoulliMask(x.shape, 1 - p, x.dtype, x.device), K.scalar(1 - p, x.dtype));
   return o.inplace ? x.mul_(noise) : x.mul(noise);
 }

@@ -1,0 +1,60 @@
+/**
+ * The nn modules of test/fixtures/nn_modules.json on the WebGPU device: each
+ * built with PyTorch's seed, moved there with `module.to("webgpu")`, run on
+ * an input there, and its output, input gradient, parameter gradients and
+ * updated buffers (BatchNorm's running statistics) read back and compared
+ * with PyTorch's at float32 tolerance.
+ */
+
+import type { Tensor } from "kindling";
+import * as torch from "kindling";
+import { beforeAll, describe, expect, it } from "vitest";
+import { fromJson, readJson, type TensorJson } from "../helpers/fixtures.js";
+import { build, type ModuleCase } from "../helpers/nn_modules.js";
+
+const { cases } = readJson<{ cases: ModuleCase[] }>("fixtures/nn_modules.json");
+
+beforeAll(async () => {
+  expect(await torch.webgpu.init()).toBe(true);
+});
+
+async function expectClose(what: string, actual: Tensor | null, expected: TensorJson): Promise<void> {
+  expect(actual?.device, what).toBe("webgpu");
+  const t = actual as Tensor;
+  expect(t.shape, what).toEqual(expected.shape);
+  const a = await t.toTypedArrayAsync();
+  expected.data.forEach((e, i) => {
+    expect(Math.abs((a[i] as number) - Number(e)), `${what}[${i}]`).toBeLessThanOrEqual(1e-4 + 1e-3 * Math.abs(Number(e)));
+  });
+}
+
+const onDevice = (j: TensorJson): Tensor => fromJson(j).to("webgpu");
+
+describe("nn modules on the webgpu device match PyTorch", () => {
+  it.each(cases.map((c, i) => [i, c.repr.split("\n")[0], c] as const))("%i %s", async (_, __, c) => {
+    torch.manualSeed(0);
+    const m = build(c).to("webgpu");
+    m.train(c.train ?? true);
+    expect(m.parameters().every((p) => p.device === "webgpu")).toBe(true);
+    const x = onDevice(c.input).requiresGrad_();
+    let out: Tensor;
+    if (c.loss) {
+      const inp = c.module === "BCELoss" ? x.sigmoid() : c.module === "NLLLoss" ? x.logSoftmax(-1) : x;
+      out = m.call(inp, onDevice(c.target as TensorJson)) as Tensor;
+      out.backward(torch.onesLike(out));
+    } else {
+      out = m.call(x) as Tensor;
+      out
+        .mul(onDevice(c.out_grad as TensorJson))
+        .sum()
+        .backward();
+    }
+    await expectClose("output", out, c.output);
+    await expectClose("input grad", x.grad, c.input_grad);
+    for (const [name, p] of m.namedParameters()) {
+      const g = c.param_grads?.[name];
+      if (g !== undefined) await expectClose(`${name} grad`, p.grad, g);
+    }
+    for (const [k, t] of Object.entries(c.state_after ?? {})) await expectClose(k, m.stateDict()[k] as Tensor, t);
+  });
+});
