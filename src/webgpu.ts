@@ -40,7 +40,9 @@ async function dawn(): Promise<GPU | undefined> {
   if (typeof process === "undefined" || process.versions?.node === undefined) return undefined;
   const name = "webgpu";
   try {
-    const mod = (await import(/* @vite-ignore */ name)) as { create?: (flags: string[]) => GPU };
+    const mod = (await import(/* @vite-ignore */ name)) as { create?: (flags: string[]) => GPU; globals?: object };
+    // Its constants (GPUBufferUsage, GPUMapMode, ...) are not globals in Node until installed.
+    if ((globalThis as { GPUBufferUsage?: unknown }).GPUBufferUsage === undefined) Object.assign(globalThis, mod.globals);
     return mod.create?.([]);
   } catch {
     return undefined;
