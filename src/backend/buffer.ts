@@ -20,7 +20,7 @@ export function notOnDevice(op: string, device: string): DeviceError {
 }
 
 /** The message for a synchronous read of a tensor on a device (`what`: the op or method that tried). */
-export function asyncReadMessage(what: string, device: string): string {
+function asyncReadMessage(what: string, device: string): string {
   return `${what}: this tensor is on the ${device} device, whose memory JavaScript reads asynchronously: use \`await x.cpuAsync()\` (a CPU tensor), \`await x.tolistAsync()\` or \`await x.itemAsync()\``;
 }
 

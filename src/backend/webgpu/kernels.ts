@@ -134,8 +134,8 @@ export class GpuKernels {
    * `uniform`, when given, is bound at binding 0 and `buffers` at the
    * bindings after it, in order; `workgroups` groups run, split into a 2-D
    * grid past WebGPU's 65,535 per dimension (a shader finds its linear group
-   * as id.x + id.y * num_workgroups.x * its workgroup size: see `INDEX`'s
-   * `linear`). Submitted on `flush()` or a read.
+   * as id.x + id.y * num_workgroups.x * its workgroup size: see layout.ts's
+   * `ENTRY_WGSL`). Submitted on `flush()` or a read.
    */
   run(key: string, code: () => string, uniform: Uint32Array | null, buffers: readonly GPUBuffer[], workgroups: number): void {
     if (workgroups === 0) return;
