@@ -13,7 +13,7 @@ import { Tensor } from "../tensor.js";
 import { tensor } from "./creation.js";
 import { applyOp, defineOp, type Op, type OpDef } from "./define.js";
 import { ACCUMULATE_KEYS, type AccumulateOptions, putFlat } from "./gather_scatter.js";
-import { checkIndexPutValue, int64Hint } from "./index_checks.js";
+import { checkIndexPutValue, deviceIndex, int64Hint } from "./index_checks.js";
 import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
 import { unsqueeze } from "./movement.js";
@@ -273,13 +273,7 @@ function devicePlan(
   let adv: Tensor | null = null;
   for (const [d, t] of tensors) {
     const size = x.shape[d] as number;
-    const i = K.broadcastTo(K.copy(t, "int64"), b);
-    const wrapped = K.where(
-      K.binary("lt", i, K.scalar(0, "int64"), "bool"),
-      K.binary("add", i, K.scalar(size, "int64"), "int64"),
-      i,
-      "int64",
-    );
+    const wrapped = deviceIndex(K.broadcastTo(t, b), size, true);
     const part = K.binary("mul", wrapped, K.scalar(xs[d] as number, "int64"), "int64");
     adv = adv === null ? part : K.binary("add", adv, part, "int64");
   }

@@ -10,7 +10,7 @@ import type { Tensor } from "kindling";
 import * as torch from "kindling";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fromJson, readJson, type TensorJson } from "../helpers/fixtures.js";
-import { build, type ModuleCase } from "../helpers/nn_modules.js";
+import { build, type ModuleCase, runModuleCase } from "../helpers/nn_modules.js";
 
 const { cases } = readJson<{ cases: ModuleCase[] }>("fixtures/nn_modules.json");
 
@@ -36,19 +36,7 @@ describe("nn modules on the webgpu device match PyTorch", () => {
     const m = build(c).to("webgpu");
     m.train(c.train ?? true);
     expect(m.parameters().every((p) => p.device === "webgpu")).toBe(true);
-    const x = onDevice(c.input).requiresGrad_();
-    let out: Tensor;
-    if (c.loss) {
-      const inp = c.module === "BCELoss" ? x.sigmoid() : c.module === "NLLLoss" ? x.logSoftmax(-1) : x;
-      out = m.call(inp, onDevice(c.target as TensorJson)) as Tensor;
-      out.backward(torch.onesLike(out));
-    } else {
-      out = m.call(x) as Tensor;
-      out
-        .mul(onDevice(c.out_grad as TensorJson))
-        .sum()
-        .backward();
-    }
+    const { out, x } = runModuleCase(m, c, onDevice);
     await expectClose("output", out, c.output);
     await expectClose("input grad", x.grad, c.input_grad);
     for (const [name, p] of m.namedParameters()) {

@@ -6,7 +6,7 @@
  */
 
 import * as torch from "kindling";
-import type { TensorJson } from "./fixtures.js";
+import { fromJson, type TensorJson } from "./fixtures.js";
 
 const { nn } = torch;
 
@@ -60,4 +60,31 @@ export function build(c: ModuleCase): torch.nn.Module {
     default:
       return new Ctor(...a);
   }
+}
+
+/**
+ * Runs a case's forward and backward on module `m`, its tensors made by
+ * `make` (on the CPU, or moved to a device): the loss against the target,
+ * or the output weighted by the recorded output gradient. Returns the output
+ * and the input (whose `.grad` backward filled).
+ */
+export function runModuleCase(
+  m: torch.nn.Module,
+  c: ModuleCase,
+  make: (j: TensorJson) => torch.Tensor = fromJson,
+): { out: torch.Tensor; x: torch.Tensor } {
+  const x = make(c.input).requiresGrad_();
+  let out: torch.Tensor;
+  if (c.loss) {
+    const inp = c.module === "BCELoss" ? x.sigmoid() : c.module === "NLLLoss" ? x.logSoftmax(-1) : x;
+    out = m.call(inp, make(c.target as TensorJson)) as torch.Tensor;
+    out.backward(torch.onesLike(out));
+  } else {
+    out = m.call(x) as torch.Tensor;
+    out
+      .mul(make(c.out_grad as TensorJson))
+      .sum()
+      .backward();
+  }
+  return { out, x };
 }

@@ -7,8 +7,8 @@
 import type { Tensor } from "kindling";
 import * as torch from "kindling";
 import { describe, expect, it } from "vitest";
-import { fromJson, readJson, type TensorJson } from "../helpers/fixtures.js";
-import { build, type ModuleCase } from "../helpers/nn_modules.js";
+import { readJson, type TensorJson } from "../helpers/fixtures.js";
+import { build, type ModuleCase, runModuleCase } from "../helpers/nn_modules.js";
 
 function expectClose(actual: Tensor, expected: TensorJson, rtol = 1e-5, atol = 1e-6): void {
   expect(actual.shape).toEqual(expected.shape);
@@ -34,20 +34,7 @@ describe("nn modules match PyTorch", () => {
       // Seeded initial values are PyTorch's exactly.
       for (const [k, t] of Object.entries(c.init)) expect(Array.from((sd[k] as Tensor).toTypedArray())).toEqual(t.data.map(Number));
     }
-    const x = fromJson(c.input).requiresGrad_();
-    let out: Tensor;
-    if (c.loss) {
-      const target = fromJson(c.target as TensorJson);
-      const inp = c.module === "BCELoss" ? x.sigmoid() : c.module === "NLLLoss" ? x.logSoftmax(-1) : x;
-      out = m.call(inp, target) as Tensor;
-      out.backward(torch.onesLike(out));
-    } else {
-      out = m.call(x) as Tensor;
-      out
-        .mul(fromJson(c.out_grad as TensorJson))
-        .sum()
-        .backward();
-    }
+    const { out, x } = runModuleCase(m, c);
     expectClose(out, c.output);
     expectClose(x.grad as Tensor, c.input_grad);
     for (const [name, p] of m.namedParameters()) {

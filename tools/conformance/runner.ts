@@ -176,17 +176,7 @@ export async function runCaseOn(c: Case, device: torch.Device, tol: { rtol: numb
     const raised = runSteps(c, env);
     torch.setDefaultDevice(before);
     if (raised) return { id: c.id, ok: true };
-    const read = async (v: unknown) => (v instanceof torch.Tensor ? await v.toTypedArrayAsync() : undefined);
-    for (const [name, expected] of Object.entries(c.expect.values ?? {})) {
-      if (!env.has(name)) throw new Mismatch(`value ${name}: never computed`);
-      checkTensor(`value ${name}`, env.get(name), expected, tol, await read(env.get(name)));
-    }
-    for (const [name, expected] of Object.entries(c.expect.grads ?? {})) {
-      const t = env.get(name);
-      if (!(t instanceof torch.Tensor)) throw new Mismatch(`grad ${name}: ${name} is not a tensor`);
-      checkTensor(`grad ${name}`, t.grad, expected, tol, await read(t.grad));
-    }
-    for (const [name, meta] of Object.entries(c.expect.meta ?? {})) checkMeta(name, env.get(name), meta);
+    compare(c, env, tol, await readBack(c, env));
     return { id: c.id, ok: true };
   } catch (err) {
     return { id: c.id, ok: false, reason: err instanceof Error ? err.message : String(err) };
@@ -235,16 +225,27 @@ export function runCase(c: Case): CaseResult {
   }
 }
 
-function compare(c: Case, env: Env): void {
-  const tol = c.tol ?? { rtol: 1e-5, atol: 1e-8 };
+/** The values of the tensors a case compares (its values and the gradients of its grads), read back from their device. */
+async function readBack(c: Case, env: Env): Promise<Map<unknown, ArrayLike<number>>> {
+  const read = new Map<unknown, ArrayLike<number>>();
+  const tensors = [
+    ...Object.keys(c.expect.values ?? {}).map((name) => env.get(name)),
+    ...Object.keys(c.expect.grads ?? {}).map((name) => (env.get(name) as Tensor | undefined)?.grad),
+  ];
+  for (const t of tensors) if (t instanceof torch.Tensor) read.set(t, await t.toTypedArrayAsync());
+  return read;
+}
+
+/** Compares a case's values, gradients and metadata (`read`: tensors' values read back from a device beforehand). */
+function compare(c: Case, env: Env, tol = c.tol ?? { rtol: 1e-5, atol: 1e-8 }, read?: Map<unknown, ArrayLike<number>>): void {
   for (const [name, expected] of Object.entries(c.expect.values ?? {})) {
     if (!env.has(name)) throw new Mismatch(`value ${name}: never computed`);
-    checkTensor(`value ${name}`, env.get(name), expected, tol);
+    checkTensor(`value ${name}`, env.get(name), expected, tol, read?.get(env.get(name)));
   }
   for (const [name, expected] of Object.entries(c.expect.grads ?? {})) {
     const t = env.get(name);
     if (!(t instanceof torch.Tensor)) throw new Mismatch(`grad ${name}: ${name} is not a tensor`);
-    checkTensor(`grad ${name}`, t.grad, expected, tol);
+    checkTensor(`grad ${name}`, t.grad, expected, tol, read?.get(t.grad));
   }
   for (const [name, meta] of Object.entries(c.expect.meta ?? {})) checkMeta(name, env.get(name), meta);
 }

@@ -68,10 +68,24 @@ function expectShape(op: string, what: string, x: GpuOperand, want: readonly num
   }
 }
 
-/** A 1-d index (0-d read as 1-d) for indexSelect/indexAdd: its length. */
-function vectorLength(op: string, index: GpuOperand): number {
+/**
+ * indexSelect's and indexAdd's operands (each read as at least 1-d): a 1-d
+ * index along `dim` of `full`, and `sliced` (`what`: the output or the
+ * source) of full's shape with `dim` set to the index's length. Returns
+ * that length.
+ */
+function checkVectorIndex(op: string, full: GpuOperand, sliced: GpuOperand, index: GpuOperand, dim: number, what: string): number {
+  checkStrided(op, full, sliced, index);
+  checkIndex(op, index, dim, full.shape.length);
   if (index.shape.length !== 1) throw new ShapeError(`webgpu ${op}: expected a 1-d index, got [${index.shape.join(", ")}]`);
-  return index.shape[0] as number;
+  const len = index.shape[0] as number;
+  expectShape(
+    op,
+    what,
+    sliced,
+    full.shape.map((s, d) => (d === dim ? len : s)),
+  );
+  return len;
 }
 
 const COPY = `${uniformWgsl(0)}
@@ -141,15 +155,7 @@ function gatherAlong(
  */
 export function indexSelect(k: GpuKernels, x: GpuOperand, dim: number, index: GpuOperand, out: GpuOperand): void {
   const [x1, o1, i1] = [atLeast1d(x), atLeast1d(out), atLeast1d(index)];
-  checkStrided("indexSelect", x1, o1, i1);
-  checkIndex("indexSelect", index, dim, x1.shape.length);
-  const len = vectorLength("indexSelect", i1);
-  expectShape(
-    "indexSelect",
-    "an output",
-    o1,
-    x1.shape.map((s, d) => (d === dim ? len : s)),
-  );
+  checkVectorIndex("indexSelect", x1, o1, i1, dim, "an output");
   gatherAlong(k, "indexSelect", [x1, i1, o1], dim, o1.shape, vector(i1, dim, o1.shape.length));
 }
 
@@ -222,15 +228,7 @@ function scatterAlong(k: GpuKernels, [out, index, src]: [GpuOperand, GpuOperand,
  */
 export function indexAdd(k: GpuKernels, out: GpuOperand, dim: number, index: GpuOperand, src: GpuOperand): void {
   const [o1, s1, i1] = [atLeast1d(out), atLeast1d(src), atLeast1d(index)];
-  checkStrided("indexAdd", o1, s1, i1);
-  checkIndex("indexAdd", index, dim, o1.shape.length);
-  const len = vectorLength("indexAdd", i1);
-  expectShape(
-    "indexAdd",
-    "a source",
-    s1,
-    o1.shape.map((s, d) => (d === dim ? len : s)),
-  );
+  const len = checkVectorIndex("indexAdd", o1, s1, i1, dim, "a source");
   if (numel(s1.shape) === 0) return;
   const walk = { op: "indexAdd", mode: "add", len, extent: o1.shape, index: vector(i1, dim, o1.shape.length), src: s1.strides } as const;
   scatterAlong(k, [o1, i1, s1], dim, walk);
