@@ -200,10 +200,10 @@ export type { ClampOptions } from "./ops/where.js";
 export { clamp, clamp_, maskedFill, where } from "./ops/where.js";
 export * as optim from "./optim/index.js";
 export { type PrintOptions, type PrintOptionsInput, setPrintoptions } from "./print.js";
-export type { GeneratorOptions } from "./random.js";
+export type { GeneratorInit, GeneratorOptions } from "./random.js";
 export { Generator, initialSeed, manualSeed } from "./random.js";
 export * as serialization from "./serialization/index.js";
-export { loadBytes, saveBytes } from "./serialization/index.js";
+export { loadBytes, saveBytes, saveBytesAsync } from "./serialization/index.js";
 export { type NestedArray, type RemovableHandle, Tensor } from "./tensor.js";
 export * as webgpu from "./webgpu.js";
 

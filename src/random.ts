@@ -1,16 +1,23 @@
 /**
- * The random number generator: MT19937 seeded and consumed exactly as
+ * The random number generators. On the CPU: MT19937 seeded and consumed exactly as
  * PyTorch's CPU generator, so `manualSeed(s)` followed by `rand`, `randint`,
  * `randperm` and `randn` of fewer than 16 elements reproduce PyTorch's values
  * bit for bit. `randn` of 16 or more elements uses the same uniforms and
  * Box-Muller pairing, but PyTorch's float32 path uses AVX2 approximations of
  * log/sin/cos (values agree to about 1e-6) and its float64 path glibc's
  * (values agree to the last bit or two).
+ *
+ * On a device (`new Generator({ device: "webgpu" })`, and the device's
+ * default generator): Philox4x32-10 keyed by the seed, as PyTorch's CUDA
+ * generator. The generator only hands out counters (`_philox`); the device
+ * computes the blocks (Backend.randomFill), so a draw never leaves it. Its
+ * streams differ from the CPU's, as CUDA's do from PyTorch's CPU ones.
  */
 
 import { describeValue } from "./core/describe.js";
+import { type Device, type DeviceName, parseDevice, readyDevices } from "./core/device.js";
 import type { DType } from "./core/dtype.js";
-import { ArgumentError } from "./core/errors.js";
+import { ArgumentError, DeviceError } from "./core/errors.js";
 import type { OptionKeys } from "./core/options.js";
 
 const N = 624;
@@ -22,18 +29,46 @@ export interface GeneratorState {
   readonly index: number;
   readonly seed: number;
   readonly nextNormal: number | null;
+  readonly philoxOffset: number;
 }
 
-/** A Mersenne Twister (MT19937) with PyTorch's seeding and sampling transforms. */
+/** PyTorch's default seed of every generator. */
+const DEFAULT_SEED = 67280421310721;
+
+/** `new Generator(options)`'s options. */
+export interface GeneratorInit {
+  /** The device whose tensors it fills (default "cpu"): PyTorch's `torch.Generator(device=...)`. */
+  device?: DeviceName;
+}
+
+/**
+ * A random number generator (PyTorch's `torch.Generator`): on the CPU a
+ * Mersenne Twister (MT19937) with PyTorch's seeding and sampling
+ * transforms; on a device, Philox4x32-10 counters for the device's kernels.
+ * `new Generator(seed)` seeds a CPU generator; `new Generator({ device })`
+ * makes one for a device, with PyTorch's default seed.
+ *
+ * @example
+ * ```ts
+ * const g = new torch.Generator().manualSeed(0);
+ * console.log(torch.rand(2, { generator: g })); // tensor([0.4963, 0.7682])
+ * console.log(g.device); // cpu
+ * ```
+ */
 export class Generator {
+  /** The device whose tensors this generator fills. */
+  readonly device: Device;
   private readonly mt = new Uint32Array(N);
   private index = N;
   private seedValue = 0;
   /** The second Box-Muller value of the last double-precision normal draw. */
   private nextNormal: number | null = null;
+  /** Philox blocks handed out since the seed was set (a device generator's whole state besides the seed). */
+  private philoxOffset = 0;
 
-  constructor(seed = 67280421310721) {
-    this.manualSeed(seed);
+  constructor(init: number | GeneratorInit = DEFAULT_SEED) {
+    this.device = typeof init === "number" || init.device === undefined ? "cpu" : parseDevice(init.device, "Generator");
+    this.manualSeed(typeof init === "number" ? init : DEFAULT_SEED);
   }
 
   /**
@@ -53,12 +88,28 @@ export class Generator {
     }
     this.index = N;
     this.nextNormal = null;
+    this.philoxOffset = 0;
     return this;
+  }
+
+  /**
+   * @internal the Philox key (the seed's 64 bits) and first counter of a
+   * draw of `n` values, as [low word, high word] pairs; later draws get the
+   * blocks after these (PyTorch's philox offset).
+   */
+  _philox(n: number): { key: [number, number]; counter: [number, number] } {
+    const seed = BigInt.asUintN(64, BigInt(Math.trunc(this.seedValue)));
+    const at = this.philoxOffset;
+    this.philoxOffset += Math.ceil(n / 4);
+    return {
+      key: [Number(seed & 0xffffffffn), Number(seed >> 32n)],
+      counter: [at % 2 ** 32, Math.floor(at / 2 ** 32)],
+    };
   }
 
   /** @internal a copy of the generator's whole state (torch.utils.checkpoint restores it to replay random ops). */
   _state(): GeneratorState {
-    return { mt: this.mt.slice(), index: this.index, seed: this.seedValue, nextNormal: this.nextNormal };
+    return { mt: this.mt.slice(), index: this.index, seed: this.seedValue, nextNormal: this.nextNormal, philoxOffset: this.philoxOffset };
   }
 
   /** @internal puts back a state `_state` gave. */
@@ -67,6 +118,7 @@ export class Generator {
     this.index = s.index;
     this.seedValue = s.seed;
     this.nextNormal = s.nextNormal;
+    this.philoxOffset = s.philoxOffset;
   }
 
   /** The seed last set. */
@@ -211,6 +263,31 @@ export function checkNormalStd(std: number): void {
 /** The default generator, used when no generator is passed. */
 export const defaultGenerator = new Generator();
 
+/** Each device's default generator (made on first use, seeded by the last `manualSeed`). */
+const deviceGenerators = new Map<Device, Generator>([["cpu", defaultGenerator]]);
+/** The seed `manualSeed` last gave every device (PyTorch's default until then). */
+let globalSeed = DEFAULT_SEED;
+
+/** @internal the default generator of `device`. */
+export function defaultGeneratorOf(device: Device): Generator {
+  let g = deviceGenerators.get(device);
+  if (g === undefined) {
+    g = new Generator({ device }).manualSeed(globalSeed);
+    deviceGenerators.set(device, g);
+  }
+  return g;
+}
+
+/** @internal the states of every default generator (torch.utils.checkpoint replays random ops with them). */
+export function defaultStates(): Map<Generator, GeneratorState> {
+  return new Map(readyDevices().map((d) => [defaultGeneratorOf(d), defaultGeneratorOf(d)._state()]));
+}
+
+/** @internal puts back the states `defaultStates` gave. */
+export function setDefaultStates(states: Map<Generator, GeneratorState>): void {
+  for (const [g, s] of states) g._setState(s);
+}
+
 /** The options of functions whose only keyword argument is the generator (`uniform_`, `normal_`, the nn.init fills). */
 export interface GeneratorOptions {
   /** Generator to draw from (default: the global one seeded by manualSeed). */
@@ -219,16 +296,22 @@ export interface GeneratorOptions {
 
 export const GENERATOR_KEYS: OptionKeys<GeneratorOptions> = { generator: true };
 
-/** The generator a `generator` option names (the default one for null or undefined), or an error naming `op`. */
-export function generatorOption(g: unknown, op: string): Generator {
-  if (g === undefined || g === null) return defaultGenerator;
-  if (g instanceof Generator) return g;
-  throw new ArgumentError(`${op}(): option 'generator' must be a torch.Generator, got ${describeValue(g)}`);
+/**
+ * The generator a `generator` option names for a draw on `device` (that
+ * device's default one for null or undefined), or an error naming `op`:
+ * not a Generator, or one of another device (PyTorch's message).
+ */
+export function generatorOption(g: unknown, op: string, device: Device = "cpu"): Generator {
+  if (g === undefined || g === null) return defaultGeneratorOf(device);
+  if (!(g instanceof Generator)) throw new ArgumentError(`${op}(): option 'generator' must be a torch.Generator, got ${describeValue(g)}`);
+  if (g.device !== device) throw new DeviceError(`${op}(): Expected a '${device}' device type for generator but found '${g.device}'`);
+  return g;
 }
 
 /**
- * Seeds the default generator, as `torch.manual_seed`; afterwards `rand`,
- * `randn`, `randint`, `randperm` give PyTorch's values for that seed.
+ * Seeds the default generator of every device, as `torch.manual_seed`;
+ * afterwards `rand`, `randn`, `randint`, `randperm` on the CPU give
+ * PyTorch's values for that seed (a device's draws are its own stream).
  *
  * @example
  * ```ts
@@ -237,7 +320,10 @@ export function generatorOption(g: unknown, op: string): Generator {
  * ```
  */
 export function manualSeed(seed: number): Generator {
-  return defaultGenerator.manualSeed(seed);
+  defaultGenerator.manualSeed(seed);
+  globalSeed = seed;
+  for (const g of deviceGenerators.values()) if (g !== defaultGenerator) g.manualSeed(seed);
+  return defaultGenerator;
 }
 
 /** The seed of the default generator. */

@@ -18,7 +18,7 @@ import { backendFor, readBuffer } from "./backend/index.js";
 import { FREED, freedError, noteAlias, release } from "./backend/lifetime.js";
 import { type Buffer, isDeviceBuffer, type Operand } from "./backend/types.js";
 import { describeValue, pythonTypeName } from "./core/describe.js";
-import type { Device } from "./core/device.js";
+import { type Device, deviceLabel } from "./core/device.js";
 import { type DType, isFloating, type TypedArray, typedArrayFor } from "./core/dtype.js";
 import { ArgumentError, AutogradError, DTypeError, IndexError, ShapeError } from "./core/errors.js";
 import { contiguousStrides, formatShape, normalizeDim, numel, shapesEqual } from "./core/shape.js";
@@ -143,6 +143,8 @@ export class Tensor {
     this._offset = src._offset;
     this.dtype = src.dtype;
     this._metaCache = null;
+    // The gradient accumulator checks incoming gradients against the leaf's shape, dtype and device: now the new ones.
+    if (this._gradAccumulator !== null) this._gradAccumulator._meta = { shape: this.shape, dtype: this.dtype, device: this.device };
   }
 
   /** @internal the layout and buffer as a backend sees them. */
@@ -471,6 +473,12 @@ export class Tensor {
       if (value === this) throw new AutogradError("grad: can't assign Variable as its own grad");
       if (value.dtype !== this.dtype) {
         throw new DTypeError(`grad: assigned grad has data of a different type (grad ${value.dtype}, tensor ${this.dtype})`);
+      }
+      // PyTorch's type includes the device (torch.cuda.FloatTensor): same message, after the dtype's.
+      if (value.device !== this.device) {
+        throw new DTypeError(
+          `grad: assigned grad has data of a different type (grad on ${deviceLabel(value.device)}, tensor on ${deviceLabel(this.device)})`,
+        );
       }
       if (!shapesEqual(value.shape, this.shape)) {
         throw new ShapeError(

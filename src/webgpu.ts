@@ -8,6 +8,7 @@
 /// <reference types="@webgpu/types" />
 
 import { gpuBackend, startDevice } from "./backend/webgpu/device.js";
+import { defaultGeneratorOf } from "./random.js";
 
 let started: Promise<boolean> | null = null;
 
@@ -117,4 +118,37 @@ export function memoryReserved(): number {
  */
 export function emptyCache(): void {
   gpuBackend()?.emptyCache();
+}
+
+/**
+ * Seeds the device's default generator only (PyTorch's
+ * `torch.cuda.manual_seed`; `torch.manualSeed` seeds every device's). The
+ * device draws from Philox4x32-10 keyed by the seed, so its random tensors
+ * repeat after the same seed but differ from the CPU's, as CUDA's do in
+ * PyTorch. Without the device it does nothing, as PyTorch's.
+ *
+ * @example
+ * ```ts
+ * await torch.webgpu.init();
+ * torch.webgpu.manualSeed(7);
+ * console.log(torch.webgpu.isAvailable() ? torch.webgpu.initialSeed() === 7 : true); // true
+ * ```
+ */
+export function manualSeed(seed: number): void {
+  if (isAvailable()) defaultGeneratorOf("webgpu").manualSeed(seed);
+}
+
+/**
+ * The seed of the device's default generator (PyTorch's
+ * `torch.cuda.initial_seed`); the device must be available.
+ *
+ * @example
+ * ```ts
+ * await torch.webgpu.init();
+ * torch.manualSeed(5);
+ * console.log(torch.webgpu.isAvailable() ? torch.webgpu.initialSeed() === 5 : true); // true
+ * ```
+ */
+export function initialSeed(): number {
+  return defaultGeneratorOf("webgpu").initialSeed();
 }

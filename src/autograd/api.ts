@@ -29,8 +29,23 @@ provideEngineOps({
   detachedCopy: (g) => K.copy(g),
   recordedCopy,
   refreshView,
-  hasNan: (g) => isFloating(g.dtype) && noGrad(() => Boolean(g.isnan().any().item())),
+  hasNan,
 });
+
+/**
+ * Whether a gradient holds a NaN (anomaly mode's check). A device tensor
+ * cannot be read synchronously in JavaScript: the check raises there, saying
+ * how to keep anomaly mode's forward stacks without it.
+ */
+function hasNan(g: Tensor): boolean {
+  if (!isFloating(g.dtype)) return false;
+  if (g.device !== "cpu") {
+    throw new DeviceError(
+      `detectAnomaly(): checking gradients for NaN is not currently implemented for the ${g.device} device (it reads each gradient on the CPU, synchronously). Turn the check off to keep the forward stacks: torch.autograd.detectAnomaly(fn, { checkNan: false }) or torch.autograd.setDetectAnomaly(true, false)`,
+    );
+  }
+  return noGrad(() => Boolean(g.isnan().any().item()));
+}
 
 /** The options of `tensor.backward` and `autograd.backward` (PyTorch's keyword arguments, camelCase). */
 export interface BackwardOptions {

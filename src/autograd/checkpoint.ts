@@ -13,7 +13,11 @@
  */
 
 import { AutogradError } from "../core/errors.js";
-import { defaultGenerator, type GeneratorState } from "../random.js";
+import { defaultStates, type Generator, type GeneratorState, setDefaultStates } from "../random.js";
+
+/** The default generators' states (every device's) at the checkpoint. */
+type RngStates = Map<Generator, GeneratorState>;
+
 import { Tensor } from "../tensor.js";
 import { backward } from "./api.js";
 import { currentPassCapturesInputs } from "./engine.js";
@@ -42,14 +46,14 @@ function isOptions(v: unknown): v is CheckpointOptions {
 const warnedNoGrad = new WeakSet<object>();
 
 /** Runs `fn` with the generator in `state` (when given), putting back the state it had after. */
-function withRng<T>(state: GeneratorState | null, fn: () => T): T {
+function withRng<T>(state: RngStates | null, fn: () => T): T {
   if (state === null) return fn();
-  const now = defaultGenerator._state();
-  defaultGenerator._setState(state);
+  const now = defaultStates();
+  setDefaultStates(state);
   try {
     return fn();
   } finally {
-    defaultGenerator._setState(now);
+    setDefaultStates(now);
   }
 }
 
@@ -57,7 +61,7 @@ type Run = (...args: unknown[]) => unknown;
 
 /** The reentrant implementation: a Function whose backward reruns `run` with grad on and backpropagates through it. */
 class CheckpointFunction extends AutogradFunction {
-  static override forward(ctx: FunctionCtx, run: Run, rng: GeneratorState | null, ...args: unknown[]): unknown {
+  static override forward(ctx: FunctionCtx, run: Run, rng: RngStates | null, ...args: unknown[]): unknown {
     ctx.run = run;
     ctx.rng = rng;
     ctx.args = args;
@@ -78,7 +82,7 @@ class CheckpointFunction extends AutogradFunction {
       const t = saved[k++] as Tensor;
       return t.detach().requiresGrad_(t.requiresGrad);
     });
-    const result = withRng(ctx.rng as GeneratorState | null, () => enableGrad(() => (ctx.run as Run)(...args)));
+    const result = withRng(ctx.rng as RngStates | null, () => enableGrad(() => (ctx.run as Run)(...args)));
     const outputs = Array.isArray(result) ? result : [result];
     const withGrad: Tensor[] = [];
     const gradsWithGrad: (Tensor | null)[] = [];
@@ -95,7 +99,7 @@ class CheckpointFunction extends AutogradFunction {
 }
 
 /** The non-reentrant implementation: placeholders through saved-tensor hooks, filled by one rerun when backward first needs one. */
-function checkpointWithHooks(run: Run, args: unknown[], rng: GeneratorState | null): unknown {
+function checkpointWithHooks(run: Run, args: unknown[], rng: RngStates | null): unknown {
   const recomputed = new Map<number, Tensor>();
   let saves = 0;
   const recompute = () => {
@@ -152,7 +156,7 @@ export function checkpoint<A extends unknown[], R>(fn: (...args: A) => R, ...arg
   const last = args[args.length - 1];
   const options: CheckpointOptions = isOptions(last) ? last : {};
   const fnArgs = (isOptions(last) ? args.slice(0, -1) : args) as unknown[];
-  const rng = options.preserveRngState === false ? null : defaultGenerator._state();
+  const rng = options.preserveRngState === false ? null : defaultStates();
   const run = fn as unknown as Run;
   if (options.useReentrant === false) return checkpointWithHooks(run, fnArgs, rng) as R;
   if (!warnedNoGrad.has(fn) && isGradEnabled() && !fnArgs.some((a) => a instanceof Tensor && a.requiresGrad)) {

@@ -1,11 +1,12 @@
 /**
  * Hooks during a backward pass: tensor hooks and retained gradients run
  * before a node, node hooks before and after it. What a hook returns
- * replaces a gradient after PyTorch's checks (a tensor of the same dtype
- * and size, none where there was none).
+ * replaces a gradient after PyTorch's checks (a tensor of the same dtype,
+ * device and size, none where there was none).
  */
 
 import { describeValue, pythonTypeName } from "../core/describe.js";
+import { deviceLabel } from "../core/device.js";
 import { legacyTypeName } from "../core/dtype.js";
 import { ArgumentError, AutogradError, DTypeError, ShapeError } from "../core/errors.js";
 import { formatShape, shapesEqual } from "../core/shape.js";
@@ -27,8 +28,8 @@ function hookName(hook: { name: string }): string {
 
 /**
  * A gradient a hook returned in place of `original`, checked as PyTorch's
- * check_single_result does: a tensor of the same dtype and size, and none
- * where there was none. `where` names the hook and the gradient.
+ * check_single_result does: a tensor of the same dtype, device and size,
+ * and none where there was none. `where` names the hook and the gradient.
  */
 function hookResult(name: string, where: string, original: Tensor | null, r: unknown): Tensor {
   if (original === null) {
@@ -44,6 +45,13 @@ function hookResult(name: string, where: string, original: Tensor | null, r: unk
   if (r.dtype !== original.dtype) {
     throw new DTypeError(
       `backward(): hook '${name}' has changed the type of value (was ${legacyTypeName(original.dtype)} got ${legacyTypeName(r.dtype)})`,
+    );
+  }
+  if (r.device !== original.device) {
+    // PyTorch's type names the device (torch.cuda.FloatTensor); there is no legacy name for webgpu.
+    const was = `${legacyTypeName(original.dtype)} on ${deviceLabel(original.device)}`;
+    throw new DTypeError(
+      `backward(): hook '${name}' has changed the type of value (was ${was} got ${legacyTypeName(r.dtype)} on ${deviceLabel(r.device)})`,
     );
   }
   if (!shapesEqual(r.shape, original.shape)) {

@@ -37,7 +37,12 @@ import type { Backend } from "./types.js";
 
 export { internalError, isInternalError } from "./checks.js";
 
-/** The names of the Backend members that are methods (a new method must get a contract below). */
+/**
+ * The names of the Backend members that are required methods (a new one must
+ * get a contract below). The optional capabilities (softmax,
+ * softmaxBackward) are not among them: their type includes undefined; only
+ * a device backend has them, and the registry wraps the CPU's alone.
+ */
 export type Method = { [K in keyof Backend]-?: Backend[K] extends (...args: never[]) => unknown ? K : never }[keyof Backend];
 
 export interface Contract<M extends Method> {
@@ -178,6 +183,27 @@ const CONTRACTS: { readonly [M in Method]: Contract<M> } = {
       if (out.dtype !== "int64") throw internalError("argsort", `out has dtype ${out.dtype} (expected int64)`);
     },
   },
+  searchSorted: {
+    operands: ["boundaries", "values", "sorter", null, "out"],
+    writes: 4,
+    check: (boundaries, values, sorter, _right, out) => {
+      views("searchSorted", { boundaries, values, out });
+      const m = "searchSorted";
+      if (boundaries.dtype !== values.dtype || values.dtype === "bool")
+        throw internalError(m, `boundaries (${boundaries.dtype}) and values (${values.dtype}) must have one dtype, not bool`);
+      if (out.dtype !== "int64" && out.dtype !== "int32") throw internalError(m, `out has dtype ${out.dtype} (expected int64 or int32)`);
+      shapeIs(m, "out", out, values.shape);
+      const nb = boundaries.shape.length;
+      const rows = nb === values.shape.length && boundaries.shape.slice(0, -1).every((s, d) => s === values.shape[d]);
+      if (nb === 0 || (nb > 1 && !rows))
+        throw internalError(m, `boundaries ${formatShape(boundaries.shape)} have no row for each value of ${formatShape(values.shape)}`);
+      if (sorter === null) return;
+      view(m, "sorter", sorter);
+      indexDType(m, "sorter", sorter);
+      shapeIs(m, "sorter", sorter, boundaries.shape);
+      if (numel(values.shape) > 0) indexValues(m, sorter, "boundaries", boundaries, nb - 1);
+    },
+  },
   matmul: {
     operands: ["a", "b", "out"],
     writes: 2,
@@ -279,6 +305,25 @@ const CONTRACTS: { readonly [M in Method]: Contract<M> } = {
       within("scatter", "index", index, "src", src, -1);
       within("scatter", "index", index, "out", out, dim);
       indexValues("scatter", index, "out", out, dim);
+    },
+  },
+  randomFill: {
+    operands: ["out", null, null, null, null, null],
+    writes: 0,
+    check: (out, kind, key, counter, a, b) => {
+      view("randomFill", "out", out);
+      contiguous("randomFill", "out", out);
+      if (kind !== "uniform" && kind !== "normal" && kind !== "int") throw internalError("randomFill", `unknown kind ${String(kind)}`);
+      for (const [name, words] of [
+        ["key", key],
+        ["counter", counter],
+      ] as const) {
+        if (words.length !== 2 || words.some((w) => !Number.isInteger(w) || w < 0 || w >= 2 ** 32))
+          throw internalError("randomFill", `${name} is not two 32-bit words`);
+      }
+      if (typeof a !== "number" || typeof b !== "number") throw internalError("randomFill", "a and b are not numbers");
+      if (kind === "int" && !(Number.isInteger(b) && b >= 0 && b < 2 ** 32))
+        throw internalError("randomFill", `range ${b} is not in [0, 2^32)`);
     },
   },
 };

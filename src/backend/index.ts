@@ -46,7 +46,8 @@ function guardedMethod(b: Backend, m: Method): AnyMethod {
     (check as AnyMethod)(...args);
     const views = args.map((a, i) => {
       const name = operands[i];
-      return name === null || name === undefined ? a : guardView(m, name, a as Strided, i === writes);
+      // An optional operand (searchSorted's sorter) may be null.
+      return name === null || name === undefined || a === null ? a : guardView(m, name, a as Strided, i === writes);
     });
     return fn.apply(b, views);
   };

@@ -5,6 +5,7 @@
  */
 
 import type { DType, TypedArray } from "../core/dtype.js";
+import type { KindlingError } from "../core/errors.js";
 import type { ScratchSpace } from "../core/recycle.js";
 
 /**
@@ -33,6 +34,15 @@ export interface DeviceBuffer {
 
 /** A storage's memory: a JS typed array, host memory a backend manages, or a device's memory. */
 export type Buffer = TypedArray | HostBuffer | DeviceBuffer;
+
+/**
+ * The error an op raises for index `value` outside [0, `size`) met by an
+ * index kernel on a device that checks indices as it runs (the WebGPU
+ * device records it and raises it at the next read): an op whose index
+ * stands for something else (a count of a mask's true elements) names its
+ * own error. The CPU's kernels are only given indices in range.
+ */
+export type IndexFault = (value: number, size: number) => KindlingError;
 
 /** Whether `data` is a device's memory (not readable by the CPU). */
 export function isDeviceBuffer(data: Buffer): data is DeviceBuffer {
@@ -138,6 +148,9 @@ export type ArgReduceOp = "argmax" | "argmin";
 /** cummax/cummin: a NaN wins from where it appears on; logcumsumexp: log(sum(exp)) of the prefix, computed stably. */
 export type ScanOp = "cumsum" | "cumprod" | "cummax" | "cummin" | "logcumsumexp";
 
+/** What `randomFill` makes of each random word: a uniform float, a normal float, or an integer. */
+export type RandomKind = "uniform" | "normal" | "int";
+
 /**
  * What every backend implements. The documented preconditions are the
  * contracts of the boundary (checked.ts): every view lies inside its buffer
@@ -191,14 +204,34 @@ export interface Backend {
    * ascending, first descending, as PyTorch's sort).
    */
   argsort(x: Operand, dim: number, descending: boolean, out: Operand): void;
+  /**
+   * Binary search (torch.searchsorted): for each element v of `values`, the
+   * position in its row of `boundaries` (a row: the innermost dim, of n
+   * elements, read in the order `sorter` gives when not null) of the first
+   * element e with e >= v (e > v when `right`), n if none; tested as
+   * PyTorch's `!(e >= v)` / `!(e > v)` over the halving search, which fixes
+   * where a NaN (in either) steers it. `boundaries` and `values` have one
+   * dtype (not bool); `boundaries` is at least 1-d: a 1-d one is the row of
+   * every value, otherwise `values` has its number of dims and its leading
+   * dims, and each value searches the row at its own leading index. `sorter`
+   * (integer) has boundaries' shape and holds, per row, the positions of
+   * its elements in ascending order, each in [0, n): the op layer checks
+   * them on the CPU; a device backend, which cannot read them synchronously,
+   * records one outside as a fault raised at the next read (and writes 0 for
+   * the values that meet it). `out` (int32 or int64) has values' shape and
+   * shares memory with no input.
+   */
+  searchSorted(boundaries: Operand, values: Operand, sorter: Operand | null, right: boolean, out: Operand): void;
   /** Batched matrix product: a [..., M, K] @ b [..., K, N] -> out [..., M, N], batch dims already broadcast (all three n-d, n >= 2). */
   matmul(a: Operand, b: Operand, out: Operand): void;
   /**
    * out[..., i, ...] = x[..., index[i], ...] along `dim`: `index` is 1-d
    * integer, `out` is x's shape with `dim` set to index's length, and (out
-   * non-empty) every index value is in [0, x.shape[dim]).
+   * non-empty) every index value is in [0, x.shape[dim]). `fault`: the
+   * error an index out of range stands for on a device (index_select's by
+   * default).
    */
-  indexSelect(x: Operand, dim: number, index: Operand, out: Operand): void;
+  indexSelect(x: Operand, dim: number, index: Operand, out: Operand, fault?: IndexFault): void;
   /**
    * out[..., index[i], ...] += src[..., i, ...] along `dim`: `index` is 1-d
    * integer, `src` is out's shape with `dim` set to index's length, and (src
@@ -231,4 +264,33 @@ export interface Backend {
    * and than `out` at any other dim, and every index value is in [0, out.shape[dim]).
    */
   scatter(out: Operand, dim: number, index: Operand, src: Operand, mode: "add" | "assign"): void;
+  /**
+   * Fills `out` (contiguous) with counter-based random numbers, Philox4x32-10
+   * (ref/random.ts is the spec): its elements in row-major order take the
+   * four words of block Philox(key, counter + j) for j = 0, 1, ... (`key`
+   * and `counter` are 64-bit, as [low word, high word]). "uniform": a + (b -
+   * a) u with u = word / 2^32 to 24 bits, in [a, b); "normal": Box-Muller
+   * over the word pairs of a block, mean a, std b; "int": a + word mod b
+   * (b in [1, 2^32), or 0 for 2^32).
+   */
+  randomFill(out: Operand, kind: RandomKind, key: readonly number[], counter: readonly number[], a: number, b: number): void;
+  /**
+   * Optional fast path (a capability: the CPU backends leave it out and the
+   * ops compose softmax from max, sub, exp, sum and div/log): softmax of
+   * `x` along `dim` into `out`, e^(x - m) / sum(e^(x - m)) with m the max
+   * along `dim`, or with `log`, log_softmax (x - m) - log(sum(e^(x - m))).
+   * `x` and `out` are float32 of one shape (a 0-d one is one row of one
+   * element), any strides; `out` shares memory with no input. Each row (the
+   * elements along `dim` at one position of the other dims) comes out as the
+   * composition's: a NaN, a +inf, or only -inf in a row makes it all NaN.
+   */
+  softmax?(x: Operand, dim: number, log: boolean, out: Operand): void;
+  /**
+   * Optional fast path, as `softmax`: the gradient of softmax at its output
+   * `y` for the output gradient `g` along `dim` into `out`, y (g - sum(g y)),
+   * or with `log`, log_softmax's g - e^y sum(g), the sums along `dim`. `g`,
+   * `y` and `out` are float32 of one shape, any strides; `out` shares memory
+   * with neither input.
+   */
+  softmaxBackward?(g: Operand, y: Operand, dim: number, log: boolean, out: Operand): void;
 }

@@ -38,6 +38,11 @@ export function isDeviceName(value: unknown): value is string {
 /** Whether a device is ready to hold tensors (set by the WebGPU device once initialised). */
 const ready = new Set<Device>(["cpu"]);
 
+/** @internal the devices ready to hold tensors (the CPU always). */
+export function readyDevices(): Device[] {
+  return ["cpu", ...[...ready].filter((d) => d !== "cpu")];
+}
+
 /** @internal marks a device as ready (or not) to hold tensors. */
 export function setDeviceReady(device: Device, on: boolean): void {
   if (on) ready.add(device);

@@ -5,13 +5,13 @@
  * follow the order the model was written in.
  */
 
-import { type DeviceName, isDeviceName, parseDevice } from "../core/device.js";
-import { ArgumentError } from "../core/errors.js";
+import type { DeviceName } from "../core/device.js";
 import { type OptionKeys, readOptions } from "../core/options.js";
 import type { DType } from "../index.js";
 import * as torch from "../index.js";
 import type { Tensor } from "../tensor.js";
 import { typeName } from "./checks.js";
+import { moveModule, moveModuleToCpu } from "./module_device.js";
 import { checkName, defineAccessor, routeAssignment } from "./names.js";
 import { Parameter } from "./parameter.js";
 import { loadStateDictInto, stateDictOf } from "./state_dict.js";
@@ -341,23 +341,46 @@ export class Module {
 
   /**
    * Moves the module to a device and/or converts its floating parameters and
-   * buffers to a dtype, in place (the same Parameter objects): PyTorch's
-   * `module.to(device)`, `to(dtype)`, `to(device, dtype)`, `to(tensor)`.
-   * Devices are "cpu" and "webgpu" (each parameter's gradient moves with
-   * it); back from the GPU needs an asynchronous read (`cpuAsync()`).
+   * buffers to a dtype, in place (the same Parameter objects, so an
+   * optimizer made before still holds them): PyTorch's `module.to(device)`,
+   * `to(dtype)`, `to(device, dtype)`, `to(tensor)`. Devices are "cpu" and
+   * "webgpu" (each parameter's gradient moves with it). Back from the GPU
+   * needs asynchronous reads: `await model.cpuAsync()`; `to("cpu")` there
+   * raises a DeviceError saying so. A move that fails changes nothing.
+   *
+   * @example
+   * ```ts
+   * const m = new torch.nn.Linear(2, 1);
+   * const w = m.weight;
+   * m.to("float64");
+   * console.log(m.weight === w, m.weight.dtype); // true float64
+   * ```
    */
   to(target: DType | DeviceName | Tensor, dtype?: DType): this {
-    const want = moduleDType(target, dtype);
-    const device = target instanceof torch.Tensor ? target.device : isDeviceName(target) ? parseDevice(target, "Module.to") : null;
-    for (const t of [...this.parameters(), ...this.buffers()]) {
-      // Floating tensors take the dtype; every tensor the device.
-      const dt = want !== null && (t.dtype === "float32" || t.dtype === "float64") ? want : t.dtype;
-      const dev = device ?? t.device;
-      if (dt === t.dtype && dev === t.device) continue;
-      t._setData(torch.noGrad(() => t.to(dev, dt)));
-      const g = t.grad;
-      if (g !== null) t.grad = torch.noGrad(() => g.to(dev, dt));
-    }
+    moveModule(this, target, dtype);
+    return this;
+  }
+
+  /**
+   * Moves the module's parameters, their gradients and its buffers back to
+   * the CPU, in place, reading the GPU asynchronously (PyTorch's
+   * `module.cpu()`); resolves to the module. The Parameter objects stay the
+   * same, so an optimizer still holds them (its own state, such as momentum
+   * buffers, stays where it was: make the optimizer after moving, as in
+   * PyTorch). Every value is read before any is swapped in.
+   *
+   * @example
+   * ```ts
+   * await torch.webgpu.init();
+   * const device = torch.webgpu.isAvailable() ? "webgpu" : "cpu";
+   * const model = new torch.nn.Linear(2, 1).to(device);
+   * const weight = model.weight;
+   * await model.cpuAsync();
+   * console.log(model.weight.device, model.weight === weight); // cpu true
+   * ```
+   */
+  async cpuAsync(): Promise<this> {
+    await moveModuleToCpu(this);
     return this;
   }
 
@@ -444,14 +467,4 @@ function indent(s: string, spaces: number): string {
   if (lines.length === 1) return s;
   const [first, ...rest] = lines;
   return [first, ...rest.map((l) => " ".repeat(spaces) + l)].join("\n");
-}
-
-/** The dtype `module.to(target, dtype)` asks for (null: none, only a device), after checking the device. */
-function moduleDType(target: DType | DeviceName | Tensor, dtype: DType | undefined): DType | null {
-  const asked: DType | null = target instanceof torch.Tensor ? target.dtype : isDeviceName(target) ? (dtype ?? null) : (target as DType);
-  if (isDeviceName(target)) parseDevice(target, "Module.to");
-  if (asked !== null && asked !== "float32" && asked !== "float64") {
-    throw new ArgumentError(`Module.to(): nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=${asked}`);
-  }
-  return asked;
 }

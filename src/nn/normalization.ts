@@ -105,6 +105,8 @@ abstract class BatchNorm extends Module {
       const n = this.numBatchesTracked;
       if (n !== null) {
         torch.noGrad(() => n.add_(1));
+        const [rm, rv] = [this.runningMean, this.runningVar];
+        if (this.momentum === null && n.device !== "cpu" && rm !== null && rv !== null) return this.cumulativeOnDevice(input, n, rm, rv);
         factor = this.momentum === null ? 1 / n.item() : this.momentum;
       }
     }
@@ -115,6 +117,24 @@ abstract class BatchNorm extends Module {
       momentum: factor,
       eps: this.eps,
     });
+  }
+
+  /**
+   * Training with `momentum: null` (the cumulative average, factor 1/n) on a
+   * device, where n cannot be read synchronously: the batch statistics
+   * (momentum 1 writes them into fresh buffers), then running = (1 - 1/n)
+   * running + (1/n) batch with 1/n computed there.
+   */
+  private cumulativeOnDevice(input: Tensor, n: Tensor, rm: Tensor, rv: Tensor): Tensor {
+    const [mean, variance] = [torch.zerosLike(rm), torch.zerosLike(rv)];
+    const out = torch.F.batchNorm(input, mean, variance, this.weight, this.bias, { training: true, momentum: 1, eps: this.eps });
+    torch.noGrad(() => {
+      const f = n.reciprocal().to(rm.dtype);
+      const keep = f.neg().add(1);
+      rm.mul_(keep).add_(mean.mul(f));
+      rv.mul_(keep).add_(variance.mul(f));
+    });
+    return out;
   }
 
   override extraRepr(): string {

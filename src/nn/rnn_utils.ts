@@ -76,7 +76,7 @@ export function padSequence(sequences: readonly Tensor[] | Tensor, options?: Pad
   const padded = seqs.map((s) => {
     const seq = fitted(s.dtype === dtype ? s : s.to(dtype), trailing);
     const len = seq.shape[0] as number;
-    return len === maxLen ? seq : torch.cat([seq, torch.full([maxLen - len, ...trailing], fill, { dtype })], 0);
+    return len === maxLen ? seq : torch.cat([seq, torch.full([maxLen - len, ...trailing], fill, { dtype, device: seq.device })], 0);
   });
   return torch.stack(padded, o.batchFirst ? 0 : 1);
 }

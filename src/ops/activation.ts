@@ -339,24 +339,12 @@ interface SoftmaxAttrs {
   dtype: DType;
 }
 
-/** exp(x - max) along dim and its sum: the stable pieces of softmax. */
-function shiftedExp(x: Tensor, dim: number): [Tensor, Tensor, Tensor] {
-  const m = K.reduce("max", x, [dim], true);
-  const shifted = K.binary("sub", x, m, x.dtype);
-  const e = K.unary("exp", shifted);
-  return [shifted, e, K.reduce("sum", e, [dim], true)];
-}
-
 const softmaxBackwardOp: Op<SoftmaxAttrs> = defineOp<SoftmaxAttrs>({
   name: "_softmax_backward_data",
   gradFn: "SoftmaxBackwardDataBackward0",
   save: "inputs",
   // dx = y * (g - sum(g * y)).
-  forward: ([g, y], { dim, dtype }) => {
-    const gy = K.binary("mul", g as Tensor, y as Tensor, dtype);
-    const s = K.reduce("sum", gy, [dim], true);
-    return K.binary("mul", y as Tensor, K.binary("sub", g as Tensor, s, dtype), dtype);
-  },
+  forward: ([g, y], { dim, dtype }) => K.softmaxBackward(g as Tensor, y as Tensor, dim, false, dtype),
   // d/dy <gg, y (g - sum(g y))> = gg g - gg sum(g y) - g sum(gg y).
   backward: ([gg], c) => {
     const [g, y] = [c.input(0), c.input(1)];
@@ -377,10 +365,7 @@ const softmaxOp = defineOp<SoftmaxAttrs>({
   name: "softmax",
   gradFn: "SoftmaxBackward0",
   save: "result",
-  forward: ([x], { dim, dtype }) => {
-    const [, e, s] = shiftedExp(K.copy(x as Tensor, dtype), dim);
-    return K.binary("div", e, s, dtype);
-  },
+  forward: ([x], { dim, dtype }) => K.softmax(x as Tensor, dim, false, dtype),
   backward: ([g], c) => [softmaxBackwardOp([g, c.result()], c.attrs)],
 });
 
@@ -389,10 +374,7 @@ const logSoftmaxBackwardOp = defineOp<SoftmaxAttrs>({
   gradFn: "LogSoftmaxBackwardDataBackward0",
   save: "inputs",
   // dx = g - exp(y) sum(g).
-  forward: ([g, y], { dim, dtype }) => {
-    const s = K.reduce("sum", g as Tensor, [dim], true);
-    return K.binary("sub", g as Tensor, K.binary("mul", K.unary("exp", y as Tensor), s, dtype), dtype);
-  },
+  forward: ([g, y], { dim, dtype }) => K.softmaxBackward(g as Tensor, y as Tensor, dim, true, dtype),
   // The map g -> g - e^y sum(g) is not symmetric: its adjoint is gg - sum(gg e^y).
   // And d/dy <gg, g - e^y sum(g)> = -gg e^y sum(g).
   backward: ([gg], c) => {
@@ -408,10 +390,7 @@ const logSoftmaxOp = defineOp<SoftmaxAttrs>({
   name: "log_softmax",
   gradFn: "LogSoftmaxBackward0",
   save: "result",
-  forward: ([x], { dim, dtype }) => {
-    const [shifted, , s] = shiftedExp(K.copy(x as Tensor, dtype), dim);
-    return K.binary("sub", shifted, K.unary("log", s), dtype);
-  },
+  forward: ([x], { dim, dtype }) => K.softmax(x as Tensor, dim, true, dtype),
   backward: ([g], c) => [logSoftmaxBackwardOp([g, c.result()], c.attrs)],
 });
 

@@ -10,6 +10,7 @@ import { readOptions } from "../core/options.js";
 import { checkNormalStd, checkUniformBounds, GENERATOR_KEYS, type Generator, type GeneratorOptions, generatorOption } from "../random.js";
 import { Tensor } from "../tensor.js";
 import { defineOp } from "./define.js";
+import { draw } from "./draw.js";
 import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
 import { expectTensor } from "./scalars.js";
@@ -239,11 +240,7 @@ const randomFillOp = defineOp<RandomFill>({
   forward: ([x], { kind, a, b, generator }) => {
     const t = x as Tensor;
     if (!isFloating(t.dtype)) throw new DTypeError(`${kind}_: expected a floating point tensor, got ${t.dtype}`);
-    const out = K.empty(t.shape, t.dtype);
-    const data = K.storageValues(out) as Float32Array | Float64Array;
-    if (kind === "uniform") generator.fillUniform(data, t.dtype, a, b);
-    else generator.fillNormal(data, t.dtype, a, b);
-    return out;
+    return draw(t.shape, t.dtype, { kind, a, b }, generator, t.device, `${kind}_`);
   },
   backward: ([g]) => [K.full(g.shape, 0, g.dtype)],
 });
@@ -260,12 +257,13 @@ const randomFillOp = defineOp<RandomFill>({
  */
 export function uniform_(input: Tensor, from = 0, to = 1, options?: GeneratorOptions): Tensor {
   const o = readOptions(options, "uniform_", GENERATOR_KEYS);
-  checkUniformBounds(from, to, expectTensor(input, "uniform_", "input").dtype);
-  return applyInplace(randomFillOp.def, [expectTensor(input, "uniform_", "input")], {
+  const self = expectTensor(input, "uniform_", "input");
+  checkUniformBounds(from, to, self.dtype);
+  return applyInplace(randomFillOp.def, [self], {
     kind: "uniform",
     a: from,
     b: to,
-    generator: generatorOption(o.generator, "uniform_"),
+    generator: generatorOption(o.generator, "uniform_", self.device),
   });
 }
 
@@ -281,10 +279,11 @@ export function uniform_(input: Tensor, from = 0, to = 1, options?: GeneratorOpt
 export function normal_(input: Tensor, mean = 0, std = 1, options?: GeneratorOptions): Tensor {
   const o = readOptions(options, "normal_", GENERATOR_KEYS);
   checkNormalStd(std);
-  return applyInplace(randomFillOp.def, [expectTensor(input, "normal_", "input")], {
+  const self = expectTensor(input, "normal_", "input");
+  return applyInplace(randomFillOp.def, [self], {
     kind: "normal",
     a: mean,
     b: std,
-    generator: generatorOption(o.generator, "normal_"),
+    generator: generatorOption(o.generator, "normal_", self.device),
   });
 }

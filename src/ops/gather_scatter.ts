@@ -11,7 +11,7 @@ import { type OptionKeys, readOptions } from "../core/options.js";
 import { broadcastShapes, normalizeDim, numel } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
 import { cat } from "./combine.js";
-import { defineOp, type Op } from "./define.js";
+import { applyOp, defineOp, type Op, type OpDef } from "./define.js";
 import {
   checkFlatIndexDtype,
   checkGatherScatter,
@@ -24,6 +24,7 @@ import {
 import { atLeast1d, indexTensor } from "./index_ops.js";
 import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
+import { deviceMaskedScatterOp, type MaskedScatterAttrs } from "./mask_device.js";
 import { expectTensor } from "./scalars.js";
 
 // ----- gather --------------------------------------------------------------------------
@@ -329,7 +330,7 @@ function maskOffsets(mask: Tensor, shape: readonly number[]): number[] {
   return out;
 }
 
-const maskedScatterOp = defineOp<{ shape: readonly number[] }>({
+const maskedScatterOp = defineOp<MaskedScatterAttrs>({
   name: "masked_scatter",
   jvp: "linear",
   gradFn: "MaskedScatterBackward0",
@@ -354,16 +355,27 @@ const maskedScatterOp = defineOp<{ shape: readonly number[] }>({
   },
 });
 
-function maskedScatterArgs(op: string, input: Tensor, mask: Tensor, source: Tensor, inplace: boolean): [Tensor[], readonly number[]] {
+/**
+ * masked_scatter's op for its checked inputs: a mask on a device is
+ * counted there (mask_device.ts); on the CPU, now, against source's size.
+ */
+function maskedScatterArgs(
+  op: string,
+  input: Tensor,
+  mask: Tensor,
+  source: Tensor,
+  inplace: boolean,
+): [OpDef<MaskedScatterAttrs>, Tensor[], MaskedScatterAttrs] {
   const x = expectTensor(input, op, "input");
   const m = expectTensor(mask, op, "mask");
   const s = expectTensor(source, op, "source");
   checkMaskedScatter(op, x, m, s);
   // In place the mask broadcasts to self; otherwise both broadcast (PyTorch names the mask tensor a).
   const shape = inplace ? m.expand(x.shape).shape : broadcastShapes([m.shape, x.shape], op);
+  if (m.device !== "cpu") return [deviceMaskedScatterOp.def, [x, m, s], { shape, op }];
   const count = maskOffsets(m, shape).length;
-  if (s.numel() < count) throw sourceTooSmall(op, count, s);
-  return [[x, m, s], shape];
+  if (s.numel() < count) throw sourceTooSmall(op, count, s.numel());
+  return [maskedScatterOp.def, [x, m, s], { shape, op }];
 }
 
 /**
@@ -378,8 +390,8 @@ function maskedScatterArgs(op: string, input: Tensor, mask: Tensor, source: Tens
  * ```
  */
 export function maskedScatter(input: Tensor, mask: Tensor, source: Tensor): Tensor {
-  const [inputs, shape] = maskedScatterArgs("masked_scatter", input, mask, source, false);
-  return maskedScatterOp(inputs, { shape });
+  const [def, inputs, attrs] = maskedScatterArgs("masked_scatter", input, mask, source, false);
+  return applyOp(def, inputs, attrs)[0] as Tensor;
 }
 
 /**
@@ -393,8 +405,8 @@ export function maskedScatter(input: Tensor, mask: Tensor, source: Tensor): Tens
  * ```
  */
 export function maskedScatter_(input: Tensor, mask: Tensor, source: Tensor): Tensor {
-  const [inputs, shape] = maskedScatterArgs("masked_scatter_", input, mask, source, true);
-  return applyInplace(maskedScatterOp.def, inputs, { shape });
+  const [def, inputs, attrs] = maskedScatterArgs("masked_scatter_", input, mask, source, true);
+  return applyInplace(def, inputs, attrs);
 }
 
 /** take/put's index as the op takes it: the checked, wrapped values (CPU), or the index wrapped on its device. */

@@ -354,23 +354,33 @@ export function checkMaskedScatter(op: string, self: Tensor, mask: Tensor, sourc
   }
 }
 
-/** The error for a mask with more true elements than source has elements. */
-export function sourceTooSmall(op: string, count: number, source: Tensor): ShapeError {
-  return new ShapeError(`${opMessage(op, "Number of elements of source < number of ones in mask")} (${source.numel()} < ${count})`);
+/** The error for a mask with `count` true elements, more than the `n` elements of source. */
+export function sourceTooSmall(op: string, count: number, n: number): ShapeError {
+  return new ShapeError(`${opMessage(op, "Number of elements of source < number of ones in mask")} (${n} < ${count})`);
+}
+
+/** index_put's error for a value that does not broadcast to the indexed shape (`indexed`: that shape, formatted). */
+export function indexPutMismatch(value: readonly number[], indexed: string): ShapeError {
+  return new ShapeError(
+    `index_put_: shape mismatch: value tensor of shape ${formatShape(value)} cannot be broadcast to indexing result of shape ${indexed}`,
+  );
 }
 
 /**
  * index_put's value (already without leading size-1 dims, as Python's
  * setitem views it): it broadcasts to the indexed shape, and a tensor value
  * has self's dtype unless the index is a single mask and the value one
- * element (PyTorch then fills, converting it).
+ * element (PyTorch then fills, converting it). `shown`: the indexed shape
+ * as the message prints it.
  */
-export function checkIndexPutValue(self: Tensor, value: Tensor, indexed: readonly number[], maskFill: boolean): void {
-  if (!isExpandableTo(value.shape, indexed)) {
-    throw new ShapeError(
-      `index_put_: shape mismatch: value tensor of shape ${formatShape(value.shape)} cannot be broadcast to indexing result of shape ${formatShape(indexed)}`,
-    );
-  }
+export function checkIndexPutValue(
+  self: Tensor,
+  value: Tensor,
+  indexed: readonly number[],
+  maskFill: boolean,
+  shown = formatShape(indexed),
+): void {
+  if (!isExpandableTo(value.shape, indexed)) throw indexPutMismatch(value.shape, shown);
   if (value.dtype !== self.dtype && !(maskFill && numel(value.shape) === 1)) {
     throw new DTypeError(
       `index_put_: Index put requires the source and destination dtypes match, got ${scalarTypeName(self.dtype)} for the destination and ${scalarTypeName(value.dtype)} for the source.`,

@@ -16,6 +16,7 @@ import { checkIndexAddSource, checkIndexCopySource, checkIndexVector, deviceInde
 import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
 import { expectTensor } from "./scalars.js";
+import { where } from "./where.js";
 
 /** @internal `t`, or a 0-d `t` viewed as [1]: the kernels index dims, and PyTorch treats a 0-d operand as [1]. */
 export function atLeast1d(t: Tensor): Tensor {
@@ -277,6 +278,24 @@ const indexFillOp = defineOp<{ dim: number; value: number }>({
   backward: ([g], c) => [indexFill(g, c.attrs.dim, c.input(1), 0), null],
 });
 
+/**
+ * The sum of `g` over the slices at `index` along `dim`, each slice once
+ * however often the index names it: the selected distinct slices on the CPU;
+ * on a device (whose index cannot be read synchronously), `g` where a mask of
+ * the filled slices (the index filled into a zero vector) is true.
+ */
+function filledSum(g: Tensor, dim: number, index: Tensor): Tensor {
+  if (index.device === "cpu") return indexSelect(g, dim, indexTensor([...new Set(index.toTypedArray())])).sum();
+  const size = g.ndim === 0 ? 1 : (g.shape[dim] as number);
+  const filled = fillSlices(K.full([size], 0, "bool", undefined, g.device), index, 0, K.scalar(1, "bool"));
+  const along = K.asStrided(
+    filled,
+    g.shape,
+    g.shape.map((_, d) => (d === dim ? 1 : 0)),
+  );
+  return where(along, g, 0).sum();
+}
+
 // With a 0-d tensor as the value, the value gets the gradient summed over the filled slices (each once).
 const indexFillTensorOp = defineOp<{ dim: number }>({
   name: "index_fill",
@@ -287,8 +306,7 @@ const indexFillTensorOp = defineOp<{ dim: number }>({
   backward: ([g], c) => {
     const { dim } = c.attrs;
     const index = c.input(1);
-    const filled = indexTensor([...new Set(index.toTypedArray())]);
-    return [c.needs[0] ? indexFill(g, dim, index, 0) : null, null, c.needs[2] ? indexSelect(g, dim, filled).sum() : null];
+    return [c.needs[0] ? indexFill(g, dim, index, 0) : null, null, c.needs[2] ? filledSum(g, dim, index) : null];
   },
 });
 

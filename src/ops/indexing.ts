@@ -5,8 +5,9 @@
  */
 
 import type { BackwardContext } from "../autograd/node.js";
+import { notOnDevice } from "../backend/buffer.js";
 import { describeValue } from "../core/describe.js";
-import { ArgumentError, IndexError } from "../core/errors.js";
+import { ArgumentError, DeviceError, IndexError } from "../core/errors.js";
 import { readOptions } from "../core/options.js";
 import { broadcastShapes, contiguousStrides, formatShape, numel, shapesEqual } from "../core/shape.js";
 import { Tensor } from "../tensor.js";
@@ -16,6 +17,7 @@ import { ACCUMULATE_KEYS, type AccumulateOptions, putFlat } from "./gather_scatt
 import { checkIndexPutValue, deviceIndex, int64Hint } from "./index_checks.js";
 import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
+import { maskPutPlan } from "./mask_device.js";
 import { unsqueeze } from "./movement.js";
 import { expectTensor, type TensorLike, wrap } from "./scalars.js";
 import { alias, select, slice } from "./slicing.js";
@@ -170,12 +172,7 @@ function indexTensors(x: Tensor, tensors: readonly [number, Tensor][]): [number,
   const out: [number, Tensor][] = [];
   for (const [dim, t] of tensors) {
     if (t.dtype === "bool") {
-      const maskShape = x.shape.slice(dim, dim + t.ndim);
-      if (formatShape(maskShape) !== formatShape(t.shape)) {
-        throw new IndexError(
-          `The shape of the mask ${formatShape(t.shape)} at index ${dim} does not match the shape of the indexed tensor ${formatShape(x.shape)} at index ${dim}`,
-        );
-      }
+      checkMaskShape(x, dim, t);
       const nz = nonzeroIndices(t);
       for (const [k, idx] of nz.entries()) out.push([dim + k, idx]);
     } else if (t.dtype === "int64" || t.dtype === "int32") {
@@ -189,8 +186,24 @@ function indexTensors(x: Tensor, tensors: readonly [number, Tensor][]): [number,
   return out;
 }
 
+/** A mask index at `dim` of `x` has x's shape over the dims it covers. */
+function checkMaskShape(x: Tensor, dim: number, mask: Tensor): void {
+  if (formatShape(x.shape.slice(dim, dim + mask.ndim)) !== formatShape(mask.shape)) {
+    throw new IndexError(
+      `The shape of the mask ${formatShape(mask.shape)} at index ${dim} does not match the shape of the indexed tensor ${formatShape(x.shape)} at index ${dim}`,
+    );
+  }
+}
+
 /** The indices of the true elements of a bool tensor, one int64 tensor per dim. */
 function nonzeroIndices(mask: Tensor): Tensor[] {
+  if (mask.device !== "cpu") {
+    // The selection's size is the count of true elements, which a device cannot give synchronously.
+    const e = notOnDevice("index (with a boolean mask)()", mask.device);
+    throw new DeviceError(
+      `${e.message}. On the device, torch.where(mask, x, 0) keeps x's shape, and x.indexPut_([mask], value) assigns in place`,
+    );
+  }
   const data = K.hostValues(mask, "index (with a boolean mask)");
   const strides = contiguousStrides(mask.shape);
   const hits: number[] = [];
@@ -391,6 +404,14 @@ export function indexPut_(input: Tensor, indices: readonly IndexItem[], value: T
     const src = v.ndim === 0 || shapesEqual(v.shape, target.shape) ? v : v.expand(target.shape);
     if (accumulate) target.add_(src);
     else target.copy_(src);
+    return x;
+  }
+  const mask = tensors.length === 1 ? (tensors[0] as [number, Tensor]) : null;
+  if (mask !== null && mask[1].dtype === "bool" && mask[1].device !== "cpu" && mask[1].device === target.device) {
+    // A mask on a device: its true elements are counted there (mask_device.ts).
+    checkMaskShape(target, mask[0], mask[1]);
+    const [def, attrs] = maskPutPlan(x, target, mask[0], mask[1], v, accumulate);
+    applyInplace(def, [target, v.dtype === x.dtype ? v : v.to(x.dtype)], attrs);
     return x;
   }
   const plan = planAdvanced(target, tensors);

@@ -48,7 +48,7 @@ const asStridedScatterOp: Op<AsStridedAttrs> = defineOp<AsStridedAttrs>({
   name: "as_strided_backward",
   gradFn: "AsStridedBackwardBackward0",
   forward: ([g], { view, base }) => {
-    const out = K.emptyStrided(base.shape, base.strides, (g as Tensor).dtype);
+    const out = K.emptyStrided(base.shape, base.strides, (g as Tensor).dtype, (g as Tensor).device);
     K.addInto(K.asStrided(out, view.shape, view.strides, view.offset), g as Tensor);
     return out;
   },
@@ -58,7 +58,7 @@ const asStridedScatterOp: Op<AsStridedAttrs> = defineOp<AsStridedAttrs>({
 /** `t` (of the base's shape) with the base's strides: itself, or a copy recorded in the graph (CopyBackwards). */
 function laidOutAs(t: Tensor, base: Geometry): Tensor {
   if (t._strides.every((s, d) => s === base.strides[d])) return t;
-  const out = K.emptyStrided(base.shape, base.strides, t.dtype);
+  const out = K.emptyStrided(base.shape, base.strides, t.dtype, t.device);
   out.copy_(t);
   return out;
 }
@@ -152,7 +152,7 @@ class CopySlices extends Node {
   _apply(grads: (Tensor | null)[], createGraph: boolean): (Tensor | null)[] {
     const g = grads[0];
     if (g === null || g === undefined) return this._next.map(() => null);
-    const result = K.emptyStrided(this.base.shape, this.base.strides, g.dtype);
+    const result = K.emptyStrided(this.base.shape, this.base.strides, g.dtype, g.device);
     result.copy_(g);
     const slice = asStridedOp([result], { view: this.view, base: this.base });
     const res = this.fn._apply([slice.clone()], createGraph);

@@ -7,10 +7,10 @@
 import { notOnDevice } from "../backend/buffer.js";
 import { backendFor, deviceBackend, readBuffer } from "../backend/index.js";
 import { noteMade } from "../backend/lifetime.js";
-import type { ArgReduceOp, Backend, BinaryOp, Buffer, Operand, ReduceOp, ScanOp, UnaryOp } from "../backend/types.js";
+import type { ArgReduceOp, Backend, BinaryOp, Buffer, IndexFault, Operand, ReduceOp, ScanOp, UnaryOp } from "../backend/types.js";
 import { currentDevice, type Device } from "../core/device.js";
 import { convertValue, type DType, type TypedArray, typedArrayFor } from "../core/dtype.js";
-import { OutOfMemoryError, ShapeError } from "../core/errors.js";
+import { type KindlingError, OutOfMemoryError, ShapeError } from "../core/errors.js";
 import { isTracking, noteAllocation } from "../core/recycle.js";
 import { broadcastShapes, broadcastStrides, contiguousStrides, formatShape, numel, shapesEqual } from "../core/shape.js";
 import { Tensor } from "../tensor.js";
@@ -263,6 +263,18 @@ export function argsort(x: Tensor, dim: number, descending: boolean): Tensor {
   return out;
 }
 
+/**
+ * The insertion point of each of `values` into its row of the sorted
+ * `boundaries` (both of one dtype, on one device; see
+ * Backend.searchSorted): a new tensor of values' shape and `dtype`.
+ */
+export function searchSorted(boundaries: Tensor, values: Tensor, sorter: Tensor | null, right: boolean, dtype: "int32" | "int64"): Tensor {
+  const out = empty(values.shape, dtype, false, undefined, boundaries.device);
+  const order = sorter === null ? null : sorter._strided();
+  backendFor(out._storage.data).searchSorted(boundaries._strided(), values._strided(), order, right, out._strided());
+  return out;
+}
+
 /** out[...][i][...] = x[...][index[...][i][...]][...] along `dim` (torch.gather's kernel, outside the graph). */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const out = empty(index.shape, x.dtype, true, undefined, x.device);
@@ -274,6 +286,44 @@ export function scan(op: ScanOp, x: Tensor, dim: number, dtype: DType = x.dtype)
   const out = empty(x.shape, dtype, true, undefined, x.device);
   backendFor(out._storage.data).scan(op, x._strided(), dim, out._strided());
   return out;
+}
+
+/**
+ * softmax (log: log_softmax) of `x` along `dim` in `dtype` (x converted to
+ * it first): the backend's fused kernel where it has one (Backend.softmax,
+ * float32), else composed from max, sub, exp, sum and div (log: log).
+ */
+export function softmax(x: Tensor, dim: number, log: boolean, dtype: DType): Tensor {
+  const b = backendFor(x._storage.data);
+  if (b.softmax !== undefined && dtype === "float32") {
+    const out = empty(x.shape, dtype, false, undefined, x.device);
+    b.softmax((x.dtype === dtype ? x : copy(x, dtype))._strided(), dim, log, out._strided());
+    return out;
+  }
+  const c = copy(x, dtype);
+  const shifted = binary("sub", c, reduce("max", c, [dim], true), dtype);
+  const e = unary("exp", shifted);
+  const s = reduce("sum", e, [dim], true);
+  return log ? binary("sub", shifted, unary("log", s), dtype) : binary("div", e, s, dtype);
+}
+
+/**
+ * The gradient of softmax (log: log_softmax) at its output `y` for the
+ * output gradient `g` along `dim`, in `dtype`: y (g - sum(g y)), or g -
+ * e^y sum(g). The backend's fused kernel (Backend.softmaxBackward) where it
+ * has one and both are float32 of one shape on its device, else composed.
+ */
+export function softmaxBackward(g: Tensor, y: Tensor, dim: number, log: boolean, dtype: DType): Tensor {
+  const b = backendFor(y._storage.data);
+  const fused = dtype === "float32" && g.dtype === dtype && y.dtype === dtype && g.device === y.device && shapesEqual(g.shape, y.shape);
+  if (b.softmaxBackward !== undefined && fused) {
+    const out = empty(y.shape, dtype, false, undefined, y.device);
+    b.softmaxBackward(g._strided(), y._strided(), dim, log, out._strided());
+    return out;
+  }
+  if (log) return binary("sub", g, binary("mul", unary("exp", y), reduce("sum", g, [dim], true), dtype), dtype);
+  const s = reduce("sum", binary("mul", g, y, dtype), [dim], true);
+  return binary("mul", y, binary("sub", g, s, dtype), dtype);
 }
 
 function dropDims(shape: readonly number[], dims: readonly number[]): number[] {
@@ -295,14 +345,14 @@ export function matmul(a: Tensor, b: Tensor, dtype: DType): Tensor {
   return out;
 }
 
-/** A zeroed tensor with the given strides (its storage covers every element they reach). */
-export function emptyStrided(shape: readonly number[], strides: readonly number[], dtype: DType): Tensor {
+/** A zeroed tensor with the given strides (its storage covers every element they reach), on `device`. */
+export function emptyStrided(shape: readonly number[], strides: readonly number[], dtype: DType, device: Device = currentDevice()): Tensor {
   let size = 1;
   for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 0) return asStrided(empty([0], dtype), shape, strides, 0);
+    if (shape[d] === 0) return asStrided(empty([0], dtype, true, undefined, device), shape, strides, 0);
     size += ((shape[d] as number) - 1) * Math.abs(strides[d] as number);
   }
-  return asStrided(empty([size], dtype), shape, strides, 0);
+  return asStrided(empty([size], dtype, true, undefined, device), shape, strides, 0);
 }
 
 /** out (a strided view, possibly with repeated elements) += src elementwise, in order. */
@@ -340,11 +390,54 @@ function flatView(t: Tensor): Tensor {
  * x's row-major elements at `index` (an int64 tensor of values in
  * [0, numel(x)), any shape): take's kernel for an index that stays on its
  * device (the CPU's take reads the index into an Int32Array first).
+ * `fault`: what an index out of range means there (Backend.indexSelect).
  */
-export function takeAt(x: Tensor, index: Tensor): Tensor {
+export function takeAt(x: Tensor, index: Tensor, fault?: IndexFault): Tensor {
   const out = empty([index.numel()], x.dtype, true, undefined, x.device);
-  if (out.numel() > 0) backendFor(out._storage.data).indexSelect(flatView(x)._strided(), 0, flatView(index)._strided(), out._strided());
+  if (out.numel() > 0)
+    backendFor(out._storage.data).indexSelect(flatView(x)._strided(), 0, flatView(index)._strided(), out._strided(), fault);
   return asStrided(out, index.shape, contiguousStrides(index.shape), 0);
+}
+
+/** x's slices at `index` (1-d integer) along `dim` (index_select's kernel, outside the graph); `fault` as takeAt's. */
+export function indexSelect(x: Tensor, dim: number, index: Tensor, fault?: IndexFault): Tensor {
+  const out = empty(
+    x.shape.map((s, d) => (d === dim ? index.numel() : s)),
+    x.dtype,
+    true,
+    undefined,
+    x.device,
+  );
+  if (out.numel() > 0) backendFor(out._storage.data).indexSelect(x._strided(), dim, index._strided(), out._strided(), fault);
+  return out;
+}
+
+/**
+ * Checks on a device that the one-element integer tensor `value` (a count
+ * the CPU cannot read synchronously) lies in [lo, hi]: an index kernel
+ * picks element value - lo of hi - lo + 1, and one out of range records
+ * `error(value)`, raised at the next read as the device's index faults are.
+ */
+export function checkOnDevice(value: Tensor, lo: number, hi: number, error: (value: number) => KindlingError): void {
+  const index = binary("sub", flatView(value), scalar(lo, "int64"), "int64");
+  indexSelect(asStrided(value, [hi - lo + 1], [0], value._offset), 0, index, (v) => error(v + lo));
+}
+
+/**
+ * Checks on a device that every element of the bool tensor `ok` is true
+ * (PyTorch's device-side asserts): one that is not records `error()`,
+ * raised at the next read, as checkOnDevice's.
+ */
+export function checkAllOnDevice(ok: Tensor, error: () => KindlingError): void {
+  const all = reduce(
+    "all",
+    ok,
+    ok.shape.map((_, d) => d),
+    false,
+    "bool",
+  );
+  const failed = copy(unary("logicalNot", all), "int64");
+  checkOnDevice(failed, 0, 0, () => error());
 }
 
 /** A copy of `x` with its row-major elements at `index` set to (accumulate: increased by) `values`' elements in order: put's kernel for an index on its device. */

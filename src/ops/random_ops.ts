@@ -15,6 +15,7 @@ import type { Tensor } from "../tensor.js";
 import { normal_ } from "./convert.js";
 import { empty } from "./creation.js";
 import { defineOp } from "./define.js";
+import { draw, drawBelow } from "./draw.js";
 import { applyInplace } from "./inplace.js";
 import * as K from "./kernels.js";
 import type { RandomOptions } from "./sampling.js";
@@ -140,7 +141,7 @@ export function multinomial(input: Tensor, numSamples: number, options?: Multino
   const rows = x.ndim === 2 ? (x.shape[0] as number) : 1;
   const cats = x.shape[x.ndim - 1] as number;
   const out = new Float64Array(rows * n);
-  const p = x.toTypedArray() as Float32Array | Float64Array;
+  const p = K.hostValues(x, "multinomial") as Float32Array | Float64Array;
   if (p.length > 0) {
     if (!replacement) withoutReplacement(p, rows, cats, n, gen, out);
     else withReplacement(p, rows, cats, n, gen, out);
@@ -161,16 +162,25 @@ interface BernoulliAttrs {
 const P_RANGE =
   "bernoulli: Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)";
 
-/** PyTorch's bernoulli draws: 1 where a uniform < p (53-bit uniforms for a float64 or number p, 24-bit for float32). */
+/**
+ * PyTorch's bernoulli draws: 1 where a uniform < p (53-bit uniforms for a
+ * float64 or number p, 24-bit for float32); on a device, from the device's
+ * generator, drawn and compared there.
+ */
 function drawBernoulli(shape: readonly number[], dtype: Tensor["dtype"], probs: Tensor | number, gen: Generator): Tensor {
+  if (typeof probs !== "number" && !isFloating(probs.dtype))
+    throw new DTypeError(`bernoulli: "bernoulli_tensor_cpu_p_" not implemented for '${scalarTypeName(probs.dtype)}'`);
+  if (gen.device !== "cpu") {
+    // The probabilities cannot be read on the device: checked there, raised at the next read.
+    if (typeof probs !== "number") K.checkAllOnDevice(within(probs, 0, 1), () => new ArgumentError(P_RANGE));
+    return drawBelow(shape, dtype, probs, gen, gen.device, "bernoulli");
+  }
   const out = K.empty(shape, dtype);
   const data = K.storageValues(out);
   if (typeof probs === "number") {
     for (let i = 0; i < data.length; i++) data[i] = gen.uniform53() < probs ? 1 : 0;
     return out;
   }
-  if (!isFloating(probs.dtype))
-    throw new DTypeError(`bernoulli: "bernoulli_tensor_cpu_p_" not implemented for '${scalarTypeName(probs.dtype)}'`);
   const p = probs.toTypedArray();
   const wide = probs.dtype === "float64";
   for (let i = 0; i < data.length; i++) {
@@ -210,10 +220,10 @@ export function bernoulli(input: Tensor, p?: number | GeneratorOptions, options?
   if (typeof p === "number") {
     const o = readOptions(options, "bernoulli", GENERATOR_KEYS);
     checkP(p);
-    return drawBernoulli(x.shape, x.dtype, p, generatorOption(o.generator, "bernoulli"));
+    return drawBernoulli(x.shape, x.dtype, p, generatorOption(o.generator, "bernoulli", x.device));
   }
   const o = readOptions(p, "bernoulli", GENERATOR_KEYS);
-  return bernoulliOp([x], { p: null, generator: generatorOption(o.generator, "bernoulli"), node: "BernoulliBackward0" });
+  return bernoulliOp([x], { p: null, generator: generatorOption(o.generator, "bernoulli", x.device), node: "BernoulliBackward0" });
 }
 
 function checkP(p: number): void {
@@ -234,7 +244,7 @@ function checkP(p: number): void {
 export function bernoulli_(input: Tensor, p: number | Tensor = 0.5, options?: GeneratorOptions): Tensor {
   const self = expectTensor(input, "bernoulli_", "input");
   const o = readOptions(options, "bernoulli_", GENERATOR_KEYS);
-  const generator = generatorOption(o.generator, "bernoulli_");
+  const generator = generatorOption(o.generator, "bernoulli_", self.device);
   if (typeof p === "number") {
     checkP(p);
     return applyInplace(bernoulliOp.def, [self], { p, generator, node: "BernoulliBackward2" });
@@ -260,8 +270,7 @@ const normalOp = defineOp<NormalAttrs>({
   name: "normal",
   gradFn: (a) => `NormalBackward${a.variant}`,
   forward: (inputs, a) => {
-    const z = K.empty(a.shape, a.dtype);
-    a.generator.fillNormal(K.storageValues(z) as Float32Array, a.dtype, 0, a.variant === 1 ? a.std : 1);
+    const z = draw(a.shape, a.dtype, { kind: "normal", a: 0, b: a.variant === 1 ? a.std : 1 }, a.generator, a.generator.device, "normal");
     const mean = a.variant === 2 ? K.scalar(a.mean, a.dtype) : (inputs[0] as Tensor);
     const scaled = a.variant === 1 ? z : K.binary("mul", z, inputs[inputs.length - 1] as Tensor, a.dtype);
     return K.binary("add", scaled, mean, a.dtype);
@@ -269,10 +278,20 @@ const normalOp = defineOp<NormalAttrs>({
   backward: (_, c) => c.inputMeta.map((m, i) => (c.needs[i] ? K.full(m.shape, 0, m.dtype) : null)),
 });
 
+const STD_RANGE = "normal expects all elements of std >= 0.0";
+
+/** Whether each element of `t` lies in [lo, hi] (NaN does not), as a bool tensor on t's device. */
+function within(t: Tensor, lo: number, hi: number): Tensor {
+  const [a, b] = [K.binary("ge", t, K.scalar(lo, t.dtype), "bool"), K.binary("le", t, K.scalar(hi, t.dtype), "bool")];
+  return K.binary("logicalAnd", a, b, "bool");
+}
+
 function checkStd(std: Tensor | number): void {
   if (typeof std === "number") {
     checkNormalStd(std);
-  } else if (std.toTypedArray().some((v) => !(v >= 0))) throw new ArgumentError("normal expects all elements of std >= 0.0");
+  } else if (std.device !== "cpu") {
+    K.checkAllOnDevice(within(std, 0, Number.POSITIVE_INFINITY), () => new ArgumentError(STD_RANGE));
+  } else if (std.toTypedArray().some((v) => !(v >= 0))) throw new ArgumentError(STD_RANGE);
 }
 
 /**
@@ -311,5 +330,5 @@ export function normal(
   );
   const variant = typeof std === "number" ? 1 : typeof mean === "number" ? 2 : 3;
   const attrs = { variant, mean: typeof mean === "number" ? mean : 0, std: typeof std === "number" ? std : 1, shape, dtype } as const;
-  return normalOp(tensors, { ...attrs, generator: generatorOption(o.generator, "normal") });
+  return normalOp(tensors, { ...attrs, generator: generatorOption(o.generator, "normal", (tensors[0] as Tensor).device) });
 }

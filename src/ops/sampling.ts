@@ -1,14 +1,20 @@
-/** Random tensors: rand, randn, randint, randperm, drawn as PyTorch draws them. */
+/**
+ * Random tensors: rand, randn, randint, randperm, drawn as PyTorch draws
+ * them (on the CPU, PyTorch's values for the same seed; on a device, the
+ * device's own Philox stream: see draw.ts).
+ */
 
 import { checkSizes, expectInt } from "../core/args.js";
+import type { Device } from "../core/device.js";
 import { type DType, INT64_LIMIT, isFloating } from "../core/dtype.js";
 import { ArgumentError, DTypeError } from "../core/errors.js";
 import { type OptionKeys, readOptions } from "../core/options.js";
 import { type Generator, generatorOption } from "../random.js";
 import type { Tensor } from "../tensor.js";
 import type { CreationOptions } from "./creation.js";
+import { draw } from "./draw.js";
 import * as K from "./kernels.js";
-import { endsWithOptions, finish, refuseBool, type SizeArgs, sizeAndOptions } from "./sizes.js";
+import { endsWithOptions, finish, optionDevice, refuseBool, type SizeArgs, sizeAndOptions } from "./sizes.js";
 
 export interface RandomOptions extends CreationOptions {
   /** Generator to draw from (default: the global one seeded by manualSeed). */
@@ -35,9 +41,12 @@ function floatDType(dtype: DType | null | undefined, op: string): DType {
 export function rand(...args: SizeArgs<RandomOptions>): Tensor {
   const [shape, opts] = sizeAndOptions(args, "rand", RANDOM_KEYS);
   const dtype = floatDType(opts.dtype, "rand");
-  const t = K.empty(shape, dtype, true, "rand", "cpu");
-  generatorOption(opts.generator, "rand").fillUniform(K.storageValues(t) as Float32Array, dtype);
-  return finish(t, opts);
+  const device = optionDevice(opts);
+  return finish(
+    draw(shape, dtype, { kind: "uniform", a: 0, b: 1 }, generatorOption(opts.generator, "rand", device), device, "rand"),
+    opts,
+    device,
+  );
 }
 
 /**
@@ -52,9 +61,12 @@ export function rand(...args: SizeArgs<RandomOptions>): Tensor {
 export function randn(...args: SizeArgs<RandomOptions>): Tensor {
   const [shape, opts] = sizeAndOptions(args, "randn", RANDOM_KEYS);
   const dtype = floatDType(opts.dtype, "randn");
-  const t = K.empty(shape, dtype, true, "randn", "cpu");
-  generatorOption(opts.generator, "randn").fillNormal(K.storageValues(t) as Float32Array, dtype);
-  return finish(t, opts);
+  const device = optionDevice(opts);
+  return finish(
+    draw(shape, dtype, { kind: "normal", a: 0, b: 1 }, generatorOption(opts.generator, "randn", device), device, "randn"),
+    opts,
+    device,
+  );
 }
 
 /** The integers a dtype's random_ may draw (PyTorch's bounds check; int64 up to Kindling's exact 2^53). */
@@ -105,11 +117,9 @@ export function randint(...args: (number | readonly number[] | RandomOptions)[])
   const dtype = opts.dtype ?? "int64";
   checkRange(low, high, dtype);
   const shape = checkSizes(size, "randint");
-  const t = K.empty(shape, dtype, true, "randint", "cpu");
-  const gen = generatorOption(opts.generator, "randint");
-  const data = K.storageValues(t);
-  for (let i = 0; i < data.length; i++) data[i] = gen.randomInt(low, high);
-  return finish(t, opts);
+  const device = optionDevice(opts);
+  const gen = generatorOption(opts.generator, "randint", device);
+  return finish(draw(shape, dtype, { kind: "int", a: low, b: high }, gen, device, "randint"), opts, device);
 }
 
 /**
@@ -127,17 +137,29 @@ export function randperm(n: number, options?: RandomOptions): Tensor {
   checkSizes([count], "randperm");
   const dtype = o.dtype ?? "int64";
   refuseBool(dtype, "randperm", "randperm");
+  const device = optionDevice(o);
+  const gen = generatorOption(o.generator, "randperm", device);
+  return finish(device === "cpu" ? shuffled(count, dtype, gen) : sortedByKeys(count, dtype, gen, device), o, device);
+}
+
+/** PyTorch's CPU randperm: the Fisher-Yates shuffle of 0..n-1 with 32-bit draws. */
+function shuffled(count: number, dtype: DType, gen: Generator): Tensor {
   const t = K.empty([count], dtype, true, "randperm", "cpu");
   const r = K.storageValues(t);
   for (let i = 0; i < count; i++) r[i] = i;
-  const gen = generatorOption(o.generator, "randperm");
   for (let i = 0; i < count - 1; i++) {
     const z = gen.nextU32() % (count - i);
     const sav = r[i] as number;
     r[i] = r[z + i] as number;
     r[z + i] = sav;
   }
-  return finish(t, o);
+  return t;
+}
+
+/** A device's randperm, as PyTorch's CUDA one: 0..n-1 ordered by random 32-bit keys (a stable sort: tied keys keep their order). */
+function sortedByKeys(count: number, dtype: DType, gen: Generator, device: Device): Tensor {
+  const keys = draw([count], "int32", { kind: "int", a: -(2 ** 31), b: 2 ** 31 }, gen, device, "randperm");
+  return K.copy(K.argsort(keys, 0, false), dtype);
 }
 
 /**
@@ -151,7 +173,7 @@ export function randperm(n: number, options?: RandomOptions): Tensor {
  */
 export function randLike(input: Tensor, options?: RandomOptions): Tensor {
   const o = readOptions(options, "rand_like", RANDOM_KEYS);
-  return rand(input.shape, { ...o, dtype: o.dtype ?? input.dtype });
+  return rand(input.shape, { ...o, dtype: o.dtype ?? input.dtype, device: o.device ?? input.device });
 }
 
 /**
@@ -165,5 +187,5 @@ export function randLike(input: Tensor, options?: RandomOptions): Tensor {
  */
 export function randnLike(input: Tensor, options?: RandomOptions): Tensor {
   const o = readOptions(options, "randn_like", RANDOM_KEYS);
-  return randn(input.shape, { ...o, dtype: o.dtype ?? input.dtype });
+  return randn(input.shape, { ...o, dtype: o.dtype ?? input.dtype, device: o.device ?? input.device });
 }

@@ -1,11 +1,13 @@
 /**
  * Binary search in sorted sequences: searchsorted and bucketize. Results are
- * indices (int64, or int32 with outInt32) and have no gradient.
+ * indices (int64, or int32 with outInt32) and have no gradient. PyTorch's
+ * checks run here; the search is the backend's `searchSorted`, on the
+ * boundaries' device.
  */
 
-import { notOnDevice } from "../backend/buffer.js";
+import { deviceLabel, onDevice } from "../core/device.js";
 import type { DType } from "../core/dtype.js";
-import { ArgumentError, DTypeError, IndexError, ShapeError } from "../core/errors.js";
+import { ArgumentError, DeviceError, DTypeError, IndexError, ShapeError } from "../core/errors.js";
 import { readOptions } from "../core/options.js";
 import { formatShape, shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../tensor.js";
@@ -27,14 +29,31 @@ export interface SearchsortedOptions {
 /** Options of `bucketize`. */
 export type BucketizeOptions = Pick<SearchsortedOptions, "outInt32" | "right">;
 
-/** `v` as a tensor: a number becomes a 0-d int64, float64 or bool tensor, as PyTorch's scalar_to_tensor. */
+/**
+ * `v` as a tensor: a number becomes a 0-d int64, float64 or bool tensor, as
+ * PyTorch's scalar_to_tensor (made on the CPU, converted there and moved to
+ * the boundaries' device with them).
+ */
 function valuesTensor(v: Tensor | number | boolean, op: string): Tensor {
-  if (typeof v === "boolean") return K.scalar(Number(v), "bool");
-  if (typeof v === "number") return K.scalar(v, Number.isInteger(v) ? "int64" : "float64", op);
+  if (typeof v === "boolean") return onDevice("cpu", () => K.scalar(Number(v), "bool"));
+  if (typeof v === "number") return onDevice("cpu", () => K.scalar(v, Number.isInteger(v) ? "int64" : "float64", op));
   return expectTensor(v, op, "input");
 }
 
 const OP = "torch.searchsorted()";
+
+/** PyTorch's device checks: the values (a tensor: a number goes where the boundaries are) and the sorter on the boundaries' device. */
+function checkDevices(boundaries: Tensor, values: Tensor | null, sorter: Tensor | undefined): void {
+  const at = deviceLabel(boundaries.device);
+  if (values !== null && values.device !== boundaries.device)
+    throw new DeviceError(
+      `${OP}: boundaries and input value tensors should have same device type, but got boundaries tensor device type ${at} and input value tensor device type ${deviceLabel(values.device)}`,
+    );
+  if (sorter !== undefined && sorter.device !== boundaries.device)
+    throw new DeviceError(
+      `${OP}: sorter and boundary tensors should have same device type, but got sorter tensor device type ${deviceLabel(sorter.device)} and input value tensor device type ${at}`,
+    );
+}
 
 /** PyTorch's checks of the boundaries, the values and the sorter (searchsorted_pre_check). */
 function checkSearch(boundaries: Tensor, values: Tensor, sorter: Tensor | undefined): void {
@@ -63,57 +82,34 @@ function dtypeName(dtype: DType): string {
   return { float32: "Float", float64: "Double", int32: "Int", int64: "Long", bool: "Bool" }[dtype];
 }
 
-/** The contiguous elements of `t` converted to `dtype` (the comparisons happen in the common dtype, as PyTorch's). */
-function valuesOf(t: Tensor, dtype: DType): ArrayLike<number> {
-  if (t.device !== "cpu") throw notOnDevice("searchsorted()", t.device);
-  return K.storageValues(K.copy(t, dtype)) as ArrayLike<number>;
+/**
+ * Checks that the sorter's indices lie within each row, reading them on the
+ * CPU (PyTorch 1.13 reads outside the row instead). A device's kernel checks
+ * them itself and reports one outside at the next read, with this message.
+ */
+function checkSorter(sorter: Tensor, n: number): void {
+  const s = K.contiguous(sorter);
+  const data = K.storageValues(s);
+  for (let i = s._offset; i < s._offset + s.numel(); i++) {
+    const k = data[i] as number;
+    if (k < 0 || k >= n) throw new IndexError(`${OP}: sorter index ${k} out of range for boundaries of size ${n} in the last dim`);
+  }
 }
 
 /**
- * PyTorch's binary search over `bd[start, end)` (read through `sorter` when
- * given): the first position whose element is >= v (> v for `right`).
- * Written with negated comparisons as PyTorch's, so NaN steers the search
- * the same way.
+ * The search in the common dtype of the boundaries and the values, as
+ * PyTorch's (float32 on a device, which holds no float64), by the backend's
+ * searchSorted on the boundaries' device.
  */
-function bound(bd: ArrayLike<number>, sorter: ArrayLike<number> | null, start: number, end: number, v: number, right: boolean): number {
-  const origin = start;
-  let lo = start;
-  let hi = end;
-  while (lo < hi) {
-    const mid = lo + ((hi - lo) >> 1);
-    const m = sorter === null ? (bd[mid] as number) : (bd[(sorter[mid] as number) + origin] as number);
-    if (right ? !(m > v) : !(m >= v)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - origin;
-}
-
-/** The sorter's indices, checked to lie within each row (PyTorch 1.13 reads outside the row instead). */
-function sorterValues(sorter: Tensor, n: number): ArrayLike<number> {
-  const s = valuesOf(sorter, "int64");
-  for (let i = 0; i < s.length; i++) {
-    const k = s[i] as number;
-    if (k < 0 || k >= n) throw new IndexError(`${OP}: sorter index ${k} out of range for boundaries of size ${n} in the last dim`);
-  }
-  return s;
-}
-
 function search(boundaries: Tensor, values: Tensor, right: boolean, outInt32: boolean, sorter: Tensor | undefined): Tensor {
-  const dtype = promote(boundaries, values);
-  if (dtype === "bool") throw new DTypeError(`"searchsorted_out_cpu" not implemented for 'Bool'`);
-  const n = boundaries.shape[boundaries.ndim - 1] as number;
-  const bd = valuesOf(boundaries, dtype);
-  const vs = valuesOf(values, dtype);
-  const order = sorter === undefined ? null : sorterValues(sorter, n);
-  const out = K.full(values.shape, 0, outInt32 ? "int32" : "int64");
-  const o = K.storageValues(out);
-  // Each row of values searches the matching row of boundaries (the only row when boundaries are 1-d).
-  const m = values.ndim === 0 ? 1 : (values.shape[values.ndim - 1] as number);
-  for (let i = 0; i < vs.length; i++) {
-    const start = boundaries.ndim === 1 ? 0 : Math.floor(i / m) * n;
-    o[i] = bound(bd, order, start, start + n, vs[i] as number, right);
-  }
-  return out;
+  const common = promote(boundaries, values);
+  if (common === "bool") throw new DTypeError(`"searchsorted_out_cpu" not implemented for 'Bool'`);
+  const device = boundaries.device;
+  const dtype: DType = device !== "cpu" && common === "float64" ? "float32" : common;
+  if (sorter !== undefined && device === "cpu") checkSorter(sorter, boundaries.shape[boundaries.ndim - 1] as number);
+  // A number's 0-d tensor is the one operand that may still be on the CPU.
+  const prepared = (t: Tensor) => K.moveTo(t.dtype === dtype ? t : K.copy(t, dtype), device, "searchsorted");
+  return K.searchSorted(prepared(boundaries), prepared(values), sorter ?? null, right, outInt32 ? "int32" : "int64");
 }
 
 /**
@@ -138,8 +134,8 @@ export function searchsorted(sortedSequence: Tensor, values: Tensor | number, op
   if (o.side === "left" && o.right === true)
     throw new ArgumentError(`${OP}: side and right can't be set to opposites, got side of left while right was True`);
   const sorter = o.sorter === undefined || o.sorter === null ? undefined : expectTensor(o.sorter, "searchsorted", "sorter");
-  if (boundaries.device !== "cpu") throw notOnDevice("searchsorted()", boundaries.device);
   const v = valuesTensor(values, "searchsorted");
+  checkDevices(boundaries, v === values ? v : null, sorter);
   checkSearch(boundaries, v, sorter);
   return search(boundaries, v, o.right === true || o.side === "right", o.outInt32 === true, sorter);
 }
@@ -160,5 +156,6 @@ export function bucketize(input: Tensor | number, boundaries: Tensor, options?: 
   const b = expectTensor(boundaries, "bucketize", "boundaries");
   if (b.ndim !== 1) throw new ShapeError(`bucketize(): boundaries tensor must be 1 dimension, but got dim(${b.ndim})`);
   const v = valuesTensor(input, "bucketize");
+  checkDevices(b, v === input ? v : null, undefined);
   return search(b, v, o.right === true, o.outInt32 === true, undefined);
 }

@@ -3,15 +3,16 @@
  * runtime (the Node file helpers `save`/`load` are in `kindling/node`).
  */
 
-import type { Tensor } from "../tensor.js";
-import { decodeSafetensors, encodeSafetensors, metadataOption, type SaveOptions } from "./safetensors.js";
+import { Tensor } from "../tensor.js";
+import { decodeSafetensors, encodeSafetensors, isPlainObject, metadataOption, type SaveOptions } from "./safetensors.js";
 
 export { deserialize, type Safetensors, SafetensorsError, type SaveOptions, serialize } from "./safetensors.js";
 
 /**
  * A state dict (names to tensors) as the bytes of a safetensors file, e.g.
  * to download in a browser or send over the network. Read them back with
- * `loadBytes`, or in Python with `safetensors.torch.load`.
+ * `loadBytes`, or in Python with `safetensors.torch.load`. Tensors on the
+ * GPU cannot be read synchronously: `saveBytesAsync` saves them.
  *
  * @example
  * ```ts
@@ -22,6 +23,28 @@ export { deserialize, type Safetensors, SafetensorsError, type SaveOptions, seri
  */
 export function saveBytes(obj: Record<string, Tensor>, options?: SaveOptions): Uint8Array {
   return encodeSafetensors(obj, metadataOption(options, "saveBytes"), "saveBytes");
+}
+
+/**
+ * `saveBytes` for tensors on any device: the values of those on the GPU are
+ * read back asynchronously first (the state dict itself is left where it
+ * is). The way to save a model that trains on the GPU.
+ *
+ * @example
+ * ```ts
+ * await torch.webgpu.init();
+ * const device = torch.webgpu.isAvailable() ? "webgpu" : "cpu";
+ * const model = new torch.nn.Linear(3, 2).to(device);
+ * const bytes = await torch.saveBytesAsync(model.stateDict());
+ * console.log(torch.loadBytes(bytes).weight.shape); // [ 2, 3 ]
+ * ```
+ */
+export async function saveBytesAsync(obj: Record<string, Tensor>, options?: SaveOptions): Promise<Uint8Array> {
+  const metadata = metadataOption(options, "saveBytesAsync");
+  const cpu = isPlainObject(obj)
+    ? Object.fromEntries(await Promise.all(Object.entries(obj).map(async ([k, t]) => [k, t instanceof Tensor ? await t.cpuAsync() : t])))
+    : obj;
+  return encodeSafetensors(cpu, metadata, "saveBytesAsync");
 }
 
 /**

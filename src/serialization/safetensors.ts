@@ -21,7 +21,7 @@
  * returned unless the whole file is valid.
  */
 
-import { ArgumentError, KindlingError } from "../core/errors.js";
+import { ArgumentError, DeviceError, KindlingError } from "../core/errors.js";
 import { type OptionKeys, readOptions } from "../core/options.js";
 import { fromTypedArray } from "../ops/creation.js";
 import { Tensor } from "../tensor.js";
@@ -82,10 +82,18 @@ function kindOf(value: unknown): string {
   return typeof value;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** @internal whether `value` is a plain object (the state dicts the savers take). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== "object") return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
+}
+
+/** The error for saving a tensor that is on a device: its values cannot be read synchronously. */
+function onDevice(op: string, name: string, device: string): DeviceError {
+  return new DeviceError(
+    `${op}: tensor '${name}' is on the ${device} device, whose memory JavaScript reads asynchronously: move the model back first with \`await model.cpuAsync()\`, or save with \`await torch.saveBytesAsync(state)\``,
+  );
 }
 
 function entries(tensors: Record<string, Tensor>, op: string): Entry[] {
@@ -94,6 +102,7 @@ function entries(tensors: Record<string, Tensor>, op: string): Entry[] {
     if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: '${name}' is not a Tensor (got ${t === null ? "null" : typeof t})`);
     if (name === METADATA_KEY) throw new ArgumentError(`${op}: '${METADATA_KEY}' is reserved for metadata and cannot name a tensor`);
     if (!isWellFormed(name)) throw new ArgumentError(`${op}: tensor name ${JSON.stringify(name)} is not valid Unicode`);
+    if (t.device !== "cpu") throw onDevice(op, name, t.device);
     return { name, dtype: SAVES_AS[t.dtype], shape: [...t.shape], bytes: encode(t.dtype, t.toTypedArray()) };
   });
 }

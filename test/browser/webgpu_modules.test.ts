@@ -3,7 +3,9 @@
  * built with PyTorch's seed, moved there with `module.to("webgpu")`, run on
  * an input there, and its output, input gradient, parameter gradients and
  * updated buffers (BatchNorm's running statistics) read back and compared
- * with PyTorch's at float32 tolerance.
+ * with PyTorch's at float32 tolerance. Dropout in training draws its mask
+ * from the device's own generator (docs/webgpu.md, "Random numbers"), so
+ * its case checks what any mask must give instead of PyTorch's mask.
  */
 
 import type { Tensor } from "kindling";
@@ -30,6 +32,21 @@ async function expectClose(what: string, actual: Tensor | null, expected: Tensor
 
 const onDevice = (j: TensorJson): Tensor => fromJson(j).to("webgpu");
 
+/** Dropout(p) in training on the device: each output is 0 or x / (1 - p), and the input's gradient is the output gradient through the same mask. */
+async function expectDropout(c: ModuleCase, out: Tensor, x: Tensor): Promise<void> {
+  const keep = 1 - Number(c.args[0]);
+  const [y, g] = [await out.toTypedArrayAsync(), await (x.grad as Tensor).toTypedArrayAsync()];
+  const [input, outGrad] = [fromJson(c.input).toTypedArray(), fromJson(c.out_grad as TensorJson).toTypedArray()];
+  // Whether element i was kept shows in its gradient (the recorded output gradient has no zeros; an input may be 0).
+  const kept = Array.from(g, (v) => v !== 0);
+  expect(outGrad.every((v) => v !== 0)).toBe(true);
+  expect(kept.includes(true) && kept.includes(false), "a mask that keeps some elements and drops others").toBe(true);
+  y.forEach((v, i) => {
+    expect(v, `output[${i}]`).toBeCloseTo(kept[i] ? (input[i] as number) / keep : 0, 5);
+    expect(g[i], `input grad[${i}]`).toBeCloseTo(kept[i] ? (outGrad[i] as number) / keep : 0, 5);
+  });
+}
+
 describe("nn modules on the webgpu device match PyTorch", () => {
   it.each(cases.map((c, i) => [i, c.repr.split("\n")[0], c] as const))("%i %s", async (_, __, c) => {
     torch.manualSeed(0);
@@ -37,6 +54,7 @@ describe("nn modules on the webgpu device match PyTorch", () => {
     m.train(c.train ?? true);
     expect(m.parameters().every((p) => p.device === "webgpu")).toBe(true);
     const { out, x } = runModuleCase(m, c, onDevice);
+    if (c.module === "Dropout" && (c.train ?? true)) return expectDropout(c, out, x);
     await expectClose("output", out, c.output);
     await expectClose("input grad", x.grad, c.input_grad);
     for (const [name, p] of m.namedParameters()) {

@@ -22,18 +22,36 @@ export function recordedScenarios(prefix: string): string[] {
   return Object.keys(recorded).filter((k) => k.startsWith(prefix));
 }
 
-function encode(v: unknown): Event {
+const elements = (a: ArrayLike<number | bigint>) =>
+  Array.from(a, (x) => {
+    const n = Number(x);
+    return Number.isFinite(n) ? n : String(n).toLowerCase().replace("infinity", "inf");
+  });
+
+/**
+ * A recorded value; a tensor off the CPU is recorded with its read started
+ * (a snapshot of its values now), which `pending` collects for `expectScenarioAsync`.
+ */
+function encode(v: unknown, pending: Promise<void>[]): Event {
   if (v instanceof torch.Tensor) {
-    const data = Array.from(v.detach().toTypedArray() as ArrayLike<number | bigint>, (x) => {
-      const n = Number(x);
-      return Number.isFinite(n) ? n : String(n).toLowerCase().replace("infinity", "inf");
-    });
-    return { t: data, shape: [...v.shape], dtype: v.dtype, grad_fn: v.gradFn?.name ?? null, requires_grad: v.requiresGrad };
+    const e = { t: [] as unknown[], shape: [...v.shape], dtype: v.dtype, grad_fn: v.gradFn?.name ?? null, requires_grad: v.requiresGrad };
+    if (v.device === "cpu") e.t = elements(v.detach().toTypedArray());
+    else {
+      pending.push(
+        v
+          .detach()
+          .toTypedArrayAsync()
+          .then((a) => {
+            e.t = elements(a);
+          }),
+      );
+    }
+    return e;
   }
   if (v instanceof torch.Node) return { node: v.name };
   if (v === null || v === undefined) return null;
   if (typeof v === "boolean" || typeof v === "number" || typeof v === "string") return v;
-  if (Array.isArray(v)) return v.map(encode);
+  if (Array.isArray(v)) return v.map((x) => encode(x, pending));
   throw new Error(`cannot record ${String(v)}`);
 }
 
@@ -42,12 +60,15 @@ export interface Recorder {
   (...values: unknown[]): void;
   run(f: () => unknown): void;
   readonly events: Event[];
+  /** Reads of device tensors still in flight. */
+  readonly pending: Promise<void>[];
 }
 
 export function recorder(): Recorder {
   const events: Event[] = [];
+  const pending: Promise<void>[] = [];
   const rec = ((...values: unknown[]) => {
-    for (const v of values) events.push(encode(v));
+    for (const v of values) events.push(encode(v, pending));
   }) as Recorder;
   rec.run = (f) => {
     try {
@@ -57,6 +78,7 @@ export function recorder(): Recorder {
     }
   };
   Object.defineProperty(rec, "events", { value: events });
+  Object.defineProperty(rec, "pending", { value: pending });
   return rec;
 }
 
@@ -137,4 +159,10 @@ export function expectScenario(name: string, rec: Recorder): void {
   theirs.forEach((e, i) => {
     compare(rec.events[i], e, `${name} #${i}`);
   });
+}
+
+/** `expectScenario` once the reads of device tensors the scenario recorded have arrived (any device). */
+export async function expectScenarioAsync(name: string, rec: Recorder): Promise<void> {
+  await Promise.all(rec.pending);
+  expectScenario(name, rec);
 }

@@ -102,6 +102,21 @@ describe("modes, gradients, dtype", () => {
     expect(net.call(torch.ones(3, 2, { dtype: "float64" })).dtype).toBe("float64");
   });
 
+  it("to() after a backward: the next gradients have the new dtype (the leaves' gradient accumulators follow them)", () => {
+    const m = new nn.Linear(2, 1);
+    const h = m.weight.registerHook((g) => g.mul(2));
+    m.call(torch.ones(1, 2)).sum().backward();
+    m.to("float64");
+    expect(m.weight.grad?.dtype).toBe("float64");
+    m.call(torch.tensor([[0.1, 1 / 3]], { dtype: "float64" }))
+      .sum()
+      .backward();
+    // 2 + 2 x, in float64 (through float32, 1/3 would round); the hook registered before the move still runs.
+    expect(m.weight.grad?.dtype).toBe("float64");
+    expect(m.weight.grad?.tolist()).toEqual([[2 + 0.2, 2 + 2 / 3]]);
+    h.remove();
+  });
+
   it("forward hooks see the input and can replace the output", () => {
     const m = new nn.Linear(2, 2);
     const seen: number[][] = [];

@@ -10,87 +10,11 @@
 import type { Tensor } from "kindling";
 import * as torch from "kindling";
 import { describe, expect, it } from "vitest";
-import { fromJson, readJson, type TensorJson } from "../helpers/fixtures.js";
+import type { TensorJson } from "../helpers/fixtures.js";
 import { thrown } from "../helpers/thrown.js";
+import { buildTransformer, transformerFixture as fixture, runTransformerCase, transformerLabel } from "../helpers/transformer_modules.js";
 
 const { nn } = torch;
-
-interface Case {
-  kind: string;
-  name?: string;
-  args?: number[];
-  kwargs?: Record<string, unknown>;
-  layer?: { args: [number, number]; kwargs: Record<string, unknown> };
-  num_layers?: number;
-  norm?: boolean;
-  kv?: "self" | "memory" | number[][];
-  train?: boolean;
-  repr: string;
-  init: Record<string, TensorJson>;
-  inputs: Record<string, TensorJson>;
-  call?: Record<string, TensorJson | boolean | null>;
-  output: TensorJson;
-  weights?: TensorJson | null;
-  out_grad: TensorJson;
-  weights_grad?: TensorJson | null;
-  param_grads: Record<string, TensorJson>;
-  input_grads: Record<string, TensorJson>;
-}
-
-interface Fixture {
-  square_subsequent_mask: TensorJson;
-  cases: Case[];
-  errors: Record<string, { type: string; message: string }>;
-}
-
-const fixture = readJson<Fixture>("fixtures/transformer_modules.json");
-
-const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-
-/** PyTorch keyword arguments as a Kindling options object (an activation module spec becomes the module). */
-function options(kwargs: Record<string, unknown> = {}): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(kwargs).map(([k, v]) => {
-      if (k === "activation" && typeof v === "object" && v !== null) {
-        const { module, ...rest } = v as { module: "GELU" } & Record<string, unknown>;
-        return [k, new nn[module](options(rest))];
-      }
-      return [camel(k), v];
-    }),
-  );
-}
-
-/** The call's options: masks as tensors, flags as they are. */
-function callOptions(call: Case["call"] = {}): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(call).map(([k, v]) => [camel(k), v !== null && typeof v === "object" ? fromJson(v as TensorJson) : v]),
-  );
-}
-
-function build(c: Case): torch.nn.Module {
-  const [a, b] = (c.args ?? []) as [number, number];
-  const o = options(c.kwargs) as never;
-  switch (c.kind) {
-    case "MultiheadAttention":
-      return new nn.MultiheadAttention(a, b, o);
-    case "TransformerEncoderLayer":
-      return new nn.TransformerEncoderLayer(a, b, o);
-    case "TransformerDecoderLayer":
-      return new nn.TransformerDecoderLayer(a, b, o);
-    case "Transformer":
-      return new nn.Transformer(o);
-    case "Embedding":
-      return new nn.Embedding(a, b, o);
-    case "Mish":
-      return new nn.Mish();
-  }
-  const layer = c.layer as NonNullable<Case["layer"]>;
-  const norm = c.norm ? new nn.LayerNorm(layer.args[0]) : null;
-  const lo = options(layer.kwargs) as never;
-  if (c.kind === "TransformerEncoder")
-    return new nn.TransformerEncoder(new nn.TransformerEncoderLayer(...layer.args, lo), c.num_layers as number, { norm });
-  return new nn.TransformerDecoder(new nn.TransformerDecoderLayer(...layer.args, lo), c.num_layers as number, { norm });
-}
 
 function expectClose(actual: Tensor | null | undefined, expected: TensorJson, what: string, rtol = 1e-4, atol = 1e-5): void {
   expect(actual, what).toBeInstanceOf(torch.Tensor);
@@ -107,47 +31,19 @@ function expectClose(actual: Tensor | null | undefined, expected: TensorJson, wh
   expect(worst, `${what}: beyond tolerance by`).toBeLessThanOrEqual(0);
 }
 
-/** Runs a case: the inputs (the same tensor where PyTorch passed the same one), the output and the attention weights. */
-function run(m: torch.nn.Module, c: Case, inputs: Record<string, Tensor>): [Tensor, Tensor | null] {
-  const opts = callOptions(c.call);
-  const x = Object.values(inputs) as [Tensor, Tensor, Tensor];
-  if (c.kind === "MultiheadAttention") {
-    const mha = m as torch.nn.MultiheadAttention;
-    const q = inputs.query as Tensor;
-    if (c.kv === "self") return mha.call(q, q, q, opts);
-    if (c.kv === "memory") return mha.call(q, inputs.memory as Tensor, inputs.memory as Tensor, opts);
-    return mha.call(q, inputs.key as Tensor, inputs.value as Tensor, opts);
-  }
-  const call = m.call as (...args: unknown[]) => Tensor;
-  if (c.kind === "Embedding" || c.kind === "Mish") return [call.call(m, x[0]), null];
-  return [call.call(m, ...x, opts), null];
-}
-
 describe("attention and Transformer modules match PyTorch", () => {
-  it.each(fixture.cases.map((c, i) => [i, `${c.kind}: ${c.name ?? JSON.stringify(c.kwargs)}`, c] as const))("%i %s", (_, __, c) => {
+  it.each(fixture.cases.map((c, i) => [i, transformerLabel(c), c] as const))("%i %s", (_, __, c) => {
     torch.manualSeed(0);
-    const m = build(c);
+    const m = buildTransformer(c);
     m.train(c.train ?? true);
     expect(m.toString()).toBe(c.repr);
     const sd = m.stateDict();
     expect(Object.keys(sd)).toEqual(Object.keys(c.init));
     for (const [k, t] of Object.entries(c.init)) expectClose(sd[k], t, `init ${k}`, 0, 1e-7);
-    const inputs = Object.fromEntries(
-      Object.entries(c.inputs).map(([k, t]) => {
-        const x = fromJson(t);
-        return [k, x.dtype === "int64" ? x : x.requiresGrad_()];
-      }),
-    );
-    const [out, weights] = run(m, c, inputs);
+    const { out, weights, inputs } = runTransformerCase(m, c);
     expectClose(out, c.output, "output");
-    let loss = out.mul(fromJson(c.out_grad)).sum();
-    if (c.weights !== undefined && c.weights !== null) {
-      expectClose(weights, c.weights, "weights");
-      loss = loss.add((weights as Tensor).mul(fromJson(c.weights_grad as TensorJson)).sum());
-    } else if (c.kind === "MultiheadAttention") {
-      expect(weights).toBe(null);
-    }
-    loss.backward();
+    if (c.weights !== undefined && c.weights !== null) expectClose(weights, c.weights, "weights");
+    else expect(weights).toBe(null);
     for (const [name, g] of Object.entries(c.input_grads)) expectClose(inputs[name]?.grad, g, `grad of ${name}`);
     const params = Object.fromEntries(m.namedParameters());
     expect(Object.keys(params).filter((n) => params[n]?.grad !== null)).toEqual(Object.keys(c.param_grads));

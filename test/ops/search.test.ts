@@ -282,6 +282,35 @@ describe("searchsorted and bucketize", () => {
     expect(values(torch.searchsorted(rows, torch.tensor([[4], [4]]), { sorter: order }))).toEqual([2, 1]);
   });
 
+  it("reads non-contiguous sequences, values and sorters where they are", () => {
+    const seq = torch
+      .tensor([
+        [1, 0],
+        [3, 2],
+        [5, 4],
+        [7, 6],
+        [9, 8],
+      ])
+      .t();
+    const grid = torch.tensor([
+      [0, 2, 5],
+      [0, 6, 1],
+      [0, 9, 0],
+    ]);
+    const v = grid.narrow(1, 1, 2).t();
+    expect(values(torch.searchsorted(seq, v))).toEqual([1, 3, 4, 3, 1, 0]);
+    expect(values(torch.searchsorted(seq, v, { right: true }))).toEqual([1, 3, 5, 3, 1, 1]);
+    const rows = torch.tensor([
+      [5, 1, 3],
+      [6, 4, 2],
+    ]);
+    const sorter = long([1, 2, 2, 1, 0, 0]).view(3, 2).t();
+    const fours = torch.tensor([[4]]).expand(2, 2);
+    expect(values(torch.searchsorted(rows, fours, { sorter }))).toEqual([2, 2, 1, 1]);
+    expect(values(torch.searchsorted(rows, fours, { sorter, right: true }))).toEqual([2, 2, 2, 2]);
+    expect(values(torch.bucketize(grid.t(), torch.tensor([1, 3, 5, 7, 9])))).toEqual([0, 0, 0, 1, 3, 4, 2, 0, 0]);
+  });
+
   it("raises PyTorch's errors for a bad sorter", () => {
     const seq = torch.tensor([5, 1, 3]);
     const v = torch.tensor([4, 0]);

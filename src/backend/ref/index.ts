@@ -8,7 +8,9 @@ import { adopt, alloc, free } from "./alloc.js";
 import { gather, indexAdd, indexSelect, putAdd, scatter, take } from "./indexing.js";
 import { matmul } from "./matmul.js";
 import { binary, copy, fill, unary, where } from "./pointwise.js";
+import { randomFill } from "./random.js";
 import { argReduce, argsort, reduce, scan } from "./reduce.js";
+import { searchSorted } from "./search.js";
 
 export const refBackend: Backend = {
   name: "js",
@@ -24,6 +26,7 @@ export const refBackend: Backend = {
   argReduce,
   scan,
   argsort,
+  searchSorted,
   matmul,
   indexSelect,
   indexAdd,
@@ -31,4 +34,5 @@ export const refBackend: Backend = {
   putAdd,
   gather,
   scatter,
+  randomFill,
 };

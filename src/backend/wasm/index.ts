@@ -155,7 +155,8 @@ function reduce(op: ReduceOp, x: Strided, dims: readonly number[], out: Strided)
   refBackend.reduce(op, x, dims, out);
 }
 
-type Method = Exclude<keyof Backend, "name" | "alloc" | "adopt" | "free" | "scratch">;
+/** The kernels: not the memory methods, nor the optional capabilities (softmax), which the CPU backends leave out. */
+type Method = Exclude<keyof Backend, "name" | "alloc" | "adopt" | "free" | "scratch" | "softmax" | "softmaxBackward">;
 
 /** The argument each method writes (every method must be listed: an unlisted writer would leave a stale mirror). */
 const WRITES: Readonly<Record<Method, number>> = {
@@ -168,6 +169,7 @@ const WRITES: Readonly<Record<Method, number>> = {
   argReduce: 3,
   scan: 3,
   argsort: 3,
+  searchSorted: 4,
   matmul: 2,
   indexSelect: 3,
   indexAdd: 0,
@@ -175,6 +177,7 @@ const WRITES: Readonly<Record<Method, number>> = {
   putAdd: 0,
   gather: 3,
   scatter: 0,
+  randomFill: 0,
 };
 
 type AnyMethod = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown, f?: unknown) => void;
@@ -186,7 +189,7 @@ type AnyMethod = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknow
  */
 function writing(fn: AnyMethod, at: number): AnyMethod {
   return (a, b, c, d, e, f) => {
-    forgetMirror(((at === 0 ? a : at === 1 ? b : at === 2 ? c : d) as Strided).data);
+    forgetMirror(((at === 0 ? a : at === 1 ? b : at === 2 ? c : at === 3 ? d : e) as Strided).data);
     try {
       fn(a, b, c, d, e, f);
     } finally {

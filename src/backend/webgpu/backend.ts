@@ -2,7 +2,7 @@
  * The WebGPU device's backend: the backend boundary (types.ts) over
  * GPUBuffers. A tensor on the device owns a `GpuBuffer` (a DeviceBuffer);
  * the kernels (pointwise.ts, reduce.ts, matmul.ts, scan.ts, sort.ts,
- * indexing.ts) are recorded into one command encoder and submitted when
+ * search.ts, indexing.ts, softmax.ts) are recorded into one command encoder and submitted when
  * something reads (`cpuAsync()`), so a training step's hundreds of kernels go
  * to the GPU together, without a round trip per op.
  *
@@ -20,7 +20,7 @@
 import type { DType, TypedArray } from "../../core/dtype.js";
 import { DTypeError } from "../../core/errors.js";
 import { readBuffer } from "../buffer.js";
-import type { Backend, Buffer, DeviceBuffer, Operand } from "../types.js";
+import type { Backend, Buffer, DeviceBuffer, IndexFault, Operand, RandomKind } from "../types.js";
 import { isDeviceBuffer } from "../types.js";
 import { readFault } from "./fault.js";
 import { gather, indexAdd, indexSelect, putAdd, scatter, take } from "./indexing.js";
@@ -28,8 +28,11 @@ import type { GpuKernels } from "./kernels.js";
 import { matmul } from "./matmul.js";
 import { type GpuOperand, wgslType } from "./operand.js";
 import { binary, copy, fill, unary, where } from "./pointwise.js";
+import { randomFill } from "./random.js";
 import { argReduce, reduce } from "./reduce.js";
 import { scan } from "./scan.js";
+import { searchSorted } from "./search.js";
+import { softmax, softmaxBackward } from "./softmax.js";
 import { argsort } from "./sort.js";
 
 /** A tensor's memory on the WebGPU device. */
@@ -143,6 +146,10 @@ export class WebGpuBackend implements Backend {
   argsort(x: Operand, dim: number, descending: boolean, out: Operand): void {
     argsort(this.kernels, this.operand(x), dim, descending, this.operand(out));
   }
+  searchSorted(boundaries: Operand, values: Operand, sorter: Operand | null, right: boolean, out: Operand): void {
+    const order = sorter === null ? null : this.operand(sorter);
+    searchSorted(this.kernels, this.operand(boundaries), this.operand(values), order, right, this.operand(out));
+  }
   matmul(a: Operand, b: Operand, out: Operand): void {
     if (a.dtype === "float32" && b.dtype === "float32") matmul(this.kernels, this.operand(a), this.operand(b), this.operand(out));
     else this.integerMatmul(a, b, out);
@@ -175,8 +182,8 @@ export class WebGpuBackend implements Backend {
     this.reduce("sum", dense, [nd - 1], summed);
     this.free(prod);
   }
-  indexSelect(x: Operand, dim: number, index: Operand, out: Operand): void {
-    indexSelect(this.kernels, this.operand(x), dim, this.operand(index), this.operand(out));
+  indexSelect(x: Operand, dim: number, index: Operand, out: Operand, fault?: IndexFault): void {
+    indexSelect(this.kernels, this.operand(x), dim, this.operand(index), this.operand(out), fault);
   }
   indexAdd(out: Operand, dim: number, index: Operand, src: Operand): void {
     indexAdd(this.kernels, this.operand(out), dim, this.operand(index), this.operand(src));
@@ -196,6 +203,15 @@ export class WebGpuBackend implements Backend {
   }
   scatter(out: Operand, dim: number, index: Operand, src: Operand, mode: "add" | "assign"): void {
     scatter(this.kernels, this.operand(out), dim, this.operand(index), this.operand(src), mode);
+  }
+  randomFill(out: Operand, kind: RandomKind, key: readonly number[], counter: readonly number[], a: number, b: number): void {
+    randomFill(this.kernels, this.operand(out), kind, key, counter, a, b);
+  }
+  softmax(x: Operand, dim: number, log: boolean, out: Operand): void {
+    softmax(this.kernels, this.operand(x), dim, log, this.operand(out));
+  }
+  softmaxBackward(g: Operand, y: Operand, dim: number, log: boolean, out: Operand): void {
+    softmaxBackward(this.kernels, this.operand(g), this.operand(y), dim, log, this.operand(out));
   }
 
   /**

@@ -28,7 +28,8 @@
 /// <reference types="@webgpu/types" />
 
 import { DTypeError, IndexError, ShapeError } from "../../core/errors.js";
-import { FAULTS, type FaultOp, faultBuffer } from "./fault.js";
+import type { IndexFault } from "../types.js";
+import { FAULTS, type FaultOp, faultBuffer, faultCode } from "./fault.js";
 import { FLAT, GATHER, type IndexShader, SCATTER_ATOMIC, SCATTER_IN_ORDER } from "./index_shaders.js";
 import type { GpuKernels } from "./kernels.js";
 import { type GpuOperand, type WgslScalar, wgslType } from "./operand.js";
@@ -123,11 +124,11 @@ function launch(
   k.run(`${shader.name}:${t}:${variant}`, () => shader.code(t, variant), layout, [...reads, out, faultBuffer(k)], groupsFor(n));
 }
 
-/** A shader's header words, with `op`'s fault code at word 11 (index_shaders.ts). */
-const coded = (header: readonly number[], op: FaultOp): number[] => [
+/** A shader's header words, with `op`'s fault code (or `code`) at word 11 (index_shaders.ts). */
+const coded = (header: readonly number[], op: FaultOp, code: number = FAULTS[op]): number[] => [
   ...header,
   ...new Array<number>(11 - header.length).fill(0),
-  FAULTS[op],
+  code,
 ];
 
 /** x[..] at index[walk] along `dim` into out[walk], one invocation per element of `shape`: indexSelect and gather. */
@@ -138,11 +139,13 @@ function gatherAlong(
   dim: number,
   shape: readonly number[],
   indexStrides: readonly number[],
+  code?: number,
 ): void {
   const t = valueType(op, x, out);
   const header = coded(
     [numel(shape), shape.length, index.offset, out.offset, x.offset, dim, x.shape[dim] as number, x.strides[dim] as number],
     op,
+    code,
   );
   const layout = layoutWords(header, [shape, indexStrides, out.strides, without(x.strides, dim)]);
   launch(k, GATHER, [t, ""], layout, [x.buffer, index.buffer, out.buffer], numel(shape));
@@ -151,12 +154,14 @@ function gatherAlong(
 /**
  * out[..., i, ...] = x[..., index[i], ...] along `dim`: `index` 1-d (or 0-d
  * for a 0-d x), `out` x's shape with `dim` set to index's length, any
- * strides. One invocation per output element.
+ * strides. One invocation per output element. An index out of range
+ * records `fault`'s error when given.
  */
-export function indexSelect(k: GpuKernels, x: GpuOperand, dim: number, index: GpuOperand, out: GpuOperand): void {
+export function indexSelect(k: GpuKernels, x: GpuOperand, dim: number, index: GpuOperand, out: GpuOperand, fault?: IndexFault): void {
   const [x1, o1, i1] = [atLeast1d(x), atLeast1d(out), atLeast1d(index)];
   checkVectorIndex("indexSelect", x1, o1, i1, dim, "an output");
-  gatherAlong(k, "indexSelect", [x1, i1, o1], dim, o1.shape, vector(i1, dim, o1.shape.length));
+  const code = fault === undefined || numel(o1.shape) === 0 ? undefined : faultCode(k, fault);
+  gatherAlong(k, "indexSelect", [x1, i1, o1], dim, o1.shape, vector(i1, dim, o1.shape.length), code);
 }
 
 /**

@@ -7,22 +7,27 @@
 import { isFloating, scalarTypeName } from "../../core/dtype.js";
 import { ArgumentError, DTypeError } from "../../core/errors.js";
 import { type OptionKeys, readOptions } from "../../core/options.js";
-import { defaultGenerator } from "../../random.js";
+import { defaultGenerator, defaultGeneratorOf } from "../../random.js";
 import type { Tensor } from "../../tensor.js";
+import { drawBelow } from "../draw.js";
 import * as K from "../kernels.js";
 import { expectTensor } from "../scalars.js";
 import { kb } from "./common.js";
 
-/** PyTorch's CPU bernoulli_(q): element i is 1 when the i-th double-precision uniform of the generator is < q. */
+/**
+ * The keep mask: 1 with probability q. On the CPU PyTorch's bernoulli_(q)
+ * (element i is 1 when the i-th double-precision uniform of the generator is
+ * < q); on a device from the device's own generator, drawn there.
+ */
 function bernoulliMask(shape: readonly number[], q: number, dtype: Tensor["dtype"], device: Tensor["device"]): Tensor {
-  // Drawn on the CPU from PyTorch's generator (the same mask on every device), then moved to `device`.
+  if (device !== "cpu") return drawBelow(shape, dtype, q, defaultGeneratorOf(device), device, "dropout");
   return K.fromHost(
     shape,
     dtype,
     (data) => {
       for (let i = 0; i < data.length; i++) data[i] = defaultGenerator.uniform53() < q ? 1 : 0;
     },
-    device,
+    "cpu",
   );
 }
 
@@ -41,7 +46,8 @@ const DROPOUT_KEYS: OptionKeys<DropoutOptions> = { p: "number", training: "boole
 /**
  * Zeroes each element with probability `p` and scales the rest by 1 / (1 - p)
  * (training only; otherwise, or with p = 0, returns `input` itself). The
- * mask comes from the global generator, so `manualSeed` reproduces PyTorch's.
+ * mask comes from the global generator, so `manualSeed` reproduces PyTorch's
+ * (on a device, the device's generator draws it there).
  *
  * @example
  * ```ts

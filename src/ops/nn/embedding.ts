@@ -5,15 +5,14 @@
  */
 
 import { noGrad } from "../../autograd/grad_mode.js";
-import { notOnDevice } from "../../backend/buffer.js";
 import { backendFor } from "../../backend/index.js";
-import { legacyTypeName } from "../../core/dtype.js";
+import { type DType, legacyTypeName } from "../../core/dtype.js";
 import { ArgumentError, DTypeError, IndexError, ShapeError } from "../../core/errors.js";
 import { type OptionKeys, readOptions } from "../../core/options.js";
 import { contiguousStrides, formatShape } from "../../core/shape.js";
 import type { Tensor } from "../../tensor.js";
 import { defineOp, type Op } from "../define.js";
-import { indexValues, int64Hint } from "../index_checks.js";
+import { deviceIndex, indexValues, int64Hint } from "../index_checks.js";
 import * as K from "../kernels.js";
 import { expectTensor } from "../scalars.js";
 import { where } from "../where.js";
@@ -145,10 +144,30 @@ export function embedding(input: Tensor, weight: Tensor, options?: EmbeddingOpti
   return embeddingOp([w], embeddingAttrs(w, rows, idx.shape, paddingIdx, o.scaleGradByFreq ?? false));
 }
 
-/** What the device's embedding ops keep: the padding row (none: null) and the weight's shape. */
+/** What the device's embedding ops keep: the padding row (none: null), the weight's shape and scaleGradByFreq. */
 interface DeviceEmbeddingAttrs {
   paddingIdx: number | null;
   weightShape: readonly number[];
+  byFreq: boolean;
+}
+
+/** `idx` as a 1-d int64 index vector (on its device). */
+const flatIndex = (idx: Tensor): Tensor => K.asStrided(K.contiguous(deviceIndex(idx, 0, false)), [idx.numel()], [1]);
+
+/**
+ * scaleGradByFreq's factor on a device, [...idx.shape, 1]: 1 / (the count of
+ * each lookup's row in the batch), the counts added up there (index_add of ones).
+ */
+function freqScale(idx: Tensor, rows: number, dtype: DType): Tensor {
+  const flat = flatIndex(idx);
+  const counts = K.full([rows], 0, "int64", undefined, idx.device);
+  if (flat.numel() > 0) {
+    const ones = K.broadcastTo(K.scalar(1, "int64"), [flat.numel()]);
+    backendFor(counts._storage.data).indexAdd(counts._strided(), 0, flat._strided(), ones._strided());
+  }
+  const per = K.copy(K.takeAt(counts, idx), dtype);
+  const scale = K.binary("div", K.scalar(1, dtype), per, dtype);
+  return K.asStrided(scale, [...idx.shape, 1], contiguousStrides([...idx.shape, 1]), 0);
 }
 
 /** The rows of `w` ([V, D]) at `idx` (any shape, on a device), as [...idx.shape, D]: an index_select there. */
@@ -191,7 +210,8 @@ const deviceDenseBackwardOp: Op<DeviceEmbeddingAttrs> = defineOp<DeviceEmbedding
   forward: ([g, idx], a) => {
     const i = idx as Tensor;
     const D = a.weightShape[1] as number;
-    const src = K.contiguous(withoutPadding(g as Tensor, i, a.paddingIdx));
+    const rows = withoutPadding(g as Tensor, i, a.paddingIdx);
+    const src = K.contiguous(a.byFreq ? K.binary("mul", rows, freqScale(i, a.weightShape[0] as number, rows.dtype), rows.dtype) : rows);
     const out = K.full(a.weightShape, 0, (g as Tensor).dtype);
     if (i.numel() > 0) {
       const flat = K.asStrided(K.contiguous(i), [i.numel()], [1], 0);
@@ -206,18 +226,34 @@ const deviceDenseBackwardOp: Op<DeviceEmbeddingAttrs> = defineOp<DeviceEmbedding
   },
   backward: ([gg], c) => {
     const idx = c.input(1);
-    const rows = gg.indexSelect(0, idx.reshape(-1)).view([...idx.shape, c.attrs.weightShape[1] as number]);
-    return [c.attrs.paddingIdx === null ? rows : where(idx.eq(c.attrs.paddingIdx).unsqueeze(-1), 0, rows), null];
+    const { paddingIdx, weightShape, byFreq } = c.attrs;
+    const rows = gg.indexSelect(0, idx.reshape(-1)).view([...idx.shape, weightShape[1] as number]);
+    const kept = paddingIdx === null ? rows : where(idx.eq(paddingIdx).unsqueeze(-1), 0, rows);
+    return [byFreq ? kept.mul(freqScale(idx, weightShape[0] as number, kept.dtype)) : kept, null];
   },
 });
 
 /**
- * embedding with its indices on a device (deviceEmbeddingOp); maxNorm and
- * scaleGradByFreq, which read the indices, run on the CPU only.
+ * embedding_renorm_ on a device: every looked-up row with norm > maxNorm
+ * scaled by maxNorm / (norm + 1e-7), the others by 1 (unchanged), written
+ * back with index_copy_. A row looked up several times is computed from
+ * its old values each time and written with the same values: as the CPU's
+ * renorm of each distinct row once.
  */
+function deviceRenorm(w: Tensor, idx: Tensor, maxNorm: number, p: number): void {
+  if (idx.numel() === 0) return;
+  noGrad(() => {
+    const flat = flatIndex(idx);
+    const rows = w.indexSelect(0, flat);
+    const norms = rows.norm(p, 1, { keepdim: true });
+    const scale = K.binary("div", K.scalar(maxNorm, w.dtype), K.binary("add", norms, K.scalar(1e-7, w.dtype), w.dtype), w.dtype);
+    const over = K.binary("gt", norms, K.scalar(maxNorm, w.dtype), "bool");
+    w.indexCopy_(0, flat, rows.mul(K.where(over, scale, K.scalar(1, w.dtype), w.dtype)));
+  });
+}
+
+/** embedding with its indices on a device (deviceEmbeddingOp), maxNorm's renorm done there first. */
 function deviceEmbedding(idx: Tensor, w: Tensor, paddingIdx: number | null, o: EmbeddingOptions): Tensor {
-  if ((o.maxNorm !== null && o.maxNorm !== undefined) || o.scaleGradByFreq === true) {
-    throw notOnDevice("embedding() with maxNorm or scaleGradByFreq", idx.device);
-  }
-  return deviceEmbeddingOp([w, idx], { paddingIdx, weightShape: w.shape });
+  if (o.maxNorm !== null && o.maxNorm !== undefined) deviceRenorm(w, idx, o.maxNorm, o.normType ?? 2);
+  return deviceEmbeddingOp([w, idx], { paddingIdx, weightShape: w.shape, byFreq: o.scaleGradByFreq ?? false });
 }
