@@ -61,7 +61,7 @@ function withoutReplacement(
 ): void {
   let ok = true;
   for (const v of p) if (!(v >= 0 && v < Number.POSITIVE_INFINITY)) ok = false;
-  if (!ok) throw new ArgumentError("multinomial: probability tensor contains either `inf`, `nan` or element < 0");
+  if (!ok) throw new ArgumentError(`multinomial: ${PROBS}`);
   for (let r = 0; r < rows; r++) {
     let sum = 0;
     for (let j = 0; j < cats; j++) sum += p[r * cats + j] as number;
@@ -116,6 +116,49 @@ function withReplacement(p: Float32Array | Float64Array, rows: number, cats: num
 }
 
 /**
+ * multinomial on a device, from the device's generator, with nothing read
+ * back: the distribution's checks become device-side asserts (the CPU's
+ * messages, raised at the next read). With replacement, each uniform is
+ * located in the row's cumulative distribution by binary search (the last
+ * category takes what rounding leaves above the total, as the CPU's cum[n-1]
+ * = 1); without, the Gumbel trick as on the CPU: the top n of p / q with q
+ * ~ Exp(1), ties to the lower index (a stable descending sort).
+ */
+function multinomialOnDevice(x: Tensor, rows: number, cats: number, n: number, replacement: boolean, gen: Generator): Tensor {
+  const shape = x.ndim === 2 ? [rows, n] : [n];
+  if (rows * cats === 0) return K.full(shape, 0, "int64", "multinomial", x.device);
+  const p = K.contiguous(K.asStrided(x, [rows, cats], x.ndim === 2 ? x._strides : [0, x._strides[0] as number]));
+  const total = K.reduce("sum", p, [1], true);
+  const bad = (why: string) => () => new ArgumentError(`multinomial: ${why}`);
+  // The CPU's order of checks: a NaN or a negative entry first, then an infinite one, then the rows' totals.
+  K.checkAllOnDevice(
+    within(p, 0, Number.POSITIVE_INFINITY),
+    bad(replacement ? "invalid multinomial distribution (encountering probability entry < 0)" : PROBS),
+  );
+  K.checkAllOnDevice(
+    K.unary("isfinite", p, "bool"),
+    bad(replacement ? "invalid multinomial distribution (encountering probability entry = infinity or NaN)" : PROBS),
+  );
+  K.checkAllOnDevice(
+    K.binary("gt", total, K.scalar(0, p.dtype), "bool"),
+    bad("invalid multinomial distribution (sum of probabilities <= 0)"),
+  );
+  let picks: Tensor;
+  if (replacement) {
+    const u = draw([rows, n], p.dtype, { kind: "uniform", a: 0, b: 1 }, gen, x.device, "multinomial");
+    const cdf = K.binary("div", K.scan("cumsum", p, 1), total, p.dtype);
+    picks = K.binary("minimum", K.searchSorted(cdf, u, null, false, "int64"), K.scalar(cats - 1, "int64"), "int64");
+  } else {
+    const all = draw([rows, cats], p.dtype, { kind: "uniform", a: 0, b: 1 }, gen, x.device, "multinomial");
+    const q = K.unary("neg", K.unary("log1p", K.unary("neg", all)));
+    picks = K.asStrided(K.argsort(K.binary("div", p, q, p.dtype), 1, true), [rows, n], [cats, 1], 0);
+  }
+  return K.asStrided(K.contiguous(picks), shape, x.ndim === 2 ? [n, 1] : [1], 0);
+}
+
+const PROBS = "probability tensor contains either `inf`, `nan` or element < 0";
+
+/**
  * Draws `numSamples` category indices per row of `input` (1-d or 2-d,
  * non-negative weights, not necessarily summing to 1), as int64. With
  * `manualSeed` the samples are PyTorch's (CPU), except the order of
@@ -137,9 +180,10 @@ export function multinomial(input: Tensor, numSamples: number, options?: Multino
   const n = expectInt(numSamples, "multinomial", "num_samples", 2);
   const replacement = o.replacement ?? false;
   checkMultinomial(x, n, replacement);
-  const gen = generatorOption(o.generator, "multinomial");
+  const gen = generatorOption(o.generator, "multinomial", x.device);
   const rows = x.ndim === 2 ? (x.shape[0] as number) : 1;
   const cats = x.shape[x.ndim - 1] as number;
+  if (x.device !== "cpu") return multinomialOnDevice(x, rows, cats, n, replacement, gen);
   const out = new Float64Array(rows * n);
   const p = K.hostValues(x, "multinomial") as Float32Array | Float64Array;
   if (p.length > 0) {

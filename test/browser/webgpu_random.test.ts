@@ -178,6 +178,57 @@ describe("the device's generator", () => {
     expect(await torch.zeros(1, { device: "webgpu" }).itemAsync()).toBe(0);
   });
 
+  it("multinomial draws on the device, with and without replacement, in the given proportions", async () => {
+    torch.manualSeed(2);
+    const p = torch.tensor([0.1, 0, 0.3, 0.6], { device: "webgpu" });
+    const n = 20000;
+    const drawn = torch.multinomial(p, n, { replacement: true });
+    expect(drawn.shape).toEqual([n]);
+    expect(drawn.device).toBe("webgpu");
+    const d = await read(drawn);
+    const share = (k: number) => d.filter((v) => v === k).length / n;
+    expect([share(0), share(1), share(2), share(3)].map((v) => Math.round(v * 50) / 50)).toEqual([0.1, 0, 0.3, 0.6]);
+    const rows = torch.tensor(
+      [
+        [1, 0, 2, 0],
+        [0, 5, 0, 5],
+      ],
+      { device: "webgpu" },
+    );
+    const picked = await read(torch.multinomial(rows, 2));
+    expect([picked.slice(0, 2).sort(), picked.slice(2).sort()]).toEqual([
+      [0, 2],
+      [1, 3],
+    ]);
+    const whole = await read(torch.multinomial(torch.rand([3, 6], { device: "webgpu" }), 6));
+    for (let r = 0; r < 3; r++) expect(whole.slice(6 * r, 6 * r + 6).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    const first = await read(torch.multinomial(torch.tensor([1, 3], { device: "webgpu" }).expand([4000, 2]), 1));
+    expect(mean(first)).toBeCloseTo(0.75, 1);
+    const g = new torch.Generator({ device: "webgpu" });
+    const again = async () => read(torch.multinomial(p, 50, { replacement: true, generator: g.manualSeed(9) }));
+    expect(await again()).toEqual(await again());
+  });
+
+  it("multinomial checks its distribution on the device, with the CPU's messages at the next read", async () => {
+    const next = () => torch.zeros(1, { device: "webgpu" }).itemAsync();
+    const cases: [number[], boolean, string][] = [
+      [[0.5, -1], true, "multinomial: invalid multinomial distribution (encountering probability entry < 0)"],
+      [
+        [0.5, Number.POSITIVE_INFINITY],
+        true,
+        "multinomial: invalid multinomial distribution (encountering probability entry = infinity or NaN)",
+      ],
+      [[0, 0], true, "multinomial: invalid multinomial distribution (sum of probabilities <= 0)"],
+      [[0.5, Number.NaN], false, "multinomial: probability tensor contains either `inf`, `nan` or element < 0"],
+    ];
+    for (const [probs, replacement, message] of cases) {
+      torch.multinomial(torch.tensor(probs, { device: "webgpu" }), 1, { replacement });
+      await expect(next()).rejects.toThrow(message);
+      expect(() => torch.multinomial(torch.tensor(probs), 1, { replacement })).toThrow(message);
+    }
+    expect(await next()).toBe(0);
+  });
+
   it("refuses integer ranges the device cannot hold", () => {
     expect(() => torch.randint(0, 2 ** 40, [2], { device: "webgpu" })).toThrow(/at most 2\^32 values/);
     expect(() => torch.randint(0, 2 ** 32, [2], { device: "webgpu" })).toThrow(/within int32's range/);
