@@ -29,22 +29,21 @@ provideEngineOps({
   detachedCopy: (g) => K.copy(g),
   recordedCopy,
   refreshView,
-  hasNan,
+  checkNan,
 });
 
 /**
- * Whether a gradient holds a NaN (anomaly mode's check). A device tensor
- * cannot be read synchronously in JavaScript: the check raises there, saying
- * how to keep anomaly mode's forward stacks without it.
+ * Anomaly mode's NaN check of a gradient. A device tensor cannot be read
+ * synchronously in JavaScript: there the check is a device-side assert,
+ * raised at the next read (as the device's index errors), without the
+ * failing node's forward stack.
  */
-function hasNan(g: Tensor): boolean {
-  if (!isFloating(g.dtype)) return false;
-  if (g.device !== "cpu") {
-    throw new DeviceError(
-      `detectAnomaly(): checking gradients for NaN is not currently implemented for the ${g.device} device (it reads each gradient on the CPU, synchronously). Turn the check off to keep the forward stacks: torch.autograd.detectAnomaly(fn, { checkNan: false }) or torch.autograd.setDetectAnomaly(true, false)`,
-    );
-  }
-  return noGrad(() => Boolean(g.isnan().any().item()));
+function checkNan(g: Tensor, error: () => AutogradError): void {
+  if (!isFloating(g.dtype)) return;
+  noGrad(() => {
+    if (g.device !== "cpu") K.checkAllOnDevice(K.unary("logicalNot", K.unary("isnan", g, "bool"), "bool"), error);
+    else if (g.isnan().any().item()) throw error();
+  });
 }
 
 /** The options of `tensor.backward` and `autograd.backward` (PyTorch's keyword arguments, camelCase). */

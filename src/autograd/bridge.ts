@@ -19,8 +19,12 @@ export interface EngineOps {
   detachedCopy(g: Tensor): Tensor;
   /** A copy recorded in the graph (CopyBackwards), as PyTorch's first accumulation under createGraph. */
   recordedCopy(g: Tensor): Tensor;
-  /** Whether a floating tensor holds a NaN (anomaly mode's check). */
-  hasNan(g: Tensor): boolean;
+  /**
+   * Anomaly mode's check of a gradient: `error()` is raised when it holds a
+   * NaN, at once on the CPU, at the next read on a device (a device-side
+   * assert: its values cannot be read synchronously).
+   */
+  checkNan(g: Tensor, error: () => AutogradError): void;
   /** Regenerates the grad_fn of a view whose base was modified in place since (AsStridedBackward0). */
   refreshView(view: Tensor): void;
 }

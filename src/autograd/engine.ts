@@ -328,8 +328,8 @@ function runChecked(n: Node, inputs: (Tensor | null)[], createGraph: boolean, ow
     const outputs = runNode(n, inputs, createGraph, own);
     if (isAnomalyCheckNanEnabled()) {
       outputs.forEach((g, i) => {
-        if (g !== null && g !== undefined && engineOps().hasNan(g))
-          throw new AutogradError(`Function '${n.name}' returned nan values in its ${i}th output.`);
+        if (g !== null && g !== undefined)
+          engineOps().checkNan(g, () => new AutogradError(`Function '${n.name}' returned nan values in its ${i}th output.`));
       });
     }
     return outputs;

@@ -56,7 +56,7 @@ const scenarios: Record<string, (rec: Recorder) => void | Promise<void>> = {
 /** Anomaly detection, on `device`. */
 export function anomalyTests(device: TestDevice): void {
   const { values, cpuOnly } = onDevice(device);
-  const nanCheck = cpuOnly("anomaly mode's NaN check reads each gradient synchronously: the device refuses it (webgpu_autograd.test.ts)");
+  const nanCheck = cpuOnly("anomaly mode's NaN check is a device-side assert there, raised at the next read (webgpu_autograd.test.ts)");
   describe("anomaly detection: PyTorch's recorded scenarios", () => {
     afterEach(() => {
       vi.restoreAllMocks();
