@@ -263,16 +263,14 @@ export function checkNormalStd(std: number): void {
 /** The default generator, used when no generator is passed. */
 export const defaultGenerator = new Generator();
 
-/** Each device's default generator (made on first use, seeded by the last `manualSeed`). */
+/** Each device's default generator (made on first use with the CPU's seed: the last `manualSeed`'s, or PyTorch's default). */
 const deviceGenerators = new Map<Device, Generator>([["cpu", defaultGenerator]]);
-/** The seed `manualSeed` last gave every device (PyTorch's default until then). */
-let globalSeed = DEFAULT_SEED;
 
 /** @internal the default generator of `device`. */
 export function defaultGeneratorOf(device: Device): Generator {
   let g = deviceGenerators.get(device);
   if (g === undefined) {
-    g = new Generator({ device }).manualSeed(globalSeed);
+    g = new Generator({ device }).manualSeed(defaultGenerator.initialSeed());
     deviceGenerators.set(device, g);
   }
   return g;
@@ -320,9 +318,7 @@ export function generatorOption(g: unknown, op: string, device: Device = "cpu"):
  * ```
  */
 export function manualSeed(seed: number): Generator {
-  defaultGenerator.manualSeed(seed);
-  globalSeed = seed;
-  for (const g of deviceGenerators.values()) if (g !== defaultGenerator) g.manualSeed(seed);
+  for (const g of deviceGenerators.values()) g.manualSeed(seed);
   return defaultGenerator;
 }
 

@@ -10,7 +10,7 @@
 import type { RandomKind } from "../types.js";
 import type { GpuKernels } from "./kernels.js";
 import { type GpuOperand, wgslType } from "./operand.js";
-import { bitsOf, ENTRY, GROUP, layoutWords, WORKGROUP } from "./uniform_words.js";
+import { bitsOf, ENTRY, GROUP, layoutWords, uniformReadersWgsl, uniformWgsl, WORKGROUP } from "./uniform_words.js";
 import { f32Bits, withMath } from "./wgsl_math.js";
 import { SPECIAL } from "./wgsl_special.js";
 
@@ -61,10 +61,7 @@ function valueWgsl(kind: RandomKind, t: string): string {
 }
 
 function shader(kind: RandomKind, t: string): string {
-  // The header words alone (uniformWgsl would also define isNan, which the math library brings).
-  const code = `struct Header { w: array<vec4<u32>, 4> }
-@group(0) @binding(0) var<uniform> L: Header;
-fn word(i: u32) -> u32 { return L.w[i / 4u][i % 4u]; }
+  const code = `${kind === "normal" ? uniformReadersWgsl(0) : uniformWgsl(0)}
 @group(0) @binding(1) var<storage, read_write> out: array<u32>;
 ${PHILOX}
 ${valueWgsl(kind, t)}

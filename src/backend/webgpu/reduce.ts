@@ -28,9 +28,8 @@ import { DTypeError, IndexError, ShapeError } from "../../core/errors.js";
 import type { ArgReduceOp, ReduceOp } from "../types.js";
 import { type GpuKernels, MAX_DIMS } from "./kernels.js";
 import { type GpuOperand, type WgslScalar, wgslType } from "./operand.js";
-import { bitsOf, checkStrided, coalesce, convertWgsl, type Dim } from "./uniform_words.js";
+import { bitsOf, checkStrided, coalesce, convertWgsl, type Dim, ENTRY, rowLanesWgsl, WORKGROUP } from "./uniform_words.js";
 
-const WORKGROUP = 256;
 /** Elements each lane folds in order before the tree (short slices: one lane per output). */
 const PER_LANE = 8;
 /** "No index yet": a thread of an arg-reduction that saw no element. */
@@ -185,16 +184,11 @@ var<workgroup> pi: array<u32, ${WORKGROUP}>;`,
 function shader(tin: WgslScalar, f: Fold, shared: boolean): string {
   return `${header(tin)}${f.prelude}
 ${shared ? f.shared : ""}
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let lanes = L.lanes;
-  let first = (wg.x + wg.y * ng.x) * (${WORKGROUP}u / lanes);
-  if (first >= L.nOut) { return; }
-  let o = first + t / lanes;
-  let lane = t % lanes;
+${ENTRY} {
+  ${rowLanesWgsl("L.nOut", "L.lanes", "o")}
   var at = vec2<u32>(0u, 0u);
   ${f.state}
-  if (o < L.nOut) {
+  if (live) {
     at = outputAt(o);
     for (var j = lane; j < L.nRed; j += lanes) {
       ${f.step}

@@ -26,7 +26,7 @@ import { DTypeError } from "../../core/errors.js";
 import type { ScanOp } from "../types.js";
 import type { GpuKernels } from "./kernels.js";
 import { type GpuOperand, type WgslScalar, wgslType } from "./operand.js";
-import { bitsOf, convertWgsl, ENTRY, GROUP, layoutWords, slicesAlong, uniformWgsl, WORKGROUP, walkWgsl } from "./uniform_words.js";
+import { bitsOf, convertWgsl, ENTRY, layoutWords, rowLanesWgsl, slicesAlong, uniformWgsl, WORKGROUP, walkWgsl } from "./uniform_words.js";
 
 /** Elements per lane a slice gets before it gets more lanes. */
 const PER_LANE = 8;
@@ -100,12 +100,7 @@ ${op === "logcumsumexp" ? LOG_ADD_EXP : ""}
 fn fold(a: ${tout}, b: ${tout}) -> ${tout} { return ${stepExpr(op, tout)}; }
 ${shared ? `var<workgroup> totals: array<${tout}, ${WORKGROUP}>;` : ""}
 ${ENTRY} {
-  let lanes = word(8u);
-  let first = ${GROUP} * (${WORKGROUP}u / lanes);
-  if (first >= word(0u)) { return; }
-  let s = first + t / lanes;
-  let lane = t % lanes;
-  let live = s < word(0u);
+  ${rowLanesWgsl("word(0u)", "word(8u)", "s")}
   let n = word(4u);
   let chunk = (n + lanes - 1u) / lanes;
   let start = min(lane * chunk, n);

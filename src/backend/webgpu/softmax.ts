@@ -31,10 +31,10 @@ import {
   coalesce,
   type Dim,
   ENTRY,
-  GROUP,
   layoutWords,
   numel,
-  uniformWgsl,
+  rowLanesWgsl,
+  uniformReadersWgsl,
   WORKGROUP,
   walkWgsl,
 } from "./uniform_words.js";
@@ -42,12 +42,6 @@ import { withMath } from "./wgsl_math.js";
 
 /** Elements per lane a row gets before it gets more lanes. */
 const PER_LANE = 8;
-
-/**
- * The uniform's readers without uniformWgsl's `isNan`: withMath's `bits`
- * entry (pulled in by expf/logf) defines it too.
- */
-const UNIFORM = (blocks: number) => uniformWgsl(blocks).replace(/^fn isNan.*$/m, "");
 
 /**
  * Folds each row's lanes in workgroup memory: every lane of the row gets the
@@ -83,16 +77,11 @@ function shader(bindings: readonly string[], body: string): string {
   );
   const starts = bindings.map((_, i) => `var b${i} = word(${4 + i}u);\n  let s${i} = word(${7 + i}u);`);
   const adds = bindings.map((_, i) => [`b${i}`, i + 1] as const);
-  return withMath(`${UNIFORM(bindings.length + 1)}
+  return withMath(`${uniformReadersWgsl(bindings.length + 1)}
 ${decls.join("\n")}
 ${FOLDS}
 ${ENTRY} {
-  let lanes = word(3u);
-  let first = ${GROUP} * (${WORKGROUP}u / lanes);
-  if (first >= word(0u)) { return; }
-  let r = first + t / lanes;
-  let lane = t % lanes;
-  let live = r < word(0u);
+  ${rowLanesWgsl("word(0u)", "word(3u)", "r")}
   let n = word(2u);
   ${starts.join("\n  ")}
   if (live) ${walkWgsl("r", "word(1u)", 0, adds)}

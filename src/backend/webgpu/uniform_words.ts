@@ -32,17 +32,40 @@ export function layoutWords(header: readonly number[], blocks: readonly (readonl
 
 /**
  * The WGSL of the uniform with `blocks` dim blocks (binding 0) and its
- * readers; `isNan` tests a float's bits (WGSL compilers may assume no NaN
- * and fold `v != v` to false).
+ * readers, for a shader built with wgsl_math.ts's `withMath` (whose `bits`
+ * entry defines `isNan`).
  */
-export function uniformWgsl(blocks: number): string {
+export function uniformReadersWgsl(blocks: number): string {
   return `
 struct Layout { w: array<vec4<u32>, ${(HEADER + MAX_DIMS * blocks) / 4}> }
 @group(0) @binding(0) var<uniform> L: Layout;
 fn word(i: u32) -> u32 { return L.w[i / 4u][i % 4u]; }
 fn dimWord(block: u32, d: u32) -> u32 { return word(${HEADER}u + ${MAX_DIMS}u * block + d); }
-fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 `;
+}
+
+/**
+ * The uniform's readers (uniformReadersWgsl) and `isNan`, which tests a
+ * float's bits (WGSL compilers may assume no NaN and fold `v != v` to false).
+ */
+export function uniformWgsl(blocks: number): string {
+  return `${uniformReadersWgsl(blocks)}fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+`;
+}
+
+/**
+ * WGSL that gives each invocation its row when rows share a workgroup,
+ * `lanes` invocations each (a power of two, at most WORKGROUP): `lanes`,
+ * the row `row`, its `lane` and `live` (whether the row exists, of
+ * `rows`); a workgroup past the last row returns. Runs first in `main`.
+ */
+export function rowLanesWgsl(rows: string, lanes: string, row: string): string {
+  return `let lanes = ${lanes};
+  let first = ${GROUP} * (${WORKGROUP}u / lanes);
+  if (first >= ${rows}) { return; }
+  let ${row} = first + t / lanes;
+  let lane = t % lanes;
+  let live = ${row} < ${rows};`;
 }
 
 /** The entry point's signature: `wg`/`ng` give the workgroup's linear index `GROUP` (2-D past 65,535 groups), `t` the invocation in it. */
